@@ -1,0 +1,119 @@
+"""Engine, sessions and schema migration for any SQLAlchemy URL in ``DATABASE_URL``.
+
+The embedded default is SQLite at ``data/dashboard.db`` (resolved against the repository so
+the app works from any working directory). PostgreSQL is the production database.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.orm import Session, sessionmaker
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SQLITE_PATH = REPO_ROOT / "data" / "dashboard.db"
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+def database_url() -> str:
+    """The configured URL; the default SQLite file lives in the repository's ``data/``."""
+    url = os.environ.get("DATABASE_URL", "").strip()
+    if not url or url == "sqlite:///data/dashboard.db":
+        return f"sqlite:///{DEFAULT_SQLITE_PATH}"
+    return url
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    """Foreign keys on, WAL so readers never wait for an import, a sane busy timeout."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        if ":memory:" not in str(engine.url):
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()
+
+
+def make_engine(url: str | None = None) -> Engine:
+    """A new engine for ``url`` (default: ``database_url()``)."""
+    url = url or database_url()
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False})
+        _configure_sqlite(engine)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+@lru_cache(maxsize=8)
+def get_engine(url: str | None = None) -> Engine:
+    """One engine per URL per process (engines hold the connection pool)."""
+    return make_engine(url or database_url())
+
+
+@contextmanager
+def session_scope(engine: Engine | None = None) -> Iterator[Session]:
+    """A session in one transaction: committed on success, rolled back on any error."""
+    factory = sessionmaker(bind=engine or get_engine(), expire_on_commit=False)
+    session = factory()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def _alembic_config(engine: Engine):  # type: ignore[no-untyped-def]
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    return config
+
+
+def migrate(engine: Engine | None = None) -> None:
+    """Create or upgrade the schema to the newest migration; safe to run again."""
+    from alembic import command
+
+    engine = engine or get_engine()
+    config = _alembic_config(engine)
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+def is_empty(engine: Engine | None = None) -> bool:
+    """True when no community exists yet (a brand-new database)."""
+    from sqlalchemy import func, select
+
+    from queries.models import Community
+
+    engine = engine or get_engine()
+    if not inspect(engine).has_table("community"):
+        return True
+    with engine.connect() as connection:
+        return connection.execute(select(func.count()).select_from(Community)).scalar_one() == 0
+
+
+def ensure_ready(engine: Engine | None = None, *, load_demo: bool = True) -> Engine:
+    """Migrate, and fill a brand-new database with the small demo data set."""
+    engine = engine or get_engine()
+    migrate(engine)
+    if load_demo and is_empty(engine):
+        from queries.demo import load_demo as _load_demo
+
+        _load_demo(engine, scale="small")
+    return engine

@@ -1,0 +1,66 @@
+"""What a figure covers: the subdistrict, communities and dates chosen by the user.
+
+A ``Scope`` is a plain frozen value (hashable, so it can key ``st.cache_data``). It never
+formats values into SQL: it returns SQLAlchemy clauses with bound parameters.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlalchemy import ColumnElement, and_, select, true
+
+from queries.models import Community
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The global filter set shared by every page, the report and the big screen.
+
+    ``date_to`` is the as-of date (what was true then); ``date_from`` only bounds time series.
+    """
+
+    subdistrict: str | None = None
+    communities: tuple[str, ...] = field(default_factory=tuple)
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+
+    @property
+    def as_of(self) -> dt.date:
+        """The date the figures are taken at: ``date_to``, or today."""
+        return self.date_to or dt.date.today()
+
+    def community_ids(self) -> ColumnElement[bool] | None:
+        """A sub-select of the community ids in scope, or None when every community is."""
+        conditions = []
+        if self.subdistrict:
+            conditions.append(Community.subdistrict == self.subdistrict)
+        if self.communities:
+            conditions.append(Community.name.in_(self.communities))
+        if not conditions:
+            return None
+        return select(Community.id).where(and_(*conditions)).scalar_subquery()
+
+    def community_clause(self, community_id_column) -> ColumnElement[bool]:  # type: ignore[no-untyped-def]
+        """``community_id IN (communities in scope)``, or TRUE when unfiltered."""
+        ids = self.community_ids()
+        if ids is None:
+            return true()
+        return community_id_column.in_(ids)
+
+    def subdistrict_clause(self, subdistrict_column) -> ColumnElement[bool]:  # type: ignore[no-untyped-def]
+        """For per-subdistrict tables (fiscal): ``subdistrict = :name`` or TRUE."""
+        if not self.subdistrict:
+            return true()
+        return subdistrict_column == self.subdistrict
+
+    def describe(self) -> str:
+        """The filter in words, for the caption every page shows (当前筛选：…)."""
+        parts = [self.subdistrict or "全部街道"]
+        parts.append("、".join(self.communities) if self.communities else "全部社区")
+        if self.date_from:
+            parts.append(f"{self.date_from.isoformat()} 至 {self.as_of.isoformat()}")
+        else:
+            parts.append(f"截至 {self.as_of.isoformat()}")
+        return "当前筛选：" + " · ".join(parts)

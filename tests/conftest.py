@@ -1,0 +1,90 @@
+"""Shared fixtures: a fresh database per test on SQLite and, where configured, PostgreSQL.
+
+PostgreSQL comes from ``TEST_PG_URL`` (set by ``scripts/test.sh``, which installs and starts
+Debian's server on 127.0.0.1). Without it the PostgreSQL cases are skipped locally, but under
+CI (``CI=true``) a missing server is an error, so a green CI run always covered PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
+
+from queries.db import make_engine, migrate  # noqa: E402
+
+DB_KINDS = ["sqlite", "pg"]
+
+
+def _pg_admin_url() -> str | None:
+    url = os.environ.get("TEST_PG_URL")
+    if not url and os.environ.get("CI") == "true":
+        raise RuntimeError("CI=true but TEST_PG_URL is not set: PostgreSQL must be tested")
+    return url
+
+
+def _new_pg_database() -> tuple[str, str]:
+    """Create an empty PostgreSQL database for one test; returns (url, name)."""
+    admin_url = _pg_admin_url()
+    if not admin_url:
+        pytest.skip("PostgreSQL not configured (TEST_PG_URL unset)")
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    base, _, _ = admin_url.rpartition("/")
+    return f"{base}/{name}", name
+
+
+def _drop_pg_database(name: str) -> None:
+    admin = create_engine(_pg_admin_url() or "", isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(params=DB_KINDS)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A URL of a fresh, migrated, empty database (SQLite file or PostgreSQL)."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'test.db'}"
+        engine = make_engine(url)
+        migrate(engine)
+        engine.dispose()
+        yield url
+        return
+    url, name = _new_pg_database()
+    engine = make_engine(url)
+    migrate(engine)
+    engine.dispose()
+    try:
+        yield url
+    finally:
+        _drop_pg_database(name)
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    """An engine on the fresh database of ``db_url``."""
+    eng = make_engine(db_url)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
+    """A fresh migrated SQLite database only (for tests that need no PostgreSQL twin)."""
+    eng = make_engine(f"sqlite:///{tmp_path / 'only.db'}")
+    migrate(eng)
+    yield eng
+    eng.dispose()
