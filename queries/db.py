@@ -108,10 +108,18 @@ def is_empty(engine: Engine | None = None) -> bool:
         return connection.execute(select(func.count()).select_from(Community)).scalar_one() == 0
 
 
-def ensure_ready(engine: Engine | None = None, *, load_demo: bool = True) -> Engine:
+def demo_on_empty() -> bool:
+    """Whether a brand-new database gets the demo data (``DASHBOARD_DEMO_ON_EMPTY=0`` turns it
+    off, for a production install that starts empty and is filled by imports)."""
+    return os.environ.get("DASHBOARD_DEMO_ON_EMPTY", "1").strip() not in ("0", "false", "no")
+
+
+def ensure_ready(engine: Engine | None = None, *, load_demo: bool | None = None) -> Engine:
     """Migrate, and fill a brand-new database with the small demo data set."""
     engine = engine or get_engine()
     migrate(engine)
+    if load_demo is None:
+        load_demo = demo_on_empty()
     if load_demo and is_empty(engine):
         from queries.demo import load_demo as _load_demo
 

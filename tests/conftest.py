@@ -88,3 +88,73 @@ def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
     migrate(eng)
     yield eng
     eng.dispose()
+
+
+@pytest.fixture(scope="session")
+def demo_db_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file with the small demo data, built once per test run (copied per test)."""
+    from queries.demo import load_demo
+
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    engine = make_engine(f"sqlite:///{path}")
+    migrate(engine)
+    load_demo(engine, scale="small")
+    engine.dispose()
+    return path
+
+
+@pytest.fixture
+def app_db(demo_db_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """``DATABASE_URL`` for the app under test: a private copy of the demo database.
+
+    Also clears Streamlit's caches, which survive between AppTest instances in one run.
+    """
+    import shutil
+
+    import streamlit as st
+
+    path = tmp_path / "app.db"
+    shutil.copy(demo_db_template, path)
+    url = f"sqlite:///{path}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    from queries.db import get_engine
+
+    get_engine.cache_clear()
+    return url
+
+
+@pytest.fixture
+def empty_app_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """``DATABASE_URL`` of a migrated database with no rows (demo loading switched off)."""
+    import streamlit as st
+
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    engine = make_engine(url)
+    migrate(engine)
+    engine.dispose()
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("DASHBOARD_DEMO_ON_EMPTY", "0")
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    return url
+
+
+def open_page(
+    page: str | None = None, query_params: dict[str, str] | None = None, timeout: int = 60
+):
+    """Run ``dashboard.py`` in AppTest, optionally switched to ``views/<page>.py``.
+
+    Returns the AppTest after the run; the caller asserts on what a person would read.
+    """
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(REPO_ROOT / "dashboard.py"), default_timeout=timeout)
+    for key, value in (query_params or {}).items():
+        at.query_params[key] = value
+    at.run()
+    if page:
+        at.switch_page(f"views/{page}.py")
+        at.run()
+    return at

@@ -1,0 +1,37 @@
+"""Entry point: page registry, the shared sidebar (navigation + global filters), then the page.
+
+Run with ``streamlit run dashboard.py``. Pages live in ``views/`` (not ``pages/``: see README,
+"为什么页面目录叫 views"). The big screen gets no sidebar at all.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ui import filters, layout
+
+APP_TITLE = "街道治理数据看板"
+
+st.set_page_config(page_title=APP_TITLE, page_icon=":material/dashboard:", layout="wide")
+
+PAGES = [
+    st.Page(
+        "views/overview.py",
+        title="领导驾驶舱",
+        url_path="overview",
+        default=True,
+        icon=":material/space_dashboard:",
+    ),
+]
+SCREEN_PATHS = {"screen"}
+
+page = st.navigation(PAGES, position="hidden")
+if page.url_path in SCREEN_PATHS:
+    st.session_state["scope"] = filters.scope_from_url()
+else:
+    with st.sidebar:
+        st.markdown(f"### {APP_TITLE}")
+        layout.sidebar_navigation(PAGES, SCREEN_PATHS)
+        st.divider()
+        st.session_state["scope"] = filters.render_global_filters()
+page.run()

@@ -1,0 +1,67 @@
+"""红黄绿: the one rule set every page, the report and the big screen use.
+
+The rule compares an achieved share with the share that should have been achieved by now
+(序时进度 or the plan line): on or ahead → green; up to ``YELLOW_POINTS`` percentage points
+behind → yellow; further behind → red. Each area states what "expected by now" means:
+
+- 民生实事: completion rate of the year's projects against the share of the year elapsed.
+- 财政税收: year-to-date against the annual target, versus 序时进度 = month / 12.
+- 人口普查: registration rate against the campaign's plan line, rising linearly from 0 on the
+  campaign's first day to 100% after ``CENSUS_PLAN_DAYS`` days (the 7th census registration ran
+  40 days, 1 November – 10 December 2020).
+- 志愿服务: registration rate (registered / residents) against ``VOLUNTEER_TARGET_RATE``
+  (13%, the 全国文明城市 benchmark), as the share of that target achieved.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+Status = Literal["green", "yellow", "red"]
+GREEN: Status = "green"
+YELLOW: Status = "yellow"
+RED: Status = "red"
+YELLOW_POINTS = 10.0
+CENSUS_PLAN_DAYS = 40
+VOLUNTEER_TARGET_RATE = 0.13
+
+STATUS_LABELS: dict[str, str] = {GREEN: "正常", YELLOW: "预警", RED: "滞后"}
+STATUS_COLORS: dict[str, str] = {GREEN: "#2e9d5b", YELLOW: "#e0a100", RED: "#d64541"}
+
+
+def status_against(achieved: float | None, expected: float | None) -> Status | None:
+    """Green / yellow / red by percentage points behind ``expected``; None when unknown."""
+    if achieved is None or expected is None:
+        return None
+    behind_points = (expected - achieved) * 100
+    if behind_points <= 1e-9:
+        return GREEN
+    if behind_points <= YELLOW_POINTS + 1e-9:
+        return YELLOW
+    return RED
+
+
+def year_elapsed(as_of: dt.date) -> float:
+    """Share of the calendar year elapsed at the end of ``as_of`` (序时进度 by day)."""
+    start = dt.date(as_of.year, 1, 1)
+    days_in_year = (dt.date(as_of.year + 1, 1, 1) - start).days
+    return ((as_of - start).days + 1) / days_in_year
+
+
+def fiscal_time_progress(month: int) -> float:
+    """序时进度 of a fiscal month: month / 12 (contract §3)."""
+    return month / 12
+
+
+def census_plan_rate(campaign_start: dt.date, as_of: dt.date) -> float:
+    """The plan line: the share that should be registered by ``as_of``."""
+    elapsed = (as_of - campaign_start).days + 1
+    return max(0.0, min(1.0, elapsed / CENSUS_PLAN_DAYS))
+
+
+def volunteer_target_share(registered: int, population: int) -> float | None:
+    """Share of the registration target achieved (1.0 = 13% of residents registered)."""
+    if population <= 0:
+        return None
+    return (registered / population) / VOLUNTEER_TARGET_RATE

@@ -1,0 +1,235 @@
+"""The one chart module: every chart of every page is built here, in one visual language.
+
+Builders are plain typed functions returning ``alt.Chart`` (testable without a browser);
+pages only call ``st.altair_chart(chart, theme=None)`` so our theme is kept. Colours: the
+three status levels, one accent for actual figures, grey dashes for plan / 序时进度 lines.
+``big=True`` gives the big-screen variant (dark, large type).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import altair as alt
+import pandas as pd
+
+from queries.status import STATUS_COLORS, STATUS_LABELS
+
+FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
+ACCENT = "#1f6fb2"
+ACCENT_2 = "#f28e2b"
+PLAN_GREY = "#8a8f98"
+PALETTE = ["#1f6fb2", "#f28e2b", "#2e9d5b", "#b5548c", "#8c6d31", "#17becf", "#9467bd", "#7f7f7f"]
+SCREEN_BG = "#0b1a2e"
+SCREEN_TEXT = "#e8f1ff"
+STATUS_DOMAIN = list(STATUS_LABELS.values())
+STATUS_RANGE = [STATUS_COLORS[key] for key in STATUS_LABELS]
+
+
+def _theme(big: bool) -> dict:
+    text = SCREEN_TEXT if big else "#1d2733"
+    grid = "#23395a" if big else "#e6e9ee"
+    size = 22 if big else 13
+    return {
+        "config": {
+            "font": FONT,
+            "background": SCREEN_BG if big else "white",
+            "view": {"stroke": None},
+            "axis": {
+                "labelFont": FONT,
+                "titleFont": FONT,
+                "labelFontSize": size,
+                "titleFontSize": size + 1,
+                "labelColor": text,
+                "titleColor": text,
+                "gridColor": grid,
+                "domainColor": grid,
+                "tickColor": grid,
+                "labelLimit": 400,
+            },
+            "legend": {
+                "labelFont": FONT,
+                "titleFont": FONT,
+                "labelFontSize": size,
+                "titleFontSize": size,
+                "labelColor": text,
+                "titleColor": text,
+                "orient": "top",
+            },
+            "title": {"font": FONT, "fontSize": size + 5, "color": text, "anchor": "start"},
+            "text": {"font": FONT, "fontSize": size, "color": text},
+            "range": {"category": PALETTE},
+        }
+    }
+
+
+def _styled(chart: alt.Chart | alt.LayerChart, big: bool, height: int | None) -> alt.Chart:
+    themed = chart.properties(height=height or (420 if big else 320))
+    return themed.configure(**_theme(big)["config"])
+
+
+def empty_frame(columns: Sequence[str]) -> pd.DataFrame:
+    return pd.DataFrame({column: [] for column in columns})
+
+
+def ranking_bar(
+    frame: pd.DataFrame,
+    *,
+    category: str,
+    value: str,
+    value_title: str,
+    status: str | None = None,
+    percent: bool = False,
+    title: str = "",
+    tooltip: Sequence[str | alt.Tooltip] = (),
+    big: bool = False,
+    height: int | None = None,
+) -> alt.Chart:
+    """Horizontal bars sorted high to low (排名), coloured by status level when given."""
+    axis_format = ".0%" if percent else ",.0f"
+    label_format = ".1%" if percent else ",.2f"
+    color = (
+        alt.Color(
+            f"{status}:N",
+            title="状态",
+            scale=alt.Scale(domain=STATUS_DOMAIN, range=STATUS_RANGE),
+        )
+        if status
+        else alt.value(ACCENT)
+    )
+    base = alt.Chart(frame, title=title).encode(
+        y=alt.Y(f"{category}:N", sort="-x", title=None),
+        x=alt.X(f"{value}:Q", title=value_title, axis=alt.Axis(format=axis_format)),
+        tooltip=list(tooltip)
+        or [category, alt.Tooltip(f"{value}:Q", title=value_title, format=label_format)],
+    )
+    bars = base.mark_bar(cornerRadiusEnd=3).encode(color=color)
+    labels = base.mark_text(align="left", dx=4, fontSize=22 if big else 12).encode(
+        text=alt.Text(f"{value}:Q", format=label_format),
+        color=alt.value(SCREEN_TEXT if big else "#1d2733"),
+    )
+    rows = max(len(frame), 1)
+    return _styled(
+        alt.layer(bars, labels), big, height or min(60 + rows * (44 if big else 28), 900)
+    )
+
+
+def time_series(
+    frame: pd.DataFrame,
+    *,
+    x: str,
+    y: str,
+    y_title: str,
+    series: str | None = None,
+    x_title: str = "",
+    x_type: str = "T",
+    percent: bool = False,
+    plan: str | None = None,
+    plan_title: str = "计划进度",
+    kind: str = "line",
+    title: str = "",
+    big: bool = False,
+    height: int | None = None,
+) -> alt.Chart | alt.LayerChart:
+    """Lines (or bars) over time, optionally with a dashed plan / 序时进度 line."""
+    fmt = ".0%" if percent else ",.0f"
+    tip_fmt = ".1%" if percent else ",.2f"
+    tooltips: list = [alt.Tooltip(f"{x}:{x_type}", title=x_title or "时间")]
+    if series:
+        tooltips.append(alt.Tooltip(f"{series}:N"))
+    tooltips.append(alt.Tooltip(f"{y}:Q", title=y_title, format=tip_fmt))
+    encoding = {
+        "x": alt.X(f"{x}:{x_type}", title=x_title or None),
+        "y": alt.Y(f"{y}:Q", title=y_title, axis=alt.Axis(format=fmt)),
+        "tooltip": tooltips,
+    }
+    if series:
+        encoding["color"] = alt.Color(f"{series}:N", title=None)
+    base = alt.Chart(frame, title=title)
+    if kind == "bar":
+        layer = base.mark_bar().encode(**encoding)
+    else:
+        layer = base.mark_line(point=True, strokeWidth=4 if big else 2).encode(**encoding)
+    layers = [layer]
+    if plan:
+        layers.append(
+            base.mark_line(strokeDash=[6, 4], color=PLAN_GREY, strokeWidth=3 if big else 2).encode(
+                x=f"{x}:{x_type}",
+                y=alt.Y(f"{plan}:Q"),
+                tooltip=[alt.Tooltip(f"{plan}:Q", title=plan_title, format=tip_fmt)],
+            )
+        )
+    if not series:
+        layer = layer.encode(color=alt.value(ACCENT))
+        layers[0] = layer
+    return _styled(alt.layer(*layers), big, height)
+
+
+def grouped_bar(
+    frame: pd.DataFrame,
+    *,
+    x: str,
+    y: str,
+    y_title: str,
+    series: str,
+    x_title: str = "",
+    x_type: str = "N",
+    stacked: bool = True,
+    title: str = "",
+    big: bool = False,
+    height: int | None = None,
+) -> alt.Chart:
+    """Bars by category, stacked (composition) or side by side (comparison)."""
+    encoding = {
+        "x": alt.X(f"{x}:{x_type}", title=x_title or None, sort=None),
+        "y": alt.Y(f"{y}:Q", title=y_title, stack="zero" if stacked else None),
+        "color": alt.Color(f"{series}:N", title=None),
+        "tooltip": [
+            alt.Tooltip(f"{x}:{x_type}", title=x_title or x),
+            alt.Tooltip(f"{series}:N"),
+            alt.Tooltip(f"{y}:Q", title=y_title, format=",.2f"),
+        ],
+    }
+    if not stacked:
+        encoding["xOffset"] = alt.XOffset(f"{series}:N")
+    return _styled(alt.Chart(frame, title=title).mark_bar().encode(**encoding), big, height)
+
+
+def share_donut(
+    frame: pd.DataFrame,
+    *,
+    category: str,
+    value: str,
+    value_title: str,
+    title: str = "",
+    colors: dict[str, str] | None = None,
+    big: bool = False,
+    height: int | None = None,
+) -> alt.Chart:
+    """Composition as a ring (税收构成, 状态分布), with the share in the tooltip."""
+    scale = (
+        alt.Scale(domain=list(colors.keys()), range=list(colors.values()))
+        if colors
+        else alt.Undefined
+    )
+    chart = (
+        alt.Chart(frame, title=title)
+        .transform_joinaggregate(_total=f"sum({value})")
+        .transform_calculate(_share=f"datum.{value} / datum._total")
+        .mark_arc(innerRadius=90 if big else 60, outerRadius=170 if big else 110)
+        .encode(
+            theta=alt.Theta(f"{value}:Q"),
+            color=alt.Color(f"{category}:N", title=None, scale=scale),
+            tooltip=[
+                alt.Tooltip(f"{category}:N"),
+                alt.Tooltip(f"{value}:Q", title=value_title, format=",.2f"),
+                alt.Tooltip("_share:Q", title="占比", format=".1%"),
+            ],
+        )
+    )
+    return _styled(chart, big, height)
+
+
+def status_label(status: str | None) -> str:
+    """The Chinese word of a status level (for data frames fed to the charts)."""
+    return STATUS_LABELS.get(status or "", "—")

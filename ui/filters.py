@@ -1,0 +1,260 @@
+"""The one filter module: global filters in the sidebar, page filters, all mirrored in the URL.
+
+Every filter widget has an ASCII key that is also its query parameter. On the first run of a
+session (or of a page, for page filters) the value comes from the URL; afterwards the widget
+owns it and the URL follows. Bad URL values are dropped with a visible notice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+import streamlit as st
+
+from queries import meta
+from queries.scope import Scope
+from ui import data
+from ui.urlstate import UrlParam, changed_params, order_dates
+
+GLOBAL_KEYS: tuple[str, ...] = ("subdistrict", "community", "from", "to")
+NOTICES_KEY = "_url_notices"
+EARLIEST_DATE = dt.date(2000, 1, 1)
+ALL = "全部街道"
+
+
+def _notices() -> list[str]:
+    return st.session_state.setdefault(NOTICES_KEY, [])
+
+
+def _load_from_url(spec: UrlParam, default: Any) -> None:
+    """Seed the widget state from the URL once (while the widget has no state yet)."""
+    if spec.key in st.session_state:
+        return
+    value = default
+    raw = st.query_params.get(spec.key)
+    if raw is not None:
+        parsed, notice = spec.parse(raw)
+        if notice:
+            _notices().append(notice)
+        if parsed is not None:
+            value = parsed
+    st.session_state[spec.key] = value
+
+
+def _write_to_url(specs: Sequence[UrlParam], defaults: dict[str, Any]) -> None:
+    """Make the URL show the current non-default values of ``specs``."""
+    wanted: dict[str, str | None] = {}
+    for spec in specs:
+        value = st.session_state.get(spec.key)
+        wanted[spec.key] = None if value == defaults.get(spec.key) else spec.format(value)
+    current = {key: st.query_params.get(key) for key in wanted if key in st.query_params}
+    to_set, to_delete = changed_params(current, wanted)
+    for key in to_delete:
+        del st.query_params[key]
+    for key, value in to_set.items():
+        st.query_params[key] = value
+
+
+def default_dates(today: dt.date | None = None) -> tuple[dt.date, dt.date]:
+    """From 1 January of this year to today: this year's figures, as leaders read them."""
+    today = today or dt.date.today()
+    return dt.date(today.year, 1, 1), today
+
+
+def render_global_filters() -> Scope:
+    """Subdistrict, communities and date range in the sidebar; returns the chosen scope."""
+    subdistricts = data.fetch(meta.list_subdistricts, None)
+    sub_spec = UrlParam("subdistrict", "街道", choices=tuple(subdistricts))
+    _load_from_url(sub_spec, None)
+    subdistrict = st.selectbox(
+        "街道",
+        options=[None, *subdistricts],
+        format_func=lambda v: ALL if v is None else v,
+        key="subdistrict",
+    )
+    communities = data.fetch(meta.list_communities, None, subdistrict)
+    com_spec = UrlParam("community", "社区", kind="list", choices=tuple(communities))
+    _load_from_url(com_spec, [])
+    st.session_state["community"] = [
+        c for c in st.session_state.get("community") or [] if c in communities
+    ]
+    chosen = st.multiselect("社区", options=communities, key="community", placeholder="全部社区")
+    start, end = default_dates()
+    from_spec = UrlParam("from", "开始日期", kind="date")
+    to_spec = UrlParam("to", "截止日期", kind="date")
+    _load_from_url(from_spec, start)
+    _load_from_url(to_spec, end)
+    _fix_reversed_dates()
+    col_from, col_to = st.columns(2)
+    date_from = col_from.date_input("开始日期", key="from", min_value=EARLIEST_DATE)
+    date_to = col_to.date_input("截止日期", key="to", min_value=EARLIEST_DATE)
+    st.button(
+        "重置筛选", on_click=reset_filters, key="reset_filters", icon=":material/restart_alt:"
+    )
+    _write_to_url(
+        [sub_spec, com_spec, from_spec, to_spec],
+        {"subdistrict": None, "community": [], "from": start, "to": end},
+    )
+    return Scope(
+        subdistrict=subdistrict,
+        communities=tuple(chosen),
+        date_from=date_from,
+        date_to=date_to,
+    )
+
+
+def _fix_reversed_dates() -> None:
+    date_from, date_to, notice = order_dates(
+        st.session_state.get("from"), st.session_state.get("to")
+    )
+    if notice:
+        _notices().append(notice)
+        st.session_state["from"], st.session_state["to"] = date_from, date_to
+
+
+def scope_from_url() -> Scope:
+    """The scope without widgets (the big screen has no sidebar): URL values, validated."""
+    subdistricts = data.fetch(meta.list_subdistricts, None)
+    params = {key: st.query_params.get(key) for key in GLOBAL_KEYS if key in st.query_params}
+    sub, notice = UrlParam("subdistrict", "街道", choices=tuple(subdistricts)).parse(
+        params.get("subdistrict") or ""
+    )
+    notices = [notice] if notice else []
+    communities = data.fetch(meta.list_communities, None, sub)
+    chosen, notice = UrlParam("community", "社区", kind="list", choices=tuple(communities)).parse(
+        params.get("community") or ""
+    )
+    notices += [notice] if notice else []
+    start, end = default_dates()
+    date_from, notice_from = UrlParam("from", "开始日期", kind="date").parse(
+        params.get("from") or ""
+    )
+    date_to, notice_to = UrlParam("to", "截止日期", kind="date").parse(params.get("to") or "")
+    notices += [n for n in (notice_from, notice_to) if n]
+    date_from, date_to, notice = order_dates(date_from or start, date_to or end)
+    notices += [notice] if notice else []
+    _notices().extend(notices)
+    return Scope(sub, tuple(chosen or ()), date_from, date_to)
+
+
+def reset_filters() -> None:
+    """Back to the defaults: every global and page filter, and the URL."""
+    for key in list(st.session_state.keys()):
+        if key in GLOBAL_KEYS or str(key).startswith("pf_"):
+            del st.session_state[key]
+    st.query_params.clear()
+
+
+def url_select(
+    key: str,
+    label: str,
+    options: Sequence[str],
+    *,
+    all_label: str = "全部",
+    container: Any = None,
+) -> str | None:
+    """A page filter (single choice, None = all) kept in the URL under ``key``.
+
+    Page filter keys start with ``pf_`` in the session so a reset clears them; the URL key
+    is the bare ``key``.
+    """
+    state_key = f"pf_{key}"
+    spec = UrlParam(key, label, choices=tuple(options))
+    _seed_page_filter(spec, state_key, None)
+    if st.session_state[state_key] not in (None, *options):
+        st.session_state[state_key] = None
+    target = container or st
+    value = target.selectbox(
+        label,
+        options=[None, *options],
+        format_func=lambda v: all_label if v is None else v,
+        key=state_key,
+    )
+    _write_page_filter(spec, value, None)
+    return value
+
+
+def url_multiselect(
+    key: str, label: str, options: Sequence[str], *, container: Any = None
+) -> list[str]:
+    """A page filter (several choices, empty = all) kept in the URL as ``A,B``."""
+    state_key = f"pf_{key}"
+    spec = UrlParam(key, label, kind="list", choices=tuple(options))
+    _seed_page_filter(spec, state_key, [])
+    st.session_state[state_key] = [v for v in st.session_state[state_key] or [] if v in options]
+    target = container or st
+    value = target.multiselect(label, options=list(options), key=state_key, placeholder="全部")
+    _write_page_filter(spec, value, [])
+    return list(value)
+
+
+def url_date(key: str, label: str, default: dt.date, *, container: Any = None) -> dt.date:
+    """A page date (``?as_of=`` on /weekly) kept in the URL when not the default."""
+    state_key = f"pf_{key}"
+    spec = UrlParam(key, label, kind="date")
+    _seed_page_filter(spec, state_key, default)
+    target = container or st
+    value = target.date_input(label, key=state_key, min_value=EARLIEST_DATE)
+    _write_page_filter(spec, value, default)
+    return value
+
+
+def url_int(key: str, default: int, *, minimum: int, maximum: int, label: str) -> int:
+    """A number from the URL with no widget (``?rotate=30`` on the big screen)."""
+    raw = st.query_params.get(key)
+    if raw is None:
+        return default
+    value, notice = UrlParam(key, label, kind="int", minimum=minimum, maximum=maximum).parse(raw)
+    if notice:
+        _notices().append(notice)
+    return default if value is None else int(value)
+
+
+def _seed_page_filter(spec: UrlParam, state_key: str, default: Any) -> None:
+    if state_key in st.session_state:
+        return
+    value = default
+    raw = st.query_params.get(spec.key)
+    if raw is not None:
+        parsed, notice = spec.parse(raw)
+        if notice:
+            _notices().append(notice)
+        if parsed is not None:
+            value = parsed
+    st.session_state[state_key] = value
+
+
+def _write_page_filter(spec: UrlParam, value: Any, default: Any) -> None:
+    text = None if value == default else spec.format(value)
+    current = st.query_params.get(spec.key)
+    if text is None and current is not None:
+        del st.query_params[spec.key]
+    elif text is not None and current != text:
+        st.query_params[spec.key] = text
+
+
+def global_query_params() -> dict[str, str]:
+    """The global filters as query parameters, for links that keep the current view."""
+    return {key: st.query_params[key] for key in GLOBAL_KEYS if key in st.query_params}
+
+
+def show_notices() -> None:
+    """Show (once) what was ignored in the URL, as plain text (never HTML or markdown)."""
+    notices = st.session_state.pop(NOTICES_KEY, [])
+    for notice in dict.fromkeys(notices):
+        st.warning(escape_markdown(notice), icon=":material/link_off:")
+
+
+def show_caption(scope: Scope, extra: Sequence[str] = (), data_date: dt.date | None = None) -> None:
+    """The one-line statement of what the page shows: 当前筛选：… 数据截至 …"""
+    parts = [scope.describe(), *extra]
+    parts.append(f"数据截至 {data_date.isoformat()}" if data_date else "暂无数据")
+    st.caption(escape_markdown(" · ".join(parts)))
+
+
+def escape_markdown(text: str) -> str:
+    """Text from data or the URL shown literally in markdown-rendering elements."""
+    specials = "\\`*_{}[]()#+-.!|<>~$"
+    return "".join("\\" + ch if ch in specials else ch for ch in str(text))

@@ -1,0 +1,59 @@
+"""Number formatting as Chinese government documents write it (万元, 百分比, 个百分点)."""
+
+from __future__ import annotations
+
+import math
+
+
+def wan(amount: float | None, digits: int = 2) -> str:
+    """万元 with thousands separators: ``2,167.00 万元``; a dash when unknown."""
+    if amount is None or (isinstance(amount, float) and math.isnan(amount)):
+        return "—"
+    return f"{amount:,.{digits}f} 万元"
+
+
+def pct(rate: float | None, digits: int = 1) -> str:
+    """A fraction as a percent: 0.6667 → ``66.7%``."""
+    if rate is None or (isinstance(rate, float) and math.isnan(rate)):
+        return "—"
+    return f"{rate * 100:.{digits}f}%"
+
+
+def points(delta: float | None, digits: int = 1) -> str:
+    """A difference of two fractions in percentage points: 0.052 → ``5.2 个百分点``."""
+    if delta is None:
+        return "—"
+    return f"{abs(delta) * 100:.{digits}f} 个百分点"
+
+
+def pace_phrase(rate: float | None, time_progress: float | None) -> str:
+    """快/慢于序时进度 X 个百分点 (or 与序时进度持平)."""
+    if rate is None or time_progress is None:
+        return "无序时进度可比"
+    delta = rate - time_progress
+    if abs(delta) < 0.0005:
+        return "与序时进度持平"
+    word = "快于" if delta > 0 else "慢于"
+    return f"{word}序时进度 {points(delta)}"
+
+
+def signed_pct(rate: float | None, digits: int = 1) -> str:
+    """A change as a signed percent: 0.2763 → ``+27.6%``."""
+    if rate is None:
+        return "—"
+    return f"{rate * 100:+.{digits}f}%"
+
+
+def count(value: float | int | None, unit: str = "") -> str:
+    """An integer count with separators and an optional unit: ``6,965 人次``."""
+    if value is None:
+        return "—"
+    text = f"{int(round(value)):,}"
+    return f"{text} {unit}".strip()
+
+
+def hours(value: float | None) -> str:
+    """Service hours with one decimal: ``16,804.0 小时``."""
+    if value is None:
+        return "—"
+    return f"{value:,.1f} 小时"

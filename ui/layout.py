@@ -1,0 +1,67 @@
+"""Page furniture shared by every page: sidebar links, page header, KPI cards, empty states."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+
+import streamlit as st
+
+from queries import meta
+from queries.scope import Scope
+from ui import data, filters
+
+
+def sidebar_navigation(pages: Sequence, hidden_paths: Iterable[str] = ()) -> None:
+    """Links to every page that keep the global filters (so a view survives a page change)."""
+    params = filters.global_query_params()
+    hidden = set(hidden_paths)
+    for page in pages:
+        if page.url_path in hidden:
+            continue
+        st.page_link(page, label=page.title, icon=page.icon, query_params=params)
+
+
+def current_scope() -> Scope:
+    """The scope chosen in the sidebar (or the URL, on the big screen)."""
+    return st.session_state.get("scope") or Scope()
+
+
+def page_header(title: str, scope: Scope, extra: Sequence[str] = ()) -> None:
+    """Title, URL notices, and the caption that states what is shown (当前筛选：… 数据截至 …)."""
+    st.title(title)
+    filters.show_notices()
+    data_date = data.fetch(meta.latest_data_date, scope)
+    filters.show_caption(scope, extra, data_date)
+
+
+def kpi(
+    column,  # type: ignore[no-untyped-def]
+    label: str,
+    value: str,
+    delta: str | None = None,
+    *,
+    delta_color: str = "normal",
+    help_text: str | None = None,
+) -> None:
+    """One KPI card (st.metric) with a bordered frame."""
+    column.metric(label, value, delta=delta, delta_color=delta_color, help=help_text, border=True)
+
+
+def empty_state(message: str) -> None:
+    """A helpful message instead of an empty chart."""
+    st.info(filters.escape_markdown(message), icon=":material/info:")
+
+
+def today() -> dt.date:
+    return dt.date.today()
+
+
+def link_params(subdistrict: str | None = None, community: str | None = None) -> dict[str, str]:
+    """Query parameters for a link: the current global filters, narrowed to one community."""
+    params = filters.global_query_params()
+    if subdistrict:
+        params["subdistrict"] = subdistrict
+    if community:
+        params["community"] = community
+    return params

@@ -1,0 +1,281 @@
+"""What the overview shows, computed from query results without drawing anything.
+
+Kept apart from the page so it can be tested with plain values: the KPI cards, the league
+table as a data frame, and the attention list.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from queries.census import CensusSummary
+from queries.fiscal import FiscalReport
+from queries.league import LeagueRow
+from queries.livelihood import LivelihoodSummary
+from queries.models import HEADLINE_FISCAL_ITEMS
+from queries.scope import Scope
+from queries.status import STATUS_LABELS, status_against, year_elapsed
+from queries.volunteers import VolunteerSummary
+from ui import format as fmt
+
+STATUS_MARKS = {"green": "🟢 正常", "yellow": "🟡 预警", "red": "🔴 滞后"}
+
+
+@dataclass(frozen=True)
+class Card:
+    """One KPI card: label, value, delta text and the page it leads to."""
+
+    label: str
+    value: str
+    delta: str | None
+    delta_color: str
+    help_text: str
+    page: str
+
+
+def year_progress(scope: Scope) -> float:
+    return year_elapsed(scope.as_of)
+
+
+def _pace_color(rate: float | None, expected: float | None) -> str:
+    if rate is None or expected is None:
+        return "off"
+    return "normal"
+
+
+def _pace_delta(rate: float | None, expected: float | None) -> str | None:
+    """A signed delta text so st.metric colours it: ``+3.2 个百分点（快于序时进度）``."""
+    if rate is None or expected is None:
+        return None
+    gap = (rate - expected) * 100
+    word = "快于" if gap >= 0 else "慢于"
+    return f"{gap:+.1f} 个百分点（{word}序时进度）"
+
+
+def headline_fiscal(block: FiscalReport | None, item: str = HEADLINE_FISCAL_ITEMS[0]) -> dict:
+    """The headline item summed over the subdistricts in scope: ytd, target, rates."""
+    if block is None:
+        return {}
+    rows = [row for row in block.items if row.item == item]
+    if not rows:
+        return {}
+    ytd = sum(row.ytd for row in rows)
+    targets = [row.target for row in rows if row.target is not None]
+    target = sum(targets) if len(targets) == len(rows) else None
+    return {
+        "item": item,
+        "ytd": round(ytd, 2),
+        "month_amount": round(sum(row.month_amount for row in rows), 2),
+        "target": target,
+        "target_rate": round(ytd / target, 4) if target else None,
+        "time_progress": block.time_progress,
+        "month": block.month,
+        "year": block.year,
+    }
+
+
+def kpi_cards(
+    scope: Scope,
+    projects: LivelihoodSummary,
+    fiscal_block: FiscalReport | None,
+    census_block: CensusSummary | None,
+    volunteer_block: VolunteerSummary,
+) -> list[Card]:
+    """The four area cards of the overview, in the order leaders read them."""
+    expected = year_elapsed(scope.as_of)
+    cards = [
+        Card(
+            label=f"{projects.year}年民生实事完成率",
+            value=fmt.pct(projects.completion_rate) if projects.total else "—",
+            delta=_pace_delta(projects.completion_rate, expected) if projects.total else None,
+            delta_color=_pace_color(projects.completion_rate, expected),
+            help_text=(
+                f"已完成 {projects.completed} / {projects.total} 项，逾期 {projects.overdue} 项，"
+                f"本周完成 {projects.completed_this_week} 项"
+            ),
+            page="views/livelihood.py",
+        )
+    ]
+    revenue = headline_fiscal(fiscal_block)
+    cards.append(
+        Card(
+            label="一般公共预算收入（累计）",
+            value=fmt.wan(revenue.get("ytd")) if revenue else "—",
+            delta=_pace_delta(revenue.get("target_rate"), revenue.get("time_progress")),
+            delta_color=_pace_color(revenue.get("target_rate"), revenue.get("time_progress")),
+            help_text=(
+                f"截至 {revenue['year']} 年 {revenue['month']} 月，完成年度目标 "
+                f"{fmt.pct(revenue.get('target_rate'))}，序时进度 {fmt.pct(revenue['time_progress'])}"
+                if revenue
+                else "暂无本年财政数据"
+            ),
+            page="views/fiscal.py",
+        )
+    )
+    if census_block is not None:
+        cards.append(
+            Card(
+                label="人口普查登记率",
+                value=fmt.pct(census_block.rate),
+                delta=f"本周 +{census_block.registered_this_week:,} 户",
+                delta_color="normal",
+                help_text=(
+                    f"{census_block.campaign}：已登记 {census_block.registered_households:,} / "
+                    f"{census_block.expected:,} 户，{census_block.registered_persons:,} 人"
+                ),
+                page="views/census.py",
+            )
+        )
+    else:
+        cards.append(Card("人口普查登记率", "—", None, "off", "暂无普查任务", "views/census.py"))
+    this_week, last_week = volunteer_block.hours_this_week, volunteer_block.hours_last_week
+    change = (this_week / last_week - 1) if last_week else None
+    cards.append(
+        Card(
+            label="本周志愿服务时长",
+            value=fmt.hours(this_week),
+            delta=f"环比 {fmt.signed_pct(change)}" if change is not None else None,
+            delta_color="normal" if change is not None else "off",
+            help_text=(
+                f"上周 {fmt.hours(last_week)}；本年 {volunteer_block.person_times:,} 人次、"
+                f"{fmt.hours(volunteer_block.hours)}，注册志愿者 {volunteer_block.registered:,} 人"
+            ),
+            page="views/volunteers.py",
+        )
+    )
+    return cards
+
+
+def _mark(status: str | None) -> str:
+    return STATUS_MARKS.get(status or "", "—")
+
+
+def _rank_change_text(change: int | None) -> str:
+    if change is None:
+        return "—"
+    if change > 0:
+        return f"↑{change}"
+    if change < 0:
+        return f"↓{-change}"
+    return "持平"
+
+
+def league_frame(rows: Sequence[LeagueRow]) -> pd.DataFrame:
+    """The league as the table leaders read: rank, community, per-area status and figures."""
+    records = [
+        {
+            "排名": row.rank,
+            "较上周": _rank_change_text(row.rank_change),
+            "街道": row.subdistrict,
+            "社区": row.community,
+            "民生实事完成率": row.livelihood_rate,
+            "民生实事": _mark(row.livelihood_status),
+            "逾期项目": row.overdue,
+            "普查登记率": row.census_rate,
+            "人口普查": _mark(row.census_status),
+            "注册志愿者": row.volunteer_registered,
+            "志愿服务": _mark(row.volunteer_status),
+        }
+        for row in rows
+    ]
+    return pd.DataFrame.from_records(records)
+
+
+def league_column_config() -> dict[str, Any]:
+    return {
+        "排名": st.column_config.NumberColumn(format="%d", width="small"),
+        "民生实事完成率": st.column_config.ProgressColumn(
+            format="percent", min_value=0, max_value=1
+        ),
+        "普查登记率": st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1),
+        "逾期项目": st.column_config.NumberColumn(format="%d 项"),
+        "注册志愿者": st.column_config.NumberColumn(format="%d 人"),
+    }
+
+
+def picked_community(table: pd.DataFrame, event: Any) -> tuple[str, str] | None:
+    """The (subdistrict, community) of the row the user clicked, if any."""
+    try:
+        selected = list(event.selection.rows)
+    except AttributeError:
+        return None
+    if not selected or selected[0] >= len(table):
+        return None
+    row = table.iloc[selected[0]]
+    return str(row["街道"]), str(row["社区"])
+
+
+def league_chart_frame(rows: Sequence[LeagueRow]) -> pd.DataFrame:
+    """Score per community (in points) with its overall status, for the ranking bar chart."""
+    records = []
+    for row in rows:
+        if row.score is None:
+            continue
+        status = status_against(1 + row.score, 1.0)
+        records.append(
+            {
+                "社区": row.community,
+                "街道": row.subdistrict,
+                "综合得分": round(row.score * 100, 1),
+                "状态": STATUS_LABELS.get(status or "", "—"),
+            }
+        )
+    return pd.DataFrame.from_records(records, columns=["社区", "街道", "综合得分", "状态"])
+
+
+def attention_items(
+    rows: Sequence[LeagueRow],
+    fiscal_block: FiscalReport | None,
+) -> pd.DataFrame:
+    """Red items first, then yellow: what the meeting should talk about."""
+    items: list[dict[str, Any]] = []
+    for row in rows:
+        where = f"{row.subdistrict} {row.community}"
+        if row.overdue:
+            items.append(_item("red", "民生实事", where, f"逾期项目 {row.overdue} 项"))
+        if row.livelihood_status in ("red", "yellow"):
+            items.append(
+                _item(
+                    row.livelihood_status,
+                    "民生实事",
+                    where,
+                    f"完成率 {fmt.pct(row.livelihood_rate)}，"
+                    f"{fmt.pace_phrase(row.livelihood_rate, row.livelihood_expected)}",
+                )
+            )
+        if row.census_status in ("red", "yellow"):
+            items.append(
+                _item(
+                    row.census_status,
+                    "人口普查",
+                    where,
+                    f"登记率 {fmt.pct(row.census_rate)}，计划进度 {fmt.pct(row.census_expected)}",
+                )
+            )
+    if fiscal_block is not None:
+        for item in fiscal_block.items:
+            if item.item not in HEADLINE_FISCAL_ITEMS or item.target_rate is None:
+                continue
+            status = status_against(item.target_rate, fiscal_block.time_progress)
+            if status in ("red", "yellow"):
+                items.append(
+                    _item(
+                        status,
+                        "财政税收",
+                        item.subdistrict,
+                        f"{item.item}完成年度目标 {fmt.pct(item.target_rate)}，"
+                        f"{fmt.pace_phrase(item.target_rate, fiscal_block.time_progress)}",
+                    )
+                )
+    order = {"🔴 滞后": 0, "🟡 预警": 1}
+    items.sort(key=lambda item: (order.get(item["状态"], 2), item["领域"], item["对象"]))
+    return pd.DataFrame.from_records(items, columns=["状态", "领域", "对象", "情况"])
+
+
+def _item(status: str | None, area: str, where: str, text: str) -> dict[str, Any]:
+    return {"状态": _mark(status), "领域": area, "对象": where, "情况": text}

@@ -1,0 +1,80 @@
+"""领导驾驶舱: one KPI card per area, the community league table, and what needs attention."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from queries import census, fiscal, league, livelihood, volunteers
+from ui import charts, data, layout, overview_model
+from ui import format as fmt
+
+scope = layout.current_scope()
+layout.page_header("领导驾驶舱", scope)
+
+summary = data.fetch(livelihood.livelihood_summary, scope)
+fiscal_block = data.fetch(fiscal.fiscal_report, scope)
+census_block = data.fetch(census.census_summary, scope)
+volunteer_block = data.fetch(volunteers.volunteer_summary, scope)
+cards = overview_model.kpi_cards(scope, summary, fiscal_block, census_block, volunteer_block)
+
+columns = st.columns(len(cards))
+for column, card in zip(columns, cards, strict=True):
+    layout.kpi(
+        column,
+        card.label,
+        card.value,
+        card.delta,
+        delta_color=card.delta_color,
+        help_text=card.help_text,
+    )
+    column.page_link(
+        card.page,
+        label="查看详情",
+        icon=":material/arrow_forward:",
+        query_params=layout.link_params(),
+    )
+
+rows = data.fetch(league.community_league, scope)
+st.subheader("社区排名")
+if not rows:
+    layout.empty_state("当前筛选范围内没有社区。请在左侧调整街道或社区。")
+else:
+    table = overview_model.league_frame(rows)
+    st.caption(
+        "红黄绿按统一规则：达到或快于序时进度为绿，落后不超过 10 个百分点为黄，更多为红。"
+        "点击一行查看该社区的民生实事。"
+    )
+    event = st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        on_select="rerun",
+        selection_mode="single-row",
+        key="league_table",
+        column_config=overview_model.league_column_config(),
+    )
+    picked = overview_model.picked_community(table, event)
+    if picked:
+        st.switch_page("views/livelihood.py", query_params=layout.link_params(*picked))
+
+    chart_frame = overview_model.league_chart_frame(rows)
+    if not chart_frame.empty:
+        st.altair_chart(
+            charts.ranking_bar(
+                chart_frame,
+                category="社区",
+                value="综合得分",
+                value_title="综合得分（个百分点）",
+                status="状态",
+                title="社区综合得分（与序时进度之差的平均）",
+            ),
+            theme=None,
+        )
+
+st.subheader("需要关注")
+attention = overview_model.attention_items(rows, fiscal_block)
+if not attention:
+    st.success("当前筛选范围内没有滞后事项。", icon=":material/check_circle:")
+else:
+    st.dataframe(attention, hide_index=True, width="stretch")
+st.caption(f"序时进度（按日）：{fmt.pct(overview_model.year_progress(scope))}")
