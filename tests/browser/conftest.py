@@ -45,6 +45,8 @@ APP_RUN_TIMEOUT_MS = 120_000
 SCRIPT_FINISHED = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 RUNNING_INDICATOR = '[data-testid="stStatusWidgetRunningIcon"]'
 MAIN_BLOCK = '[data-testid="stMain"]'
+# Placeholder drawn while a widget's lazily loaded code arrives.
+SKELETON = '[data-testid="stSkeleton"]'
 EXCEPTION_BOX = '[data-testid="stException"]'
 
 
@@ -176,7 +178,8 @@ def wait_for_app(page: Page, text: str | None = None, timeout_ms: int = APP_RUN_
 
     ``stApp`` carries the script state (``initial`` before the first run, ``running`` while
     it runs); waiting for ``notRunning`` again after the text covers a rerun the page
-    triggers itself (for example when filters write the URL).
+    triggers itself (for example when filters write the URL). Widgets whose code is still
+    loading show a skeleton; a screenshot taken then shows grey boxes, so wait those out too.
     """
     page.wait_for_selector(SCRIPT_FINISHED, timeout=timeout_ms)
     page.wait_for_selector(MAIN_BLOCK, timeout=timeout_ms)
@@ -184,6 +187,7 @@ def wait_for_app(page: Page, text: str | None = None, timeout_ms: int = APP_RUN_
         page.get_by_text(text).first.wait_for(state="visible", timeout=timeout_ms)
     page.wait_for_selector(SCRIPT_FINISHED, timeout=timeout_ms)
     page.wait_for_selector(RUNNING_INDICATOR, state="detached", timeout=timeout_ms)
+    page.wait_for_selector(SKELETON, state="detached", timeout=timeout_ms)
 
 
 def save_screenshot(page: Page, name: str) -> Path:
