@@ -8,6 +8,7 @@ owns it and the URL follows. Bad URL values are dropped with a visible notice.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -255,6 +256,20 @@ def show_caption(scope: Scope, extra: Sequence[str] = (), data_date: dt.date | N
 
 
 def escape_markdown(text: str) -> str:
-    """Text from data or the URL shown literally in markdown-rendering elements."""
-    specials = "\\`*_{}[]()#+-.!|<>~$"
-    return "".join("\\" + ch if ch in specials else ch for ch in str(text))
+    """Text from data or the URL shown literally in markdown-rendering elements.
+
+    Escapes what can start markup anywhere (emphasis, links, images, HTML, code, tables,
+    Streamlit's ``:color[...]`` directives via the bracket) and list/heading markers at the
+    start of a line; ordinary punctuation such as ``2026-01-01`` stays readable.
+    """
+    specials = "\\`*_[]<>|~$"
+    escaped = "".join("\\" + ch if ch in specials else ch for ch in str(text))
+    lines = []
+    for line in escaped.split("\n"):
+        stripped = line.lstrip()
+        if stripped[:1] in ("#", "-", "+", ">", "="):
+            line = line.replace(stripped, "\\" + stripped, 1)
+        else:
+            line = re.sub(r"^(\s*\d+)([.)])", r"\1\\\2", line)
+        lines.append(line)
+    return "\n".join(lines)
