@@ -1,0 +1,155 @@
+"""The ``report`` command of ``manage.py`` (contract §2): options, checks and output.
+
+``manage.py`` only registers it: ``add_report_arguments(parser)`` declares the options and
+``run_report(args)`` does the work and returns the exit code (0 done, 2 bad usage, 1 when the
+output file cannot be written). Errors are printed in Chinese on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import re
+import sys
+from pathlib import Path
+from typing import BinaryIO
+
+from sqlalchemy import Engine, select, union
+
+from queries.models import Community, FiscalMonthly, FiscalTarget
+
+FORMATS = ("json", "md", "xlsx")
+DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+REPORT_HELP = "生成周报（合同第 3 节）：民生实事、财政税收、人口普查、志愿服务"
+REPORT_DESCRIPTION = (
+    "按截至日期生成周报。周为截至日期前 6 天至截至日期共 7 天。"
+    "默认格式 md 输出到标准输出；json 为机器可读格式；"
+    "xlsx 为二进制文件：请用 --output 指定文件，"
+    "未指定时仅在标准输出被重定向（不是终端）时写出字节，否则报错退出。"
+)
+
+
+class UsageError(Exception):
+    """A bad option value; the message is shown to the user as is."""
+
+
+def add_report_arguments(parser: argparse.ArgumentParser) -> None:
+    """Declare ``--as-of``, ``--subdistrict``, ``--format`` and ``--output``."""
+    parser.description = REPORT_DESCRIPTION
+    parser.add_argument("--as-of", dest="as_of", metavar="YYYY-MM-DD", help="截至日期，默认今天")
+    parser.add_argument("--subdistrict", metavar="街道名称", help="只统计该街道，默认全部街道")
+    parser.add_argument(
+        "--format",
+        dest="format",
+        default="md",
+        metavar="{json,md,xlsx}",
+        help="输出格式：json、md（默认）或 xlsx",
+    )
+    parser.add_argument(
+        "--output", metavar="PATH", help="写入该文件；默认写到标准输出（xlsx 见上方说明）"
+    )
+
+
+def parse_as_of(text: str | None, today: dt.date | None = None) -> dt.date:
+    """``YYYY-MM-DD`` (a real calendar date), or today when not given."""
+    if text is None:
+        return today or dt.date.today()
+    if not DATE_PATTERN.match(text.strip()):
+        raise UsageError(f"日期格式错误：--as-of {text!r}，应为 YYYY-MM-DD，例如 2020-06-30")
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise UsageError(f"日期不存在：--as-of {text!r}，请检查年月日") from None
+
+
+def check_format(name: str) -> str:
+    """One of json, md, xlsx."""
+    if name not in FORMATS:
+        raise UsageError(f"不支持的格式：--format {name!r}，可选 json、md、xlsx")
+    return name
+
+
+def known_subdistricts(engine: Engine) -> list[str]:
+    """Subdistricts that have communities or fiscal rows (the names a report can cover)."""
+    names = union(
+        select(Community.subdistrict),
+        select(FiscalMonthly.subdistrict),
+        select(FiscalTarget.subdistrict),
+    ).subquery()
+    with engine.connect() as connection:
+        return sorted(connection.execute(select(names.c[0])).scalars())
+
+
+def check_subdistrict(engine: Engine, name: str | None) -> str | None:
+    """The name when the database knows it; a usage error listing the known names otherwise."""
+    if name is None:
+        return None
+    name = name.strip()
+    known = known_subdistricts(engine)
+    if name not in known:
+        listed = "、".join(known) if known else "（数据库中还没有街道）"
+        raise UsageError(f"未找到街道：{name}。已有街道：{listed}")
+    return name
+
+
+def render(report: dict, fmt: str) -> bytes:
+    """The report in the format, as bytes (text formats in UTF-8)."""
+    if fmt == "json":
+        from queries.report import report_to_json
+
+        return (report_to_json(report) + "\n").encode("utf-8")
+    if fmt == "md":
+        from reporting.markdown import render_markdown
+
+        return render_markdown(report).encode("utf-8")
+    from reporting.xlsx import render_xlsx
+
+    return render_xlsx(report)
+
+
+def check_destination(fmt: str, output: str | None, stdout: BinaryIO) -> None:
+    """xlsx bytes never go to a terminal: ask for --output instead."""
+    if fmt == "xlsx" and output is None and stdout.isatty():
+        raise UsageError("xlsx 为二进制文件，请用 --output 指定文件，例如 --output 周报.xlsx")
+
+
+def write_output(data: bytes, output: str | None, stdout: BinaryIO) -> None:
+    if output is None:
+        stdout.write(data)
+        stdout.flush()
+        return
+    Path(output).write_bytes(data)
+
+
+def _engine() -> Engine:
+    from queries.db import get_engine, migrate
+
+    engine = get_engine()
+    migrate(engine)
+    return engine
+
+
+def run_report(args: argparse.Namespace, engine: Engine | None = None) -> int:
+    """Build and write the report; the exit code (0 ok, 2 bad option, 1 cannot write)."""
+    from queries.report import build_report
+
+    stdout = sys.stdout.buffer
+    try:
+        as_of = parse_as_of(args.as_of)
+        fmt = check_format(args.format)
+        check_destination(fmt, args.output, stdout)
+        engine = engine or _engine()
+        subdistrict = check_subdistrict(engine, args.subdistrict)
+    except UsageError as error:
+        print(f"错误：{error}", file=sys.stderr)
+        return 2
+    data = render(build_report(engine, as_of, subdistrict), fmt)
+    try:
+        write_output(data, args.output, stdout)
+    except OSError as error:
+        print(f"错误：无法写入文件 {args.output}：{error.strerror or error}", file=sys.stderr)
+        return 1
+    if args.output:
+        print(f"已生成周报：{args.output}", file=sys.stderr)
+    return 0
