@@ -37,8 +37,8 @@ echo "    TEST_PG_URL=$TEST_PG_URL"
 failed=()
 
 step "ruff check / ruff format --check"
-"$PY" -m ruff check . || failed+=("ruff check")
-"$PY" -m ruff format --check . || failed+=("ruff format --check (运行 ruff format 修正)")
+"$PY" -m ruff check --output-format concise . || failed+=("ruff check")
+"$PY" -m ruff format --check --output-format concise . || failed+=("ruff format --check (运行 ruff format 修正)")
 
 step "pytest"
 mkdir -p tests/artifacts
