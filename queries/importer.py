@@ -1,0 +1,979 @@
+"""Import of the staff's Excel/CSV files (contract §1): read, validate everything, upsert.
+
+The flow of one command or upload:
+
+1. read every file (every sheet of an ``.xlsx``; a ``.csv`` in UTF-8 or GBK) into rows;
+2. recognise each sheet's template from its header and parse every cell (``queries.parsing``);
+3. check what needs the whole import or the database: duplicate keys, unknown communities and
+   volunteers, the editor's allowed communities;
+4. only when no row of no file is wrong, upsert in one transaction, tables in dependency order
+   (communities, volunteers, then the rest), one ``ImportBatch`` per file.
+
+Every problem is collected, never only the first, so that staff can fix a file in one go.
+Existing keys are looked up in chunks and rows are written with ``executemany``: an import of
+100,000 rows is a few hundred statements, not hundreds of thousands.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import json
+import zipfile
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import PurePath
+from typing import Any, Literal
+
+from sqlalchemy import Connection, Engine, Table, bindparam, insert, select, text, tuple_, update
+
+from queries.models import (
+    CensusProgress,
+    Community,
+    FiscalMonthly,
+    FiscalTarget,
+    ImportBatch,
+    LivelihoodProject,
+    ServiceRecord,
+    Volunteer,
+)
+from queries.parsing import (
+    KIND_BY_KEY,
+    ParseError,
+    TableKind,
+    decode_csv_bytes,
+    is_blank,
+    normalize_header,
+    parse_date,
+    parse_gender,
+    parse_hours,
+    parse_int,
+    parse_month,
+    parse_number,
+    parse_status,
+    parse_text,
+    parse_year,
+    recognise_table,
+)
+
+Progress = Callable[[int, int, str], None]
+CommunityKey = tuple[str, str]
+
+PROGRESS_EVERY = 2000  # rows between two progress reports
+LOOKUP_CHUNK = 500  # keys per ``IN (...)``: well under every database's parameter limit
+WRITE_CHUNK = 5000  # rows per executemany, so that progress moves during a big write
+ANALYZE_AFTER = 1000  # new rows after which PostgreSQL's statistics are refreshed
+
+
+# --------------------------------------------------------------------------- public results
+
+
+@dataclass
+class ImportIssue:
+    """One problem, located as Excel shows it: file, sheet, row (header = 1) and column."""
+
+    file: str
+    sheet: str | None
+    row: int | None
+    column: str | None
+    message: str
+    level: Literal["error", "warning"] = "error"
+
+    def __str__(self) -> str:
+        parts = [f"文件 {self.file}"]
+        if self.sheet is not None:
+            parts.append(f"工作表 {self.sheet}")
+        if self.row is not None:
+            parts.append(f"第 {self.row} 行")
+        if self.column:
+            parts.append(f"列「{self.column}」")
+        return "，".join(parts) + "：" + self.message
+
+
+@dataclass
+class TableSummary:
+    """What an import does (or did) to one table."""
+
+    table_label: str
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+@dataclass
+class ImportResult:
+    """``ok`` is False when any error was found; then nothing was written."""
+
+    ok: bool
+    errors: list[ImportIssue] = field(default_factory=list)
+    warnings: list[ImportIssue] = field(default_factory=list)
+    summaries: dict[str, TableSummary] = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------- table specs
+
+
+@dataclass(frozen=True)
+class Column:
+    """How one header's cells are read into one record field."""
+
+    header: str
+    field: str
+    parse: Callable[[Any], Any]
+    required: bool = True
+    default: Any = None
+
+
+@dataclass(frozen=True)
+class Ids:
+    """Database ids known so far; ``None`` stands for a row not written yet (a preview)."""
+
+    communities: dict[CommunityKey, int | None]
+    volunteers: dict[str, int | None]
+
+    def community(self, values: dict[str, Any]) -> int | None:
+        return self.communities.get((values["subdistrict"], values["community"]))
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """A template bound to its table: columns, keys and how a record becomes a table row."""
+
+    kind: TableKind
+    table: Table
+    columns: tuple[Column, ...]
+    import_key: tuple[str, ...]  # record fields that must be unique within one import
+    db_key: tuple[str, ...]  # table columns of the natural key
+    db_values: tuple[str, ...]  # the other written columns, compared for "unchanged"
+    to_row: Callable[[dict[str, Any], Ids], dict[str, Any]]
+    has_community: bool = True
+
+
+def _text(max_length: int) -> Callable[[Any], str]:
+    return partial(parse_text, max_length=max_length)
+
+
+SUBDISTRICT = Column("街道", "subdistrict", _text(100))
+COMMUNITY = Column("社区", "community", _text(100))
+
+
+def _community_row(v: dict[str, Any], _ids: Ids) -> dict[str, Any]:
+    return {
+        "subdistrict": v["subdistrict"],
+        "name": v["community"],
+        "population": v["population"],
+        "households": v["households"],
+    }
+
+
+def _livelihood_row(v: dict[str, Any], ids: Ids) -> dict[str, Any]:
+    return {
+        "code": v["code"],
+        "community_id": ids.community(v),
+        "name": v["name"],
+        "category": v["category"],
+        "year": v["year"],
+        "planned_on": v["planned_on"],
+        "status": v["status"],
+        "completed_on": v["completed_on"],
+        "investment": v["investment"],
+        "beneficiary_households": v["beneficiary_households"],
+    }
+
+
+def _fiscal_monthly_row(v: dict[str, Any], _ids: Ids) -> dict[str, Any]:
+    year, month = v["month"]
+    return {
+        "subdistrict": v["subdistrict"],
+        "year": year,
+        "month": month,
+        "item": v["item"],
+        "amount": v["amount"],
+    }
+
+
+def _fiscal_target_row(v: dict[str, Any], _ids: Ids) -> dict[str, Any]:
+    return {
+        "subdistrict": v["subdistrict"],
+        "year": v["year"],
+        "item": v["item"],
+        "target": v["target"],
+    }
+
+
+def _census_row(v: dict[str, Any], ids: Ids) -> dict[str, Any]:
+    return {
+        "campaign": v["campaign"],
+        "community_id": ids.community(v),
+        "day": v["day"],
+        "expected_households": v["expected"],
+        "registered_households": v["registered_households"],
+        "registered_persons": v["registered_persons"],
+    }
+
+
+def _volunteer_row(v: dict[str, Any], ids: Ids) -> dict[str, Any]:
+    return {
+        "code": v["code"],
+        "community_id": ids.community(v),
+        "registered_on": v["registered_on"],
+        "gender": v["gender"],
+        "birth_year": v["birth_year"],
+    }
+
+
+def _service_row(v: dict[str, Any], ids: Ids) -> dict[str, Any]:
+    return {
+        "code": v["code"],
+        "volunteer_id": ids.volunteers.get(v["volunteer_code"]),
+        "activity_name": v["activity_name"],
+        "activity_type": v["activity_type"],
+        "service_date": v["service_date"],
+        "hours": v["hours"],
+        "community_id": ids.community(v),
+    }
+
+
+def _birth_year(value: Any) -> int:
+    return parse_year(value, low=1900, high=dt.date.today().year)
+
+
+# In dependency order: the order in which tables are written.
+SPECS: tuple[TableSpec, ...] = (
+    TableSpec(
+        KIND_BY_KEY["communities"],
+        Community.__table__,
+        (
+            SUBDISTRICT,
+            COMMUNITY,
+            Column("常住人口", "population", parse_int),
+            Column("户数", "households", parse_int),
+        ),
+        import_key=("subdistrict", "community"),
+        db_key=("subdistrict", "name"),
+        db_values=("population", "households"),
+        to_row=_community_row,
+    ),
+    TableSpec(
+        KIND_BY_KEY["volunteers"],
+        Volunteer.__table__,
+        (
+            Column("志愿者编号", "code", _text(100)),
+            SUBDISTRICT,
+            COMMUNITY,
+            Column("注册日期", "registered_on", parse_date),
+            Column("性别", "gender", parse_gender, required=False),
+            Column("出生年份", "birth_year", _birth_year, required=False),
+        ),
+        import_key=("code",),
+        db_key=("code",),
+        db_values=("community_id", "registered_on", "gender", "birth_year"),
+        to_row=_volunteer_row,
+    ),
+    TableSpec(
+        KIND_BY_KEY["livelihood"],
+        LivelihoodProject.__table__,
+        (
+            Column("项目编号", "code", _text(100)),
+            SUBDISTRICT,
+            COMMUNITY,
+            Column("项目名称", "name", _text(300)),
+            Column("类别", "category", _text(100)),
+            Column("年度", "year", parse_year),
+            Column("计划完成日期", "planned_on", parse_date),
+            Column("状态", "status", parse_status),
+            Column("完成日期", "completed_on", parse_date, required=False),
+            Column("投资金额(万元)", "investment", parse_number, required=False, default=0.0),
+            Column("受益户数", "beneficiary_households", parse_int, required=False, default=0),
+        ),
+        import_key=("code",),
+        db_key=("code",),
+        db_values=(
+            "community_id",
+            "name",
+            "category",
+            "year",
+            "planned_on",
+            "status",
+            "completed_on",
+            "investment",
+            "beneficiary_households",
+        ),
+        to_row=_livelihood_row,
+    ),
+    TableSpec(
+        KIND_BY_KEY["fiscal_monthly"],
+        FiscalMonthly.__table__,
+        (
+            SUBDISTRICT,
+            Column("月份", "month", parse_month),
+            Column("科目", "item", _text(100)),
+            Column("当月金额(万元)", "amount", parse_number),
+        ),
+        import_key=("subdistrict", "month", "item"),
+        db_key=("subdistrict", "year", "month", "item"),
+        db_values=("amount",),
+        to_row=_fiscal_monthly_row,
+        has_community=False,
+    ),
+    TableSpec(
+        KIND_BY_KEY["fiscal_targets"],
+        FiscalTarget.__table__,
+        (
+            SUBDISTRICT,
+            Column("年度", "year", parse_year),
+            Column("科目", "item", _text(100)),
+            Column("年度目标(万元)", "target", parse_number),
+        ),
+        import_key=("subdistrict", "year", "item"),
+        db_key=("subdistrict", "year", "item"),
+        db_values=("target",),
+        to_row=_fiscal_target_row,
+        has_community=False,
+    ),
+    TableSpec(
+        KIND_BY_KEY["census"],
+        CensusProgress.__table__,
+        (
+            Column("任务名称", "campaign", _text(200)),
+            SUBDISTRICT,
+            COMMUNITY,
+            Column("日期", "day", parse_date),
+            Column("应登记户数", "expected", parse_int),
+            Column("已登记户数", "registered_households", parse_int),
+            Column("已登记人数", "registered_persons", parse_int),
+        ),
+        import_key=("campaign", "subdistrict", "community", "day"),
+        db_key=("campaign", "community_id", "day"),
+        db_values=("expected_households", "registered_households", "registered_persons"),
+        to_row=_census_row,
+    ),
+    TableSpec(
+        KIND_BY_KEY["service_records"],
+        ServiceRecord.__table__,
+        (
+            Column("记录编号", "code", _text(100)),
+            Column("志愿者编号", "volunteer_code", _text(100)),
+            Column("活动名称", "activity_name", _text(300)),
+            Column("活动类型", "activity_type", _text(100)),
+            Column("服务日期", "service_date", parse_date),
+            Column("服务时长(小时)", "hours", parse_hours),
+            SUBDISTRICT,
+            COMMUNITY,
+        ),
+        import_key=("code",),
+        db_key=("code",),
+        db_values=(
+            "volunteer_id",
+            "activity_name",
+            "activity_type",
+            "service_date",
+            "hours",
+            "community_id",
+        ),
+        to_row=_service_row,
+    ),
+)
+SPEC_BY_KEY: dict[str, TableSpec] = {spec.kind.key: spec for spec in SPECS}
+
+
+def _row_rules(kind_key: str, values: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """Rules across the cells of one row: ``(column, message, level)`` for each breach."""
+    issues: list[tuple[str, str, str]] = []
+    if kind_key == "livelihood":
+        if values["status"] == "已完成" and values["completed_on"] is None:
+            issues.append(("完成日期", "状态为已完成时必须填写完成日期", "error"))
+        elif values["status"] != "已完成" and values["completed_on"] is not None:
+            issues.append(
+                (
+                    "完成日期",
+                    f"状态为{values['status']}时完成日期必须为空（只有已完成的项目才有完成日期）",
+                    "error",
+                )
+            )
+    elif kind_key == "census" and values["registered_households"] > values["expected"]:
+        issues.append(
+            (
+                "已登记户数",
+                f"已登记户数（{values['registered_households']}）大于应登记户数（{values['expected']}），请核实",
+                "warning",
+            )
+        )
+    return issues
+
+
+# --------------------------------------------------------------------------- reading files
+
+
+@dataclass
+class Sheet:
+    """The rows of one CSV file or one worksheet, with their Excel row numbers."""
+
+    file_index: int
+    sheet: str | None
+    header_row: int
+    headers: list[object]
+    rows: list[tuple[int, Sequence[object]]]
+
+
+@dataclass
+class Record:
+    """One valid data row, parsed, with where it came from."""
+
+    file_index: int
+    sheet: str | None
+    row: int
+    values: dict[str, Any]
+
+
+def _non_empty_rows(rows: Iterable[Sequence[object]]) -> Iterator[tuple[int, Sequence[object]]]:
+    """``(Excel row number, cells)`` of the rows that hold anything; row 1 is the first."""
+    for number, cells in enumerate(rows, start=1):
+        if any(not is_blank(cell) for cell in cells):
+            yield number, cells
+
+
+def _split_header(
+    file_index: int, sheet: str | None, rows: Iterable[Sequence[object]]
+) -> Sheet | None:
+    """The first non-empty row is the header; ``None`` for a sheet with nothing in it."""
+    numbered = _non_empty_rows(rows)
+    first = next(numbered, None)
+    if first is None:
+        return None
+    header_row, headers = first
+    return Sheet(file_index, sheet, header_row, list(headers), list(numbered))
+
+
+def _read_csv(file_index: int, data: bytes) -> list[Sheet]:
+    text = decode_csv_bytes(data)
+    first_line = text.split("\n", 1)[0]
+    delimiter = "\t" if "\t" in first_line and "," not in first_line else ","
+    sheet = _split_header(
+        file_index, None, csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    )
+    return [sheet] if sheet else []
+
+
+def _read_xlsx(file_index: int, data: bytes) -> list[Sheet]:
+    import openpyxl
+
+    try:
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise ParseError(
+            f"无法读取 Excel 文件，文件可能已损坏或不是 .xlsx 格式（{type(exc).__name__}）"
+        ) from None
+    try:
+        sheets = []
+        for worksheet in workbook.worksheets:
+            worksheet.reset_dimensions()  # trust the cells, not a possibly stale <dimension>
+            sheet = _split_header(
+                file_index, worksheet.title, worksheet.iter_rows(values_only=True)
+            )
+            if sheet:
+                sheets.append(sheet)
+        return sheets
+    finally:
+        workbook.close()
+
+
+def _read_file(file_index: int, name: str, data: bytes) -> list[Sheet]:
+    """Every non-empty sheet of one file; ``ParseError`` for a file that cannot be read."""
+    suffix = PurePath(name).suffix.lower()
+    if suffix == ".csv":
+        sheets = _read_csv(file_index, data)
+    elif suffix in (".xlsx", ".xlsm"):
+        sheets = _read_xlsx(file_index, data)
+    elif suffix in (".xls", ".et", ".wps"):
+        raise ParseError(f"不支持 {suffix} 格式：请在 Excel/WPS 中“另存为” .xlsx 或 .csv 后再导入")
+    else:
+        raise ParseError(f"不支持的文件类型「{suffix or '无扩展名'}」：只能导入 .xlsx 或 .csv 文件")
+    if not sheets:
+        raise ParseError("文件中没有任何数据")
+    return sheets
+
+
+# --------------------------------------------------------------------------- validation
+
+
+@dataclass
+class _Validation:
+    """Everything learnt while validating, reused by the write (or the preview)."""
+
+    names: list[str]
+    errors: list[ImportIssue] = field(default_factory=list)
+    warnings: list[ImportIssue] = field(default_factory=list)
+    records: dict[str, list[Record]] = field(default_factory=lambda: defaultdict(list))
+    rows_per_file: list[int] = field(default_factory=list)
+    community_ids: dict[CommunityKey, int | None] = field(default_factory=dict)
+    volunteer_ids: dict[str, int | None] = field(default_factory=dict)
+
+    def issue(
+        self,
+        file_index: int,
+        sheet: str | None,
+        row: int | None,
+        column: str | None,
+        message: str,
+        level: str = "error",
+    ) -> None:
+        found = ImportIssue(self.names[file_index], sheet, row, column, message, level)  # type: ignore[arg-type]
+        (self.warnings if level == "warning" else self.errors).append(found)
+
+    def issue_at(self, record: Record, column: str | None, message: str) -> None:
+        self.issue(record.file_index, record.sheet, record.row, column, message)
+
+
+def _column_name(index: int) -> str:
+    """Excel's letter for a 0-based column index (for columns that have no header)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return f"第 {letters} 列"
+
+
+def _parse_sheet(sheet: Sheet, check: _Validation, report: Callable[[int], None]) -> None:
+    """Recognise the sheet's template and parse every row, collecting every cell problem."""
+    try:
+        kind = recognise_table(sheet.headers)
+    except ParseError as exc:
+        check.issue(sheet.file_index, sheet.sheet, sheet.header_row, None, str(exc))
+        return
+    if kind is None:
+        return
+    spec = SPEC_BY_KEY[kind.key]
+    headers = [normalize_header(h) for h in sheet.headers]
+    positions = [(column, headers.index(column.header)) for column in spec.columns]
+    unnamed = [i for i, h in enumerate(headers) if not h]
+    width = len(headers)
+    records = check.records[kind.key]
+    for done, (number, cells) in enumerate(sheet.rows, start=1):
+        if done % PROGRESS_EVERY == 0:
+            report(PROGRESS_EVERY)
+        values: dict[str, Any] = {}
+        ok = True
+        for column, position in positions:
+            raw = cells[position] if position < len(cells) else None
+            if raw is None or (raw.__class__ is str and not raw.strip()):
+                if column.required:
+                    check.issue(sheet.file_index, sheet.sheet, number, column.header, "必须填写")
+                    ok = False
+                values[column.field] = column.default
+                continue
+            try:
+                values[column.field] = column.parse(raw)
+            except ParseError as exc:
+                check.issue(sheet.file_index, sheet.sheet, number, column.header, str(exc))
+                ok = False
+        if unnamed or len(cells) > width:
+            for i in [*unnamed, *range(width, len(cells))]:
+                if i < len(cells) and not is_blank(cells[i]):
+                    check.issue(
+                        sheet.file_index,
+                        sheet.sheet,
+                        number,
+                        _column_name(i),
+                        "此列没有表头，但填了内容",
+                    )
+                    ok = False
+        if not ok:
+            continue
+        for column_header, message, level in _row_rules(kind.key, values):
+            check.issue(sheet.file_index, sheet.sheet, number, column_header, message, level)
+            ok = ok and level != "error"
+        if ok:
+            records.append(Record(sheet.file_index, sheet.sheet, number, values))
+    report(len(sheet.rows) % PROGRESS_EVERY)
+
+
+def _where(record: Record, names: list[str], same_file: int) -> str:
+    parts = [] if record.file_index == same_file else [f"文件 {names[record.file_index]}"]
+    if record.sheet is not None:
+        parts.append(f"工作表 {record.sheet}")
+    parts.append(f"第 {record.row} 行")
+    return "，".join(parts)
+
+
+def _check_duplicates(check: _Validation) -> None:
+    """A natural key may appear once per import: a second row would silently win."""
+    for key, records in check.records.items():
+        spec = SPEC_BY_KEY[key]
+        first_seen: dict[tuple[Any, ...], Record] = {}
+        kept = []
+        for record in records:
+            natural = tuple(record.values[f] for f in spec.import_key)
+            first = first_seen.setdefault(natural, record)
+            if first is record:
+                kept.append(record)
+                continue
+            shown = "、".join(
+                f"{h}={_key_text(v)}" for h, v in zip(spec.kind.natural_key, natural, strict=True)
+            )
+            check.issue_at(
+                record,
+                spec.kind.natural_key[0],
+                f"与{_where(first, check.names, record.file_index)}重复（{shown}）：同一条记录只能出现一次",
+            )
+        records[:] = kept
+
+
+def _key_text(value: Any) -> str:
+    if isinstance(value, tuple):  # a parsed month
+        return f"{value[0]}-{value[1]:02d}"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _lookup_community_ids(
+    conn: Connection, keys: Iterable[CommunityKey]
+) -> dict[CommunityKey, int]:
+    table = Community.__table__
+    wanted = sorted(set(keys))
+    found: dict[CommunityKey, int] = {}
+    for chunk in _chunks(wanted, LOOKUP_CHUNK):
+        query = select(table.c.subdistrict, table.c.name, table.c.id).where(
+            tuple_(table.c.subdistrict, table.c.name).in_(chunk)
+        )
+        found.update({(s, n): i for s, n, i in conn.execute(query)})
+    return found
+
+
+def _lookup_volunteer_ids(conn: Connection, codes: Iterable[str]) -> dict[str, int]:
+    table = Volunteer.__table__
+    wanted = sorted(set(codes))
+    found: dict[str, int] = {}
+    for chunk in _chunks(wanted, LOOKUP_CHUNK):
+        query = select(table.c.code, table.c.id).where(table.c.code.in_(chunk))
+        found.update({code: id_ for code, id_ in conn.execute(query)})
+    return found
+
+
+def _check_permissions(check: _Validation, allowed: set[CommunityKey]) -> None:
+    """An editor may only write the communities given to them (and no subdistrict figures)."""
+    for key, records in check.records.items():
+        spec = SPEC_BY_KEY[key]
+        for record in records:
+            if not spec.has_community:
+                check.issue_at(record, "街道", "无权写入街道级财政数据（需要管理员权限）")
+            elif (record.values["subdistrict"], record.values["community"]) not in allowed:
+                check.issue_at(record, "社区", "无权写入该社区的数据")
+
+
+def _community_of(record: Record) -> CommunityKey:
+    return record.values["subdistrict"], record.values["community"]
+
+
+def _check_references(conn: Connection, check: _Validation) -> None:
+    """Communities and volunteers must exist, in the database or in this same import."""
+    imported = {_community_of(r) for r in check.records["communities"]}
+    referring = [
+        record
+        for key, records in check.records.items()
+        if SPEC_BY_KEY[key].has_community and key != "communities"
+        for record in records
+    ]
+    in_db = _lookup_community_ids(conn, {_community_of(r) for r in referring} | imported)
+    check.community_ids.update(in_db)
+    for record in referring:
+        key = _community_of(record)
+        if key not in in_db and key not in imported:
+            check.issue_at(
+                record,
+                "社区",
+                f"社区「{key[0]}/{key[1]}」不在社区名录中（数据库和本次导入中都没有）",
+            )
+
+    imported_codes = {r.values["code"] for r in check.records["volunteers"]}
+    services = check.records["service_records"]
+    in_db_codes = _lookup_volunteer_ids(
+        conn, {r.values["volunteer_code"] for r in services} | imported_codes
+    )
+    check.volunteer_ids.update(in_db_codes)
+    for record in services:
+        code = record.values["volunteer_code"]
+        if code not in in_db_codes and code not in imported_codes:
+            check.issue_at(
+                record,
+                "志愿者编号",
+                f"志愿者编号「{code}」不存在（数据库和本次导入的志愿者表中都没有）",
+            )
+
+
+class _Ticker:
+    """Reports ``(done, total, message)`` to the optional progress callback."""
+
+    def __init__(self, progress: Progress | None) -> None:
+        self.progress = progress
+        self.done = 0
+        self.total = 0
+
+    def start(self, total: int) -> None:
+        self.done, self.total = 0, total
+
+    def advance(self, rows: int, message: str) -> None:
+        self.done = min(self.done + rows, self.total)
+        if self.progress is not None:
+            self.progress(self.done, self.total, message)
+
+
+def _read_all(files: Sequence[tuple[str, bytes]], check: _Validation) -> list[Sheet]:
+    """Every sheet of every file; an unreadable file becomes an error, the others go on."""
+    sheets: list[Sheet] = []
+    for index, (name, data) in enumerate(files):
+        try:
+            file_sheets = _read_file(index, name, data)
+        except ParseError as exc:
+            check.issue(index, None, None, None, str(exc))
+            file_sheets = []
+        check.rows_per_file.append(sum(len(sheet.rows) for sheet in file_sheets))
+        sheets.extend(file_sheets)
+    return sheets
+
+
+def _validate(
+    conn: Connection,
+    files: Sequence[tuple[str, bytes]],
+    allowed: set[CommunityKey] | None,
+    ticker: _Ticker,
+) -> _Validation:
+    """Read, parse and check everything; the result holds every error of every file."""
+    check = _Validation(names=[name for name, _ in files])
+    sheets = _read_all(files, check)
+    ticker.start(sum(len(sheet.rows) for sheet in sheets))
+    for sheet in sheets:
+        message = f"校验 {check.names[sheet.file_index]}"
+        _parse_sheet(sheet, check, lambda rows, message=message: ticker.advance(rows, message))
+    _check_duplicates(check)
+    if allowed is not None:
+        _check_permissions(check, allowed)
+    _check_references(conn, check)
+    return check
+
+
+# --------------------------------------------------------------------------- upsert
+
+
+def _fetch_existing(
+    conn: Connection, spec: TableSpec, keys: Iterable[tuple[Any, ...]]
+) -> dict[tuple[Any, ...], tuple[int, tuple[Any, ...]]]:
+    """``natural key → (id, compared values)`` of the rows already there, chunk by chunk."""
+    table = spec.table
+    key_columns = [table.c[name] for name in spec.db_key]
+    value_columns = [table.c[name] for name in spec.db_values]
+    wanted = sorted({key for key in keys if None not in key}, key=repr)
+    found: dict[tuple[Any, ...], tuple[int, tuple[Any, ...]]] = {}
+    width = len(key_columns)
+    for chunk in _chunks(wanted, LOOKUP_CHUNK):
+        if width == 1:
+            condition = key_columns[0].in_([key[0] for key in chunk])
+        else:
+            condition = tuple_(*key_columns).in_(chunk)
+        query = select(table.c.id, *key_columns, *value_columns).where(condition)
+        for row in conn.execute(query):
+            found[tuple(row[1 : 1 + width])] = (row[0], tuple(row[1 + width :]))
+    return found
+
+
+@dataclass
+class _Diff:
+    """The rows of one table sorted into new / changed, with per-file counts."""
+
+    new: list[dict[str, Any]] = field(default_factory=list)
+    changed: list[dict[str, Any]] = field(default_factory=list)
+    unchanged: int = 0
+
+
+def _diff(
+    conn: Connection,
+    spec: TableSpec,
+    records: list[Record],
+    ids: Ids,
+    per_file: list[dict[str, TableSummary]],
+) -> _Diff:
+    """Compare each record with its stored row: identical rows are left alone entirely."""
+    rows = [spec.to_row(record.values, ids) for record in records]
+    keys = [tuple(row[name] for name in spec.db_key) for row in rows]
+    existing = _fetch_existing(conn, spec, keys)
+    diff = _Diff()
+    label = spec.kind.label
+    for record, row, key in zip(records, rows, keys, strict=True):
+        counts = per_file[record.file_index].setdefault(spec.kind.key, TableSummary(label))
+        row["batch_id"] = record.file_index  # replaced by the batch id when written
+        stored = existing.get(key)
+        if stored is None:
+            diff.new.append(row)
+            counts.new += 1
+        elif stored[1] == tuple(row[name] for name in spec.db_values):
+            diff.unchanged += 1
+            counts.unchanged += 1
+        else:
+            row["b_id"] = stored[0]
+            diff.changed.append(row)
+            counts.updated += 1
+    return diff
+
+
+def _write(
+    conn: Connection, spec: TableSpec, diff: _Diff, batch_ids: list[int], ticker: _Ticker
+) -> None:
+    """Bulk insert the new rows and bulk update the changed ones (``executemany``)."""
+    message = f"写入 {spec.kind.label}"
+    for rows in (diff.new, diff.changed):
+        for row in rows:
+            row["batch_id"] = batch_ids[row["batch_id"]]
+    for chunk in _chunks(diff.new, WRITE_CHUNK):
+        conn.execute(insert(spec.table), list(chunk))
+        ticker.advance(len(chunk), message)
+    statement = update(spec.table).where(spec.table.c.id == bindparam("b_id"))
+    for chunk in _chunks(diff.changed, WRITE_CHUNK):
+        conn.execute(statement, list(chunk))
+        ticker.advance(len(chunk), message)
+    ticker.advance(diff.unchanged, message)
+    if len(diff.new) >= ANALYZE_AFTER and conn.dialect.name == "postgresql":
+        _refresh_statistics(conn, spec.table)
+
+
+def _refresh_statistics(conn: Connection, table: Table) -> None:
+    """Tell PostgreSQL's planner how big the table now is.
+
+    Right after a big first import its statistics still describe an empty table, so the next
+    import's key lookups would be planned as full scans (80 s instead of 2 s for 100,000 rows).
+    """
+    conn.execute(text(f"ANALYZE {conn.dialect.identifier_preparer.format_table(table)}"))
+
+
+def _apply(
+    conn: Connection, check: _Validation, batch_ids: list[int] | None, ticker: _Ticker
+) -> tuple[dict[str, TableSummary], list[dict[str, TableSummary]]]:
+    """Diff every table in dependency order and, given batch ids, write it.
+
+    Without ``batch_ids`` nothing is written (a preview): rows of communities or volunteers
+    that are new in this import then have no id, which compares as "different", exactly as
+    the write would find it.
+    """
+    ids = Ids(dict(check.community_ids), dict(check.volunteer_ids))
+    totals: dict[str, TableSummary] = {}
+    per_file: list[dict[str, TableSummary]] = [{} for _ in check.names]
+    ticker.start(sum(len(records) for records in check.records.values()))
+    for spec in SPECS:
+        records = check.records.get(spec.kind.key)
+        if not records:
+            continue
+        diff = _diff(conn, spec, records, ids, per_file)
+        totals[spec.kind.key] = TableSummary(
+            spec.kind.label, len(diff.new), len(diff.changed), diff.unchanged
+        )
+        if batch_ids is None:
+            ticker.advance(len(records), f"比对 {spec.kind.label}")
+            continue
+        _write(conn, spec, diff, batch_ids, ticker)
+        if spec.kind.key == "communities":
+            ids.communities.update(
+                _lookup_community_ids(conn, [(r["subdistrict"], r["name"]) for r in diff.new])
+            )
+        elif spec.kind.key == "volunteers":
+            ids.volunteers.update(_lookup_volunteer_ids(conn, [r["code"] for r in diff.new]))
+    return totals, per_file
+
+
+def _summary_json(counts: dict[str, TableSummary], warnings: int) -> str:
+    tables = {
+        key: {"label": s.table_label, "new": s.new, "updated": s.updated, "unchanged": s.unchanged}
+        for key, s in counts.items()
+    }
+    return json.dumps({"tables": tables, "warnings": warnings}, ensure_ascii=False)
+
+
+def _insert_batches(
+    conn: Connection, files: Sequence[tuple[str, bytes]], check: _Validation, user: str
+) -> list[int]:
+    """One ``ImportBatch`` per file, written first so that every row can point to its file."""
+    table = ImportBatch.__table__
+    now = dt.datetime.now().replace(microsecond=0)
+    batch_ids = []
+    for (name, data), rows in zip(files, check.rows_per_file, strict=True):
+        result = conn.execute(
+            insert(table).values(
+                source_file=PurePath(name).name,
+                file_hash=hashlib.sha256(data).hexdigest(),
+                imported_at=now,
+                imported_by=user,
+                rows_total=rows,
+            )
+        )
+        batch_ids.append(result.inserted_primary_key[0])
+    return batch_ids
+
+
+def _finish_batches(
+    conn: Connection,
+    batch_ids: list[int],
+    per_file: list[dict[str, TableSummary]],
+    check: _Validation,
+) -> None:
+    table = ImportBatch.__table__
+    for index, (batch_id, counts) in enumerate(zip(batch_ids, per_file, strict=True)):
+        warnings = sum(1 for w in check.warnings if w.file == check.names[index])
+        conn.execute(
+            update(table)
+            .where(table.c.id == batch_id)
+            .values(summary=_summary_json(counts, warnings))
+        )
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def plan_import(
+    engine: Engine,
+    files: list[tuple[str, bytes]],
+    *,
+    progress: Progress | None = None,
+    allowed_communities: set[CommunityKey] | None = None,
+) -> ImportResult:
+    """Validate and count new / updated / unchanged rows per table, writing nothing (preview)."""
+    ticker = _Ticker(progress)
+    with engine.connect() as conn:
+        check = _validate(conn, files, allowed_communities, ticker)
+        if check.errors:
+            return ImportResult(False, check.errors, check.warnings, {})
+        totals, _ = _apply(conn, check, None, ticker)
+        conn.rollback()
+    return ImportResult(True, [], check.warnings, totals)
+
+
+def import_files(
+    engine: Engine,
+    files: list[tuple[str, bytes]],
+    *,
+    user: str = "cli",
+    progress: Progress | None = None,
+    allowed_communities: set[CommunityKey] | None = None,
+) -> ImportResult:
+    """Validate every file and, only if there is no error at all, upsert in one transaction.
+
+    ``allowed_communities`` restricts an editor to ``(街道, 社区)`` pairs: a row of any other
+    community (or a subdistrict-level fiscal row) is then an error.
+    """
+    ticker = _Ticker(progress)
+    with engine.begin() as conn:
+        check = _validate(conn, files, allowed_communities, ticker)
+        if check.errors:
+            return ImportResult(False, check.errors, check.warnings, {})
+        batch_ids = _insert_batches(conn, files, check, user)
+        totals, per_file = _apply(conn, check, batch_ids, ticker)
+        _finish_batches(conn, batch_ids, per_file, check)
+    return ImportResult(True, [], check.warnings, totals)
