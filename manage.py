@@ -1,0 +1,170 @@
+"""The command line (contract §2): ``python manage.py COMMAND`` from the repository root.
+
+Each subcommand is one ``Command`` in ``COMMANDS``: a name, a one-line Chinese help, a function
+that declares its options and a function that runs it and returns the exit code. Adding a
+command is adding one entry. The database is ``DATABASE_URL`` (default
+``sqlite:///data/dashboard.db``), created and migrated on first use.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+LARGE_IMPORT_ROWS = 2000  # from this many rows the progress line is shown even without a TTY
+
+
+@dataclass(frozen=True)
+class Command:
+    """One subcommand: ``add_arguments(parser)`` declares options, ``run(args)`` → exit code."""
+
+    name: str
+    help: str
+    add_arguments: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace], int]
+
+
+def ready_engine() -> Engine:
+    """The engine of ``DATABASE_URL`` with the schema created or upgraded."""
+    from queries.db import get_engine, migrate
+
+    engine = get_engine()
+    migrate(engine)
+    return engine
+
+
+# --------------------------------------------------------------------------- init-db
+
+
+def add_init_db_arguments(parser: argparse.ArgumentParser) -> None:
+    """``init-db`` takes no options."""
+
+
+def run_init_db(args: argparse.Namespace) -> int:
+    """Create or migrate the schema; running it again is harmless."""
+    engine = ready_engine()
+    print(f"数据库已就绪：{engine.url.render_as_string(hide_password=True)}")
+    return 0
+
+
+# --------------------------------------------------------------------------- import
+
+
+def add_import_arguments(parser: argparse.ArgumentParser) -> None:
+    """``import FILE...``: one or more .xlsx / .csv files, imported all-or-nothing."""
+    parser.add_argument("files", nargs="+", metavar="FILE", help="要导入的 .xlsx 或 .csv 文件")
+
+
+class TerminalProgress:
+    """A one-line ``\\r`` progress display on stderr, for a TTY or a large import."""
+
+    def __init__(self, stream=None) -> None:  # type: ignore[no-untyped-def]
+        self.stream = stream or sys.stderr
+        self.shown = False
+
+    def __call__(self, done: int, total: int, message: str) -> None:
+        if not (self.stream.isatty() or total >= LARGE_IMPORT_ROWS):
+            return
+        percent = 100 * done // total if total else 100
+        line = f"{message}：{done}/{total} 行（{percent}%）"
+        self.stream.write(f"\r{line:<60}")
+        self.stream.flush()
+        self.shown = True
+
+    def finish(self) -> None:
+        """End the progress line so that what follows starts on a line of its own."""
+        if self.shown:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def read_import_files(paths: list[str]) -> tuple[list[tuple[str, bytes]], list[str]]:
+    """``(name, bytes)`` of each path, and a Chinese error for each path that cannot be read."""
+    files, problems = [], []
+    for path in map(Path, paths):
+        try:
+            files.append((path.name, path.read_bytes()))
+        except FileNotFoundError:
+            problems.append(f"找不到文件：{path}")
+        except IsADirectoryError:
+            problems.append(f"这是一个文件夹，不是文件：{path}")
+        except OSError as exc:
+            problems.append(f"无法读取文件 {path}：{exc.strerror}")
+    return files, problems
+
+
+def format_summary(summaries) -> str:  # type: ignore[no-untyped-def]
+    """One line per table: its 新增 / 更新 / 未变 counts."""
+    return "\n".join(
+        f"  {s.table_label}：新增 {s.new} 行，更新 {s.updated} 行，未变 {s.unchanged} 行"
+        for s in summaries.values()
+    )
+
+
+def run_import(args: argparse.Namespace) -> int:
+    """Validate and import; exit 1 with every error (nothing written) or 0 with a summary."""
+    from queries.importer import import_files
+
+    files, problems = read_import_files(args.files)
+    if problems:
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        print("导入失败：未写入任何数据。", file=sys.stderr)
+        return 1
+    progress = TerminalProgress()
+    try:
+        result = import_files(ready_engine(), files, user="cli", progress=progress)
+    finally:
+        progress.finish()
+    for warning in result.warnings:
+        print(f"警告：{warning}", file=sys.stderr)
+    if not result.ok:
+        print(f"导入失败：发现 {len(result.errors)} 处错误，未写入任何数据。", file=sys.stderr)
+        for error in result.errors:
+            print(error, file=sys.stderr)
+        return 1
+    print(f"导入成功：{len(files)} 个文件。")
+    if result.summaries:
+        print(format_summary(result.summaries))
+    else:
+        print("文件中没有数据行。")
+    return 0
+
+
+# --------------------------------------------------------------------------- wiring
+
+COMMANDS: list[Command] = [
+    Command("init-db", "创建或升级数据库结构（可重复执行）", add_init_db_arguments, run_init_db),
+    Command(
+        "import",
+        "校验并导入 .xlsx/.csv 文件：全部正确才写入，否则列出所有错误",
+        add_import_arguments,
+        run_import,
+    ),
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """One subparser per entry of ``COMMANDS``."""
+    parser = argparse.ArgumentParser(prog="manage.py", description="街道治理数据看板 命令行工具")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for command in COMMANDS:
+        subparser = subparsers.add_parser(command.name, help=command.help, description=command.help)
+        command.add_arguments(subparser)
+        subparser.set_defaults(run=command.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse ``argv`` and run the chosen command; returns its exit code."""
+    args = build_parser().parse_args(argv)
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
