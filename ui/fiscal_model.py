@@ -1,0 +1,278 @@
+"""What the 财政税收 page shows, computed from query results without drawing anything.
+
+The figures are the report's (``queries.fiscal.fiscal_report``): for one subdistrict they are
+its items unchanged; for 全部街道 the items of every subdistrict in scope are summed (a target
+only when every subdistrict has one, so a rate never mixes covered and uncovered money) and
+the 同比 is the summed ytd over the summed ytd of the same months last year.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from queries.fiscal import FiscalItem, FiscalReport
+from queries.fiscal_detail import MonthAmount
+from queries.models import HEADLINE_FISCAL_ITEMS
+from queries.status import STATUS_LABELS, status_against
+from ui import format as fmt
+
+GENERAL_ITEM, TAX_ITEM = HEADLINE_FISCAL_ITEMS
+STATUS_MARKS = {"green": "🟢 正常", "yellow": "🟡 预警", "red": "🔴 滞后"}
+TOTAL_LABEL = "合计"
+
+
+@dataclass(frozen=True)
+class ItemTotal:
+    """One 科目 over the subdistricts in scope: the figures of the KPI cards."""
+
+    item: str
+    month_amount: float
+    ytd: float
+    target: float | None
+    target_rate: float | None
+    yoy: float | None
+
+
+def item_options(report: FiscalReport | None) -> list[str]:
+    """The 科目 of the report, headline items first (the 科目 filter's options)."""
+    if report is None:
+        return []
+    return list(dict.fromkeys(row.item for row in report.items))
+
+
+def default_item(options: Sequence[str]) -> str | None:
+    """一般公共预算收入 when present, else the first 科目."""
+    if GENERAL_ITEM in options:
+        return GENERAL_ITEM
+    return options[0] if options else None
+
+
+def prior_ytd(months: Sequence[MonthAmount], year: int) -> dict[str, float]:
+    """Per 科目, the sum of the months of ``year - 1`` (the 同比 base)."""
+    sums: dict[str, float] = {}
+    for row in months:
+        if row.year == year - 1:
+            sums[row.item] = sums.get(row.item, 0.0) + row.amount
+    return sums
+
+
+def _rate(numerator: float, denominator: float | None) -> float | None:
+    if not denominator:
+        return None
+    return round(numerator / denominator, 4)
+
+
+def item_total(
+    report: FiscalReport | None, item: str, prior: dict[str, float] | None = None
+) -> ItemTotal | None:
+    """The item summed over subdistricts; one subdistrict's item is returned unchanged."""
+    if report is None:
+        return None
+    rows = [row for row in report.items if row.item == item]
+    if not rows:
+        return None
+    if len(rows) == 1:
+        row = rows[0]
+        return ItemTotal(item, row.month_amount, row.ytd, row.target, row.target_rate, row.yoy)
+    ytd = round(sum(row.ytd for row in rows), 2)
+    targets = [row.target for row in rows if row.target is not None]
+    target = round(sum(targets), 2) if len(targets) == len(rows) else None
+    base = (prior or {}).get(item)
+    return ItemTotal(
+        item=item,
+        month_amount=round(sum(row.month_amount for row in rows), 2),
+        ytd=ytd,
+        target=target,
+        target_rate=_rate(ytd, target),
+        yoy=None if not base else round(ytd / base - 1, 4),
+    )
+
+
+def tax_share(report: FiscalReport | None) -> float | None:
+    """税收占比: 税收收入 ytd / 一般公共预算收入 ytd over the subdistricts in scope."""
+    general = item_total(report, GENERAL_ITEM)
+    tax = item_total(report, TAX_ITEM)
+    if general is None or tax is None:
+        return None
+    return _rate(tax.ytd, general.ytd)
+
+
+def pace_delta(rate: float | None, time_progress: float | None) -> str | None:
+    """Signed points against 序时进度 for st.metric: ``+3.5 个百分点（快于序时进度）``."""
+    if rate is None or time_progress is None:
+        return None
+    gap = (rate - time_progress) * 100
+    word = "快于" if gap >= 0 else "慢于"
+    return f"{gap:+.1f} 个百分点（{word}序时进度）"
+
+
+def _wan_plain(amount: float) -> str:
+    """万元 as written in a 通报: ``2,167.00万元`` (no space)."""
+    return f"{amount:,.2f}万元"
+
+
+def _change_phrase(yoy: float | None) -> str | None:
+    if yoy is None:
+        return None
+    if abs(yoy) < 0.0005:
+        return "与上年同期持平"
+    word = "增长" if yoy > 0 else "下降"
+    return f"同比{word} {fmt.pct(abs(yoy))}"
+
+
+def _item_clauses(total: ItemTotal, time_progress: float) -> list[str]:
+    clauses = [f"{total.item}完成{_wan_plain(total.ytd)}"]
+    if total.target_rate is not None:
+        clauses.append(f"占年度目标的{fmt.pct(total.target_rate)}")
+        clauses.append(fmt.pace_phrase(total.target_rate, time_progress))
+    change = _change_phrase(total.yoy)
+    if change:
+        clauses.append(change)
+    return clauses
+
+
+def bulletin_text(
+    month: int,
+    time_progress: float,
+    general: ItemTotal | None,
+    tax: ItemTotal | None,
+    share: float | None,
+    place: str = "",
+) -> str:
+    """The 通报 paragraph: 截至M月，一般公共预算收入完成…；其中税收收入…，税收占比…。"""
+    if general is None and tax is None:
+        return f"截至{month}月，{place}暂无一般公共预算收入和税收收入数据。"
+    parts: list[str] = []
+    if general is not None:
+        parts.append("，".join(_item_clauses(general, time_progress)))
+    if tax is not None:
+        tax_text = "，".join(_item_clauses(tax, time_progress))
+        if share is not None:
+            tax_text += f"，税收占比{fmt.pct(share)}"
+        parts.append(("其中" if general is not None else "") + tax_text)
+    return f"截至{month}月，{place}" + "；".join(parts) + "。"
+
+
+def subdistrict_frame(
+    report: FiscalReport | None, item: str, prior: dict[str, float] | None = None
+) -> pd.DataFrame:
+    """The item per subdistrict (plus a 合计 row when there are several), as leaders read it."""
+    columns = [
+        "街道",
+        "当月（万元）",
+        "累计（万元）",
+        "年度目标（万元）",
+        "完成目标",
+        "序时进度",
+        "较序时进度（个百分点）",
+        "状态",
+        "同比",
+    ]
+    if report is None:
+        return pd.DataFrame(columns=columns)
+    rows = [row for row in report.items if row.item == item]
+    records = [_subdistrict_record(row.subdistrict, row, report.time_progress) for row in rows]
+    if len(rows) > 1:
+        total = item_total(report, item, prior)
+        if total is not None:
+            records.append(_subdistrict_record(TOTAL_LABEL, total, report.time_progress))
+    return pd.DataFrame.from_records(records, columns=columns)
+
+
+def _subdistrict_record(
+    name: str, row: FiscalItem | ItemTotal, time_progress: float
+) -> dict[str, Any]:
+    gap = None if row.target_rate is None else round((row.target_rate - time_progress) * 100, 1)
+    return {
+        "街道": name,
+        "当月（万元）": row.month_amount,
+        "累计（万元）": row.ytd,
+        "年度目标（万元）": row.target,
+        "完成目标": row.target_rate,
+        "序时进度": time_progress,
+        "较序时进度（个百分点）": gap,
+        "状态": STATUS_MARKS.get(status_against(row.target_rate, time_progress) or "", "—"),
+        "同比": row.yoy,
+    }
+
+
+def subdistrict_column_config() -> dict[str, Any]:
+    percent = st.column_config.NumberColumn(format="percent")
+    return {
+        "当月（万元）": st.column_config.NumberColumn(format="%.2f"),
+        "累计（万元）": st.column_config.NumberColumn(format="%.2f"),
+        "年度目标（万元）": st.column_config.NumberColumn(format="%.2f"),
+        "完成目标": percent,
+        "序时进度": percent,
+        "较序时进度（个百分点）": st.column_config.NumberColumn(format="%+.1f"),
+        "同比": percent,
+    }
+
+
+def headline_months_frame(months: Sequence[MonthAmount]) -> pd.DataFrame:
+    """Monthly amounts of the two headline items, for side-by-side bars (月份 as YYYY-MM)."""
+    records = [
+        {"月份": f"{row.year}-{row.month:02d}", "科目": row.item, "金额": row.amount}
+        for row in months
+        if row.item in HEADLINE_FISCAL_ITEMS
+    ]
+    return pd.DataFrame.from_records(records, columns=["月份", "科目", "金额"])
+
+
+def cumulative_frame(
+    months: Sequence[MonthAmount], item: str, year: int, last_month: int, target: float | None
+) -> pd.DataFrame:
+    """Year-to-date of ``item`` month by month, with target × 序时进度 (month / 12)."""
+    amounts = {row.month: row.amount for row in months if row.year == year and row.item == item}
+    records = []
+    running = 0.0
+    for month in range(1, last_month + 1):
+        running += amounts.get(month, 0.0)
+        records.append(
+            {
+                "月份": f"{year}-{month:02d}",
+                "累计": round(running, 2),
+                "序时目标": None if target is None else round(target * month / 12, 2),
+            }
+        )
+    return pd.DataFrame.from_records(records, columns=["月份", "累计", "序时目标"])
+
+
+def year_on_year_frame(
+    months: Sequence[MonthAmount], item: str, year: int, last_month: int
+) -> pd.DataFrame:
+    """Each month of ``item`` this year and last year, side by side (同比 by month)."""
+    amounts = {(row.year, row.month): row.amount for row in months if row.item == item}
+    records = [
+        {"月份": f"{month}月", "年度": f"{y}年", "金额": amounts.get((y, month), 0.0)}
+        for month in range(1, last_month + 1)
+        for y in (year - 1, year)
+    ]
+    return pd.DataFrame.from_records(records, columns=["月份", "年度", "金额"])
+
+
+def tax_composition_frame(report: FiscalReport | None) -> pd.DataFrame:
+    """Year-to-date of every 科目 other than the headline items, largest first, with shares."""
+    columns = ["税种", "累计（万元）", "占比"]
+    if report is None:
+        return pd.DataFrame(columns=columns)
+    sums: dict[str, float] = {}
+    for row in report.items:
+        if row.item not in HEADLINE_FISCAL_ITEMS:
+            sums[row.item] = sums.get(row.item, 0.0) + row.ytd
+    total = sum(sums.values())
+    records = [
+        {"税种": item, "累计（万元）": round(amount, 2), "占比": _rate(amount, total)}
+        for item, amount in sorted(sums.items(), key=lambda pair: (-pair[1], pair[0]))
+    ]
+    return pd.DataFrame.from_records(records, columns=columns)
+
+
+def status_word(rate: float | None, time_progress: float | None) -> str:
+    """正常 / 预警 / 滞后 of a target rate against 序时进度 (— when unknown)."""
+    return STATUS_LABELS.get(status_against(rate, time_progress) or "", "—")

@@ -1,0 +1,166 @@
+"""财政税收: the report's fiscal figures per 科目, monthly series, tax mix and a 通报 sentence."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from queries import fiscal, fiscal_detail
+from queries.models import HEADLINE_FISCAL_ITEMS
+from ui import charts, data, filters, fiscal_model, layout, table_export
+from ui import format as fmt
+
+scope = layout.current_scope()
+report = data.fetch(fiscal.fiscal_report, scope)
+options = fiscal_model.item_options(report)
+default = fiscal_model.default_item(options)
+
+item = default
+if default is not None:
+    if st.query_params.get("item") == default:
+        del st.query_params["item"]
+    st.sidebar.divider()
+    item = (
+        filters.url_select(
+            "item",
+            "科目",
+            [option for option in options if option != default],
+            all_label=default,
+            container=st.sidebar,
+        )
+        or default
+    )
+
+extra = ["财政数据按街道统计，社区筛选不适用"]
+if report is not None and item:
+    extra = [f"科目：{item}", f"报告月份：{report.year}年{report.month}月", *extra]
+layout.page_header("财政税收", scope, extra)
+
+if report is None or item is None:
+    layout.empty_state(
+        f"{scope.as_of.year}年截至{scope.as_of.month}月没有财政收入数据。"
+        "请在「数据管理」导入财政收入表，或在左侧调整街道和截止日期。"
+    )
+    st.stop()
+
+year, month, progress = report.year, report.month, report.time_progress
+months_items = tuple(dict.fromkeys((*HEADLINE_FISCAL_ITEMS, item)))
+two_years = data.fetch(fiscal_detail.two_year_months, scope, months_items)
+prior = fiscal_model.prior_ytd(two_years, year)
+total = fiscal_model.item_total(report, item, prior)
+if total is None:
+    layout.empty_state(f"{year}年没有「{item}」的数据。")
+    st.stop()
+
+cards = st.columns(5)
+layout.kpi(cards[0], f"{month}月收入", fmt.wan(total.month_amount), help_text="当月数")
+layout.kpi(cards[1], f"1—{month}月累计", fmt.wan(total.ytd), help_text=f"{year}年累计数")
+layout.kpi(cards[2], "年度目标", fmt.wan(total.target))
+layout.kpi(
+    cards[3],
+    "完成年度目标",
+    fmt.pct(total.target_rate),
+    fiscal_model.pace_delta(total.target_rate, progress),
+    delta_color="normal" if total.target_rate is not None else "off",
+    help_text=f"序时进度 {fmt.pct(progress)}（{month}/12）；"
+    f"{fmt.pace_phrase(total.target_rate, progress)}",
+)
+layout.kpi(
+    cards[4],
+    "同比",
+    fmt.signed_pct(total.yoy),
+    help_text=f"与{year - 1}年1—{month}月累计相比",
+)
+
+st.subheader("通报")
+general = fiscal_model.item_total(report, fiscal_model.GENERAL_ITEM, prior)
+tax = fiscal_model.item_total(report, fiscal_model.TAX_ITEM, prior)
+share = fiscal_model.tax_share(report)
+place = scope.subdistrict or "全部街道"
+st.code(
+    fiscal_model.bulletin_text(month, progress, general, tax, share, place),
+    language=None,
+    wrap_lines=True,
+)
+st.caption("可点击右上角按钮复制，直接用于工作通报。")
+
+left, right = st.columns(2)
+with left:
+    monthly = data.fetch(fiscal_detail.monthly_amounts, scope, HEADLINE_FISCAL_ITEMS)
+    frame = fiscal_model.headline_months_frame(monthly)
+    if frame.empty:
+        layout.empty_state("所选时间段内没有一般公共预算收入和税收收入的月度数据。")
+    else:
+        st.altair_chart(
+            charts.grouped_bar(
+                frame,
+                x="月份",
+                y="金额",
+                y_title="当月金额（万元）",
+                series="科目",
+                stacked=False,
+                title="月度收入（当月数）",
+            ),
+            theme=None,
+        )
+with right:
+    st.altair_chart(
+        charts.time_series(
+            fiscal_model.cumulative_frame(two_years, item, year, month, total.target),
+            x="月份",
+            y="累计",
+            y_title="累计（万元）",
+            x_type="O",
+            plan="序时目标" if total.target is not None else None,
+            plan_title="年度目标×序时进度",
+            title=f"{item}：{year}年累计与序时目标（虚线）",
+        ),
+        theme=None,
+    )
+
+st.altair_chart(
+    charts.grouped_bar(
+        fiscal_model.year_on_year_frame(two_years, item, year, month),
+        x="月份",
+        y="金额",
+        y_title="当月金额（万元）",
+        series="年度",
+        stacked=False,
+        title=f"{item}：{year}年与{year - 1}年同月对比（同比 {fmt.signed_pct(total.yoy)}）",
+    ),
+    theme=None,
+)
+
+st.subheader("税收构成")
+composition = fiscal_model.tax_composition_frame(report)
+st.caption(f"1—{month}月累计；税收占比（税收收入 / 一般公共预算收入）：{fmt.pct(share)}")
+if composition.empty:
+    layout.empty_state("没有分税种数据（除一般公共预算收入、税收收入以外的科目）。")
+else:
+    donut, table = st.columns([3, 2])
+    donut.altair_chart(
+        charts.share_donut(composition, category="税种", value="累计（万元）", value_title="累计"),
+        theme=None,
+    )
+    table.dataframe(
+        composition,
+        hide_index=True,
+        width="stretch",
+        column_config={"占比": st.column_config.NumberColumn(format="percent")},
+    )
+
+st.subheader(f"分街道：{item}")
+by_subdistrict = fiscal_model.subdistrict_frame(report, item, prior)
+st.dataframe(
+    by_subdistrict,
+    hide_index=True,
+    width="stretch",
+    column_config=fiscal_model.subdistrict_column_config(),
+)
+st.download_button(
+    "下载 Excel",
+    data=table_export.excel_bytes({"分街道": by_subdistrict, "税收构成": composition}),
+    file_name=f"财政税收_{year}年{month}月.xlsx",
+    mime=table_export.XLSX_MIME,
+    icon=":material/download:",
+    key="fiscal_download",
+)
