@@ -1,0 +1,207 @@
+"""What the 人口普查 page shows, computed from query results without drawing anything.
+
+The plan line is the one rule of :mod:`queries.status` (``census_plan_rate``); red/yellow/green
+come from ``status_against``. The forecast is plain arithmetic on the last 7 days' pace:
+remaining households ÷ average daily increment, rounded up to whole days.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Sequence
+
+import pandas as pd
+
+from queries.census import CensusSummary, CommunityCensus
+from queries.census_detail import PACE_DAYS, CommunityPace, CurvePoint, DayIncrement
+from queries.status import CENSUS_PLAN_DAYS, STATUS_LABELS, census_plan_rate, status_against
+from ui import format as fmt
+from ui.livelihood_model import Kpi, community_labels, pace_delta
+
+DONE = "已完成"
+CANNOT_FINISH = "按当前进度无法完成"
+MAX_CURVES = 12
+PLAN_WORD = "计划进度"
+BEHIND_COLUMNS = ("状态", "街道", "社区", "登记率", "计划进度", "落后(个百分点)", "未登记户数")
+FORECAST_COLUMNS = (
+    "街道",
+    "社区",
+    "应登记户数",
+    "已登记户数",
+    "剩余户数",
+    "近7日日均登记户数",
+    "预计完成日期",
+    "与计划完成日比较",
+)
+
+
+def plan_end(start: dt.date) -> dt.date:
+    """The day the plan line reaches 100% (the campaign's planned last day)."""
+    return start + dt.timedelta(days=CENSUS_PLAN_DAYS - 1)
+
+
+def kpis(summary: CensusSummary, plan_rate: float | None) -> list[Kpi]:
+    """应登记户数, 已登记户数, 已登记人数, 登记率 against the plan line, 本周新增."""
+    rate_delta = pace_delta(summary.rate, plan_rate, PLAN_WORD) if plan_rate is not None else None
+    status = status_against(summary.rate, plan_rate)
+    return [
+        Kpi("应登记户数", fmt.count(summary.expected, "户")),
+        Kpi("已登记户数", fmt.count(summary.registered_households, "户")),
+        Kpi("已登记人数", fmt.count(summary.registered_persons, "人")),
+        Kpi(
+            "登记率",
+            fmt.pct(summary.rate),
+            rate_delta,
+            "normal" if rate_delta else "off",
+            f"已登记户数 ÷ 应登记户数；计划进度 {fmt.pct(plan_rate)}"
+            + (f"，{STATUS_LABELS[status]}" if status else ""),
+        ),
+        Kpi(
+            "本周新增",
+            fmt.count(summary.registered_this_week, "户"),
+            help_text="截止日期与 7 天前已登记户数之差",
+        ),
+    ]
+
+
+def _status_word(rate: float, plan_rate: float | None) -> str:
+    return STATUS_LABELS.get(status_against(rate, plan_rate) or "", "—")
+
+
+def ranking_frame(rows: Sequence[CommunityCensus], plan_rate: float | None) -> pd.DataFrame:
+    """登记率 per community with its level against the plan line, highest first."""
+    labels = community_labels((row.subdistrict, row.community) for row in rows)
+    records = [
+        {
+            "社区": labels[(row.subdistrict, row.community)],
+            "街道": row.subdistrict,
+            "登记率": row.rate,
+            "状态": _status_word(row.rate, plan_rate),
+            "已登记户数": row.registered_households,
+            "应登记户数": row.expected,
+        }
+        for row in rows
+    ]
+    columns = ["社区", "街道", "登记率", "状态", "已登记户数", "应登记户数"]
+    frame = pd.DataFrame.from_records(records, columns=columns)
+    return frame.sort_values(["登记率", "社区"], ascending=[False, True], ignore_index=True)
+
+
+def curve_places(
+    rows: Sequence[CommunityCensus], limit: int = MAX_CURVES
+) -> tuple[tuple[tuple[str, str], ...], bool]:
+    """Which communities get a curve: all, or the ``limit`` furthest behind; and whether cut."""
+    ordered = sorted(rows, key=lambda row: (row.rate, row.subdistrict, row.community))
+    chosen = tuple((row.subdistrict, row.community) for row in ordered[:limit])
+    return chosen, len(rows) > limit
+
+
+def curve_frame(points: Sequence[CurvePoint], start: dt.date | None) -> pd.DataFrame:
+    """日期, 社区, 登记率 and the plan line's 计划进度 for each point."""
+    labels = community_labels(dict.fromkeys((p.subdistrict, p.community) for p in points))
+    records = [
+        {
+            "日期": pd.Timestamp(p.day),
+            "社区": labels[(p.subdistrict, p.community)],
+            "登记率": p.rate,
+            "计划进度": census_plan_rate(start, p.day) if start else None,
+        }
+        for p in points
+    ]
+    return pd.DataFrame.from_records(records, columns=["日期", "社区", "登记率", "计划进度"])
+
+
+def increment_frame(increments: Sequence[DayIncrement]) -> pd.DataFrame:
+    """新增户数 per day."""
+    records = [
+        {"日期": pd.Timestamp(i.day), "新增户数": i.households, "新增人数": i.persons}
+        for i in increments
+    ]
+    return pd.DataFrame.from_records(records, columns=["日期", "新增户数", "新增人数"])
+
+
+def behind_frame(rows: Sequence[CommunityCensus], plan_rate: float | None) -> pd.DataFrame:
+    """Communities at 滞后 (red) or 预警 (yellow), furthest behind first."""
+    records = []
+    for row in rows:
+        status = status_against(row.rate, plan_rate)
+        if status not in ("red", "yellow") or plan_rate is None:
+            continue
+        records.append(
+            {
+                "状态": "🔴 滞后" if status == "red" else "🟡 预警",
+                "街道": row.subdistrict,
+                "社区": row.community,
+                "登记率": row.rate,
+                "计划进度": round(plan_rate, 4),
+                "落后(个百分点)": round((plan_rate - row.rate) * 100, 1),
+                "未登记户数": max(row.expected - row.registered_households, 0),
+            }
+        )
+    frame = pd.DataFrame.from_records(records, columns=list(BEHIND_COLUMNS))
+    return frame.sort_values(
+        ["落后(个百分点)", "街道", "社区"], ascending=[False, True, True], ignore_index=True
+    )
+
+
+def daily_pace(row: CommunityPace) -> float:
+    """Average households registered per day over the last 7 days."""
+    return max(row.registered - row.registered_week_ago, 0) / PACE_DAYS
+
+
+def forecast_date(row: CommunityPace, as_of: dt.date) -> dt.date | str:
+    """When the community finishes at the current pace: a date, 已完成, or 无法完成."""
+    remaining = row.expected - row.registered
+    if remaining <= 0:
+        return DONE
+    pace = daily_pace(row)
+    if pace <= 0:
+        return CANNOT_FINISH
+    return as_of + dt.timedelta(days=math.ceil(remaining / pace))
+
+
+def _against_plan(forecast: dt.date | str, planned_end: dt.date | None) -> str:
+    if not isinstance(forecast, dt.date) or planned_end is None:
+        return "—"
+    late = (forecast - planned_end).days
+    if late > 0:
+        return f"晚 {late} 天"
+    return "按期" if late == 0 else f"提前 {-late} 天"
+
+
+def forecast_frame(
+    rows: Sequence[CommunityPace], as_of: dt.date, start: dt.date | None
+) -> pd.DataFrame:
+    """Forecast completion per community at the last 7 days' pace, latest first."""
+    planned_end = plan_end(start) if start else None
+    records = []
+    for row in rows:
+        forecast = forecast_date(row, as_of)
+        records.append(
+            {
+                "街道": row.subdistrict,
+                "社区": row.community,
+                "应登记户数": row.expected,
+                "已登记户数": row.registered,
+                "剩余户数": max(row.expected - row.registered, 0),
+                "近7日日均登记户数": round(daily_pace(row), 1),
+                "预计完成日期": forecast.isoformat() if isinstance(forecast, dt.date) else forecast,
+                "与计划完成日比较": _against_plan(forecast, planned_end),
+                "_order": _forecast_order(forecast),
+            }
+        )
+    frame = pd.DataFrame.from_records(records, columns=[*FORECAST_COLUMNS, "_order"])
+    frame = frame.sort_values(
+        ["_order", "街道", "社区"], ascending=[False, True, True], ignore_index=True
+    )
+    return frame.drop(columns="_order")
+
+
+def _forecast_order(forecast: dt.date | str) -> int:
+    """Sort key: cannot finish first, then the latest dates, finished last."""
+    if forecast == CANNOT_FINISH:
+        return 10**9
+    if forecast == DONE:
+        return -1
+    return forecast.toordinal() if isinstance(forecast, dt.date) else 0

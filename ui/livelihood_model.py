@@ -1,0 +1,243 @@
+"""What the 民生实事 page shows, computed from query results without drawing anything.
+
+KPI texts, the frames behind the charts and tables (Chinese column names, as read on screen
+and in the Excel download), and the Excel file itself. Pure functions of plain values, so they
+are unit-tested without Streamlit running.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+from queries.livelihood import CommunityLivelihood, LivelihoodSummary
+from queries.livelihood_detail import MonthPoint, ProjectPage, ProjectRow
+from queries.status import STATUS_COLORS, STATUS_LABELS, status_against, year_elapsed
+from ui import format as fmt
+
+PROJECT_STATUS_COLORS: dict[str, str] = {
+    "已完成": STATUS_COLORS["green"],
+    "推进中": "#1f6fb2",
+    "未启动": "#8a8f98",
+    "已取消": "#c9ccd1",
+}
+PROJECT_COLUMNS: tuple[str, ...] = (
+    "项目编号",
+    "街道",
+    "社区",
+    "项目名称",
+    "类别",
+    "状态",
+    "计划完成日期",
+    "完成日期",
+    "逾期天数",
+    "投资金额(万元)",
+    "受益户数",
+)
+OVERDUE_COLUMNS: tuple[str, ...] = (
+    "逾期天数",
+    "项目编号",
+    "街道",
+    "社区",
+    "项目名称",
+    "类别",
+    "状态",
+    "计划完成日期",
+)
+RANKING_COLUMNS: tuple[str, ...] = ("社区", "街道", "完成率", "状态", "已完成", "总数", "逾期")
+
+
+@dataclass(frozen=True)
+class Kpi:
+    """One KPI card: label, value, optional delta (its sign colours it) and a help text."""
+
+    label: str
+    value: str
+    delta: str | None = None
+    delta_color: str = "off"
+    help_text: str | None = None
+
+
+def pace_delta(rate: float, expected: float, plan_word: str = "序时进度") -> str:
+    """A signed delta st.metric colours by its sign: ``+3.2 个百分点（快于序时进度）``."""
+    gap = (rate - expected) * 100
+    if abs(gap) < 0.05:
+        return f"与{plan_word}持平"
+    word = "快于" if gap > 0 else "慢于"
+    return f"{gap:+.1f} 个百分点（{word}{plan_word}）"
+
+
+def community_labels(places: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """A chart label per community: its name, or 街道·社区 when the name occurs twice."""
+    places = list(places)
+    counts = Counter(name for _, name in places)
+    return {(sub, name): name if counts[name] == 1 else f"{sub}·{name}" for sub, name in places}
+
+
+def kpis(summary: LivelihoodSummary, as_of: dt.date) -> list[Kpi]:
+    """The KPI row: 完成率 against 序时进度, then the counts of §3."""
+    expected = year_elapsed(as_of)
+    rate_delta = pace_delta(summary.completion_rate, expected) if summary.total else None
+    return [
+        Kpi(
+            "完成率",
+            fmt.pct(summary.completion_rate) if summary.total else "—",
+            rate_delta,
+            "normal" if rate_delta else "off",
+            f"已完成 ÷ 总数（不含已取消）；序时进度 {fmt.pct(expected)}（按日）",
+        ),
+        Kpi(
+            "已完成 / 总数",
+            f"{summary.completed:,} / {summary.total:,}",
+            help_text=f"{summary.year} 年度项目，完成日期不晚于 {as_of.isoformat()}",
+        ),
+        Kpi("推进中", fmt.count(summary.in_progress, "项")),
+        Kpi("未启动", fmt.count(summary.not_started, "项")),
+        Kpi(
+            "逾期",
+            fmt.count(summary.overdue, "项"),
+            help_text="未完成且计划完成日期早于截止日期",
+        ),
+        Kpi(
+            "本周完成",
+            fmt.count(summary.completed_this_week, "项"),
+            help_text="完成日期在截止日期前 7 天内（含当日）",
+        ),
+        Kpi("已取消", fmt.count(summary.cancelled, "项"), help_text="不计入总数和完成率"),
+    ]
+
+
+def ranking_frame(rows: Sequence[CommunityLivelihood], as_of: dt.date) -> pd.DataFrame:
+    """Completion rate per community with its 红黄绿 level against 序时进度, best first."""
+    expected = year_elapsed(as_of)
+    counted = [row for row in rows if row.total]
+    labels = community_labels((row.subdistrict, row.community) for row in counted)
+    records = [
+        {
+            "社区": labels[(row.subdistrict, row.community)],
+            "街道": row.subdistrict,
+            "完成率": row.completion_rate,
+            "状态": STATUS_LABELS[status_against(row.completion_rate, expected) or "red"],
+            "已完成": row.completed,
+            "总数": row.total,
+            "逾期": row.overdue,
+        }
+        for row in counted
+    ]
+    frame = pd.DataFrame.from_records(records, columns=list(RANKING_COLUMNS))
+    return frame.sort_values(["完成率", "社区"], ascending=[False, True], ignore_index=True)
+
+
+def status_frame(summary: LivelihoodSummary) -> pd.DataFrame:
+    """项目数 per 状态 as of the date (cancelled shown too), empty states left out."""
+    counts = {
+        "已完成": summary.completed,
+        "推进中": summary.in_progress,
+        "未启动": summary.not_started,
+        "已取消": summary.cancelled,
+    }
+    records = [{"状态": status, "项目数": n} for status, n in counts.items() if n]
+    return pd.DataFrame.from_records(records, columns=["状态", "项目数"])
+
+
+def monthly_frame(points: Sequence[MonthPoint]) -> pd.DataFrame:
+    """累计完成 and 计划累计 at each month's end (月份 = the month's first day)."""
+    records = [
+        {"月份": pd.Timestamp(p.month), "累计完成": p.completed, "计划累计": p.planned}
+        for p in points
+    ]
+    return pd.DataFrame.from_records(records, columns=["月份", "累计完成", "计划累计"])
+
+
+def _project_record(row: ProjectRow) -> dict:
+    return {
+        "项目编号": row.code,
+        "街道": row.subdistrict,
+        "社区": row.community,
+        "项目名称": row.name,
+        "类别": row.category,
+        "状态": row.status,
+        "计划完成日期": row.planned_on,
+        "完成日期": row.completed_on,
+        "逾期天数": row.overdue_days,
+        "投资金额(万元)": row.investment,
+        "受益户数": row.beneficiary_households,
+    }
+
+
+def project_frame(page: ProjectPage) -> pd.DataFrame:
+    """The project table as shown (and downloaded): one row per project, Chinese headers."""
+    records = [_project_record(row) for row in page.rows]
+    frame = pd.DataFrame.from_records(records, columns=list(PROJECT_COLUMNS))
+    return frame.astype({"逾期天数": "Int64", "受益户数": "Int64"})
+
+
+def overdue_frame(page: ProjectPage) -> pd.DataFrame:
+    """Overdue projects, most overdue first (ties by 项目编号)."""
+    frame = project_frame(page)
+    frame = frame.sort_values(["逾期天数", "项目编号"], ascending=[False, True], ignore_index=True)
+    return frame.loc[:, list(OVERDUE_COLUMNS)]
+
+
+def truncation_note(page: ProjectPage, what: str = "项目") -> str | None:
+    """Says when the list shows only the first ``limit`` of the matches."""
+    if not page.truncated:
+        return None
+    return (
+        f"共有 {page.matched:,} 个{what}符合条件，仅显示前 {len(page.rows):,} 个；"
+        "请用类别、状态、社区或搜索缩小范围。"
+    )
+
+
+def filter_parts(categories: Sequence[str], statuses: Sequence[str], search: str) -> list[str]:
+    """The page filters in words, for the caption (当前筛选：… · 类别：…)."""
+    parts = []
+    if categories:
+        parts.append("类别：" + "、".join(categories))
+    if statuses:
+        parts.append("状态：" + "、".join(statuses))
+    if search.strip():
+        parts.append(f"搜索：{search.strip()}")
+    return parts
+
+
+def status_cell_style(value: object) -> str:
+    """CSS for a 状态 cell in the project table (a colour per state)."""
+    color = PROJECT_STATUS_COLORS.get(str(value))
+    return f"color: {color}; font-weight: 600" if color else ""
+
+
+def overdue_cell_style(value: object) -> str:
+    """CSS for a 逾期天数 cell: red when the project is overdue."""
+    if value is None or pd.isna(value):
+        return ""
+    return f"color: {STATUS_COLORS['red']}; font-weight: 600"
+
+
+def to_xlsx(frame: pd.DataFrame, sheet: str, notes: Sequence[str] = ()) -> bytes:
+    """The frame as an .xlsx file: the table as shown, then a 说明 sheet with the filters."""
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(
+        buffer, engine="xlsxwriter", date_format="yyyy-mm-dd", datetime_format="yyyy-mm-dd"
+    ) as writer:
+        frame.to_excel(writer, sheet_name=sheet, index=False)
+        worksheet = writer.sheets[sheet]
+        worksheet.freeze_panes(1, 0)
+        for position, column in enumerate(frame.columns):
+            width = max([len(str(column)) * 2, *(_text_width(v) for v in frame[column].head(200))])
+            worksheet.set_column(position, position, min(max(width, 8), 50))
+        if notes:
+            pd.DataFrame({"说明": list(notes)}).to_excel(writer, sheet_name="说明", index=False)
+            writer.sheets["说明"].set_column(0, 0, 80)
+    return buffer.getvalue()
+
+
+def _text_width(value: object) -> int:
+    """Rough display width: CJK characters count double."""
+    text = "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text) + 2

@@ -1,0 +1,185 @@
+"""民生实事: the as-of year's projects in scope: KPIs, ranking, status, monthly curve, lists."""
+
+from __future__ import annotations
+
+import functools
+
+import streamlit as st
+
+from queries import livelihood_detail as detail
+from queries.models import PROJECT_STATUSES
+from ui import charts, data, filters, layout
+from ui import livelihood_model as model
+from ui.urlstate import UrlParam
+
+SEARCH_KEY = "q"
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def search_box(container) -> str:  # type: ignore[no-untyped-def]
+    """The project search (名称/编号/社区), kept in the URL as ``?q=``."""
+    state_key = f"pf_{SEARCH_KEY}"
+    if state_key not in st.session_state:
+        raw = st.query_params.get(SEARCH_KEY)
+        value, notice = UrlParam(SEARCH_KEY, "搜索").parse(raw) if raw else (None, None)
+        if notice:
+            st.session_state.setdefault(filters.NOTICES_KEY, []).append(notice)
+        st.session_state[state_key] = value or ""
+    text = container.text_input(
+        "搜索项目", key=state_key, placeholder="项目名称、项目编号或社区", max_chars=100
+    ).strip()
+    if text and st.query_params.get(SEARCH_KEY) != text:
+        st.query_params[SEARCH_KEY] = text
+    elif not text and SEARCH_KEY in st.query_params:
+        del st.query_params[SEARCH_KEY]
+    return text
+
+
+def show_kpis(summary, as_of) -> None:  # type: ignore[no-untyped-def]
+    cards = model.kpis(summary, as_of)
+    for column, card in zip(st.columns(len(cards)), cards, strict=True):
+        layout.kpi(
+            column,
+            card.label,
+            card.value,
+            card.delta,
+            delta_color=card.delta_color,
+            help_text=card.help_text,
+        )
+
+
+def show_charts(scope, categories, summary) -> None:  # type: ignore[no-untyped-def]
+    left, right = st.columns([3, 2])
+    ranking = model.ranking_frame(
+        data.fetch(detail.community_completion, scope, categories), scope.as_of
+    )
+    with left:
+        st.altair_chart(
+            charts.ranking_bar(
+                ranking,
+                category="社区",
+                value="完成率",
+                value_title="完成率",
+                status="状态",
+                percent=True,
+                title="各社区完成率（颜色对照序时进度）",
+                tooltip=["街道", "社区", "已完成", "总数", "逾期"],
+            ),
+            theme=None,
+        )
+    with right:
+        st.altair_chart(
+            charts.share_donut(
+                model.status_frame(summary),
+                category="状态",
+                value="项目数",
+                value_title="项目数",
+                title="项目状态构成",
+                colors=model.PROJECT_STATUS_COLORS,
+            ),
+            theme=None,
+        )
+    months = model.monthly_frame(data.fetch(detail.monthly_completions, scope, categories))
+    st.altair_chart(
+        charts.time_series(
+            months,
+            x="月份",
+            y="累计完成",
+            y_title="累计完成项目数",
+            x_title="月份",
+            plan="计划累计",
+            plan_title="计划累计（按计划完成日期）",
+            title="逐月累计完成（虚线：按计划完成日期的累计计划数）",
+        ),
+        theme=None,
+    )
+
+
+def show_overdue(scope, categories, statuses) -> None:  # type: ignore[no-untyped-def]
+    st.subheader("逾期项目")
+    page = data.fetch(detail.overdue_projects, scope, categories, statuses)
+    if not page.rows:
+        st.success("当前筛选范围内没有逾期项目。", icon=":material/check_circle:")
+        return
+    note = model.truncation_note(page, "逾期项目")
+    if note:
+        st.caption(note)
+    frame = model.overdue_frame(page)
+    st.dataframe(
+        frame.style.map(model.overdue_cell_style, subset=["逾期天数"]),
+        hide_index=True,
+        width="stretch",
+        column_config={"逾期天数": st.column_config.NumberColumn(format="%d 天")},
+    )
+
+
+def show_projects(scope, categories, statuses, header_parts) -> str:  # type: ignore[no-untyped-def]
+    st.subheader("项目清单")
+    search_column, download_column = st.columns([3, 1], vertical_alignment="bottom")
+    search = search_box(search_column)
+    page = data.fetch(detail.project_list, scope, categories, statuses, search)
+    if not page.rows:
+        layout.empty_state("没有符合条件的项目。请清空搜索框，或调整类别、状态筛选。")
+        return search
+    note = model.truncation_note(page)
+    if note:
+        st.warning(note, icon=":material/filter_list:")
+    frame = model.project_frame(page)
+    notes = [*header_parts, *model.filter_parts(categories, statuses, search)]
+    if note:
+        notes.append(note)
+    download_column.download_button(
+        "下载 Excel",
+        data=functools.partial(model.to_xlsx, frame, "民生实事项目", tuple(notes)),
+        file_name=f"民生实事项目_{scope.as_of.isoformat()}.xlsx",
+        mime=XLSX_MIME,
+        icon=":material/download:",
+        on_click="ignore",
+        key="livelihood_xlsx",
+    )
+    st.dataframe(
+        frame.style.map(model.status_cell_style, subset=["状态"]).map(
+            model.overdue_cell_style, subset=["逾期天数"]
+        ),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "投资金额(万元)": st.column_config.NumberColumn(format="%.2f"),
+            "逾期天数": st.column_config.NumberColumn(format="%d 天"),
+            "计划完成日期": st.column_config.DateColumn(format="YYYY-MM-DD"),
+            "完成日期": st.column_config.DateColumn(format="YYYY-MM-DD"),
+        },
+    )
+    st.caption(f"共 {page.matched:,} 项，显示 {len(page.rows):,} 项")
+    return search
+
+
+scope = layout.current_scope()
+header = st.container()
+category_column, status_column = st.columns(2)
+categories = tuple(
+    filters.url_multiselect(
+        "category", "类别", data.fetch(detail.list_categories, None), container=category_column
+    )
+)
+statuses = tuple(
+    filters.url_multiselect("status", "状态", PROJECT_STATUSES, container=status_column)
+)
+st.caption("类别筛选作用于整页；状态筛选只作用于逾期项目和项目清单（状态按截止日期计）。")
+
+summary = data.fetch(detail.project_summary, scope, categories)
+if summary.total == 0 and summary.cancelled == 0:
+    layout.empty_state(
+        f"当前筛选范围内没有 {scope.as_of.year} 年度的民生实事项目。"
+        "请调整左侧的街道、社区或截止日期，清空类别筛选，或在「数据管理」页导入民生实事表。"
+    )
+    search = ""
+else:
+    show_kpis(summary, scope.as_of)
+    show_charts(scope, categories, summary)
+    show_overdue(scope, categories, statuses)
+    search = show_projects(scope, categories, statuses, [scope.describe()])
+
+with header:
+    extra = [f"{scope.as_of.year} 年度项目", *model.filter_parts(categories, statuses, search)]
+    layout.page_header("民生实事", scope, extra)
