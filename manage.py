@@ -136,6 +136,38 @@ def run_import(args: argparse.Namespace) -> int:
     return 0
 
 
+# --------------------------------------------------------------------------- demo
+
+
+def add_demo_arguments(parser: argparse.ArgumentParser) -> None:
+    """``demo [--scale small|city]``."""
+    parser.add_argument(
+        "--scale",
+        choices=("small", "city"),
+        default="small",
+        help="数据规模：small（默认，应用首次启动时载入）或 city（性能测试规模）",
+    )
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    """Replace the database content with the demo data set (as it stands today)."""
+    from queries.demo import TABLE_LABELS, load_demo
+
+    progress = TerminalProgress()
+    try:
+        counts = load_demo(ready_engine(), scale=args.scale, progress=progress)
+    except NotImplementedError:
+        progress.finish()
+        message = f"暂不支持 {args.scale} 规模的示例数据（见 issue 6），数据库未改动。"
+        print(message, file=sys.stderr)
+        return 1
+    progress.finish()
+    print(f"示例数据已载入（{args.scale}），原有数据已替换：")
+    for table, rows in counts.items():
+        print(f"  {TABLE_LABELS[table]}：{rows} 行")
+    return 0
+
+
 # --------------------------------------------------------------------------- wiring
 
 COMMANDS: list[Command] = [
@@ -146,6 +178,7 @@ COMMANDS: list[Command] = [
         add_import_arguments,
         run_import,
     ),
+    Command("demo", "载入示例数据（替换数据库中的现有数据）", add_demo_arguments, run_demo),
 ]
 
 
