@@ -727,6 +727,16 @@ def build_demo(
     return data
 
 
+# Chinese names of the tables, for messages and the command line summary.
+TABLE_LABELS: dict[str, str] = {
+    Community.__tablename__: "社区名录",
+    LivelihoodProject.__tablename__: "民生实事",
+    FiscalMonthly.__tablename__: "财政收入",
+    FiscalTarget.__tablename__: "财政目标",
+    CensusProgress.__tablename__: "普查进度",
+    Volunteer.__tablename__: "志愿者",
+    ServiceRecord.__tablename__: "志愿服务",
+}
 # Children before parents: the order in which the previous demo content is deleted.
 DELETE_ORDER = (
     ServiceRecord,
@@ -792,7 +802,8 @@ class _Writer:
         if self.progress is not None:
             self.progress(self.done, self.total, message)
 
-    def write(self, model: type, rows: list[Row], message: str) -> None:
+    def write(self, model: type, rows: list[Row]) -> None:
+        message = f"写入{TABLE_LABELS[model.__tablename__]}"
         for start in range(0, len(rows), CHUNK):
             chunk = rows[start : start + CHUNK]
             self.conn.execute(insert(model), chunk)
@@ -812,24 +823,20 @@ def write_demo(
     counts = data.counts()
     with engine.begin() as conn:
         writer = _Writer(conn, sum(counts.values()), progress)
-        writer.report("正在清空原有数据…")
+        writer.report("清空原有数据")
         for model in DELETE_ORDER:
             conn.execute(delete(model))
         batch_id = _new_batch(conn, source_file, today, counts)
-        writer.write(Community, _with_ids(data.communities, batch_id), "正在写入社区名录…")
+        writer.write(Community, _with_ids(data.communities, batch_id))
         ids = _community_ids(conn)
-        writer.write(
-            LivelihoodProject, _with_ids(data.projects, batch_id, ids), "正在写入民生实事…"
-        )
-        writer.write(FiscalMonthly, _with_ids(data.fiscal, batch_id), "正在写入财政收入…")
-        writer.write(FiscalTarget, _with_ids(data.targets, batch_id), "正在写入财政目标…")
-        writer.write(CensusProgress, _with_ids(data.census, batch_id, ids), "正在写入普查进度…")
-        writer.write(Volunteer, _with_ids(data.volunteers, batch_id, ids), "正在写入志愿者…")
+        writer.write(LivelihoodProject, _with_ids(data.projects, batch_id, ids))
+        writer.write(FiscalMonthly, _with_ids(data.fiscal, batch_id))
+        writer.write(FiscalTarget, _with_ids(data.targets, batch_id))
+        writer.write(CensusProgress, _with_ids(data.census, batch_id, ids))
+        writer.write(Volunteer, _with_ids(data.volunteers, batch_id, ids))
         vols = _volunteer_ids(conn)
-        writer.write(
-            ServiceRecord, _with_ids(data.services, batch_id, ids, vols), "正在写入志愿服务记录…"
-        )
-        writer.report("示例数据已写入")
+        writer.write(ServiceRecord, _with_ids(data.services, batch_id, ids, vols))
+    writer.report("示例数据已写入")
     return counts
 
 
@@ -864,6 +871,7 @@ __all__ = [
     "CommunitySpec",
     "DemoData",
     "SubdistrictSpec",
+    "TABLE_LABELS",
     "build_demo",
     "census_2020_campaign",
     "census_rows",
