@@ -512,6 +512,8 @@ class _Validation:
     rows_per_file: list[int] = field(default_factory=list)
     community_ids: dict[CommunityKey, int | None] = field(default_factory=dict)
     volunteer_ids: dict[str, int | None] = field(default_factory=dict)
+    sheet_order: dict[tuple[int, str | None], int] = field(default_factory=dict)
+    positions: dict[int, tuple[int, int, int]] = field(default_factory=dict)  # by id(issue)
 
     def issue(
         self,
@@ -523,10 +525,20 @@ class _Validation:
         level: str = "error",
     ) -> None:
         found = ImportIssue(self.names[file_index], sheet, row, column, message, level)  # type: ignore[arg-type]
+        sheet_position = self.sheet_order.get((file_index, sheet), -1)
+        self.positions[id(found)] = (file_index, sheet_position, row or 0)
         (self.warnings if level == "warning" else self.errors).append(found)
 
     def issue_at(self, record: Record, column: str | None, message: str) -> None:
         self.issue(record.file_index, record.sheet, record.row, column, message)
+
+    def in_file_order(self, issues: list[ImportIssue]) -> list[ImportIssue]:
+        """Issues by file, sheet and row, as a person reads through the files."""
+        return sorted(issues, key=lambda issue: self.positions[id(issue)])
+
+    def result(self, summaries: dict[str, TableSummary]) -> ImportResult:
+        errors = self.in_file_order(self.errors)
+        return ImportResult(not errors, errors, self.in_file_order(self.warnings), summaries)
 
 
 def _column_name(index: int) -> str:
@@ -725,7 +737,7 @@ class _Ticker:
 
     def advance(self, rows: int, message: str) -> None:
         self.done = min(self.done + rows, self.total)
-        if self.progress is not None:
+        if self.progress is not None and rows:
             self.progress(self.done, self.total, message)
 
 
@@ -739,6 +751,8 @@ def _read_all(files: Sequence[tuple[str, bytes]], check: _Validation) -> list[Sh
             check.issue(index, None, None, None, str(exc))
             file_sheets = []
         check.rows_per_file.append(sum(len(sheet.rows) for sheet in file_sheets))
+        for sheet in file_sheets:
+            check.sheet_order[(index, sheet.sheet)] = len(check.sheet_order)
         sheets.extend(file_sheets)
     return sheets
 
@@ -949,10 +963,10 @@ def plan_import(
     with engine.connect() as conn:
         check = _validate(conn, files, allowed_communities, ticker)
         if check.errors:
-            return ImportResult(False, check.errors, check.warnings, {})
+            return check.result({})
         totals, _ = _apply(conn, check, None, ticker)
         conn.rollback()
-    return ImportResult(True, [], check.warnings, totals)
+    return check.result(totals)
 
 
 def import_files(
@@ -972,8 +986,8 @@ def import_files(
     with engine.begin() as conn:
         check = _validate(conn, files, allowed_communities, ticker)
         if check.errors:
-            return ImportResult(False, check.errors, check.warnings, {})
+            return check.result({})
         batch_ids = _insert_batches(conn, files, check, user)
         totals, per_file = _apply(conn, check, batch_ids, ticker)
         _finish_batches(conn, batch_ids, per_file, check)
-    return ImportResult(True, [], check.warnings, totals)
+    return check.result(totals)
