@@ -26,6 +26,7 @@ PAGES = [
         "views/livelihood.py", title="民生实事", url_path="livelihood", icon=":material/task_alt:"
     ),
     st.Page("views/fiscal.py", title="财政税收", url_path="fiscal", icon=":material/paid:"),
+    st.Page("views/census.py", title="人口普查", url_path="census", icon=":material/groups:"),
     st.Page("views/weekly.py", title="周例会", url_path="weekly", icon=":material/event_note:"),
     st.Page("views/screen.py", title="数据大屏", url_path="screen", icon=":material/tv:"),
 ]

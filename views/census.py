@@ -1,0 +1,152 @@
+"""人口普查: a campaign's registration against its plan line, per community, with forecasts."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from queries import census_detail as detail
+from queries.status import CENSUS_PLAN_DAYS, census_plan_rate
+from ui import census_model as model
+from ui import charts, data, filters, layout
+from ui import format as fmt
+
+
+def show_kpis(summary, plan_rate) -> None:  # type: ignore[no-untyped-def]
+    cards = model.kpis(summary, plan_rate)
+    for column, card in zip(st.columns(len(cards)), cards, strict=True):
+        layout.kpi(
+            column,
+            card.label,
+            card.value,
+            card.delta,
+            delta_color=card.delta_color,
+            help_text=card.help_text,
+        )
+
+
+def show_ranking(summary, plan_rate) -> None:  # type: ignore[no-untyped-def]
+    left, right = st.columns([3, 2])
+    with left:
+        st.altair_chart(
+            charts.ranking_bar(
+                model.ranking_frame(summary.by_community, plan_rate),
+                category="社区",
+                value="登记率",
+                value_title="登记率",
+                status="状态",
+                percent=True,
+                title="各社区登记率（颜色对照计划进度）",
+                tooltip=["街道", "社区", "已登记户数", "应登记户数"],
+            ),
+            theme=None,
+        )
+    with right:
+        st.subheader("进度落后的社区")
+        behind = model.behind_frame(summary.by_community, plan_rate)
+        if behind.empty:
+            st.success("没有落后于计划进度的社区。", icon=":material/check_circle:")
+        else:
+            st.dataframe(
+                behind,
+                hide_index=True,
+                width="stretch",
+                column_config={
+                    "登记率": st.column_config.NumberColumn(format="percent"),
+                    "计划进度": st.column_config.NumberColumn(format="percent"),
+                    "落后(个百分点)": st.column_config.NumberColumn(format="%.1f"),
+                    "未登记户数": st.column_config.NumberColumn(format="%d 户"),
+                },
+            )
+
+
+def show_curves(scope, campaign, summary, start) -> None:  # type: ignore[no-untyped-def]
+    places, cut = model.curve_places(summary.by_community)
+    frame = model.curve_frame(data.fetch(detail.progress_curves, scope, campaign, places), start)
+    if frame.empty:
+        layout.empty_state(
+            f"「{campaign}」在当前日期范围内没有进度记录。"
+            + (f"请把开始日期调到 {start.isoformat()} 或更早。" if start else "")
+        )
+        return
+    if cut:
+        st.caption(
+            f"社区较多，只画出登记率最低的 {model.MAX_CURVES} 个社区；"
+            "在左侧选择社区可查看其他社区的曲线。"
+        )
+    st.altair_chart(
+        charts.time_series(
+            frame,
+            x="日期",
+            y="登记率",
+            y_title="累计登记率",
+            series="社区",
+            x_title="日期",
+            percent=True,
+            plan="计划进度",
+            plan_title="计划进度",
+            title="各社区累计登记率（虚线：计划进度）",
+        ),
+        theme=None,
+    )
+    increments = model.increment_frame(data.fetch(detail.daily_increments, scope, campaign))
+    st.altair_chart(
+        charts.time_series(
+            increments,
+            x="日期",
+            y="新增户数",
+            y_title="当日登记户数",
+            x_title="日期",
+            kind="bar",
+            title="每日新增登记户数",
+        ),
+        theme=None,
+    )
+
+
+def show_forecast(scope, campaign, start) -> None:  # type: ignore[no-untyped-def]
+    st.subheader("按近 7 日进度预计完成日期")
+    rows = data.fetch(detail.community_pace, scope, campaign)
+    frame = model.forecast_frame(rows, scope.as_of, start)
+    if start:
+        st.caption(
+            f"剩余户数 ÷ 近 7 日日均登记户数，向上取整到天；"
+            f"计划完成日为 {model.plan_end(start).isoformat()}（共 {CENSUS_PLAN_DAYS} 天）。"
+        )
+    st.dataframe(
+        frame,
+        hide_index=True,
+        width="stretch",
+        column_config={"近7日日均登记户数": st.column_config.NumberColumn(format="%.1f")},
+    )
+
+
+scope = layout.current_scope()
+header = st.container()
+campaigns = data.fetch(detail.list_campaigns, scope)
+current = campaigns[0] if campaigns else None
+chosen = filters.url_select(
+    "campaign",
+    "普查任务",
+    campaigns,
+    all_label=f"当前任务（{current}）" if current else "当前任务",
+)
+campaign = chosen or current
+extra: list[str] = []
+
+summary = data.fetch(detail.campaign_summary, scope, campaign) if campaign else None
+if summary is None:
+    layout.empty_state(
+        f"截至 {scope.as_of.isoformat()}，当前筛选范围内还没有人口普查进度数据。"
+        "请调整左侧的街道、社区或截止日期，或在「数据管理」页导入普查进度表。"
+    )
+else:
+    start = data.fetch(detail.campaign_first_day, None, campaign)
+    plan_rate = census_plan_rate(start, scope.as_of) if start else None
+    extra = [f"普查任务：{campaign}", f"计划进度 {fmt.pct(plan_rate)}"]
+    show_kpis(summary, plan_rate)
+    show_ranking(summary, plan_rate)
+    show_curves(scope, campaign, summary, start)
+    show_forecast(scope, campaign, start)
+
+with header:
+    layout.page_header("人口普查", scope, extra)
