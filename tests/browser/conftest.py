@@ -45,6 +45,7 @@ APP_RUN_TIMEOUT_MS = 120_000
 SCRIPT_FINISHED = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 RUNNING_INDICATOR = '[data-testid="stStatusWidgetRunningIcon"]'
 MAIN_BLOCK = '[data-testid="stMain"]'
+SIDEBAR = '[data-testid="stSidebar"]'
 # Placeholder drawn while a widget's lazily loaded code arrives.
 SKELETON = '[data-testid="stSkeleton"]'
 EXCEPTION_BOX = '[data-testid="stException"]'
@@ -85,6 +86,11 @@ def _stop_process_group(process: subprocess.Popen[bytes]) -> None:
         pass
 
 
+def sqlite_url(workdir: Path) -> str:
+    """The database a test server in ``workdir`` uses."""
+    return f"sqlite:///{workdir / 'dashboard.db'}"
+
+
 @contextmanager
 def streamlit_server(workdir: Path) -> Iterator[str]:
     """Run ``streamlit run dashboard.py`` on a new SQLite file in ``workdir``; yield its URL."""
@@ -92,7 +98,7 @@ def streamlit_server(workdir: Path) -> Iterator[str]:
         pytest.fail(f"{ENTRY_FILE} does not exist: nothing to serve", pytrace=False)
     port = _free_port()
     base_url = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{workdir / 'dashboard.db'}"}
+    env = {**os.environ, "DATABASE_URL": sqlite_url(workdir)}
     log_path = workdir / "streamlit.log"
     command = [
         sys.executable,
@@ -135,10 +141,22 @@ def streamlit_server(workdir: Path) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def app_workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the shared server keeps its SQLite database and log."""
+    return tmp_path_factory.mktemp("app")
+
+
+@pytest.fixture(scope="session")
+def app_url(app_workdir: Path) -> Iterator[str]:
     """One dashboard server shared by the session's browser tests (demo data in SQLite)."""
-    with streamlit_server(tmp_path_factory.mktemp("app")) as url:
+    with streamlit_server(app_workdir) as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def app_database_url(app_workdir: Path) -> str:
+    """The shared server's database (filled with the demo on the app's first run)."""
+    return sqlite_url(app_workdir)
 
 
 @pytest.fixture
