@@ -16,6 +16,8 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from reporting.cli import REPORT_HELP, add_report_arguments
+
 LARGE_IMPORT_ROWS = 2000  # from this many rows the progress line is shown even without a TTY
 
 
@@ -168,6 +170,16 @@ def run_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+# --------------------------------------------------------------------------- report
+
+
+def run_report(args: argparse.Namespace) -> int:
+    """The weekly report of contract §3; options, checks and output live in ``reporting.cli``."""
+    from reporting.cli import run_report as build_and_write
+
+    return build_and_write(args, ready_engine)
+
+
 # --------------------------------------------------------------------------- wiring
 
 COMMANDS: list[Command] = [
@@ -179,6 +191,7 @@ COMMANDS: list[Command] = [
         run_import,
     ),
     Command("demo", "载入示例数据（替换数据库中的现有数据）", add_demo_arguments, run_demo),
+    Command("report", REPORT_HELP, add_report_arguments, run_report),
 ]
 
 

@@ -11,6 +11,7 @@ import argparse
 import datetime as dt
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
@@ -21,7 +22,7 @@ from queries.models import Community, FiscalMonthly, FiscalTarget
 FORMATS = ("json", "md", "xlsx")
 DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
-REPORT_HELP = "生成周报（合同第 3 节）：民生实事、财政税收、人口普查、志愿服务"
+REPORT_HELP = "生成每周调度会周报：民生实事、财政税收、人口普查、志愿服务（md / json / xlsx）"
 REPORT_DESCRIPTION = (
     "按截至日期生成周报。周为截至日期前 6 天至截至日期共 7 天。"
     "默认格式 md 输出到标准输出；json 为机器可读格式；"
@@ -130,8 +131,12 @@ def _engine() -> Engine:
     return engine
 
 
-def run_report(args: argparse.Namespace, engine: Engine | None = None) -> int:
-    """Build and write the report; the exit code (0 ok, 2 bad option, 1 cannot write)."""
+def run_report(args: argparse.Namespace, engine_factory: Callable[[], Engine] | None = None) -> int:
+    """Build and write the report; the exit code (0 ok, 2 bad option, 1 cannot write).
+
+    ``engine_factory`` (default: ``DATABASE_URL``, migrated) is called only once the options
+    are valid, so a typo in ``--as-of`` never touches the database.
+    """
     from queries.report import build_report
 
     stdout = sys.stdout.buffer
@@ -139,7 +144,7 @@ def run_report(args: argparse.Namespace, engine: Engine | None = None) -> int:
         as_of = parse_as_of(args.as_of)
         fmt = check_format(args.format)
         check_destination(fmt, args.output, stdout)
-        engine = engine or _engine()
+        engine = (engine_factory or _engine)()
         subdistrict = check_subdistrict(engine, args.subdistrict)
     except UsageError as error:
         print(f"错误：{error}", file=sys.stderr)
