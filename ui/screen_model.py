@@ -1,0 +1,521 @@
+"""What the big screen (数据大屏) shows, computed from query results without drawing anything.
+
+The screen rotates through five sections; each section is a few big numbers and one chart.
+Everything here is plain data (figures, frames, texts, the rotation clock) so it can be
+tested without a browser; ``views/screen.py`` only draws it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+
+import pandas as pd
+
+from queries.census import CensusSummary
+from queries.fiscal import FiscalReport
+from queries.league import LeagueRow
+from queries.livelihood import CommunityLivelihood, LivelihoodSummary
+from queries.models import HEADLINE_FISCAL_ITEMS
+from queries.scope import Scope
+from queries.status import STATUS_LABELS, status_against, year_elapsed
+from queries.volunteers import VolunteerSummary
+from ui import format as fmt
+from ui.overview_model import headline_fiscal, league_chart_frame
+
+SECTIONS: tuple[str, ...] = ("overview", "livelihood", "fiscal", "census", "volunteers")
+SECTION_TITLES: dict[str, str] = {
+    "overview": "总体态势",
+    "livelihood": "民生实事",
+    "fiscal": "财政税收",
+    "census": "人口普查",
+    "volunteers": "志愿服务",
+}
+DEFAULT_ROTATE_SECONDS = 30
+DEFAULT_REFRESH_SECONDS = 300
+MIN_SECONDS, MAX_ROTATE_SECONDS, MAX_REFRESH_SECONDS = 2, 3600, 86400
+# Bars that stay legible from 5 m in the chart half of a 1280×720 canvas.
+MAX_BARS = 10
+# Above this many 万元 the screen shows 亿元, so a number keeps to about six digits.
+YI_THRESHOLD_WAN = 100_000
+WEEKDAYS = "一二三四五六日"
+TAX_SLICES = 6
+
+
+@dataclass(frozen=True)
+class ScreenData:
+    """Every figure the screen needs, loaded together at one refresh."""
+
+    scope: Scope
+    livelihood: LivelihoodSummary
+    livelihood_rows: tuple[CommunityLivelihood, ...]
+    fiscal: FiscalReport | None
+    census: CensusSummary | None
+    census_expected: float | None
+    volunteers: VolunteerSummary
+    league: tuple[LeagueRow, ...]
+    data_date: dt.date | None
+    loaded_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One big number: label, value, unit, a small note and a status level for its colour."""
+
+    label: str
+    value: str
+    unit: str = ""
+    note: str = ""
+    status: str | None = None
+
+
+@dataclass(frozen=True)
+class ChartSpec:
+    """A chart of a section: the frame and the arguments of ``ui.charts.ranking_bar`` or donut."""
+
+    kind: str  # ranking | donut
+    frame: pd.DataFrame
+    title: str
+    value: str = ""
+    value_title: str = ""
+    category: str = "社区"
+    status: str | None = None
+    percent: bool = False
+    options: dict = field(default_factory=dict)
+
+
+# ---------------------------------------------------------------- scope, title, clock
+
+
+def screen_title(scope: Scope) -> str:
+    """The board's title names the subdistrict (or 全部街道) and, if chosen, the communities."""
+    who = scope.subdistrict or "全部街道"
+    if scope.communities:
+        who += "（" + "、".join(scope.communities) + "）"
+    return f"{who}治理数据大屏"
+
+
+def clock_text(now: dt.datetime) -> str:
+    """``2026年11月22日 星期日 14:03:27``: the live clock in the title bar."""
+    return f"{now.year}年{now.month}月{now.day}日 星期{WEEKDAYS[now.weekday()]} {now:%H:%M:%S}"
+
+
+def data_date_text(data_date: dt.date | None) -> str:
+    """数据截至: the newest data date, not the time of the query."""
+    return f"数据截至 {data_date.isoformat()}" if data_date else "暂无数据"
+
+
+def rolled_scope(
+    scope: Scope, today: dt.date, *, from_in_url: bool = False, to_in_url: bool = False
+) -> Scope:
+    """The scope moved to ``today`` when its dates are defaults, so a screen left on overnight
+    shows the new day (and on 1 January the new year) without a page reload."""
+    changes = {}
+    if not to_in_url:
+        changes["date_to"] = today
+    if not from_in_url:
+        changes["date_from"] = dt.date(today.year, 1, 1)
+    return replace(scope, **changes)
+
+
+# ---------------------------------------------------------------- rotation
+
+
+@dataclass(frozen=True)
+class Rotation:
+    """Which section shows and since when: two numbers, so memory never grows."""
+
+    index: int
+    started: float
+
+
+def advance(rotation: Rotation | None, now: float, dwell: float, count: int) -> Rotation:
+    """The next section once the current one has been shown ``dwell`` seconds.
+
+    A small tolerance keeps a fragment that wakes a few milliseconds early from skipping a turn.
+    """
+    if rotation is None:
+        return Rotation(0, now)
+    if now - rotation.started >= dwell - 0.25:
+        return Rotation((rotation.index + 1) % count, now)
+    return rotation
+
+
+def refresh_tick(now: float, refresh_seconds: int) -> int:
+    """Number of the refresh period ``now`` falls in: a new number means reload the data."""
+    return int(now // max(refresh_seconds, 1))
+
+
+def fragment_interval(rotate_seconds: int, refresh_seconds: int) -> int:
+    """How often the board wakes up: often enough for both the rotation and the refresh."""
+    return max(MIN_SECONDS, min(rotate_seconds, refresh_seconds))
+
+
+# ---------------------------------------------------------------- number formats
+
+
+def money(amount: float | None) -> tuple[str, str]:
+    """An amount as (number, unit): 万元 with no decimals, or 亿元 when large."""
+    if amount is None:
+        return "—", ""
+    if abs(amount) >= YI_THRESHOLD_WAN:
+        return f"{amount / 10_000:,.2f}", "亿元"
+    return f"{amount:,.0f}", "万元"
+
+
+def percent(rate: float | None) -> str:
+    return fmt.pct(rate).rstrip("%") if rate is not None else "—"
+
+
+def _gap_note(rate: float | None, expected: float | None, what: str) -> str:
+    if rate is None or expected is None:
+        return ""
+    gap = (rate - expected) * 100
+    if abs(gap) < 0.05:
+        return f"与{what}持平"
+    return f"{'快于' if gap > 0 else '慢于'}{what} {abs(gap):.1f} 个百分点"
+
+
+def _week_change(this_week: float, last_week: float) -> tuple[str, str | None]:
+    """环比 text and a status (green when not down, yellow when down)."""
+    if not last_week:
+        return "上周无服务记录", None
+    change = this_week / last_week - 1
+    return f"环比 {fmt.signed_pct(change)}（上周 {last_week:,.1f} 小时）", (
+        "green" if change >= 0 else "yellow"
+    )
+
+
+# ---------------------------------------------------------------- figures per section
+
+
+def overview_figures(data: ScreenData) -> list[Figure]:
+    """One figure per area, as the overview page's cards, with its status colour."""
+    expected = year_elapsed(data.scope.as_of)
+    projects = data.livelihood
+    figures = [
+        Figure(
+            f"{projects.year}年民生实事完成率",
+            percent(projects.completion_rate) if projects.total else "—",
+            "%" if projects.total else "",
+            _gap_note(projects.completion_rate, expected, "序时进度") if projects.total else "",
+            status_against(projects.completion_rate, expected) if projects.total else None,
+        )
+    ]
+    revenue = headline_fiscal(data.fiscal)
+    value, unit = money(revenue.get("ytd"))
+    figures.append(
+        Figure(
+            "一般公共预算收入累计",
+            value,
+            unit,
+            f"完成年度目标 {fmt.pct(revenue.get('target_rate'))}" if revenue else "暂无本年数据",
+            status_against(revenue.get("target_rate"), revenue.get("time_progress")),
+        )
+    )
+    census = data.census
+    figures.append(
+        Figure(
+            "人口普查登记率",
+            percent(census.rate) if census else "—",
+            "%" if census else "",
+            f"本周新增 {census.registered_this_week:,} 户" if census else "暂无普查任务",
+            status_against(census.rate, data.census_expected) if census else None,
+        )
+    )
+    vol = data.volunteers
+    note, status = _week_change(vol.hours_this_week, vol.hours_last_week)
+    figures.append(Figure("本周志愿服务时长", f"{vol.hours_this_week:,.1f}", "小时", note, status))
+    return figures
+
+
+def livelihood_figures(data: ScreenData) -> list[Figure]:
+    projects = data.livelihood
+    expected = year_elapsed(data.scope.as_of)
+    return [
+        Figure(
+            f"{projects.year}年完成率",
+            percent(projects.completion_rate) if projects.total else "—",
+            "%" if projects.total else "",
+            _gap_note(projects.completion_rate, expected, "序时进度") if projects.total else "",
+            status_against(projects.completion_rate, expected) if projects.total else None,
+        ),
+        Figure(
+            "已完成 / 项目总数",
+            f"{projects.completed:,} / {projects.total:,}",
+            "项",
+            f"推进中 {projects.in_progress} 项，未启动 {projects.not_started} 项",
+        ),
+        Figure(
+            "逾期项目",
+            f"{projects.overdue:,}",
+            "项",
+            "计划完成日期已过仍未完成",
+            "red" if projects.overdue else "green",
+        ),
+        Figure("本周完成", f"{projects.completed_this_week:,}", "项", "近 7 天完工的项目"),
+    ]
+
+
+def _revenue_rows(fiscal: FiscalReport, item: str) -> list:
+    return [row for row in fiscal.items if row.item == item]
+
+
+def fiscal_figures(data: ScreenData) -> list[Figure]:
+    fiscal = data.fiscal
+    if fiscal is None:
+        return [Figure("财政收入", "—", "", "本年度暂无财政数据")]
+    revenue = headline_fiscal(fiscal)
+    tax = headline_fiscal(fiscal, HEADLINE_FISCAL_ITEMS[1])
+    ytd, ytd_unit = money(revenue.get("ytd"))
+    month_value, month_unit = money(revenue.get("month_amount"))
+    tax_value, tax_unit = money(tax.get("ytd"))
+    return [
+        Figure(
+            f"一般公共预算收入 1—{fiscal.month} 月累计",
+            ytd,
+            ytd_unit,
+            f"{fiscal.month} 月当月 {month_value} {month_unit}".strip(),
+        ),
+        Figure(
+            "完成年度目标",
+            percent(revenue.get("target_rate")),
+            "%" if revenue.get("target_rate") is not None else "",
+            _gap_note(revenue.get("target_rate"), fiscal.time_progress, "序时进度")
+            or "未设年度目标",
+            status_against(revenue.get("target_rate"), fiscal.time_progress),
+        ),
+        Figure(
+            "序时进度", percent(fiscal.time_progress), "%", f"{fiscal.year} 年 {fiscal.month} / 12"
+        ),
+        Figure(
+            "税收收入累计",
+            tax_value,
+            tax_unit,
+            f"完成年度目标 {fmt.pct(tax.get('target_rate'))}" if tax else "暂无税收收入数据",
+            status_against(tax.get("target_rate"), fiscal.time_progress) if tax else None,
+        ),
+    ]
+
+
+def census_figures(data: ScreenData) -> list[Figure]:
+    census = data.census
+    if census is None:
+        return [Figure("人口普查", "—", "", "截至今日暂无普查任务")]
+    return [
+        Figure(
+            "登记率",
+            percent(census.rate),
+            "%",
+            _gap_note(census.rate, data.census_expected, "计划进度"),
+            status_against(census.rate, data.census_expected),
+        ),
+        Figure(
+            "已登记户数",
+            f"{census.registered_households:,}",
+            "户",
+            f"应登记 {census.expected:,} 户",
+        ),
+        Figure("已登记人数", f"{census.registered_persons:,}", "人"),
+        Figure("本周新增登记", f"{census.registered_this_week:,}", "户", "近 7 天"),
+    ]
+
+
+def volunteer_figures(data: ScreenData) -> list[Figure]:
+    vol = data.volunteers
+    note, status = _week_change(vol.hours_this_week, vol.hours_last_week)
+    return [
+        Figure("注册志愿者", f"{vol.registered:,}", "人"),
+        Figure("本年活跃志愿者", f"{vol.active:,}", "人", f"服务 {vol.person_times:,} 人次"),
+        Figure("本年服务时长", f"{vol.hours:,.1f}", "小时"),
+        Figure("本周服务时长", f"{vol.hours_this_week:,.1f}", "小时", note, status),
+    ]
+
+
+FIGURES = {
+    "overview": overview_figures,
+    "livelihood": livelihood_figures,
+    "fiscal": fiscal_figures,
+    "census": census_figures,
+    "volunteers": volunteer_figures,
+}
+
+
+def section_figures(section: str, data: ScreenData) -> list[Figure]:
+    """The big numbers of ``section``."""
+    return FIGURES[section](data)
+
+
+# ---------------------------------------------------------------- charts per section
+
+
+def _status_word(status: str | None) -> str:
+    return STATUS_LABELS.get(status or "", "—")
+
+
+def _bars(records: list[dict], value: str, *, lowest: bool) -> tuple[pd.DataFrame, bool]:
+    """At most ``MAX_BARS`` rows: the lowest (who needs help) or the highest; and if cut."""
+    frame = pd.DataFrame.from_records(records, columns=["社区", value, "状态"])
+    if len(frame) <= MAX_BARS:
+        return frame, False
+    ordered = frame.sort_values(value, ascending=lowest, kind="stable")
+    return ordered.head(MAX_BARS).reset_index(drop=True), True
+
+
+def _label(row_subdistrict: str, community: str, scope: Scope) -> str:
+    """Community names are unique within a subdistrict; add the subdistrict when mixed."""
+    return community if scope.subdistrict else f"{community}（{row_subdistrict[:2]}）"
+
+
+def overview_chart(data: ScreenData) -> ChartSpec | None:
+    frame = league_chart_frame(data.league)
+    if frame.empty:
+        return None
+    frame = frame.assign(
+        社区=[_label(s, c, data.scope) for s, c in zip(frame["街道"], frame["社区"], strict=True)]
+    )[["社区", "综合得分", "状态"]]
+    cut = len(frame) > MAX_BARS
+    if cut:
+        frame = frame.sort_values("综合得分", kind="stable").head(MAX_BARS)
+    title = "综合得分最低的社区（个百分点）" if cut else "社区综合得分（个百分点）"
+    return ChartSpec("ranking", frame, title, "综合得分", "与应达进度之差", status="状态")
+
+
+def livelihood_chart(data: ScreenData) -> ChartSpec | None:
+    expected = year_elapsed(data.scope.as_of)
+    records = [
+        {
+            "社区": _label(r.subdistrict, r.community, data.scope),
+            "完成率": r.completion_rate,
+            "状态": _status_word(status_against(r.completion_rate, expected)),
+        }
+        for r in data.livelihood_rows
+        if r.total
+    ]
+    if not records:
+        return None
+    frame, cut = _bars(records, "完成率", lowest=True)
+    title = "完成率最低的社区" if cut else "各社区完成率"
+    return ChartSpec("ranking", frame, title, "完成率", "完成率", status="状态", percent=True)
+
+
+def fiscal_chart(data: ScreenData) -> ChartSpec | None:
+    """税收构成: this year's tax types summed over the subdistricts in scope."""
+    fiscal = data.fiscal
+    if fiscal is None:
+        return None
+    totals: dict[str, float] = {}
+    for row in fiscal.items:
+        if row.item in HEADLINE_FISCAL_ITEMS or row.ytd <= 0:
+            continue
+        totals[row.item] = totals.get(row.item, 0.0) + row.ytd
+    if not totals:
+        return None
+    ordered = sorted(totals.items(), key=lambda pair: (-pair[1], pair[0]))
+    head, rest = ordered[:TAX_SLICES], ordered[TAX_SLICES:]
+    if rest:
+        head.append(("其他税种", sum(amount for _, amount in rest)))
+    frame = pd.DataFrame(head, columns=["税种", "累计"])
+    frame["累计"] = frame["累计"].round(2)
+    return ChartSpec(
+        "donut", frame, f"税收构成（1—{fiscal.month} 月累计）", "累计", "累计（万元）", "税种"
+    )
+
+
+def census_chart(data: ScreenData) -> ChartSpec | None:
+    census = data.census
+    if census is None:
+        return None
+    records = [
+        {
+            "社区": _label(r.subdistrict, r.community, data.scope),
+            "登记率": r.rate,
+            "状态": _status_word(status_against(r.rate, data.census_expected)),
+        }
+        for r in census.by_community
+        if r.expected
+    ]
+    if not records:
+        return None
+    frame, cut = _bars(records, "登记率", lowest=True)
+    title = "登记率最低的社区" if cut else "各社区登记率"
+    return ChartSpec("ranking", frame, title, "登记率", "登记率", status="状态", percent=True)
+
+
+def volunteer_chart(data: ScreenData) -> ChartSpec | None:
+    records = [
+        {
+            "社区": _label(r.subdistrict, r.community, data.scope),
+            "服务时长": round(r.hours, 1),
+            "状态": "",
+        }
+        for r in data.volunteers.by_community
+        if r.hours > 0
+    ]
+    if not records:
+        return None
+    frame, cut = _bars(records, "服务时长", lowest=False)
+    frame = frame.drop(columns=["状态"])
+    title = "本年服务时长最多的社区（小时）" if cut else "各社区本年服务时长（小时）"
+    return ChartSpec("ranking", frame, title, "服务时长", "服务时长（小时）")
+
+
+CHARTS = {
+    "overview": overview_chart,
+    "livelihood": livelihood_chart,
+    "fiscal": fiscal_chart,
+    "census": census_chart,
+    "volunteers": volunteer_chart,
+}
+
+
+def section_chart(section: str, data: ScreenData) -> ChartSpec | None:
+    """The chart of ``section``, or None when there is nothing to draw."""
+    return CHARTS[section](data)
+
+
+def empty_message(section: str) -> str:
+    """What the chart area says when the section has no data in scope."""
+    return {
+        "overview": "当前范围内没有可排名的社区",
+        "livelihood": "本年度暂无民生实事项目",
+        "fiscal": "本年度暂无分税种数据",
+        "census": "截至今日暂无普查任务",
+        "volunteers": "本年暂无志愿服务记录",
+    }[section]
+
+
+def section_caption(index: int, sections: Sequence[str] = SECTIONS) -> str:
+    """``民生实事 · 2/5``: where the rotation is."""
+    return f"{SECTION_TITLES[sections[index]]} · {index + 1}/{len(sections)}"
+
+
+# ---------------------------------------------------------------- loading
+
+
+def load_screen_data(engine, scope: Scope, loaded_at: dt.datetime) -> ScreenData:  # type: ignore[no-untyped-def]
+    """Every figure of every section in one go (the screen refreshes them together).
+
+    Uses the area queries and the league, so the screen shows the report's own figures.
+    """
+    from queries import census, fiscal, league, livelihood, meta, volunteers
+    from queries.status import census_plan_rate
+
+    census_block = census.census_summary(engine, scope)
+    expected = None
+    if census_block is not None:
+        start = league.campaign_start(engine, census_block.campaign)
+        expected = census_plan_rate(start, scope.as_of) if start else None
+    return ScreenData(
+        scope=scope,
+        livelihood=livelihood.livelihood_summary(engine, scope),
+        livelihood_rows=tuple(livelihood.livelihood_by_community(engine, scope)),
+        fiscal=fiscal.fiscal_report(engine, scope),
+        census=census_block,
+        census_expected=expected,
+        volunteers=volunteers.volunteer_summary(engine, scope),
+        league=tuple(league.community_league(engine, scope)),
+        data_date=meta.latest_data_date(engine, scope),
+        loaded_at=loaded_at,
+    )

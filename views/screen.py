@@ -1,0 +1,216 @@
+"""数据大屏: a dark, self-running board for a meeting-room TV or LED wall.
+
+No sidebar (dashboard.py renders none here) and no toolbar: the board is one full-viewport
+container drawn over everything. Two fragments keep it alive without reloading the page: the
+clock (every second) and the board (rotation every ``?rotate=`` s, data every ``?refresh=`` s).
+Only a constant, data-free style block is HTML; every figure goes through escaped markdown.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+import zoneinfo
+
+import streamlit as st
+
+from queries.db import database_url
+from queries.scope import Scope
+from ui import charts, data, filters, layout, screen_model
+from ui.screen_model import SECTIONS, ChartSpec, Figure, Rotation, ScreenData
+
+ROTATION_KEY = "screen_rotation"
+
+SCREEN_CSS = """
+<style>
+html { font-size: min(2vh, 1.125vw); }
+html, body { overflow: hidden; }
+.st-key-screen-root {
+  position: fixed; inset: 0; z-index: 1000100;
+  box-sizing: border-box; overflow: hidden;
+  padding: 1.2rem 1.8rem 1.2rem 1.8rem;
+  gap: 1rem;
+  background: radial-gradient(ellipse at top, #13294a 0%, #0b1a2e 55%, #07111f 100%);
+  color: #e8f1ff;
+  font-family: "Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", sans-serif;
+}
+.st-key-screen-root p { margin: 0; color: inherit; font-size: 1rem; line-height: 1.3; }
+.st-key-screen-head { flex: 0 0 auto; align-items: center; gap: 2rem;
+  border-bottom: 2px solid #23395a; padding-bottom: 0.6rem; }
+.st-key-screen-title p { font-size: 2.6rem; font-weight: 700; letter-spacing: 0.12em;
+  color: #f4f8ff; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+.st-key-screen-clock p { font-size: 1.5rem; color: #9fc3ff; text-align: right;
+  white-space: nowrap; font-variant-numeric: tabular-nums; }
+.st-key-screen-notices p { font-size: 1rem; color: #ffd479; }
+/* Streamlit wraps every container in a layout div: the growing rules go on the wrappers. */
+.st-key-screen-root div:has(.st-key-screen-board),
+.st-key-screen-board, .st-key-screen-board div:has(.st-key-screen-body), .st-key-screen-body,
+.st-key-screen-figures > div, [class*="st-key-screen-figrow-"] > div,
+.st-key-screen-chart > div {
+  flex: 1 1 0; min-height: 0; min-width: 0; }
+.st-key-screen-board { gap: 1rem; }
+.st-key-screen-status { flex: 0 0 auto; align-items: baseline; gap: 2rem; }
+.st-key-screen-section p { font-size: 1.9rem; font-weight: 700; color: #ffffff;
+  white-space: nowrap; }
+.st-key-screen-updated p { font-size: 1.1rem; color: #9fb7d6; text-align: right;
+  white-space: nowrap; }
+.st-key-screen-body { gap: 1.5rem; align-items: stretch; }
+.st-key-screen-body > div:has(.st-key-screen-figures) { flex: 0 0 40%; }
+.st-key-screen-figures { height: 100%; gap: 1rem; }
+.st-key-screen-chart { height: 100%; box-sizing: border-box; overflow: hidden;
+  background: rgba(255,255,255,0.03); border: 1px solid #23395a; border-radius: 0.8rem;
+  padding: 0.8rem 1rem; }
+[class*="st-key-screen-figrow-"] { height: 100%; gap: 1rem; align-items: stretch; }
+[class*="st-key-screen-figrow-"] > div > div { flex: 1 1 0; min-height: 0; }
+[class*="st-key-screen-valrow-"] { flex-wrap: nowrap; align-items: baseline; gap: 0.5rem; }
+[class*="st-key-screen-valrow-"] > div { flex: 0 0 auto; width: auto; min-width: 0; }
+[class*="st-key-screen-fig-"] { height: 100%; justify-content: center; gap: 0.4rem;
+  background: rgba(255,255,255,0.04); border: 1px solid #23395a; border-radius: 0.8rem;
+  padding: 0.8rem 1.2rem; box-sizing: border-box; overflow: hidden; }
+[class*="st-key-screen-label-"] p { font-size: 1.5rem; color: #9fb7d6; white-space: nowrap;
+  overflow: hidden; text-overflow: ellipsis; }
+[class*="st-key-screen-value-"] p { font-size: 4.6rem; font-weight: 700; line-height: 1.1;
+  color: #ffffff; white-space: nowrap; font-variant-numeric: tabular-nums; }
+[class*="st-key-screen-unit-"] p { font-size: 1.5rem; color: #9fb7d6; }
+[class*="st-key-screen-note-"] p { font-size: 1.15rem; color: #c9d8ee; }
+[class*="st-key-screen-value-green"] p { color: #4fd18b; }
+[class*="st-key-screen-value-yellow"] p { color: #ffc53d; }
+[class*="st-key-screen-value-red"] p { color: #ff6b5e; }
+.st-key-screen-empty p { font-size: 1.6rem; color: #9fb7d6; text-align: center; }
+</style>
+"""
+
+
+def _now() -> dt.datetime:
+    """The time where the screen hangs (the browser's time zone), not the server's."""
+    try:
+        zone = zoneinfo.ZoneInfo(st.context.timezone or "")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return dt.datetime.now()
+    return dt.datetime.now(zone).replace(tzinfo=None)
+
+
+@st.cache_data(ttl=3600, max_entries=16, show_spinner=False)
+def _load(url: str, version: int, scope: Scope, tick: int) -> ScreenData:
+    """The screen's data for one refresh period (``tick``); a new period queries again."""
+    return screen_model.load_screen_data(data.engine(), scope, _now())
+
+
+def _markdown(key: str, text: str) -> None:
+    """Data text in its own keyed container (styled by the constant CSS), escaped."""
+    with st.container(key=key):
+        st.markdown(filters.escape_markdown(text))
+
+
+def _figure(index: int, figure: Figure) -> None:
+    with st.container(key=f"screen-fig-{index}"):
+        _markdown(f"screen-label-{index}", figure.label)
+        with st.container(horizontal=True, key=f"screen-valrow-{index}"):
+            _markdown(f"screen-value-{figure.status or 'plain'}-{index}", figure.value)
+            if figure.unit:
+                _markdown(f"screen-unit-{index}", figure.unit)
+        if figure.note:
+            _markdown(f"screen-note-{index}", figure.note)
+
+
+def _figures(figures: list[Figure]) -> None:
+    with st.container(key="screen-figures"):
+        for row in range(0, len(figures), 2):
+            with st.container(horizontal=True, key=f"screen-figrow-{row}"):
+                for index in range(row, min(row + 2, len(figures))):
+                    _figure(index, figures[index])
+
+
+def _chart(section: str, spec: ChartSpec | None) -> None:
+    with st.container(key="screen-chart"):
+        if spec is None:
+            _markdown("screen-empty", screen_model.empty_message(section))
+            return
+        if spec.kind == "donut":
+            chart = charts.share_donut(
+                spec.frame,
+                category=spec.category,
+                value=spec.value,
+                value_title=spec.value_title,
+                title=spec.title,
+                big=True,
+            )
+        else:
+            chart = charts.ranking_bar(
+                spec.frame,
+                category=spec.category,
+                value=spec.value,
+                value_title=spec.value_title,
+                status=spec.status,
+                percent=spec.percent,
+                title=spec.title,
+                big=True,
+            )
+        st.altair_chart(chart, theme=None, height="stretch", width="stretch")
+
+
+def _current_scope(base: Scope) -> Scope:
+    """The URL's scope, moved to today when its dates are the defaults (a screen runs for days)."""
+    return screen_model.rolled_scope(
+        base,
+        _now().date(),
+        from_in_url="from" in st.query_params,
+        to_in_url="to" in st.query_params,
+    )
+
+
+def _board(base: Scope, rotate: int, refresh: int) -> None:
+    """The rotating section: advance when due, reload data when a refresh period starts."""
+    now = time.time()
+    rotation: Rotation = screen_model.advance(
+        st.session_state.get(ROTATION_KEY), now, rotate, len(SECTIONS)
+    )
+    st.session_state[ROTATION_KEY] = rotation
+    scope = _current_scope(base)
+    board = _load(
+        database_url(), data.data_version(), scope, screen_model.refresh_tick(now, refresh)
+    )
+    section = SECTIONS[rotation.index]
+    with st.container(key="screen-board"):
+        with st.container(horizontal=True, key="screen-status"):
+            _markdown("screen-section", screen_model.section_caption(rotation.index))
+            _markdown(
+                "screen-updated",
+                f"{screen_model.data_date_text(board.data_date)} · "
+                f"刷新于 {board.loaded_at:%H:%M:%S}",
+            )
+        with st.container(horizontal=True, key="screen-body"):
+            _figures(screen_model.section_figures(section, board))
+            _chart(section, screen_model.section_chart(section, board))
+
+
+def _clock() -> None:
+    _markdown("screen-clock", screen_model.clock_text(_now()))
+
+
+base_scope = layout.current_scope()
+rotate_seconds = filters.url_int(
+    "rotate",
+    screen_model.DEFAULT_ROTATE_SECONDS,
+    minimum=screen_model.MIN_SECONDS,
+    maximum=screen_model.MAX_ROTATE_SECONDS,
+    label="轮播间隔（秒）",
+)
+refresh_seconds = filters.url_int(
+    "refresh",
+    screen_model.DEFAULT_REFRESH_SECONDS,
+    minimum=screen_model.MIN_SECONDS,
+    maximum=screen_model.MAX_REFRESH_SECONDS,
+    label="刷新间隔（秒）",
+)
+st.html(SCREEN_CSS)
+with st.container(key="screen-root"):
+    with st.container(horizontal=True, key="screen-head"):
+        _markdown("screen-title", screen_model.screen_title(base_scope))
+        st.fragment(_clock, run_every=1)()
+    notices = st.session_state.pop(filters.NOTICES_KEY, [])
+    if notices:
+        _markdown("screen-notices", "；".join(dict.fromkeys(notices)))
+    st.fragment(_board, run_every=screen_model.fragment_interval(rotate_seconds, refresh_seconds))(
+        base_scope, rotate_seconds, refresh_seconds
+    )
