@@ -18,7 +18,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import pytest
@@ -74,16 +74,13 @@ def _is_healthy(base_url: str) -> bool:
 
 def _stop_process_group(process: subprocess.Popen[bytes]) -> None:
     """Terminate the server and anything it started; kill what does not stop in 10 s."""
-    if process.poll() is not None:
-        return
-    try:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=10)
-    except ProcessLookupError:
-        pass
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        if process.poll() is not None:
+            return
+        with suppress(ProcessLookupError):
+            os.killpg(process.pid, sig)
+        with suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=10)
 
 
 def sqlite_url(workdir: Path) -> str:
@@ -131,7 +128,7 @@ def streamlit_server(workdir: Path) -> Iterator[str]:
         while not _is_healthy(base_url):
             if process.poll() is not None or time.monotonic() > deadline:
                 pytest.fail(
-                    f"Streamlit did not come up on {base_url}:\n{log_path.read_text()[-3000:]}",
+                    f"Streamlit did not come up on {base_url}:\n{log_path.read_text('utf-8', 'replace')[-3000:]}",
                     pytrace=False,
                 )
             time.sleep(0.3)
