@@ -27,6 +27,12 @@ PAGES = [
     ),
     st.Page("views/fiscal.py", title="财政税收", url_path="fiscal", icon=":material/paid:"),
     st.Page("views/census.py", title="人口普查", url_path="census", icon=":material/groups:"),
+    st.Page(
+        "views/volunteers.py",
+        title="志愿服务",
+        url_path="volunteers",
+        icon=":material/volunteer_activism:",
+    ),
     st.Page("views/weekly.py", title="周例会", url_path="weekly", icon=":material/event_note:"),
     st.Page("views/screen.py", title="数据大屏", url_path="screen", icon=":material/tv:"),
 ]

@@ -1,0 +1,246 @@
+"""What the 志愿服务 page shows, computed from query results without drawing anything.
+
+Only counts and sums: the page never lists a person (no names exist, and volunteer codes are
+not shown either). Registration rate = registered / residents of the communities in scope,
+judged against ``VOLUNTEER_TARGET_RATE`` with the one status rule (``queries.status``), the
+same way the league table does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from queries.status import (
+    STATUS_LABELS,
+    VOLUNTEER_TARGET_RATE,
+    status_against,
+    volunteer_target_share,
+)
+from queries.volunteer_detail import (
+    CommunityPopulation,
+    CommunityService,
+    GroupService,
+    MonthService,
+    ServiceTotals,
+)
+from queries.volunteers import VolunteerSummary
+from ui import format as fmt
+
+STATUS_MARKS = {"green": "🟢 正常", "yellow": "🟡 预警", "red": "🔴 滞后"}
+RANKING_COLUMNS = [
+    "排名",
+    "街道",
+    "社区",
+    "常住人口",
+    "注册志愿者",
+    "注册率",
+    "状态",
+    "服务人次",
+    "服务时长（小时）",
+]
+
+
+@dataclass(frozen=True)
+class Kpi:
+    """One KPI card."""
+
+    label: str
+    value: str
+    delta: str | None = None
+    delta_color: str = "normal"
+    help_text: str | None = None
+
+
+def totals_from_summary(summary: VolunteerSummary) -> ServiceTotals:
+    """The report's service figures (all activity types) in the page's shape."""
+    return ServiceTotals(
+        person_times=summary.person_times,
+        hours=summary.hours,
+        active=summary.active,
+        hours_this_week=summary.hours_this_week,
+        hours_last_week=summary.hours_last_week,
+    )
+
+
+def registration_rate(registered: int, population: int) -> float | None:
+    """Registered volunteers per resident (None without residents)."""
+    if population <= 0:
+        return None
+    return round(registered / population, 4)
+
+
+def registration_status(registered: int, population: int) -> str | None:
+    """green / yellow / red of the registration rate against the 13% target (league rule)."""
+    share = volunteer_target_share(registered, population)
+    return status_against(None if share is None else min(share, 1.0), 1.0)
+
+
+def week_change(this_week: float, last_week: float) -> float | None:
+    """环比 of the week's hours (None when last week had none)."""
+    if not last_week:
+        return None
+    return round(this_week / last_week - 1, 4)
+
+
+def kpis(registered: int, population: int, totals: ServiceTotals, year: int) -> list[Kpi]:
+    """注册志愿者, 活跃志愿者, 注册率, 服务人次, 服务时长 and 本周时长 (环比)."""
+    rate = registration_rate(registered, population)
+    gap = None if rate is None else (rate - VOLUNTEER_TARGET_RATE) * 100
+    change = week_change(totals.hours_this_week, totals.hours_last_week)
+    active_share = f"，占注册志愿者 {fmt.pct(totals.active / registered)}" if registered else ""
+    return [
+        Kpi("注册志愿者", fmt.count(registered, "人"), help_text="注册日期不晚于截止日期"),
+        Kpi(
+            "活跃志愿者",
+            fmt.count(totals.active, "人"),
+            help_text=f"{year}年有服务记录的志愿者（去重）{active_share}",
+        ),
+        Kpi(
+            "注册率",
+            fmt.pct(rate, 2),
+            None
+            if gap is None
+            else f"{gap:+.2f} 个百分点（目标 {fmt.pct(VOLUNTEER_TARGET_RATE, 0)}）",
+            "normal" if gap is not None else "off",
+            f"注册志愿者 / 常住人口 {fmt.count(population, '人')}",
+        ),
+        Kpi("服务人次", fmt.count(totals.person_times, "人次"), help_text=f"{year}年累计"),
+        Kpi("服务时长", fmt.hours(totals.hours), help_text=f"{year}年累计"),
+        Kpi(
+            "本周服务时长",
+            fmt.hours(totals.hours_this_week),
+            None if change is None else f"环比 {fmt.signed_pct(change)}",
+            "normal" if change is not None else "off",
+            f"上周 {fmt.hours(totals.hours_last_week)}（截止日期前 7 天与再前 7 天）",
+        ),
+    ]
+
+
+def ranking_frame(
+    populations: Sequence[CommunityPopulation],
+    registered: dict[tuple[str, str], int],
+    service: Sequence[CommunityService],
+) -> pd.DataFrame:
+    """Every community in scope, most service hours first, with its registration status."""
+    by_place = {(row.subdistrict, row.community): row for row in service}
+    records = []
+    for place in populations:
+        key = (place.subdistrict, place.community)
+        count = registered.get(key, 0)
+        served = by_place.get(key)
+        status = registration_status(count, place.population)
+        records.append(
+            {
+                "街道": place.subdistrict,
+                "社区": place.community,
+                "常住人口": place.population,
+                "注册志愿者": count,
+                "注册率": registration_rate(count, place.population),
+                "状态": STATUS_MARKS.get(status or "", "—"),
+                "服务人次": served.person_times if served else 0,
+                "服务时长（小时）": served.hours if served else 0.0,
+            }
+        )
+    frame = pd.DataFrame.from_records(records, columns=RANKING_COLUMNS[1:])
+    if frame.empty:
+        return pd.DataFrame(columns=RANKING_COLUMNS)
+    frame = frame.sort_values(
+        ["服务时长（小时）", "服务人次", "街道", "社区"],
+        ascending=[False, False, True, True],
+        kind="stable",
+    ).reset_index(drop=True)
+    frame.insert(
+        0, "排名", frame["服务时长（小时）"].rank(method="min", ascending=False).astype(int)
+    )
+    return frame
+
+
+def ranking_column_config() -> dict[str, Any]:
+    return {
+        "排名": st.column_config.NumberColumn(format="%d", width="small"),
+        "常住人口": st.column_config.NumberColumn(format="%d 人"),
+        "注册志愿者": st.column_config.NumberColumn(format="%d 人"),
+        "注册率": st.column_config.NumberColumn(format="percent"),
+        "服务人次": st.column_config.NumberColumn(format="%d"),
+        "服务时长（小时）": st.column_config.NumberColumn(format="%.1f"),
+    }
+
+
+def rate_chart_frame(ranking: pd.DataFrame) -> pd.DataFrame:
+    """Registration rate per community with the status word the chart colours by."""
+    if ranking.empty:
+        return pd.DataFrame(columns=["社区", "注册率", "状态"])
+    words = {mark: STATUS_LABELS[key] for key, mark in STATUS_MARKS.items()}
+    frame = ranking[ranking["注册率"].notna()][["社区", "注册率", "状态"]].copy()
+    frame["状态"] = frame["状态"].map(lambda mark: words.get(mark, "—"))
+    return frame
+
+
+def month_frame(months: Sequence[MonthService]) -> pd.DataFrame:
+    """人次 and hours per month (月份 as YYYY-MM, in calendar order)."""
+    records = [
+        {
+            "月份": f"{row.year}-{row.month:02d}",
+            "服务人次": row.person_times,
+            "服务时长": row.hours,
+            "参与志愿者": row.volunteers,
+        }
+        for row in months
+    ]
+    return pd.DataFrame.from_records(
+        records, columns=["月份", "服务人次", "服务时长", "参与志愿者"]
+    )
+
+
+def type_frame(groups: Sequence[GroupService]) -> pd.DataFrame:
+    """人次, hours and distinct volunteers per 活动类型."""
+    records = [
+        {
+            "活动类型": row.activity_type,
+            "服务人次": row.person_times,
+            "服务时长": row.hours,
+            "参与志愿者": row.volunteers,
+        }
+        for row in groups
+    ]
+    return pd.DataFrame.from_records(
+        records, columns=["活动类型", "服务人次", "服务时长", "参与志愿者"]
+    )
+
+
+def top_frame(groups: Sequence[GroupService]) -> pd.DataFrame:
+    """The top activities, numbered in the order given (the query's order)."""
+    records = [
+        {
+            "排名": position,
+            "活动名称": row.activity_name,
+            "活动类型": row.activity_type,
+            "服务人次": row.person_times,
+            "服务时长（小时）": row.hours,
+            "参与志愿者": row.volunteers,
+        }
+        for position, row in enumerate(groups, start=1)
+    ]
+    return pd.DataFrame.from_records(
+        records,
+        columns=["排名", "活动名称", "活动类型", "服务人次", "服务时长（小时）", "参与志愿者"],
+    )
+
+
+def registered_by_community(summary: VolunteerSummary) -> dict[tuple[str, str], int]:
+    """The report's registered volunteers per (subdistrict, community)."""
+    return {(row.subdistrict, row.community): row.registered for row in summary.by_community}
+
+
+def service_from_summary(summary: VolunteerSummary) -> list[CommunityService]:
+    """The report's per-community 人次 and hours (all activity types)."""
+    return [
+        CommunityService(row.subdistrict, row.community, row.person_times, row.hours)
+        for row in summary.by_community
+        if row.person_times
+    ]

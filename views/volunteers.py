@@ -1,0 +1,165 @@
+"""志愿服务: registration against the 13% target, service by month, type, community, activity.
+
+Aggregates only: no person is listed (the data holds no names; codes are not shown either).
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from queries import volunteer_detail, volunteers
+from ui import charts, data, filters, layout, table_export, volunteers_model
+from ui import format as fmt
+
+scope = layout.current_scope()
+type_options = data.fetch(volunteer_detail.activity_types, scope)
+st.sidebar.divider()
+types = tuple(
+    filters.url_multiselect("activity_type", "活动类型", type_options, container=st.sidebar)
+)
+start, end = volunteer_detail.window(scope)
+layout.page_header(
+    "志愿服务",
+    scope,
+    [f"活动类型：{'、'.join(types) if types else '全部'}"],
+)
+
+summary = data.fetch(volunteers.volunteer_summary, scope)
+populations = data.fetch(volunteer_detail.community_population, scope)
+if not populations:
+    layout.empty_state(
+        "当前筛选范围内没有社区。请在「数据管理」导入社区名录，或在左侧调整街道和社区。"
+    )
+    st.stop()
+
+if types:
+    totals = data.fetch(volunteer_detail.service_totals, scope, types)
+    by_community = data.fetch(volunteer_detail.service_by_community, scope, types)
+else:
+    totals = volunteers_model.totals_from_summary(summary)
+    by_community = volunteers_model.service_from_summary(summary)
+
+year = scope.as_of.year
+population = sum(row.population for row in populations)
+cards = volunteers_model.kpis(summary.registered, population, totals, year)
+for column, card in zip(st.columns(len(cards)), cards, strict=True):
+    layout.kpi(
+        column,
+        card.label,
+        card.value,
+        card.delta,
+        delta_color=card.delta_color,
+        help_text=card.help_text,
+    )
+st.caption(
+    f"注册与服务人次、时长为 {year} 年 1 月 1 日至 {scope.as_of.isoformat()} 累计（与周报口径一致）；"
+    f"下方月度、活动类型和活动排行统计 {start.isoformat()} 至 {end.isoformat()}。"
+)
+
+st.subheader("服务趋势")
+months = volunteers_model.month_frame(data.fetch(volunteer_detail.service_by_month, scope, types))
+if months.empty:
+    layout.empty_state("所选时间段内没有志愿服务记录。请调整日期范围或活动类型。")
+else:
+    left, right = st.columns(2)
+    left.altair_chart(
+        charts.time_series(
+            months,
+            x="月份",
+            y="服务人次",
+            y_title="服务人次",
+            x_type="O",
+            kind="bar",
+            title="每月服务人次",
+        ),
+        theme=None,
+    )
+    right.altair_chart(
+        charts.time_series(
+            months,
+            x="月份",
+            y="服务时长",
+            y_title="服务时长（小时）",
+            x_type="O",
+            title="每月服务时长",
+        ),
+        theme=None,
+    )
+    by_type = volunteers_model.type_frame(
+        data.fetch(volunteer_detail.service_by_type, scope, types)
+    )
+    left, right = st.columns([3, 2])
+    left.altair_chart(
+        charts.ranking_bar(
+            by_type,
+            category="活动类型",
+            value="服务时长",
+            value_title="服务时长（小时）",
+            title="按活动类型：服务时长",
+        ),
+        theme=None,
+    )
+    right.dataframe(by_type, hide_index=True, width="stretch")
+
+st.subheader("社区排名")
+ranking = volunteers_model.ranking_frame(
+    populations, volunteers_model.registered_by_community(summary), by_community
+)
+st.caption(
+    f"按服务时长排序；注册率目标 {fmt.pct(0.13, 0)}（常住人口），红黄绿按统一规则："
+    "达到目标为绿，差距不超过目标的 10% 为黄，更多为红。"
+)
+st.dataframe(
+    ranking,
+    hide_index=True,
+    width="stretch",
+    column_config=volunteers_model.ranking_column_config(),
+)
+st.download_button(
+    "下载 Excel",
+    data=table_export.excel_bytes({"社区排名": ranking}),
+    file_name=f"志愿服务社区排名_{scope.as_of.isoformat()}.xlsx",
+    mime=table_export.XLSX_MIME,
+    icon=":material/download:",
+    key="volunteers_download",
+)
+left, right = st.columns(2)
+left.altair_chart(
+    charts.ranking_bar(
+        ranking.head(20),
+        category="社区",
+        value="服务时长（小时）",
+        value_title="服务时长（小时）",
+        title="服务时长（前 20 个社区）",
+    ),
+    theme=None,
+)
+rates = volunteers_model.rate_chart_frame(ranking)
+if not rates.empty:
+    right.altair_chart(
+        charts.ranking_bar(
+            rates.sort_values("注册率", ascending=False).head(20),
+            category="社区",
+            value="注册率",
+            value_title="注册率",
+            status="状态",
+            percent=True,
+            title="注册率（前 20 个社区）",
+        ),
+        theme=None,
+    )
+
+st.subheader("活动排行（前 10）")
+left, right = st.columns(2)
+for column, measure, title in (
+    (left, "person_times", "按服务人次"),
+    (right, "hours", "按服务时长"),
+):
+    top = volunteers_model.top_frame(
+        data.fetch(volunteer_detail.top_activities, scope, types, measure)
+    )
+    column.markdown(f"**{title}**")
+    if top.empty:
+        column.caption("没有活动记录。")
+    else:
+        column.dataframe(top, hide_index=True, width="stretch")
