@@ -16,7 +16,7 @@ from conftest import _drop_pg_database, _new_pg_database
 from sqlalchemy import Engine, and_, distinct, func, or_, select
 from sqlalchemy.orm import aliased
 
-from queries.db import make_engine, migrate
+from queries.db import get_engine, make_engine, migrate
 from queries.demo import build_demo, load_demo
 from queries.demo_anchors import (
     CENSUS_2020_CAMPAIGN,
@@ -577,3 +577,31 @@ def test_unsupported_requests_are_refused_before_writing(sqlite_engine, kwargs, 
     with pytest.raises(error):
         load_demo(sqlite_engine, **kwargs)
     assert scalar(sqlite_engine, select(func.count()).select_from(Community)) == 0
+
+
+def test_default_today_is_the_current_date(sqlite_engine):
+    """Without ``today`` the demo is alive on the real current date."""
+    load_demo(sqlite_engine)
+    query = select(func.count()).where(CensusProgress.day == dt.date.today())
+    assert scalar(sqlite_engine, query) > 0
+
+
+@pytest.mark.parametrize(
+    ("argv", "exit_code", "communities"),
+    [(["demo"], 0, 24), (["demo", "--scale", "small"], 0, 24), (["demo", "--scale", "city"], 1, 0)],
+    ids=["default", "small", "city-not-yet"],
+)
+def test_manage_demo_command(tmp_path, monkeypatch, capsys, argv, exit_code, communities):
+    """``manage.py demo`` loads the small demo (exit 0); city scale exits 1 writing nothing."""
+    import manage
+
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    get_engine.cache_clear()  # get_engine() caches the engine of the first DATABASE_URL it saw
+    assert manage.main(argv) == exit_code
+    get_engine.cache_clear()
+    engine = make_engine(url)
+    assert scalar(engine, select(func.count()).select_from(Community)) == communities
+    engine.dispose()
+    if exit_code == 0:
+        assert "社区名录：24 行" in capsys.readouterr().out
