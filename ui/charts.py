@@ -97,8 +97,10 @@ def ranking_bar(
         if status
         else alt.value(ACCENT)
     )
+    # An explicit order: Vega-Lite drops a channel sort ("-x") when layers share the y scale.
+    order = frame.sort_values(value, ascending=False, kind="stable")[category].tolist()
     base = alt.Chart(frame, title=title).encode(
-        y=alt.Y(f"{category}:N", sort="-x", title=None),
+        y=alt.Y(f"{category}:N", sort=order, title=None),
         x=alt.X(f"{value}:Q", title=value_title, axis=alt.Axis(format=axis_format)),
         tooltip=list(tooltip)
         or [category, alt.Tooltip(f"{value}:Q", title=value_title, format=label_format)],
