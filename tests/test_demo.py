@@ -605,3 +605,21 @@ def test_manage_demo_command(tmp_path, monkeypatch, capsys, argv, exit_code, com
     engine.dispose()
     if exit_code == 0:
         assert "社区名录：24 行" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "today", [dt.date(2027, 1, 1), dt.date(2028, 2, 29), dt.date(2029, 12, 31)], ids=str
+)
+def test_demo_is_alive_on_awkward_days(today):
+    """On New Year's Day, a leap day and New Year's Eve every subdistrict still shows activity."""
+    data = build_demo(SMALL_SUBDISTRICTS, today)
+
+    def recent(day: object) -> bool:
+        return isinstance(day, dt.date) and 0 <= (today - day).days < 7
+
+    for name in SUBDISTRICTS:
+        projects = [p for p in data.projects if p["subdistrict"] == name]
+        services = [s for s in data.services if s["subdistrict"] == name]
+        assert any(recent(p["completed_on"]) for p in projects), name
+        assert any(recent(s["service_date"]) for s in services), name
+    assert any(row["day"] == today for row in data.census)
