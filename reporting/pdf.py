@@ -107,11 +107,12 @@ def _new_pdf(title: str) -> _WeeklyPdf:
 
 
 def _write_table(pdf: FPDF, table: PdfTable) -> None:
-    pdf.set_font(FONT_FAMILY, "B", 10.5)
-    pdf.multi_cell(0, 7, table.title, new_x="LMARGIN", new_y="NEXT")
+    if table.title:
+        pdf.set_font(FONT_FAMILY, "B", 10.5)
+        pdf.multi_cell(0, 7, table.title, new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FONT_FAMILY, "", 9)
     if not table.rows:
-        pdf.multi_cell(0, 6, table.empty_text, new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 6, table.empty_text, align="L", new_x="LMARGIN", new_y="NEXT")
         pdf.ln(2)
         return
     widths = tuple(table.widths) if table.widths else None
@@ -147,7 +148,7 @@ def render_pdf(document: PdfDocument) -> bytes:
         pdf.multi_cell(0, 8, section.heading, new_x="LMARGIN", new_y="NEXT")
         pdf.set_font(FONT_FAMILY, "", 10.5)
         for paragraph in section.paragraphs:
-            pdf.multi_cell(0, 6.2, paragraph, new_x="LMARGIN", new_y="NEXT")
+            pdf.multi_cell(0, 6.2, paragraph, align="L", new_x="LMARGIN", new_y="NEXT")
             pdf.ln(1)
         for table in section.tables:
             _write_table(pdf, table)

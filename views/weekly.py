@@ -1,5 +1,105 @@
-"""周例会 (placeholder while being written)."""
+"""周例会: the week's changes as of a date, the 通报 text, and the exports (xlsx, PDF).
+
+Every figure is the weekly report's (``queries.report.build_report``, the same as
+``manage.py report --format json``) for the chosen 报告日期 and the sidebar's subdistrict.
+"""
+
+from __future__ import annotations
 
 import streamlit as st
 
-st.title("周例会")
+from queries import league, report, weekly_detail
+from reporting import pdf, xlsx
+from ui import data, filters, layout, weekly_model
+
+global_scope = layout.current_scope()
+as_of = filters.url_date("as_of", "报告日期", default=layout.today())
+subdistrict = global_scope.subdistrict
+scope = report.report_scope(as_of, subdistrict)
+weekly = data.fetch(report.build_report, None, as_of, subdistrict)
+layout.page_header("周例会", scope, extra=[f"报告周 {weekly_model.week_text(weekly)}"])
+st.caption(filters.escape_markdown(weekly_model.COMMUNITY_FILTER_NOTE))
+if global_scope.communities:
+    st.info(
+        filters.escape_markdown(
+            "已忽略社区筛选（" + "、".join(global_scope.communities) + "）：周报按街道汇总。"
+        ),
+        icon=":material/filter_alt_off:",
+    )
+
+if not weekly_model.has_data(weekly):
+    layout.empty_state(
+        "截至该报告日期没有任何数据。请在「数据管理」页导入数据，或选择其他报告日期。"
+    )
+    st.stop()
+
+rows = data.fetch(league.community_league, scope)
+projects = data.fetch(weekly_detail.week_projects, scope)
+file_stem = f"周报_{weekly['subdistrict'] or '全部街道'}_{weekly['as_of']}"
+
+left, right = st.columns(2)
+left.download_button(
+    "下载 Excel（与 manage.py report --format xlsx 相同）",
+    data=xlsx.render_xlsx(weekly),
+    file_name=f"{file_stem}.xlsx",
+    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    icon=":material/table_view:",
+    key="download_xlsx",
+)
+try:
+    pdf_bytes = data.fetch(weekly_model.weekly_pdf, None, as_of, subdistrict)
+except pdf.PdfFontMissing as error:
+    right.warning(filters.escape_markdown(str(error)), icon=":material/font_download_off:")
+else:
+    right.download_button(
+        "下载 PDF（打印版）",
+        data=pdf_bytes,
+        file_name=f"{file_stem}.pdf",
+        mime="application/pdf",
+        icon=":material/picture_as_pdf:",
+        key="download_pdf",
+    )
+
+st.subheader("本周变化")
+metrics = weekly_model.week_metrics(weekly, projects)
+for column, metric in zip(st.columns(len(metrics)), metrics, strict=True):
+    layout.kpi(
+        column,
+        metric.label,
+        metric.value,
+        metric.delta,
+        delta_color=metric.delta_color,
+        help_text=metric.help_text,
+    )
+
+st.subheader("会议议程：红色事项")
+agenda = weekly_model.agenda_frame(weekly, rows, projects)
+if agenda.empty:
+    st.success("本周没有红色事项。", icon=":material/check_circle:")
+else:
+    st.dataframe(agenda, hide_index=True, width="stretch")
+
+st.subheader("本周完成与新增逾期的项目")
+week_list = weekly_model.projects_frame(projects)
+if week_list.empty:
+    layout.empty_state("本周没有完成或新增逾期的民生实事项目。")
+else:
+    st.dataframe(week_list, hide_index=True, width="stretch")
+
+st.subheader("财政收入：当月、累计与序时进度")
+fiscal_table = weekly_model.fiscal_frame(weekly)
+if fiscal_table.empty:
+    layout.empty_state("本年度暂无财政数据。")
+else:
+    st.dataframe(fiscal_table, hide_index=True, width="stretch")
+
+st.subheader("社区排名变化（与上周相比）")
+ranks = weekly_model.ranks_frame(rows)
+if ranks.empty:
+    layout.empty_state("当前范围内没有社区。")
+else:
+    st.dataframe(ranks, hide_index=True, width="stretch")
+
+st.subheader("通报")
+st.caption("由上面的数字自动生成，点右上角按钮复制后粘贴到文档中。")
+st.code(weekly_model.bulletin_text(weekly, rows, projects), language=None, wrap_lines=True)

@@ -1,0 +1,516 @@
+"""What the 周例会 page shows, computed from the weekly report (contract §3) and the league.
+
+Every number comes from ``queries.report.build_report`` (the same dict ``manage.py report
+--format json`` prints), the league (rank changes) and the week's project list. The page, the
+通报 text and the PDF are all built from the values here, so the PDF is what the page shows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from queries.league import LeagueRow, community_league
+from queries.models import HEADLINE_FISCAL_ITEMS
+from queries.report import build_report, report_scope
+from queries.status import STATUS_LABELS, status_against, year_elapsed
+from queries.weekly_detail import COMPLETED, NEWLY_OVERDUE, WeekProject, week_projects
+from reporting.markdown import pace_phrase, yoy_phrase
+from reporting.pdf import PdfDocument, PdfSection, PdfTable, render_pdf
+from ui import format as fmt
+
+Report = dict[str, Any]
+RED_MARK = "🔴 滞后"
+MOVERS_SHOWN = 3
+COMMUNITY_FILTER_NOTE = (
+    "周报按街道汇总（与 manage.py report 相同）：社区筛选和起止日期不适用于本页，"
+    "只有街道筛选和报告日期生效。"
+)
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One st.metric card: label, value, delta text and how to colour the delta."""
+
+    label: str
+    value: str
+    delta: str | None = None
+    delta_color: str = "normal"
+    help_text: str | None = None
+
+
+# ---------------------------------------------------------------- small texts
+
+
+def who(report: Report) -> str:
+    return report["subdistrict"] or "全部街道"
+
+
+def week_text(report: Report) -> str:
+    """``2026-11-16 至 2026-11-22``: the report's week."""
+    return f"{report['week']['start']} 至 {report['week']['end']}"
+
+
+def document_title(report: Report) -> str:
+    return f"{who(report)}周例会通报（{week_text(report)}）"
+
+
+def week_change(this_week: float, last_week: float) -> float | None:
+    """环比: this week over last week − 1; None when last week had nothing."""
+    return this_week / last_week - 1 if last_week else None
+
+
+def has_data(report: Report) -> bool:
+    """False when the report is empty in every area (nothing imported for this scope)."""
+    lv, vol = report["livelihood"], report["volunteers"]
+    return bool(
+        lv["total"]
+        or lv["cancelled"]
+        or report["fiscal"]
+        or report["census"]
+        or vol["registered"]
+        or vol["person_times"]
+    )
+
+
+def newly_overdue_count(projects: Sequence[WeekProject]) -> int:
+    return sum(1 for project in projects if project.change == NEWLY_OVERDUE)
+
+
+# ---------------------------------------------------------------- fiscal headline
+
+
+def headline_revenue(report: Report, item: str = HEADLINE_FISCAL_ITEMS[0]) -> dict[str, Any]:
+    """One 科目 summed over the subdistricts in the report: ytd, month, target, rate."""
+    fiscal = report["fiscal"]
+    if fiscal is None:
+        return {}
+    rows = [row for row in fiscal["items"] if row["item"] == item]
+    if not rows:
+        return {}
+    ytd = round(sum(row["ytd"] for row in rows), 2)
+    targets = [row["target"] for row in rows if row["target"] is not None]
+    target = round(sum(targets), 2) if len(targets) == len(rows) else None
+    return {
+        "item": item,
+        "ytd": ytd,
+        "month_amount": round(sum(row["month_amount"] for row in rows), 2),
+        "target": target,
+        "target_rate": round(ytd / target, 4) if target else None,
+        "time_progress": fiscal["time_progress"],
+        "month": fiscal["month"],
+        "year": fiscal["year"],
+    }
+
+
+def _points_delta(rate: float | None, expected: float | None) -> str | None:
+    """``+3.2 个百分点（快于序时进度）`` so st.metric colours it by its sign."""
+    if rate is None or expected is None:
+        return None
+    gap = (rate - expected) * 100
+    return f"{gap:+.2f} 个百分点（{'快于' if gap >= 0 else '慢于'}序时进度）"
+
+
+# ---------------------------------------------------------------- cards
+
+
+def week_metrics(report: Report, projects: Sequence[WeekProject]) -> list[Metric]:
+    """The week's changes, one card per figure the meeting opens with."""
+    lv = report["livelihood"]
+    newly = newly_overdue_count(projects)
+    metrics = [
+        Metric(
+            "本周完成民生实事",
+            fmt.count(lv["completed_this_week"], "项"),
+            help_text=(
+                f"{lv['year']} 年共 {lv['total']} 项，已完成 {lv['completed']} 项，"
+                f"完成率 {fmt.pct(lv['completion_rate'], 2)}"
+            ),
+        ),
+        Metric(
+            "逾期民生实事",
+            fmt.count(lv["overdue"], "项"),
+            f"本周新增 {newly} 项" if newly else "本周无新增",
+            "inverse" if newly else "off",
+            "计划完成日期已过仍未完成的项目",
+        ),
+    ]
+    census = report["census"]
+    metrics.append(
+        Metric(
+            "本周普查新增登记",
+            fmt.count(census["registered_this_week"], "户") if census else "—",
+            None,
+            "off",
+            (
+                f"{census['campaign']}：登记率 {fmt.pct(census['rate'], 2)}，"
+                f"已登记 {census['registered_households']:,} / {census['expected']:,} 户"
+            )
+            if census
+            else "截至报告日暂无普查任务",
+        )
+    )
+    vol = report["volunteers"]
+    change = week_change(vol["hours_this_week"], vol["hours_last_week"])
+    metrics.append(
+        Metric(
+            "本周志愿服务时长",
+            fmt.hours(vol["hours_this_week"]),
+            f"环比 {fmt.signed_pct(change)}" if change is not None else None,
+            "normal" if change is not None else "off",
+            f"上周 {fmt.hours(vol['hours_last_week'])}",
+        )
+    )
+    revenue = headline_revenue(report)
+    metrics.append(
+        Metric(
+            f"一般公共预算收入 1—{revenue['month']} 月" if revenue else "一般公共预算收入",
+            fmt.wan(revenue.get("ytd")) if revenue else "—",
+            _points_delta(revenue.get("target_rate"), revenue.get("time_progress")),
+            "normal" if revenue.get("target_rate") is not None else "off",
+            (
+                f"完成年度目标 {fmt.pct(revenue.get('target_rate'), 2)}，"
+                f"序时进度 {fmt.pct(revenue['time_progress'], 2)}"
+            )
+            if revenue
+            else "本年度暂无财政数据",
+        )
+    )
+    return metrics
+
+
+# ---------------------------------------------------------------- tables
+
+
+def projects_frame(projects: Sequence[WeekProject]) -> pd.DataFrame:
+    """本周完成 and 本周新增逾期 projects, with their community."""
+    records = [
+        {
+            "变化": project.change,
+            "街道": project.subdistrict,
+            "社区": project.community,
+            "项目编号": project.code,
+            "项目名称": project.name,
+            "类别": project.category,
+            "计划完成日期": project.planned_on.isoformat(),
+            "完成日期": project.completed_on.isoformat() if project.completed_on else "—",
+        }
+        for project in projects
+    ]
+    columns = ["变化", "街道", "社区", "项目编号", "项目名称", "类别", "计划完成日期", "完成日期"]
+    frame = pd.DataFrame.from_records(records, columns=columns)
+    order = {COMPLETED: 1, NEWLY_OVERDUE: 0}
+    return frame.sort_values(
+        ["变化", "街道", "社区", "项目编号"],
+        key=lambda col: col.map(order) if col.name == "变化" else col,
+        kind="stable",
+    ).reset_index(drop=True)
+
+
+def fiscal_frame(report: Report) -> pd.DataFrame:
+    """The headline 科目 per subdistrict: month, ytd, target, rate, 序时进度 gap, 同比."""
+    columns = ["街道", "科目", "当月（万元）", "累计（万元）", "年度目标（万元）", "完成目标"]
+    columns += ["与序时进度", "同比"]
+    fiscal = report["fiscal"]
+    if fiscal is None:
+        return pd.DataFrame(columns=columns)
+    records = [
+        {
+            "街道": item["subdistrict"],
+            "科目": item["item"],
+            "当月（万元）": f"{item['month_amount']:,.2f}",
+            "累计（万元）": f"{item['ytd']:,.2f}",
+            "年度目标（万元）": "—" if item["target"] is None else f"{item['target']:,.2f}",
+            "完成目标": fmt.pct(item["target_rate"], 2),
+            "与序时进度": "—"
+            if item["target_rate"] is None
+            else pace_phrase(item["target_rate"], fiscal["time_progress"]),
+            "同比": "—" if item["yoy"] is None else fmt.signed_pct(item["yoy"]),
+        }
+        for item in fiscal["items"]
+        if item["item"] in HEADLINE_FISCAL_ITEMS
+    ]
+    return pd.DataFrame.from_records(records, columns=columns)
+
+
+def rank_change_text(change: int | None) -> str:
+    """``↑2`` / ``↓1`` / ``持平`` / ``—`` (no rank last week or now)."""
+    if change is None:
+        return "—"
+    if change > 0:
+        return f"↑{change}"
+    if change < 0:
+        return f"↓{-change}"
+    return "持平"
+
+
+def _status_word(status: str | None) -> str:
+    return STATUS_LABELS.get(status or "", "—")
+
+
+def ranks_frame(rows: Sequence[LeagueRow]) -> pd.DataFrame:
+    """This week's league with the change since last week, best first."""
+    records = [
+        {
+            "排名": "—" if row.rank is None else str(row.rank),
+            "较上周": rank_change_text(row.rank_change),
+            "街道": row.subdistrict,
+            "社区": row.community,
+            "综合得分": "—" if row.score is None else f"{row.score * 100:+.1f}",
+            "民生实事": _status_word(row.livelihood_status),
+            "人口普查": _status_word(row.census_status),
+            "志愿服务": _status_word(row.volunteer_status),
+        }
+        for row in rows
+    ]
+    columns = ["排名", "较上周", "街道", "社区", "综合得分", "民生实事", "人口普查", "志愿服务"]
+    return pd.DataFrame.from_records(records, columns=columns)
+
+
+def movers(rows: Sequence[LeagueRow]) -> tuple[list[LeagueRow], list[LeagueRow]]:
+    """The communities that rose most and fell most since last week (up to 3 each)."""
+    moved = [row for row in rows if row.rank_change]
+    risers = sorted(
+        (r for r in moved if (r.rank_change or 0) > 0),
+        key=lambda r: (-(r.rank_change or 0), r.subdistrict, r.community),
+    )
+    fallers = sorted(
+        (r for r in moved if (r.rank_change or 0) < 0),
+        key=lambda r: (r.rank_change or 0, r.subdistrict, r.community),
+    )
+    return risers[:MOVERS_SHOWN], fallers[:MOVERS_SHOWN]
+
+
+def agenda_frame(
+    report: Report, rows: Sequence[LeagueRow], projects: Sequence[WeekProject]
+) -> pd.DataFrame:
+    """Red items with their community: the meeting's agenda, by area then place."""
+    as_of = dt.date.fromisoformat(report["as_of"])
+    expected = year_elapsed(as_of)
+    newly: dict[tuple[str, str], int] = {}
+    for project in projects:
+        if project.change == NEWLY_OVERDUE:
+            key = (project.subdistrict, project.community)
+            newly[key] = newly.get(key, 0) + 1
+    items: list[dict[str, str]] = []
+    for row in report["livelihood"]["by_community"]:
+        place = f"{row['subdistrict']} {row['community']}"
+        key = (row["subdistrict"], row["community"])
+        if row["overdue"]:
+            extra = f"（本周新增 {newly[key]} 项）" if newly.get(key) else ""
+            items.append(_agenda("民生实事", place, f"逾期项目 {row['overdue']} 项{extra}"))
+        if row["total"] and status_against(row["completion_rate"], expected) == "red":
+            items.append(
+                _agenda(
+                    "民生实事",
+                    place,
+                    f"完成率 {fmt.pct(row['completion_rate'])}，"
+                    f"{fmt.pace_phrase(row['completion_rate'], expected)}",
+                )
+            )
+    for row in rows:
+        if row.census_status == "red":
+            items.append(
+                _agenda(
+                    "人口普查",
+                    f"{row.subdistrict} {row.community}",
+                    f"登记率 {fmt.pct(row.census_rate)}，计划进度 {fmt.pct(row.census_expected)}",
+                )
+            )
+    fiscal = report["fiscal"]
+    if fiscal is not None:
+        for item in fiscal["items"]:
+            if item["item"] not in HEADLINE_FISCAL_ITEMS or item["target_rate"] is None:
+                continue
+            if status_against(item["target_rate"], fiscal["time_progress"]) == "red":
+                items.append(
+                    _agenda(
+                        "财政税收",
+                        item["subdistrict"],
+                        f"{item['item']}完成年度目标 {fmt.pct(item['target_rate'], 2)}，"
+                        f"{pace_phrase(item['target_rate'], fiscal['time_progress'])}",
+                    )
+                )
+    area_order = {"民生实事": 0, "财政税收": 1, "人口普查": 2}
+    items.sort(key=lambda item: (area_order[item["领域"]], item["对象"]))
+    return pd.DataFrame.from_records(items, columns=["状态", "领域", "对象", "情况"])
+
+
+def _agenda(area: str, place: str, text: str) -> dict[str, str]:
+    return {"状态": RED_MARK, "领域": area, "对象": place, "情况": text}
+
+
+# ---------------------------------------------------------------- 通报
+
+
+def _date_words(day: dt.date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def _livelihood_paragraph(report: Report, newly: int) -> str:
+    lv = report["livelihood"]
+    if not lv["total"]:
+        return f"一、民生实事。{lv['year']}年暂无民生实事项目。"
+    expected = year_elapsed(dt.date.fromisoformat(report["as_of"]))
+    return (
+        f"一、民生实事。{lv['year']}年共实施民生实事项目{lv['total']:,}项，"
+        f"已完成{lv['completed']:,}项，完成率{fmt.pct(lv['completion_rate'], 2)}，"
+        f"{fmt.pace_phrase(lv['completion_rate'], expected)}；推进中{lv['in_progress']:,}项，"
+        f"未启动{lv['not_started']:,}项。本周完成{lv['completed_this_week']:,}项；"
+        f"逾期{lv['overdue']:,}项，其中本周新增逾期{newly}项。"
+    )
+
+
+def _fiscal_paragraph(report: Report) -> str:
+    fiscal = report["fiscal"]
+    if fiscal is None:
+        return "二、财政税收。本年度暂无财政数据。"
+    months = f"1—{fiscal['month']}月" if fiscal["month"] > 1 else "1月"
+    parts = []
+    for item in fiscal["items"]:
+        if item["item"] not in HEADLINE_FISCAL_ITEMS:
+            continue
+        sentence = (
+            f"{item['subdistrict']}{item['item']}累计{item['ytd']:,.2f}万元"
+            f"（当月{item['month_amount']:,.2f}万元），{yoy_phrase(item['yoy'])}"
+        )
+        if item["target_rate"] is not None:
+            sentence += (
+                f"，完成年度目标{fmt.pct(item['target_rate'], 2)}，"
+                f"{pace_phrase(item['target_rate'], fiscal['time_progress'])}"
+            )
+        parts.append(sentence)
+    body = "；".join(parts) if parts else "暂无一般公共预算收入和税收收入数据"
+    return f"二、财政税收。{months}（序时进度{fmt.pct(fiscal['time_progress'], 2)}），{body}。"
+
+
+def _census_paragraph(report: Report) -> str:
+    census = report["census"]
+    if census is None:
+        return "三、人口普查。截至报告日暂无普查任务。"
+    return (
+        f"三、人口普查。{census['campaign']}应登记{census['expected']:,}户，"
+        f"已登记{census['registered_households']:,}户、{census['registered_persons']:,}人，"
+        f"登记率{fmt.pct(census['rate'], 2)}；本周新增登记{census['registered_this_week']:,}户。"
+    )
+
+
+def _volunteer_paragraph(report: Report) -> str:
+    vol = report["volunteers"]
+    change = week_change(vol["hours_this_week"], vol["hours_last_week"])
+    compare = "上周无服务记录" if change is None else f"环比{fmt.signed_pct(change)}"
+    return (
+        f"四、志愿服务。注册志愿者{vol['registered']:,}人，本年活跃{vol['active']:,}人，"
+        f"累计服务{vol['person_times']:,}人次、{vol['hours']:,.1f}小时；"
+        f"本周服务{vol['hours_this_week']:,.1f}小时，上周{vol['hours_last_week']:,.1f}小时，"
+        f"{compare}。"
+    )
+
+
+def _mover_names(rows: Sequence[LeagueRow]) -> str:
+    return "、".join(f"{r.community}（{rank_change_text(r.rank_change)}）" for r in rows)
+
+
+def _ranks_paragraph(rows: Sequence[LeagueRow]) -> str:
+    risers, fallers = movers(rows)
+    if not risers and not fallers:
+        return "五、社区排名。与上周相比各社区排名无变化。"
+    parts = []
+    if risers:
+        parts.append(f"排名上升较多的有{_mover_names(risers)}")
+    if fallers:
+        parts.append(f"排名下降较多的有{_mover_names(fallers)}")
+    return "五、社区排名。与上周相比，" + "；".join(parts) + "。"
+
+
+def _agenda_paragraph(agenda: pd.DataFrame) -> str:
+    if agenda.empty:
+        return "六、需重点关注事项。本周无红色事项。"
+    lines = [
+        f"{number}. {row['领域']}：{row['对象']}，{row['情况']}"
+        for number, (_, row) in enumerate(agenda.iterrows(), start=1)
+    ]
+    return "六、需重点关注事项（红色事项）：\n" + "\n".join(lines)
+
+
+def bulletin_paragraphs(
+    report: Report, rows: Sequence[LeagueRow], projects: Sequence[WeekProject]
+) -> list[str]:
+    """The 通报 as paragraphs, every figure taken from the report, the league and the list."""
+    as_of = dt.date.fromisoformat(report["as_of"])
+    return [
+        f"截至{_date_words(as_of)}（本周 {week_text(report)}），{who(report)}重点工作进展如下：",
+        _livelihood_paragraph(report, newly_overdue_count(projects)),
+        _fiscal_paragraph(report),
+        _census_paragraph(report),
+        _volunteer_paragraph(report),
+        _ranks_paragraph(rows),
+        _agenda_paragraph(agenda_frame(report, rows, projects)),
+    ]
+
+
+def bulletin_text(
+    report: Report, rows: Sequence[LeagueRow], projects: Sequence[WeekProject]
+) -> str:
+    """The 通报 ready to paste into a document: a title line, then one paragraph per area."""
+    return "\n\n".join([document_title(report), *bulletin_paragraphs(report, rows, projects)])
+
+
+# ---------------------------------------------------------------- PDF
+
+
+def _pdf_text(value: object) -> str:
+    """Cell text for the PDF: the status mark without its emoji (not in the CJK font)."""
+    return str(value).replace(RED_MARK, "滞后")
+
+
+def _table(title: str, frame: pd.DataFrame, widths: Sequence[float] | None = None) -> PdfTable:
+    rows = [[_pdf_text(value) for value in record] for record in frame.itertuples(index=False)]
+    return PdfTable(title, list(frame.columns), rows, widths)
+
+
+def _metrics_table(metrics: Sequence[Metric]) -> PdfTable:
+    rows = [[m.label, m.value, m.delta or "", m.help_text or ""] for m in metrics]
+    return PdfTable("", ["指标", "数值", "变化", "说明"], rows, (3, 2.4, 2.6, 5))
+
+
+def pdf_document(
+    report: Report, rows: Sequence[LeagueRow], projects: Sequence[WeekProject]
+) -> PdfDocument:
+    """The page as a printable document: 通报, the week's cards, then the page's tables."""
+    paragraphs = bulletin_paragraphs(report, rows, projects)
+    agenda = agenda_frame(report, rows, projects)
+    return PdfDocument(
+        title=document_title(report),
+        subtitle=f"报告日期 {report['as_of']} · 范围 {who(report)} · 数据与 manage.py report 一致",
+        sections=(
+            PdfSection("通报", paragraphs),
+            PdfSection("本周变化", tables=(_metrics_table(week_metrics(report, projects)),)),
+            PdfSection(
+                "会议议程：红色事项",
+                tables=(_table("", agenda, (1.4, 1.6, 3, 6)),),
+            ),
+            PdfSection(
+                "本周完成与新增逾期的项目",
+                tables=(_table("", projects_frame(projects), (2, 2, 2, 2, 4, 2, 2, 2)),),
+            ),
+            PdfSection(
+                "财政收入：当月、累计与序时进度",
+                tables=(_table("", fiscal_frame(report)),),
+            ),
+            PdfSection("社区排名变化（与上周相比）", tables=(_table("", ranks_frame(rows)),)),
+        ),
+    )
+
+
+def weekly_pdf(engine, as_of: dt.date, subdistrict: str | None) -> bytes:  # type: ignore[no-untyped-def]
+    """The PDF of the page for a date and subdistrict (the page caches it: fonts take a moment)."""
+    weekly = build_report(engine, as_of, subdistrict)
+    scope = report_scope(as_of, subdistrict)
+    rows = community_league(engine, scope)
+    projects = week_projects(engine, scope)
+    return render_pdf(pdf_document(weekly, rows, projects))
