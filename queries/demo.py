@@ -7,8 +7,8 @@ report for a publication date must show the published figure (see ``queries.demo
 How: every generator is a plain function of a ``SubdistrictSpec`` and ``today`` that returns row
 dicts for one table, with natural references (subdistrict + community name, volunteer code)
 instead of database ids. Randomness comes from ``random.Random`` seeded with a fixed string per
-(generator, subdistrict, year), so the same ``today`` always gives the same rows, and past years
-do not change when ``today`` moves. ``write_demo`` resolves references to ids and inserts
+(generator, subdistrict, year), so the same ``today`` always gives the same rows; the published
+years and most of the history stay put when ``today`` moves (only recent rows are redrawn). ``write_demo`` resolves references to ids and inserts
 everything with Core executemany in ONE transaction, after deleting the previous content.
 Earlier ``import_batch`` rows are kept: they are the import history, and a new batch id is what
 tells caches that the data changed.
