@@ -235,3 +235,11 @@ def share_donut(
 def status_label(status: str | None) -> str:
     """The Chinese word of a status level (for data frames fed to the charts)."""
     return STATUS_LABELS.get(status or "", "—")
+
+
+def day_labels(chart: alt.Chart | alt.LayerChart) -> alt.Chart | alt.LayerChart:
+    """A built chart with dates as Chinese offices read them: 月-日 on a time axis, 年-月-日 in
+    tooltips (Vega's defaults are English: "Mon 12", "Nov 12, 2026")."""
+    labelled = chart.configure_axisTemporal(format="%m-%d", labelAngle=0)
+    labelled.config.timeFormat = "%Y-%m-%d"
+    return labelled
