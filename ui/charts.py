@@ -111,9 +111,9 @@ def ranking_bar(
         color=alt.value(SCREEN_TEXT if big else "#1d2733"),
     )
     rows = max(len(frame), 1)
-    return _styled(
-        alt.layer(bars, labels), big, height or min(60 + rows * (44 if big else 28), 900)
-    )
+    # Title and legend take ~80 px: a floor keeps a one-community chart readable.
+    auto_height = min(max(60 + rows * (44 if big else 28), 180), 900)
+    return _styled(alt.layer(bars, labels), big, height or auto_height)
 
 
 def time_series(
@@ -240,6 +240,6 @@ def status_label(status: str | None) -> str:
 def day_labels(chart: alt.Chart | alt.LayerChart) -> alt.Chart | alt.LayerChart:
     """A built chart with dates as Chinese offices read them: 月-日 on a time axis, 年-月-日 in
     tooltips (Vega's defaults are English: "Mon 12", "Nov 12, 2026")."""
-    labelled = chart.configure_axisTemporal(format="%m-%d", labelAngle=0)
+    labelled = chart.configure_axisTemporal(format="%m-%d", labelAngle=0, labelOverlap="greedy")
     labelled.config.timeFormat = "%Y-%m-%d"
     return labelled
