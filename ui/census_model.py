@@ -17,7 +17,7 @@ from queries.census import CensusSummary, CommunityCensus
 from queries.census_detail import PACE_DAYS, CommunityPace, CurvePoint, DayIncrement
 from queries.status import CENSUS_PLAN_DAYS, STATUS_LABELS, census_plan_rate, status_against
 from ui import format as fmt
-from ui.livelihood_model import Kpi, community_labels, pace_delta
+from ui.livelihood_model import Kpi, community_labels, pace_delta, pace_sentence
 
 DONE = "已完成"
 CANNOT_FINISH = "按当前进度无法完成"
@@ -43,7 +43,7 @@ def plan_end(start: dt.date) -> dt.date:
 
 def kpis(summary: CensusSummary, plan_rate: float | None) -> list[Kpi]:
     """应登记户数, 已登记户数, 已登记人数, 登记率 against the plan line, 本周新增."""
-    rate_delta = pace_delta(summary.rate, plan_rate, PLAN_WORD) if plan_rate is not None else None
+    rate_delta = pace_delta(summary.rate, plan_rate) if plan_rate is not None else None
     status = status_against(summary.rate, plan_rate)
     return [
         Kpi("应登记户数", fmt.count(summary.expected, "户")),
@@ -63,6 +63,20 @@ def kpis(summary: CensusSummary, plan_rate: float | None) -> list[Kpi]:
             help_text="截止日期与 7 天前已登记户数之差",
         ),
     ]
+
+
+def rate_caption(
+    summary: CensusSummary, plan_rate: float | None, start: dt.date | None, as_of: dt.date
+) -> str | None:
+    """The sentence under the KPI row: 登记率 against the plan line, and which day it is."""
+    if plan_rate is None or start is None:
+        return None
+    day = (as_of - start).days + 1
+    return (
+        f"登记率 {fmt.pct(summary.rate)}，{pace_sentence(summary.rate, plan_rate, PLAN_WORD)}，"
+        f"状态：{_status_word(summary.rate, plan_rate)}。任务自 {start.isoformat()} 开始，"
+        f"截至 {as_of.isoformat()} 为第 {day} 天（计划 {CENSUS_PLAN_DAYS} 天完成）。"
+    )
 
 
 def _status_word(rate: float, plan_rate: float | None) -> str:

@@ -63,13 +63,22 @@ class Kpi:
     help_text: str | None = None
 
 
-def pace_delta(rate: float, expected: float, plan_word: str = "序时进度") -> str:
-    """A signed delta st.metric colours by its sign: ``+3.2 个百分点（快于序时进度）``."""
+def pace_delta(rate: float, expected: float) -> str:
+    """A short signed delta st.metric colours by its sign: ``+3.2 个百分点``."""
     gap = (rate - expected) * 100
     if abs(gap) < 0.05:
-        return f"与{plan_word}持平"
-    word = "快于" if gap > 0 else "慢于"
-    return f"{gap:+.1f} 个百分点（{word}{plan_word}）"
+        return "0.0 个百分点"
+    return f"{gap:+.1f} 个百分点"
+
+
+def pace_sentence(rate: float, expected: float, plan_word: str = "序时进度") -> str:
+    """The delta in words under the KPI row: ``慢于序时进度 0.8 个百分点（序时进度 88.9%）``."""
+    gap = rate - expected
+    if abs(gap) < 0.0005:
+        phrase = f"与{plan_word}持平"
+    else:
+        phrase = f"{'快于' if gap > 0 else '慢于'}{plan_word} {fmt.points(gap)}"
+    return f"{phrase}（{plan_word} {fmt.pct(expected)}）"
 
 
 def community_labels(places: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
@@ -89,7 +98,8 @@ def kpis(summary: LivelihoodSummary, as_of: dt.date) -> list[Kpi]:
             fmt.pct(summary.completion_rate) if summary.total else "—",
             rate_delta,
             "normal" if rate_delta else "off",
-            f"已完成 ÷ 总数（不含已取消）；序时进度 {fmt.pct(expected)}（按日）",
+            "已完成 ÷ 总数（不含已取消），与序时进度（全年已过天数占比）比较；"
+            + pace_sentence(summary.completion_rate, expected),
         ),
         Kpi(
             "已完成 / 总数",
@@ -110,6 +120,18 @@ def kpis(summary: LivelihoodSummary, as_of: dt.date) -> list[Kpi]:
         ),
         Kpi("已取消", fmt.count(summary.cancelled, "项"), help_text="不计入总数和完成率"),
     ]
+
+
+def pace_caption(summary: LivelihoodSummary, as_of: dt.date) -> str | None:
+    """The sentence under the KPI row: 完成率 88.5%，慢于序时进度 0.4 个百分点（序时进度 88.9%）."""
+    if not summary.total:
+        return None
+    expected = year_elapsed(as_of)
+    level = STATUS_LABELS[status_against(summary.completion_rate, expected) or "red"]
+    return (
+        f"完成率 {fmt.pct(summary.completion_rate)}，"
+        f"{pace_sentence(summary.completion_rate, expected)}，状态：{level}。"
+    )
 
 
 def ranking_frame(rows: Sequence[CommunityLivelihood], as_of: dt.date) -> pd.DataFrame:
@@ -146,9 +168,9 @@ def status_frame(summary: LivelihoodSummary) -> pd.DataFrame:
 
 
 def monthly_frame(points: Sequence[MonthPoint]) -> pd.DataFrame:
-    """累计完成 and 计划累计 at each month's end (月份 = the month's first day)."""
+    """累计完成 and 计划累计 at each month's end (月份 as ``YYYY-MM``, an ordinal axis)."""
     records = [
-        {"月份": pd.Timestamp(p.month), "累计完成": p.completed, "计划累计": p.planned}
+        {"月份": p.month.strftime("%Y-%m"), "累计完成": p.completed, "计划累计": p.planned}
         for p in points
     ]
     return pd.DataFrame.from_records(records, columns=["月份", "累计完成", "计划累计"])
@@ -214,9 +236,41 @@ def status_cell_style(value: object) -> str:
 
 def overdue_cell_style(value: object) -> str:
     """CSS for a 逾期天数 cell: red when the project is overdue."""
-    if value is None or pd.isna(value):
+    if value is None or value == "" or (not isinstance(value, str) and pd.isna(value)):
         return ""
     return f"color: {STATUS_COLORS['red']}; font-weight: 600"
+
+
+def _days_text(value: object) -> str:
+    return "" if value is None or pd.isna(value) else f"{int(value)} 天"
+
+
+def _date_text(value: object) -> str:
+    return value.isoformat() if isinstance(value, dt.date) else ""
+
+
+def display_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """The table's cells as read on screen: ``169 天``, ``2026-06-06``, blank when empty.
+
+    (Streamlit prints a grey "None" for a missing number or date; the download keeps types.)
+    """
+    shown = frame.copy()
+    if "逾期天数" in shown.columns:
+        shown["逾期天数"] = [_days_text(v) for v in shown["逾期天数"]]
+    for column in ("计划完成日期", "完成日期"):
+        if column in shown.columns:
+            shown[column] = [_date_text(v) for v in shown[column]]
+    return shown
+
+
+def styled_projects(frame: pd.DataFrame):  # type: ignore[no-untyped-def]
+    """The project (or overdue) table for st.dataframe: coloured 状态 and 逾期天数."""
+    styler = display_frame(frame).style.map(overdue_cell_style, subset=["逾期天数"])
+    if "状态" in frame.columns:
+        styler = styler.map(status_cell_style, subset=["状态"])
+    if "投资金额(万元)" in frame.columns:
+        styler = styler.format("{:,.2f}", subset=["投资金额(万元)"])
+    return styler
 
 
 def to_xlsx(frame: pd.DataFrame, sheet: str, notes: Sequence[str] = ()) -> bytes:

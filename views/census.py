@@ -11,7 +11,7 @@ from ui import charts, data, filters, layout
 from ui import format as fmt
 
 
-def show_kpis(summary, plan_rate) -> None:  # type: ignore[no-untyped-def]
+def show_kpis(summary, plan_rate, start, as_of) -> None:  # type: ignore[no-untyped-def]
     cards = model.kpis(summary, plan_rate)
     for column, card in zip(st.columns(len(cards)), cards, strict=True):
         layout.kpi(
@@ -22,6 +22,9 @@ def show_kpis(summary, plan_rate) -> None:  # type: ignore[no-untyped-def]
             delta_color=card.delta_color,
             help_text=card.help_text,
         )
+    sentence = model.rate_caption(summary, plan_rate, start, as_of)
+    if sentence:
+        st.caption(sentence)
 
 
 def show_ranking(summary, plan_rate) -> None:  # type: ignore[no-untyped-def]
@@ -41,7 +44,7 @@ def show_ranking(summary, plan_rate) -> None:  # type: ignore[no-untyped-def]
             theme=None,
         )
     with right:
-        st.subheader("进度落后的社区")
+        st.markdown("#### 进度落后的社区")
         behind = model.behind_frame(summary.by_community, plan_rate)
         if behind.empty:
             st.success("没有落后于计划进度的社区。", icon=":material/check_circle:")
@@ -73,34 +76,30 @@ def show_curves(scope, campaign, summary, start) -> None:  # type: ignore[no-unt
             f"社区较多，只画出登记率最低的 {model.MAX_CURVES} 个社区；"
             "在左侧选择社区可查看其他社区的曲线。"
         )
-    st.altair_chart(
-        charts.time_series(
-            frame,
-            x="日期",
-            y="登记率",
-            y_title="累计登记率",
-            series="社区",
-            x_title="日期",
-            percent=True,
-            plan="计划进度",
-            plan_title="计划进度",
-            title="各社区累计登记率（虚线：计划进度）",
-        ),
-        theme=None,
+    curves = charts.time_series(
+        frame,
+        x="日期",
+        y="登记率",
+        y_title="累计登记率",
+        series="社区",
+        x_title="日期",
+        percent=True,
+        plan="计划进度",
+        plan_title="计划进度",
+        title="各社区累计登记率（虚线：计划进度）",
     )
+    st.altair_chart(charts.day_labels(curves), theme=None)
     increments = model.increment_frame(data.fetch(detail.daily_increments, scope, campaign))
-    st.altair_chart(
-        charts.time_series(
-            increments,
-            x="日期",
-            y="新增户数",
-            y_title="当日登记户数",
-            x_title="日期",
-            kind="bar",
-            title="每日新增登记户数",
-        ),
-        theme=None,
+    bars = charts.time_series(
+        increments,
+        x="日期",
+        y="新增户数",
+        y_title="当日登记户数",
+        x_title="日期",
+        kind="bar",
+        title="每日新增登记户数",
     )
+    st.altair_chart(charts.day_labels(bars), theme=None)
 
 
 def show_forecast(scope, campaign, start) -> None:  # type: ignore[no-untyped-def]
@@ -143,7 +142,7 @@ else:
     start = data.fetch(detail.campaign_first_day, None, campaign)
     plan_rate = census_plan_rate(start, scope.as_of) if start else None
     extra = [f"普查任务：{campaign}", f"计划进度 {fmt.pct(plan_rate)}"]
-    show_kpis(summary, plan_rate)
+    show_kpis(summary, plan_rate, start, scope.as_of)
     show_ranking(summary, plan_rate)
     show_curves(scope, campaign, summary, start)
     show_forecast(scope, campaign, start)

@@ -46,6 +46,9 @@ def show_kpis(summary, as_of) -> None:  # type: ignore[no-untyped-def]
             delta_color=card.delta_color,
             help_text=card.help_text,
         )
+    sentence = model.pace_caption(summary, as_of)
+    if sentence:
+        st.caption(sentence)
 
 
 def show_charts(scope, categories, summary) -> None:  # type: ignore[no-untyped-def]
@@ -87,6 +90,7 @@ def show_charts(scope, categories, summary) -> None:  # type: ignore[no-untyped-
             y="累计完成",
             y_title="累计完成项目数",
             x_title="月份",
+            x_type="O",
             plan="计划累计",
             plan_title="计划累计（按计划完成日期）",
             title="逐月累计完成（虚线：按计划完成日期的累计计划数）",
@@ -105,12 +109,7 @@ def show_overdue(scope, categories, statuses) -> None:  # type: ignore[no-untype
     if note:
         st.caption(note)
     frame = model.overdue_frame(page)
-    st.dataframe(
-        frame.style.map(model.overdue_cell_style, subset=["逾期天数"]),
-        hide_index=True,
-        width="stretch",
-        column_config={"逾期天数": st.column_config.NumberColumn(format="%d 天")},
-    )
+    st.dataframe(model.styled_projects(frame), hide_index=True, width="stretch")
 
 
 def show_projects(scope, categories, statuses, header_parts) -> str:  # type: ignore[no-untyped-def]
@@ -137,19 +136,7 @@ def show_projects(scope, categories, statuses, header_parts) -> str:  # type: ig
         on_click="ignore",
         key="livelihood_xlsx",
     )
-    st.dataframe(
-        frame.style.map(model.status_cell_style, subset=["状态"]).map(
-            model.overdue_cell_style, subset=["逾期天数"]
-        ),
-        hide_index=True,
-        width="stretch",
-        column_config={
-            "投资金额(万元)": st.column_config.NumberColumn(format="%.2f"),
-            "逾期天数": st.column_config.NumberColumn(format="%d 天"),
-            "计划完成日期": st.column_config.DateColumn(format="YYYY-MM-DD"),
-            "完成日期": st.column_config.DateColumn(format="YYYY-MM-DD"),
-        },
-    )
+    st.dataframe(model.styled_projects(frame), hide_index=True, width="stretch")
     st.caption(f"共 {page.matched:,} 项，显示 {len(page.rows):,} 项")
     return search
 
