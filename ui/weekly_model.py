@@ -17,14 +17,15 @@ import pandas as pd
 from queries.league import LeagueRow, community_league
 from queries.models import HEADLINE_FISCAL_ITEMS
 from queries.report import build_report, report_scope
-from queries.status import STATUS_LABELS, status_against, year_elapsed
+from queries.status import STATUS_COLORS, STATUS_LABELS, status_against, year_elapsed
 from queries.weekly_detail import COMPLETED, NEWLY_OVERDUE, WeekProject, week_projects
 from reporting.markdown import pace_phrase, yoy_phrase
 from reporting.pdf import PdfDocument, PdfSection, PdfTable, render_pdf
 from ui import format as fmt
 
 Report = dict[str, Any]
-RED_MARK = "🔴 滞后"
+RED_MARK = "● 滞后"
+RED = STATUS_COLORS["red"]
 MOVERS_SHOWN = 3
 COMMUNITY_FILTER_NOTE = (
     "周报按街道汇总（与 manage.py report 相同）：社区筛选和起止日期不适用于本页，"
@@ -134,9 +135,9 @@ def week_metrics(report: Report, projects: Sequence[WeekProject]) -> list[Metric
         Metric(
             "逾期民生实事",
             fmt.count(lv["overdue"], "项"),
-            f"本周新增 {newly} 项" if newly else "本周无新增",
+            f"本周新增 {newly} 项" if newly else None,
             "inverse" if newly else "off",
-            "计划完成日期已过仍未完成的项目",
+            "计划完成日期已过仍未完成的项目" + ("" if newly else "；本周无新增逾期"),
         ),
     ]
     census = report["census"]
@@ -340,6 +341,11 @@ def agenda_frame(
     return pd.DataFrame.from_records(items, columns=["状态", "领域", "对象", "情况"])
 
 
+def styled_agenda(agenda: pd.DataFrame):  # type: ignore[no-untyped-def]
+    """The agenda with its status column in the status red (a Styler st.dataframe shows)."""
+    return agenda.style.map(lambda _: f"color: {RED}; font-weight: bold", subset=["状态"])
+
+
 def _agenda(area: str, place: str, text: str) -> dict[str, str]:
     return {"状态": RED_MARK, "领域": area, "对象": place, "情况": text}
 
@@ -428,13 +434,14 @@ def _ranks_paragraph(rows: Sequence[LeagueRow]) -> str:
 
 
 def _agenda_paragraph(agenda: pd.DataFrame) -> str:
+    """Red items grouped by area, one line per area, each item with its community."""
     if agenda.empty:
         return "六、需重点关注事项。本周无红色事项。"
-    lines = [
-        f"{number}. {row['领域']}：{row['对象']}，{row['情况']}"
-        for number, (_, row) in enumerate(agenda.iterrows(), start=1)
-    ]
-    return "六、需重点关注事项（红色事项）：\n" + "\n".join(lines)
+    lines = []
+    for number, (area, group) in enumerate(agenda.groupby("领域", sort=False), start=1):
+        items = "；".join(f"{row['对象']}（{row['情况']}）" for _, row in group.iterrows())
+        lines.append(f"（{number}）{area}{len(group)}项：{items}。")
+    return "六、需重点关注事项（红色事项）。\n" + "\n".join(lines)
 
 
 def bulletin_paragraphs(
@@ -464,8 +471,7 @@ def bulletin_text(
 
 
 def _pdf_text(value: object) -> str:
-    """Cell text for the PDF: the status mark without its emoji (not in the CJK font)."""
-    return str(value).replace(RED_MARK, "滞后")
+    return str(value)
 
 
 def _table(title: str, frame: pd.DataFrame, widths: Sequence[float] | None = None) -> PdfTable:

@@ -13,19 +13,22 @@ from reporting import pdf, xlsx
 from ui import data, filters, layout, weekly_model
 
 global_scope = layout.current_scope()
-as_of = filters.url_date("as_of", "报告日期", default=layout.today())
+header = st.container()
+date_column, xlsx_column, pdf_column = st.columns([1, 1, 1], vertical_alignment="bottom")
+as_of = filters.url_date("as_of", "报告日期", default=layout.today(), container=date_column)
 subdistrict = global_scope.subdistrict
 scope = report.report_scope(as_of, subdistrict)
 weekly = data.fetch(report.build_report, None, as_of, subdistrict)
-layout.page_header("周例会", scope, extra=[f"报告周 {weekly_model.week_text(weekly)}"])
-st.caption(filters.escape_markdown(weekly_model.COMMUNITY_FILTER_NOTE))
-if global_scope.communities:
-    st.info(
-        filters.escape_markdown(
-            "已忽略社区筛选（" + "、".join(global_scope.communities) + "）：周报按街道汇总。"
-        ),
-        icon=":material/filter_alt_off:",
-    )
+with header:
+    layout.page_header("周例会", scope, extra=[f"报告周 {weekly_model.week_text(weekly)}"])
+    st.caption(filters.escape_markdown(weekly_model.COMMUNITY_FILTER_NOTE))
+    if global_scope.communities:
+        st.info(
+            filters.escape_markdown(
+                "已忽略社区筛选（" + "、".join(global_scope.communities) + "）：周报按街道汇总。"
+            ),
+            icon=":material/filter_alt_off:",
+        )
 
 if not weekly_model.has_data(weekly):
     layout.empty_state(
@@ -37,8 +40,7 @@ rows = data.fetch(league.community_league, scope)
 projects = data.fetch(weekly_detail.week_projects, scope)
 file_stem = f"周报_{weekly['subdistrict'] or '全部街道'}_{weekly['as_of']}"
 
-left, right = st.columns(2)
-left.download_button(
+xlsx_column.download_button(
     "下载 Excel（与 manage.py report --format xlsx 相同）",
     data=xlsx.render_xlsx(weekly),
     file_name=f"{file_stem}.xlsx",
@@ -49,9 +51,9 @@ left.download_button(
 try:
     pdf_bytes = data.fetch(weekly_model.weekly_pdf, None, as_of, subdistrict)
 except pdf.PdfFontMissing as error:
-    right.warning(filters.escape_markdown(str(error)), icon=":material/font_download_off:")
+    pdf_column.warning(filters.escape_markdown(str(error)), icon=":material/font_download_off:")
 else:
-    right.download_button(
+    pdf_column.download_button(
         "下载 PDF（打印版）",
         data=pdf_bytes,
         file_name=f"{file_stem}.pdf",
@@ -77,7 +79,7 @@ agenda = weekly_model.agenda_frame(weekly, rows, projects)
 if agenda.empty:
     st.success("本周没有红色事项。", icon=":material/check_circle:")
 else:
-    st.dataframe(agenda, hide_index=True, width="stretch")
+    st.dataframe(weekly_model.styled_agenda(agenda), hide_index=True, width="stretch")
 
 st.subheader("本周完成与新增逾期的项目")
 week_list = weekly_model.projects_frame(projects)
