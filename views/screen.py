@@ -67,8 +67,7 @@ html, body { overflow: hidden; }
 [class*="st-key-screen-fig-"] { height: 100%; justify-content: center; gap: 0.4rem;
   background: rgba(255,255,255,0.04); border: 1px solid #23395a; border-radius: 0.8rem;
   padding: 0.8rem 1.2rem; box-sizing: border-box; overflow: hidden; }
-[class*="st-key-screen-label-"] p { font-size: 1.5rem; color: #9fb7d6; white-space: nowrap;
-  overflow: hidden; text-overflow: ellipsis; }
+[class*="st-key-screen-label-"] p { font-size: 1.5rem; color: #9fb7d6; }
 [class*="st-key-screen-value-"] p { font-size: 4.6rem; font-weight: 700; line-height: 1.1;
   color: #ffffff; white-space: nowrap; font-variant-numeric: tabular-nums; }
 [class*="st-key-screen-unit-"] p { font-size: 1.5rem; color: #9fb7d6; }
