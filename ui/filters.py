@@ -74,6 +74,7 @@ def render_global_filters() -> Scope:
         options=[None, *subdistricts],
         format_func=lambda v: ALL if v is None else v,
         key="subdistrict",
+        placeholder=ALL,
     )
     communities = data.fetch(meta.list_communities, None, subdistrict)
     com_spec = UrlParam("community", "社区", kind="list", choices=tuple(communities))
@@ -88,9 +89,10 @@ def render_global_filters() -> Scope:
     _load_from_url(from_spec, start)
     _load_from_url(to_spec, end)
     _fix_reversed_dates()
-    col_from, col_to = st.columns(2)
-    date_from = col_from.date_input("开始日期", key="from", min_value=EARLIEST_DATE)
-    date_to = col_to.date_input("截止日期", key="to", min_value=EARLIEST_DATE)
+    date_from = st.date_input("开始日期", key="from", min_value=EARLIEST_DATE, format="YYYY-MM-DD")
+    date_to = st.date_input(
+        "截止日期（数据截至）", key="to", min_value=EARLIEST_DATE, format="YYYY-MM-DD"
+    )
     st.button(
         "重置筛选", on_click=reset_filters, key="reset_filters", icon=":material/restart_alt:"
     )
@@ -197,7 +199,7 @@ def url_date(key: str, label: str, default: dt.date, *, container: Any = None) -
     spec = UrlParam(key, label, kind="date")
     _seed_page_filter(spec, state_key, default)
     target = container or st
-    value = target.date_input(label, key=state_key, min_value=EARLIEST_DATE)
+    value = target.date_input(label, key=state_key, min_value=EARLIEST_DATE, format="YYYY-MM-DD")
     _write_page_filter(spec, value, default)
     return value
 

@@ -22,8 +22,9 @@ from queries.scope import Scope
 from queries.status import STATUS_LABELS, status_against, year_elapsed
 from queries.volunteers import VolunteerSummary
 from ui import format as fmt
+from ui.tables import status_mark
 
-STATUS_MARKS = {"green": "🟢 正常", "yellow": "🟡 预警", "red": "🔴 滞后"}
+LEAGUE_STATUS_COLUMNS = ("民生实事", "人口普查", "志愿服务")
 
 
 @dataclass(frozen=True)
@@ -152,7 +153,7 @@ def kpi_cards(
 
 
 def _mark(status: str | None) -> str:
-    return STATUS_MARKS.get(status or "", "—")
+    return status_mark(status)
 
 
 def _rank_change_text(change: int | None) -> str:
@@ -272,7 +273,7 @@ def attention_items(
                         f"{fmt.pace_phrase(item.target_rate, fiscal_block.time_progress)}",
                     )
                 )
-    order = {"🔴 滞后": 0, "🟡 预警": 1}
+    order = {status_mark("red"): 0, status_mark("yellow"): 1}
     items.sort(key=lambda item: (order.get(item["状态"], 2), item["领域"], item["对象"]))
     return pd.DataFrame.from_records(items, columns=["状态", "领域", "对象", "情况"])
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from queries import census, fiscal, league, livelihood, volunteers
-from ui import charts, data, layout, overview_model
+from ui import charts, data, layout, overview_model, tables
 from ui import format as fmt
 
 scope = layout.current_scope()
@@ -45,7 +45,7 @@ else:
         "点击一行查看该社区的民生实事。"
     )
     event = st.dataframe(
-        table,
+        tables.with_status_colors(table, overview_model.LEAGUE_STATUS_COLUMNS),
         hide_index=True,
         width="stretch",
         on_select="rerun",
@@ -73,8 +73,8 @@ else:
 
 st.subheader("需要关注")
 attention = overview_model.attention_items(rows, fiscal_block)
-if not attention:
+if attention.empty:
     st.success("当前筛选范围内没有滞后事项。", icon=":material/check_circle:")
 else:
-    st.dataframe(attention, hide_index=True, width="stretch")
+    st.dataframe(tables.with_status_colors(attention, ["状态"]), hide_index=True, width="stretch")
 st.caption(f"序时进度（按日）：{fmt.pct(overview_model.year_progress(scope))}")
