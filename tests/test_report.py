@@ -332,9 +332,20 @@ def test_parse_as_of_rejects_other_text(text):
         parse_as_of(text)
 
 
-def test_report_modules_never_import_pandas():
+def test_building_and_rendering_the_report_never_imports_pandas(tmp_path):
     """The report aggregates in SQL: building and rendering it never loads pandas."""
-    code = "import sys, queries.report, reporting, reporting.cli;print('pandas' in sys.modules)"
+    url = f"sqlite:///{tmp_path / 'p.db'}"
+    code = (
+        "import sys, datetime as dt\n"
+        "from queries.db import make_engine, migrate\n"
+        "from queries.report import build_report, report_to_json\n"
+        "from reporting import render_markdown, render_xlsx\n"
+        f"engine = make_engine({url!r})\n"
+        "migrate(engine)\n"
+        "report = build_report(engine, dt.date(2020, 6, 30))\n"
+        "report_to_json(report), render_markdown(report), render_xlsx(report)\n"
+        "print('pandas' in sys.modules)\n"
+    )
     out = subprocess.run(
         [sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, check=True
     )
