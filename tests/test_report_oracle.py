@@ -23,6 +23,8 @@ from tests.oracle.compute import expected_report, raw_report, report_differences
 from tests.oracle.dataset import (
     DEFAULT_ANCHOR,
     make_dataset,
+    make_revision,
+    merge_tables,
     subdistricts,
     write_csv_files,
 )
@@ -38,7 +40,8 @@ AS_OF_DATES = [
     dt.date(2023, 12, 10),  # the old census campaign is running; no fiscal Y−1
     dt.date(2024, 12, 31),
 ]
-SEED_ENCODINGS = [(1, "utf-8-sig"), (2, "utf-8"), (3, "gb18030")]
+# (seed, file encoding, how the data goes in: once / the same files twice / then a revision)
+SEED_CASES = [(1, "utf-8-sig", "once"), (2, "utf-8", "revised"), (3, "gb18030", "twice")]
 
 
 def run_manage(db_url: str, *args: str) -> subprocess.CompletedProcess[str]:
@@ -76,13 +79,25 @@ def case_differences(tables, db_url: str, as_of: dt.date, subdistrict: str | Non
     return [f"{label} {line}" for line in report_differences(expected, got)]
 
 
-@pytest.mark.parametrize(("seed", "encoding"), SEED_ENCODINGS)
-def test_report_json_matches_oracle(seed: int, encoding: str, db_url: str, tmp_path: Path) -> None:
+def import_files(db_url: str, files: list[Path]) -> None:
+    """``manage.py import FILES`` must succeed (the generated data is valid)."""
+    done = run_manage(db_url, "import", *map(str, files))
+    assert done.returncode == 0, f"import failed:\n{done.stdout}\n{done.stderr}"
+
+
+@pytest.mark.parametrize(("seed", "encoding", "mode"), SEED_CASES)
+def test_report_json_matches_oracle(
+    seed: int, encoding: str, mode: str, db_url: str, tmp_path: Path
+) -> None:
     """Every figure of the JSON report equals the oracle's, for many dates and scopes."""
     tables = make_dataset(seed)
-    files = write_csv_files(tables, tmp_path / "import", encoding=encoding)
-    imported = run_manage(db_url, "import", *map(str, files))
-    assert imported.returncode == 0, f"import failed:\n{imported.stdout}\n{imported.stderr}"
+    import_files(db_url, write_csv_files(tables, tmp_path / "import", encoding=encoding))
+    if mode == "twice":
+        import_files(db_url, write_csv_files(tables, tmp_path / "again", encoding=encoding))
+    if mode == "revised":
+        revision = make_revision(tables, seed)
+        import_files(db_url, write_csv_files(revision, tmp_path / "revision", encoding=encoding))
+        tables = merge_tables(tables, revision)
     cases = [(d, s) for d in AS_OF_DATES for s in [None, *subdistricts(tables)]]
     with ThreadPoolExecutor(max_workers=4) as pool:
         found = pool.map(lambda case: case_differences(tables, db_url, *case), cases)

@@ -47,6 +47,16 @@ HEADERS: dict[str, list[str]] = {
     ],
 }
 
+NATURAL_KEYS: dict[str, tuple[str, ...]] = {
+    "communities": ("街道", "社区"),
+    "projects": ("项目编号",),
+    "fiscal_monthly": ("街道", "月份", "科目"),
+    "fiscal_targets": ("街道", "年度", "科目"),
+    "census": ("任务名称", "街道", "社区", "日期"),
+    "volunteers": ("志愿者编号",),
+    "service_records": ("记录编号",),
+}
+
 FILE_NAMES: dict[str, str] = {
     "communities": "社区名录.csv",
     "projects": "民生实事.csv",
@@ -391,11 +401,13 @@ def subdistricts(tables: Tables) -> list[str]:
 
 
 def write_csv_files(tables: Tables, folder: Path, encoding: str = "utf-8-sig") -> list[Path]:
-    """Write one CSV per table with the §1 headers; returns the paths, communities first."""
+    """Write one CSV per table present in ``tables`` with the §1 headers, communities first."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
     for kind, headers in HEADERS.items():
+        if kind not in tables:
+            continue
         path = folder / FILE_NAMES[kind]
         with path.open("w", encoding=encoding, newline="") as handle:
             writer = csv.DictWriter(handle, fieldnames=headers)
@@ -403,3 +415,60 @@ def write_csv_files(tables: Tables, folder: Path, encoding: str = "utf-8-sig") -
             writer.writerows(tables.get(kind, []))
         paths.append(path)
     return paths
+
+
+def make_revision(tables: Tables, seed: int) -> Tables:
+    """A later, valid re-submission: some rows restated under their natural key, some new.
+
+    Projects move on (推进中 → 已完成 on a random day, 未启动 → 推进中, an 已完成 one reopened),
+    some fiscal amounts and targets are corrected, a census count is restated, one service
+    record's hours change and one new record is added.
+    """
+    rng = random.Random(seed * 7919)
+    projects = []
+    for row in rng.sample(tables["projects"], len(tables["projects"]) // 3):
+        row = dict(row)
+        year = int(row["年度"])
+        if row["状态"] == "推进中":
+            done = _random_date(rng, dt.date(year, 1, 1), dt.date(year, 12, 31))
+            row.update({"状态": "已完成", "完成日期": _day(done)})
+        elif row["状态"] == "未启动":
+            row["状态"] = "推进中"
+        elif row["状态"] == "已完成":
+            row.update({"状态": "推进中", "完成日期": ""})
+        else:
+            row["计划完成日期"] = _day(
+                _random_date(rng, dt.date(year, 1, 1), dt.date(year, 12, 31))
+            )
+        projects.append(row)
+    monthly = [
+        {**row, "当月金额(万元)": _money(rng.uniform(0, 1000))}
+        for row in rng.sample(tables["fiscal_monthly"], 25)
+    ]
+    targets = [
+        {**row, "年度目标(万元)": _money(rng.uniform(100, 9000))}
+        for row in rng.sample(tables["fiscal_targets"], 3)
+    ]
+    census = [{**row, "已登记户数": "0", "已登记人数": "0"} for row in tables["census"][:1]]
+    records = [{**row, "服务时长(小时)": "0.5"} for row in rng.sample(tables["service_records"], 3)]
+    extra = dict(tables["service_records"][0])
+    extra.update({"记录编号": "FW900001", "服务日期": "2024-06-27", "服务时长(小时)": "24"})
+    return {
+        "projects": projects,
+        "fiscal_monthly": monthly,
+        "fiscal_targets": targets,
+        "census": census,
+        "service_records": [*records, extra],
+    }
+
+
+def merge_tables(base: Tables, revision: Tables) -> Tables:
+    """What the database holds after importing ``base`` then ``revision`` (upsert by key)."""
+    merged = {}
+    for kind, rows in base.items():
+        key_of = NATURAL_KEYS[kind]
+        by_key = {tuple(row[h] for h in key_of): row for row in rows}
+        for row in revision.get(kind, []):
+            by_key[tuple(row[h] for h in key_of)] = row
+        merged[kind] = list(by_key.values())
+    return merged
