@@ -104,9 +104,7 @@ class FiscalTarget(Base):
     """财政目标: the annual target (万元) of one 科目 in one subdistrict."""
 
     __tablename__ = "fiscal_target"
-    __table_args__ = (
-        UniqueConstraint("subdistrict", "year", "item", name="uq_fiscal_target_key"),
-    )
+    __table_args__ = (UniqueConstraint("subdistrict", "year", "item", name="uq_fiscal_target_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     subdistrict: Mapped[str] = mapped_column(String(100))
