@@ -6,7 +6,7 @@ import streamlit as st
 
 from queries import fiscal, fiscal_detail
 from queries.models import HEADLINE_FISCAL_ITEMS
-from ui import charts, data, filters, fiscal_model, layout, table_export
+from ui import charts, data, fiscal_model, layout, table_export
 from ui import format as fmt
 
 scope = layout.current_scope()
@@ -14,21 +14,7 @@ report = data.fetch(fiscal.fiscal_report, scope)
 options = fiscal_model.item_options(report)
 default = fiscal_model.default_item(options)
 
-item = default
-if default is not None:
-    if st.query_params.get("item") == default:
-        del st.query_params["item"]
-    st.sidebar.divider()
-    item = (
-        filters.url_select(
-            "item",
-            "科目",
-            [option for option in options if option != default],
-            all_label=default,
-            container=st.sidebar,
-        )
-        or default
-    )
+item = fiscal_model.item_filter(options, default) if default is not None else None
 
 extra = ["财政数据按街道统计，社区筛选不适用"]
 if report is not None and item:
@@ -138,14 +124,19 @@ if composition.empty:
 else:
     donut, table = st.columns([3, 2])
     donut.altair_chart(
-        charts.share_donut(composition, category="税种", value="累计（万元）", value_title="累计"),
+        charts.share_donut(
+            fiscal_model.donut_frame(composition),
+            category="税种",
+            value="累计",
+            value_title="累计（万元）",
+        ),
         theme=None,
     )
     table.dataframe(
         composition,
         hide_index=True,
         width="stretch",
-        column_config={"占比": st.column_config.NumberColumn(format="percent")},
+        column_config=fiscal_model.composition_column_config(),
     )
 
 st.subheader(f"分街道：{item}")
