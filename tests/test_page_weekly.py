@@ -1,0 +1,184 @@
+"""The 周例会 page: its model on the report, the week's project list, and the page in AppTest."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from conftest import open_page
+
+from queries.db import make_engine
+from queries.demo import load_demo
+from queries.league import community_league
+from queries.report import build_report, report_scope
+from queries.weekly_detail import COMPLETED, NEWLY_OVERDUE, WeekProject, week_projects
+from ui import format as fmt
+from ui import weekly_model as wm
+
+TODAY = dt.date.today()
+# Several report dates: today, a week ago, a month-end, and a date in the published 2020 data.
+DATES = [TODAY, TODAY - dt.timedelta(days=7), dt.date(TODAY.year, 1, 31), dt.date(2020, 11, 30)]
+
+
+def _report(url: str, as_of: dt.date, subdistrict: str | None = None) -> dict:
+    engine = make_engine(url)
+    try:
+        return build_report(engine, as_of, subdistrict)
+    finally:
+        engine.dispose()
+
+
+def _project(change: str, community: str = "甲社区") -> WeekProject:
+    return WeekProject(change, "东城街道", community, "P1", "加装电梯", "加装电梯", TODAY, None)
+
+
+# ---------------------------------------------------------------- model
+
+
+def test_week_change_is_this_week_over_last_week_minus_one():
+    """环比 of 110 hours after 100 is +10%; with no hours last week it is undefined."""
+    assert wm.week_change(110.0, 100.0) == pytest.approx(0.1)
+    assert wm.week_change(5.0, 0.0) is None
+
+
+@pytest.mark.parametrize(("change", "text"), [(2, "↑2"), (-1, "↓1"), (0, "持平"), (None, "—")])
+def test_rank_change_text_shows_direction_and_size(change, text):
+    """A rise is ↑n, a fall ↓n, no move 持平, and no rank either week a dash."""
+    assert wm.rank_change_text(change) == text
+
+
+def test_newly_overdue_count_counts_only_newly_overdue_projects():
+    """Projects completed this week are not counted as newly overdue."""
+    projects = [_project(NEWLY_OVERDUE), _project(COMPLETED), _project(NEWLY_OVERDUE, "乙社区")]
+    assert wm.newly_overdue_count(projects) == 2
+
+
+def test_headline_revenue_sums_subdistricts_of_the_report(app_db):
+    """一般公共预算收入 over all subdistricts: the sum of the report's items."""
+    report = _report(app_db, TODAY)
+    items = [i for i in report["fiscal"]["items"] if i["item"] == "一般公共预算收入"]
+    revenue = wm.headline_revenue(report)
+    assert revenue["ytd"] == pytest.approx(sum(i["ytd"] for i in items))
+    assert revenue["target_rate"] == pytest.approx(
+        revenue["ytd"] / sum(i["target"] for i in items), abs=1e-4
+    )
+
+
+def test_bulletin_states_the_report_figures(app_db):
+    """The 通报 text carries the report's counts, rates and hours as written in a document."""
+    report = _report(app_db, TODAY)
+    engine = make_engine(app_db)
+    rows = community_league(engine, report_scope(TODAY))
+    text = wm.bulletin_text(report, rows, week_projects(engine, report_scope(TODAY)))
+    engine.dispose()
+    lv, vol = report["livelihood"], report["volunteers"]
+    assert text.startswith(wm.document_title(report))
+    assert f"共实施民生实事项目{lv['total']:,}项，已完成{lv['completed']:,}项" in text
+    assert f"完成率{fmt.pct(lv['completion_rate'], 2)}" in text
+    assert f"本周服务{vol['hours_this_week']:,.1f}小时" in text
+    if report["census"]:
+        assert f"本周新增登记{report['census']['registered_this_week']:,}户" in text
+
+
+def test_agenda_names_every_community_with_overdue_projects(app_db):
+    """Each community with overdue projects in the report is on the agenda with its count."""
+    report = _report(app_db, TODAY)
+    agenda = wm.agenda_frame(report, [], [])
+    overdue = [r for r in report["livelihood"]["by_community"] if r["overdue"]]
+    texts = set(zip(agenda["对象"], agenda["情况"], strict=True))
+    for row in overdue:
+        assert (
+            f"{row['subdistrict']} {row['community']}",
+            f"逾期项目 {row['overdue']} 项",
+        ) in texts
+
+
+def test_empty_report_has_no_data():
+    """A report with nothing in any area is recognised as empty (the page shows a hint)."""
+    empty = {
+        "livelihood": {"total": 0, "cancelled": 0},
+        "fiscal": None,
+        "census": None,
+        "volunteers": {"registered": 0, "person_times": 0},
+    }
+    assert not wm.has_data(empty)
+
+
+# ---------------------------------------------------------------- query (both databases)
+
+
+def test_week_projects_match_the_report_counts(engine):
+    """The list holds exactly completed_this_week projects marked 本周完成, on both databases."""
+    load_demo(engine, scale="small")
+    as_of = TODAY
+    report = build_report(engine, as_of)
+    projects = week_projects(engine, report_scope(as_of))
+    completed = [p for p in projects if p.change == COMPLETED]
+    assert len(completed) == report["livelihood"]["completed_this_week"]
+    week_start = as_of - dt.timedelta(days=6)
+    assert all(week_start <= p.completed_on <= as_of for p in completed)
+    newly = [p for p in projects if p.change == NEWLY_OVERDUE]
+    assert len(newly) <= report["livelihood"]["overdue"]
+    assert all(as_of - dt.timedelta(days=7) <= p.planned_on < as_of for p in newly)
+
+
+# ---------------------------------------------------------------- page
+
+
+def _metrics(at) -> dict[str, str]:
+    return {metric.label: metric.value for metric in at.metric}
+
+
+@pytest.mark.parametrize("as_of", DATES, ids=[d.isoformat() for d in DATES])
+def test_figures_equal_the_json_report_for_the_date(app_db, as_of):
+    """For each as_of in the URL the cards show the report's figures for that date."""
+    at = open_page("weekly", {"as_of": as_of.isoformat()})
+    assert not at.exception
+    report = _report(app_db, as_of)
+    if not wm.has_data(report):
+        assert any("没有任何数据" in info.value for info in at.info)
+        return
+    shown = _metrics(at)
+    lv, vol = report["livelihood"], report["volunteers"]
+    assert shown["本周完成民生实事"] == fmt.count(lv["completed_this_week"], "项")
+    assert shown["逾期民生实事"] == fmt.count(lv["overdue"], "项")
+    assert shown["本周志愿服务时长"] == fmt.hours(vol["hours_this_week"])
+    if report["census"]:
+        assert shown["本周普查新增登记"] == fmt.count(
+            report["census"]["registered_this_week"], "户"
+        )
+    assert f"截至 {as_of.isoformat()}" in at.caption[0].value
+
+
+def test_subdistrict_from_url_gives_that_subdistricts_report(app_db):
+    """?subdistrict= narrows every figure to that subdistrict; a community filter is ignored."""
+    at = open_page("weekly", {"subdistrict": "花园路街道", "community": "柳林社区"})
+    assert not at.exception
+    report = _report(app_db, TODAY, "花园路街道")
+    shown = _metrics(at)
+    assert shown["逾期民生实事"] == fmt.count(report["livelihood"]["overdue"], "项")
+    revenue = wm.headline_revenue(report)
+    assert shown[f"一般公共预算收入 1—{revenue['month']} 月"] == fmt.wan(revenue["ytd"])
+    assert any("已忽略社区筛选" in info.value for info in at.info)
+    assert "花园路街道" in at.code[0].value
+
+
+def test_as_of_from_url_is_restored_in_the_date_input(app_db):
+    """Opening ?as_of=… puts that date in the 报告日期 input."""
+    at = open_page("weekly", {"as_of": "2026-03-15"})
+    assert at.date_input(key="pf_as_of").value == dt.date(2026, 3, 15)
+
+
+def test_invalid_as_of_gives_a_notice_and_today(app_db):
+    """A malformed date is reported and the report is for today."""
+    at = open_page("weekly", {"as_of": "2026-13-40"})
+    assert not at.exception
+    assert any("2026-13-40" in warning.value for warning in at.warning)
+    assert at.date_input(key="pf_as_of").value == TODAY
+
+
+def test_empty_database_shows_the_import_hint(empty_app_db):
+    """With no data the page explains what to do instead of showing zeros."""
+    at = open_page("weekly")
+    assert not at.exception
+    assert any("没有任何数据" in info.value for info in at.info)
