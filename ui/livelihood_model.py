@@ -8,7 +8,6 @@ are unit-tested without Streamlit running.
 from __future__ import annotations
 
 import datetime as dt
-import io
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from queries.livelihood import CommunityLivelihood, LivelihoodSummary
 from queries.livelihood_detail import MonthPoint, ProjectPage, ProjectRow
 from queries.status import STATUS_COLORS, STATUS_LABELS, status_against, year_elapsed
 from ui import format as fmt
+from ui.table_export import excel_bytes
 
 PROJECT_STATUS_COLORS: dict[str, str] = {
     "已完成": STATUS_COLORS["green"],
@@ -275,23 +275,7 @@ def styled_projects(frame: pd.DataFrame):  # type: ignore[no-untyped-def]
 
 def to_xlsx(frame: pd.DataFrame, sheet: str, notes: Sequence[str] = ()) -> bytes:
     """The frame as an .xlsx file: the table as shown, then a 说明 sheet with the filters."""
-    buffer = io.BytesIO()
-    with pd.ExcelWriter(
-        buffer, engine="xlsxwriter", date_format="yyyy-mm-dd", datetime_format="yyyy-mm-dd"
-    ) as writer:
-        frame.to_excel(writer, sheet_name=sheet, index=False)
-        worksheet = writer.sheets[sheet]
-        worksheet.freeze_panes(1, 0)
-        for position, column in enumerate(frame.columns):
-            width = max([len(str(column)) * 2, *(_text_width(v) for v in frame[column].head(200))])
-            worksheet.set_column(position, position, min(max(width, 8), 50))
-        if notes:
-            pd.DataFrame({"说明": list(notes)}).to_excel(writer, sheet_name="说明", index=False)
-            writer.sheets["说明"].set_column(0, 0, 80)
-    return buffer.getvalue()
-
-
-def _text_width(value: object) -> int:
-    """Rough display width: CJK characters count double."""
-    text = "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
-    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text) + 2
+    sheets = {sheet: frame}
+    if notes:
+        sheets["说明"] = pd.DataFrame({"说明": list(notes)})
+    return excel_bytes(sheets)

@@ -10,10 +10,11 @@ from queries import livelihood_detail as detail
 from queries.models import PROJECT_STATUSES
 from ui import charts, data, filters, layout
 from ui import livelihood_model as model
+from ui.table_export import XLSX_MIME
 from ui.urlstate import UrlParam
 
 SEARCH_KEY = "q"
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+SEARCH_MAX_CHARS = 100
 
 
 def search_box(container) -> str:  # type: ignore[no-untyped-def]
@@ -24,9 +25,12 @@ def search_box(container) -> str:  # type: ignore[no-untyped-def]
         value, notice = UrlParam(SEARCH_KEY, "搜索").parse(raw) if raw else (None, None)
         if notice:
             st.session_state.setdefault(filters.NOTICES_KEY, []).append(notice)
-        st.session_state[state_key] = value or ""
+        st.session_state[state_key] = (value or "")[:SEARCH_MAX_CHARS]
     text = container.text_input(
-        "搜索项目", key=state_key, placeholder="项目名称、项目编号或社区", max_chars=100
+        "搜索项目",
+        key=state_key,
+        placeholder="项目名称、项目编号或社区",
+        max_chars=SEARCH_MAX_CHARS,
     ).strip()
     if text and st.query_params.get(SEARCH_KEY) != text:
         st.query_params[SEARCH_KEY] = text
