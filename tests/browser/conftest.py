@@ -42,6 +42,7 @@ SERVER_START_TIMEOUT_S = 60
 # The first run of a fresh server also migrates the database and loads the demo data.
 APP_RUN_TIMEOUT_MS = 120_000
 
+MAX_SCREENSHOT_HEIGHT = 8000
 SCRIPT_FINISHED = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 RUNNING_INDICATOR = '[data-testid="stStatusWidgetRunningIcon"]'
 MAIN_BLOCK = '[data-testid="stMain"]'
@@ -206,8 +207,19 @@ def wait_for_app(page: Page, text: str | None = None, timeout_ms: int = APP_RUN_
 
 
 def save_screenshot(page: Page, name: str) -> Path:
-    """Save a full-page screenshot to ``tests/artifacts/screenshots/<name>.png`` (git-ignored)."""
+    """Save the whole page to ``tests/artifacts/screenshots/<name>.png`` (git-ignored).
+
+    Streamlit scrolls inside its main block, not the document, so ``full_page`` alone stops
+    at the viewport: the window is stretched to the content's height for the shot.
+    """
     SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOT_DIR / f"{name}.png"
+    viewport = page.viewport_size or {"width": 1440, "height": 900}
+    content_height = page.evaluate("s => document.querySelector(s)?.scrollHeight ?? 0", MAIN_BLOCK)
+    tall = min(max(content_height, viewport["height"]), MAX_SCREENSHOT_HEIGHT)
+    if tall > viewport["height"]:
+        page.set_viewport_size({"width": viewport["width"], "height": tall})
+        page.wait_for_timeout(500)
     page.screenshot(path=str(path), full_page=True)
+    page.set_viewport_size(viewport)
     return path
