@@ -101,11 +101,9 @@ def kpis(registered: int, population: int, totals: ServiceTotals, year: int) -> 
             help_text=f"{year}年有服务记录的志愿者（去重）{active_share}",
         ),
         Kpi(
-            "注册率",
+            f"注册率（目标 {fmt.pct(VOLUNTEER_TARGET_RATE, 0)}）",
             fmt.pct(rate, 2),
-            None
-            if gap is None
-            else f"{gap:+.2f} 个百分点（目标 {fmt.pct(VOLUNTEER_TARGET_RATE, 0)}）",
+            None if gap is None else f"{gap:+.2f} 个百分点",
             "normal" if gap is not None else "off",
             f"注册志愿者 / 常住人口 {fmt.count(population, '人')}",
         ),
