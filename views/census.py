@@ -123,11 +123,13 @@ scope = layout.current_scope()
 header = st.container()
 campaigns = data.fetch(detail.list_campaigns, scope)
 current = campaigns[0] if campaigns else None
+st.sidebar.divider()
 chosen = filters.url_select(
     "campaign",
     "普查任务",
     campaigns,
     all_label=f"当前任务（{current}）" if current else "当前任务",
+    container=st.sidebar,
 )
 campaign = chosen or current
 extra: list[str] = []

@@ -147,16 +147,14 @@ def show_projects(scope, categories, statuses, header_parts) -> str:  # type: ig
 
 scope = layout.current_scope()
 header = st.container()
-category_column, status_column = st.columns(2)
+st.sidebar.divider()
 categories = tuple(
     filters.url_multiselect(
-        "category", "类别", data.fetch(detail.list_categories, None), container=category_column
+        "category", "类别", data.fetch(detail.list_categories, None), container=st.sidebar
     )
 )
-statuses = tuple(
-    filters.url_multiselect("status", "状态", PROJECT_STATUSES, container=status_column)
-)
-st.caption("类别筛选作用于整页；状态筛选只作用于逾期项目和项目清单（状态按截止日期计）。")
+statuses = tuple(filters.url_multiselect("status", "状态", PROJECT_STATUSES, container=st.sidebar))
+st.sidebar.caption("类别作用于整页；状态（按截止日期计）只作用于逾期项目和项目清单。")
 
 summary = data.fetch(detail.project_summary, scope, categories)
 if summary.total == 0 and summary.cancelled == 0:
