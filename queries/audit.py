@@ -1,0 +1,214 @@
+"""The audit log: who imported, corrected or logged in, when, what, how many rows, which file.
+
+Every write to the data (an import, an online correction), every login (success and failure)
+and every account change is one row here. The log is only ever appended to; the admin page
+reads it back newest first and exports it as xlsx or csv.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, DateTime, Engine, Integer, String, Text, insert, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from queries.models import Base
+
+ACTION_LABELS: dict[str, str] = {
+    "login": "登录成功",
+    "login_failed": "登录失败",
+    "logout": "退出登录",
+    "import": "导入",
+    "import_refused": "导入被拒绝",
+    "correction": "在线更正",
+    "user_created": "创建账号",
+    "user_changed": "修改账号",
+}
+EXPORT_HEADERS: tuple[str, ...] = (
+    "时间",
+    "用户",
+    "操作",
+    "说明",
+    "行数",
+    "源文件",
+    "文件SHA-256",
+)
+MAX_EXPORT_ROWS = 100_000
+USERNAME_LENGTH = 100
+# A cell starting with one of these is a formula to Excel: a file name or project name
+# from data must never become one (CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+class AuditLog(Base):
+    """One recorded action (table created by migration 0002)."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+    username: Mapped[str] = mapped_column(String(USERNAME_LENGTH), index=True)
+    action: Mapped[str] = mapped_column(String(30))
+    detail: Mapped[str] = mapped_column(Text, default="")
+    rows: Mapped[int] = mapped_column(Integer, default=0)
+    source_file: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    file_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One row of the log as the admin page shows it."""
+
+    id: int
+    at: dt.datetime
+    username: str
+    action: str
+    detail: str
+    rows: int
+    source_file: str | None
+    file_hash: str | None
+
+    @property
+    def action_label(self) -> str:
+        return ACTION_LABELS.get(self.action, self.action)
+
+
+def sha256_hex(data: bytes) -> str:
+    """The file hash recorded with an import (the same as ``import_batch.file_hash``)."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def now() -> dt.datetime:
+    """The log's clock: local time to the second (as ``import_batch.imported_at``)."""
+    return dt.datetime.now().replace(microsecond=0)
+
+
+@contextmanager
+def _writing(target: Engine | Connection) -> Iterator[Connection]:
+    """The caller's connection (so an entry commits with the change it records) or a new one."""
+    if isinstance(target, Connection):
+        yield target
+        return
+    with target.begin() as connection:
+        yield connection
+
+
+def record(
+    target: Engine | Connection,
+    action: str,
+    username: str,
+    detail: str = "",
+    *,
+    rows: int = 0,
+    source_file: str | None = None,
+    file_hash: str | None = None,
+    at: dt.datetime | None = None,
+) -> None:
+    """Append one entry; given a connection, it is part of that connection's transaction."""
+    if action not in ACTION_LABELS:
+        raise ValueError(f"unknown audit action {action!r}")
+    values = {
+        "at": at or now(),
+        "username": (username or "（空）")[:USERNAME_LENGTH],
+        "action": action,
+        "detail": detail,
+        "rows": rows,
+        "source_file": source_file[:500] if source_file else None,
+        "file_hash": file_hash,
+    }
+    with _writing(target) as connection:
+        connection.execute(insert(AuditLog.__table__), values)
+
+
+def list_entries(
+    engine: Engine,
+    *,
+    actions: Sequence[str] = (),
+    username: str | None = None,
+    limit: int | None = 1000,
+) -> list[AuditEntry]:
+    """Entries newest first, optionally of some actions and one user."""
+    table = AuditLog.__table__
+    query = select(table).order_by(table.c.at.desc(), table.c.id.desc())
+    if actions:
+        query = query.where(table.c.action.in_(list(actions)))
+    if username:
+        query = query.where(table.c.username == username)
+    if limit is not None:
+        query = query.limit(limit)
+    with engine.connect() as connection:
+        return [AuditEntry(**row._mapping) for row in connection.execute(query)]
+
+
+def _safe_cell(value: str) -> str:
+    """Text that a spreadsheet shows as text, never runs as a formula."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+def export_rows(entries: Sequence[AuditEntry]) -> list[tuple[str, str, str, str, int, str, str]]:
+    """The entries as the export's rows, in ``EXPORT_HEADERS`` order."""
+    return [
+        (
+            entry.at.strftime("%Y-%m-%d %H:%M:%S"),
+            entry.username,
+            entry.action_label,
+            entry.detail,
+            entry.rows,
+            entry.source_file or "",
+            entry.file_hash or "",
+        )
+        for entry in entries
+    ]
+
+
+def to_csv(entries: Sequence[AuditEntry]) -> bytes:
+    """CSV in UTF-8 with BOM (Excel on Chinese Windows opens it correctly)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(EXPORT_HEADERS)
+    for row in export_rows(entries):
+        writer.writerow([_safe_cell(v) if isinstance(v, str) else v for v in row])
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def to_xlsx(entries: Sequence[AuditEntry]) -> bytes:
+    """One sheet 操作日志; every text cell is written as a string (never a formula)."""
+    import xlsxwriter
+
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    sheet = workbook.add_worksheet("操作日志")
+    bold = workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
+    widths = (20, 14, 12, 60, 8, 30, 66)
+    for column, (header, width) in enumerate(zip(EXPORT_HEADERS, widths, strict=True)):
+        sheet.write_string(0, column, header, bold)
+        sheet.set_column(column, column, width)
+    for row_number, row in enumerate(export_rows(entries), start=1):
+        for column, value in enumerate(row):
+            if isinstance(value, int):
+                sheet.write_number(row_number, column, value)
+            else:
+                sheet.write_string(row_number, column, value)
+    sheet.freeze_panes(1, 0)
+    workbook.close()
+    return buffer.getvalue()
+
+
+__all__ = [
+    "ACTION_LABELS",
+    "AuditEntry",
+    "AuditLog",
+    "EXPORT_HEADERS",
+    "export_rows",
+    "list_entries",
+    "record",
+    "sha256_hex",
+    "to_csv",
+    "to_xlsx",
+]
