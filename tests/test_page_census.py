@@ -111,6 +111,12 @@ def test_rate_caption_says_which_day_of_the_campaign_it_is():
     assert f"第 20 天（计划 {CENSUS_PLAN_DAYS} 天完成）" in text
 
 
+def test_rate_caption_after_the_planned_end_says_it_has_passed():
+    """Long after the campaign: no 第 N 天, the planned end date instead."""
+    text = cm.rate_caption(census(1.0), 1.0, START, dt.date(2026, 1, 1))
+    assert text is not None and text.endswith("计划完成日 2020-12-10 已过。")
+
+
 def test_ranking_frame_is_sorted_with_status_against_the_plan():
     """Highest rate first; 正常 at or above the plan line."""
     frame = cm.ranking_frame([community("甲社区", 0.3), community("乙社区", 0.6)], 0.5)

@@ -72,10 +72,14 @@ def rate_caption(
     if plan_rate is None or start is None:
         return None
     day = (as_of - start).days + 1
+    when = (
+        f"截至 {as_of.isoformat()} 为第 {day} 天（计划 {CENSUS_PLAN_DAYS} 天完成）"
+        if day <= CENSUS_PLAN_DAYS
+        else f"计划完成日 {plan_end(start).isoformat()} 已过"
+    )
     return (
         f"登记率 {fmt.pct(summary.rate)}，{pace_sentence(summary.rate, plan_rate, PLAN_WORD)}，"
-        f"状态：{_status_word(summary.rate, plan_rate)}。任务自 {start.isoformat()} 开始，"
-        f"截至 {as_of.isoformat()} 为第 {day} 天（计划 {CENSUS_PLAN_DAYS} 天完成）。"
+        f"状态：{_status_word(summary.rate, plan_rate)}。任务自 {start.isoformat()} 开始，{when}。"
     )
 
 
