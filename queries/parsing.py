@@ -279,7 +279,7 @@ def parse_number(value: object) -> float:
         number = float(value)
         shown = f"{value:g}" if isinstance(value, float) else str(value)
     else:
-        shown = _shown(value)
+        shown = value.strip() if isinstance(value, str) else _shown(value)
         if _PLAIN_NUMBER.fullmatch(shown):
             number = float(shown)
         elif _GROUPED_NUMBER.fullmatch(shown):
