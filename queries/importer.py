@@ -389,7 +389,7 @@ SPECS: tuple[TableSpec, ...] = (
 SPEC_BY_KEY: dict[str, TableSpec] = {spec.kind.key: spec for spec in SPECS}
 
 
-def _row_rules(kind_key: str, values: dict[str, Any]) -> list[tuple[str, str, str]]:
+def row_rules(kind_key: str, values: dict[str, Any]) -> list[tuple[str, str, str]]:
     """Rules across the cells of one row: ``(column, message, level)`` for each breach."""
     issues: list[tuple[str, str, str]] = []
     if kind_key == "livelihood":
@@ -610,7 +610,7 @@ def _parse_sheet(sheet: Sheet, check: _Validation, report: Callable[[int], None]
                     ok = False
         if not ok:
             continue
-        for column_header, message, level in _row_rules(kind.key, values):
+        for column_header, message, level in row_rules(kind.key, values):
             check.issue(sheet.file_index, sheet.sheet, number, column_header, message, level)
             ok = ok and level != "error"
         if ok:
