@@ -19,7 +19,7 @@ step() {
   echo "==> $*"
 }
 
-step "Debian 软件包 (chromium fonts-noto-cjk postgresql)"
+step "Debian 软件包 (chromium fonts-noto-cjk postgresql git)"
 ensure_debs chromium fonts-noto-cjk postgresql git
 
 step "Python 依赖 (requirements-dev.txt)"

@@ -27,6 +27,8 @@ from playwright.sync_api import Browser, Page, sync_playwright
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ENTRY_FILE = REPO_ROOT / "dashboard.py"
 SCREENSHOT_DIR = REPO_ROOT / "tests" / "artifacts" / "screenshots"
+MAX_SCREENSHOT_HEIGHT = 8000
+VIEWPORT = {"width": 1440, "height": 900}
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -42,7 +44,6 @@ SERVER_START_TIMEOUT_S = 60
 # The first run of a fresh server also migrates the database and loads the demo data.
 APP_RUN_TIMEOUT_MS = 120_000
 
-MAX_SCREENSHOT_HEIGHT = 8000
 SCRIPT_FINISHED = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 RUNNING_INDICATOR = '[data-testid="stStatusWidgetRunningIcon"]'
 MAIN_BLOCK = '[data-testid="stMain"]'
@@ -180,9 +181,7 @@ def browser() -> Iterator[Browser]:
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
     """A new page in its own context, sized like an office screen, in Chinese, Beijing time."""
-    context = browser.new_context(
-        viewport={"width": 1440, "height": 900}, locale="zh-CN", timezone_id="Asia/Shanghai"
-    )
+    context = browser.new_context(viewport=VIEWPORT, locale="zh-CN", timezone_id="Asia/Shanghai")
     context.set_default_timeout(30_000)
     new_page = context.new_page()
     yield new_page
@@ -214,7 +213,7 @@ def save_screenshot(page: Page, name: str) -> Path:
     """
     SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOT_DIR / f"{name}.png"
-    viewport = page.viewport_size or {"width": 1440, "height": 900}
+    viewport = page.viewport_size or VIEWPORT
     content_height = page.evaluate("s => document.querySelector(s)?.scrollHeight ?? 0", MAIN_BLOCK)
     tall = min(max(content_height, viewport["height"]), MAX_SCREENSHOT_HEIGHT)
     if tall > viewport["height"]:
