@@ -180,6 +180,54 @@ def run_report(args: argparse.Namespace) -> int:
     return build_and_write(args, ready_engine)
 
 
+# --------------------------------------------------------------------------- create-user
+
+
+def add_create_user_arguments(parser: argparse.ArgumentParser) -> None:
+    """``create-user NAME --role viewer|editor|admin [--community 街道/社区 ...] [--password-stdin]``."""
+    parser.add_argument("name", metavar="NAME", help="用户名（登录名）")
+    parser.add_argument(
+        "--role",
+        required=True,
+        choices=("viewer", "editor", "admin"),
+        help="viewer 只读；editor 社区编辑（只能写所列社区）；admin 街道管理员（全部数据、账号、日志）",
+    )
+    parser.add_argument(
+        "--community",
+        action="append",
+        default=[],
+        metavar="街道/社区",
+        help="editor 可写的社区，可重复填写多个",
+    )
+    parser.add_argument(
+        "--password-stdin", action="store_true", help="从标准输入读取密码（第一行），不提示"
+    )
+
+
+def run_create_user(args: argparse.Namespace) -> int:
+    """Create a local account; the password is prompted (twice) or read from stdin."""
+    import getpass
+
+    from queries.accounts import AccountError, create_user, parse_community
+
+    try:
+        communities = [parse_community(text) for text in args.community]
+        if args.password_stdin:
+            password = sys.stdin.readline().rstrip("\r\n")
+        else:
+            password = getpass.getpass("密码：")
+            if getpass.getpass("再次输入密码：") != password:
+                raise AccountError("两次输入的密码不一致")
+        user = create_user(
+            ready_engine(), args.name, password, args.role, communities, created_by="cli"
+        )
+    except AccountError as error:
+        print(f"创建账号失败：{error}", file=sys.stderr)
+        return 1
+    print(f"已创建账号：{user.describe()}")
+    return 0
+
+
 # --------------------------------------------------------------------------- wiring
 
 COMMANDS: list[Command] = [
@@ -192,6 +240,12 @@ COMMANDS: list[Command] = [
     ),
     Command("demo", "载入示例数据（替换数据库中的现有数据）", add_demo_arguments, run_demo),
     Command("report", REPORT_HELP, add_report_arguments, run_report),
+    Command(
+        "create-user",
+        "创建登录账号（角色 viewer/editor/admin；editor 需指定社区）",
+        add_create_user_arguments,
+        run_create_user,
+    ),
 ]
 
 
