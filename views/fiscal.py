@@ -37,12 +37,14 @@ if total is None:
     layout.empty_state(f"{year}年没有「{item}」的数据。")
     st.stop()
 
-cards = st.columns(5)
-layout.kpi(cards[0], f"{month}月收入", fmt.wan(total.month_amount), help_text="当月数")
-layout.kpi(cards[1], f"1—{month}月累计", fmt.wan(total.ytd), help_text=f"{year}年累计数")
-layout.kpi(cards[2], "年度目标", fmt.wan(total.target))
+share = fiscal_model.tax_share(report)
+amounts = st.columns(3)
+layout.kpi(amounts[0], f"{month}月收入", fmt.wan(total.month_amount), help_text="当月数")
+layout.kpi(amounts[1], f"1—{month}月累计", fmt.wan(total.ytd), help_text=f"{year}年累计数")
+layout.kpi(amounts[2], "年度目标", fmt.wan(total.target))
+rates = st.columns(3)
 layout.kpi(
-    cards[3],
+    rates[0],
     "完成年度目标",
     fmt.pct(total.target_rate),
     fiscal_model.pace_delta(total.target_rate, progress),
@@ -51,16 +53,21 @@ layout.kpi(
     f"{fmt.pace_phrase(total.target_rate, progress)}",
 )
 layout.kpi(
-    cards[4],
+    rates[1],
     "同比",
     fmt.signed_pct(total.yoy),
     help_text=f"与{year - 1}年1—{month}月累计相比",
+)
+layout.kpi(
+    rates[2],
+    "税收占比",
+    fmt.pct(share),
+    help_text=f"税收收入 / 一般公共预算收入（1—{month}月累计）",
 )
 
 st.subheader("通报")
 general = fiscal_model.item_total(report, fiscal_model.GENERAL_ITEM, prior)
 tax = fiscal_model.item_total(report, fiscal_model.TAX_ITEM, prior)
-share = fiscal_model.tax_share(report)
 place = scope.subdistrict or "全部街道"
 st.code(
     fiscal_model.bulletin_text(month, progress, general, tax, share, place),

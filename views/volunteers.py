@@ -42,7 +42,8 @@ else:
 year = scope.as_of.year
 population = sum(row.population for row in populations)
 cards = volunteers_model.kpis(summary.registered, population, totals, year)
-for column, card in zip(st.columns(len(cards)), cards, strict=True):
+columns = [*st.columns(3), *st.columns(3)]
+for column, card in zip(columns, cards, strict=True):
     layout.kpi(
         column,
         card.label,
