@@ -73,6 +73,11 @@ def test_kpis_show_the_summary_figures_in_order():
     ]
 
 
+def test_there_is_one_kpi_width_per_card():
+    """The KPI row's column widths match the cards (st.columns would misalign otherwise)."""
+    assert len(lm.KPI_WIDTHS) == len(lm.kpis(summary(), AS_OF))
+
+
 def test_completion_rate_card_is_a_dash_without_projects():
     """No project counted: 完成率 shows — and no pace delta."""
     card = lm.kpis(summary(total=0, completed=0, in_progress=0, not_started=0), AS_OF)[0]

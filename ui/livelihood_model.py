@@ -49,6 +49,8 @@ OVERDUE_COLUMNS: tuple[str, ...] = (
     "状态",
     "计划完成日期",
 )
+# 完成率 (with its delta) and 已完成 / 总数 need more room than the plain counts.
+KPI_WIDTHS: tuple[float, ...] = (1.3, 1.6, 1, 1, 1, 1, 1)
 RANKING_COLUMNS: tuple[str, ...] = ("社区", "街道", "完成率", "状态", "已完成", "总数", "逾期")
 
 

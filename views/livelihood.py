@@ -41,7 +41,8 @@ def search_box(container) -> str:  # type: ignore[no-untyped-def]
 
 def show_kpis(summary, as_of) -> None:  # type: ignore[no-untyped-def]
     cards = model.kpis(summary, as_of)
-    for column, card in zip(st.columns(len(cards)), cards, strict=True):
+    columns = st.columns(model.KPI_WIDTHS)
+    for column, card in zip(columns, cards, strict=True):
         layout.kpi(
             column,
             card.label,
