@@ -273,10 +273,10 @@ def fiscal_figures(data: ScreenData) -> list[Figure]:
     tax_value, tax_unit = money(tax.get("ytd"))
     return [
         Figure(
-            f"一般公共预算收入 1—{fiscal.month} 月累计",
+            "一般公共预算收入累计",
             ytd,
             ytd_unit,
-            f"{fiscal.month} 月当月 {month_value} {month_unit}".strip(),
+            f"1—{fiscal.month} 月；{fiscal.month} 月当月 {month_value} {month_unit}".strip(),
         ),
         Figure(
             "完成年度目标",

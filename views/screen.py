@@ -149,10 +149,13 @@ def _chart(section: str, spec: ChartSpec | None) -> None:
 
 
 def _current_scope(base: Scope) -> Scope:
-    """The URL's scope, moved to today when its dates are the defaults (a screen runs for days)."""
+    """The URL's scope, moved to today when its dates are the defaults (a screen runs for days).
+
+    Today is the server's, as on every other page, so the board and the report agree.
+    """
     return screen_model.rolled_scope(
         base,
-        _now().date(),
+        layout.today(),
         from_in_url="from" in st.query_params,
         to_in_url="to" in st.query_params,
     )
