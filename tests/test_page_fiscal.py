@@ -264,3 +264,13 @@ def test_empty_database_shows_the_import_hint(empty_app_db):
     at = open_page("fiscal")
     assert not at.exception
     assert any("导入财政收入表" in info.value for info in at.info)
+
+
+def test_choosing_an_item_writes_it_into_the_url_and_back_to_default_removes_it(app_db):
+    """Changing 科目 puts ?item= in the URL; choosing the default again takes it out."""
+    at = open_page("fiscal")
+    at.selectbox(key="pf_item").select(TAX).run()
+    assert not at.exception
+    assert at.query_params.get("item") in (TAX, [TAX])
+    at.selectbox(key="pf_item").select(GENERAL).run()
+    assert "item" not in at.query_params

@@ -222,3 +222,12 @@ def test_empty_database_shows_the_import_hint(empty_app_db):
     at = open_page("volunteers")
     assert not at.exception
     assert any("导入社区名录" in info.value for info in at.info)
+
+
+def test_choosing_activity_types_writes_them_into_the_url(app_db):
+    """Picking 活动类型 in the sidebar puts ?activity_type=A,B in the URL."""
+    at = open_page("volunteers")
+    at.multiselect(key="pf_activity_type").select("平安巡逻").select("环境整治").run()
+    assert not at.exception
+    assert at.query_params.get("activity_type") in ("平安巡逻,环境整治", ["平安巡逻,环境整治"])
+    assert "活动类型：平安巡逻、环境整治" in at.caption[0].value

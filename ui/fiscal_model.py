@@ -18,7 +18,7 @@ import streamlit as st
 from queries.fiscal import FiscalItem, FiscalReport
 from queries.fiscal_detail import MonthAmount
 from queries.models import HEADLINE_FISCAL_ITEMS
-from queries.status import STATUS_LABELS, status_against
+from queries.status import status_against
 from ui import filters
 from ui import format as fmt
 from ui.urlstate import UrlParam
@@ -289,11 +289,6 @@ def composition_column_config() -> dict[str, Any]:
 def donut_frame(composition: pd.DataFrame) -> pd.DataFrame:
     """The composition with plain column names (the chart's expressions name its fields)."""
     return composition.rename(columns={"累计（万元）": "累计"})[["税种", "累计"]]
-
-
-def status_word(rate: float | None, time_progress: float | None) -> str:
-    """正常 / 预警 / 滞后 of a target rate against 序时进度 (— when unknown)."""
-    return STATUS_LABELS.get(status_against(rate, time_progress) or "", "—")
 
 
 def item_filter(options: Sequence[str], default: str) -> str:
