@@ -73,9 +73,11 @@ def test_kpis_show_the_summary_figures_in_order():
     ]
 
 
-def test_there_is_one_kpi_width_per_card():
-    """The KPI row's column widths match the cards (st.columns would misalign otherwise)."""
-    assert len(lm.KPI_WIDTHS) == len(lm.kpis(summary(), AS_OF))
+def test_kpi_rows_place_every_card_once():
+    """The two KPI rows hold each card exactly once, at most four to a row."""
+    placed = [label for row in lm.KPI_ROWS for label in row]
+    assert sorted(placed) == sorted(card.label for card in lm.kpis(summary(), AS_OF))
+    assert all(len(row) <= lm.KPI_COLUMNS for row in lm.KPI_ROWS)
 
 
 def test_completion_rate_card_is_a_dash_without_projects():

@@ -49,8 +49,13 @@ OVERDUE_COLUMNS: tuple[str, ...] = (
     "状态",
     "计划完成日期",
 )
-# 完成率 (with its delta) and 已完成 / 总数 need more room than the plain counts.
-KPI_WIDTHS: tuple[float, ...] = (1.3, 1.6, 1, 1, 1, 1, 1)
+# Two rows of four columns: seven cards in one row truncate on an office screen (1440 px)
+# and at city scale (five-digit counts). Headline figures first, the status counts below.
+KPI_ROWS: tuple[tuple[str, ...], ...] = (
+    ("完成率", "已完成 / 总数", "逾期", "本周完成"),
+    ("推进中", "未启动", "已取消"),
+)
+KPI_COLUMNS = 4
 RANKING_COLUMNS: tuple[str, ...] = ("社区", "街道", "完成率", "状态", "已完成", "总数", "逾期")
 
 

@@ -40,17 +40,19 @@ def search_box(container) -> str:  # type: ignore[no-untyped-def]
 
 
 def show_kpis(summary, as_of) -> None:  # type: ignore[no-untyped-def]
-    cards = model.kpis(summary, as_of)
-    columns = st.columns(model.KPI_WIDTHS)
-    for column, card in zip(columns, cards, strict=True):
-        layout.kpi(
-            column,
-            card.label,
-            card.value,
-            card.delta,
-            delta_color=card.delta_color,
-            help_text=card.help_text,
-        )
+    cards = {card.label: card for card in model.kpis(summary, as_of)}
+    for labels in model.KPI_ROWS:
+        columns = st.columns(model.KPI_COLUMNS)
+        for column, label in zip(columns, labels, strict=False):
+            card = cards[label]
+            layout.kpi(
+                column,
+                card.label,
+                card.value,
+                card.delta,
+                delta_color=card.delta_color,
+                help_text=card.help_text,
+            )
     sentence = model.pace_caption(summary, as_of)
     if sentence:
         st.caption(sentence)
