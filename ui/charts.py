@@ -86,7 +86,7 @@ def ranking_bar(
     height: int | None = None,
 ) -> alt.Chart:
     """Horizontal bars sorted high to low (排名), coloured by status level when given."""
-    axis_format = ".0%" if percent else ",.0f"
+    axis_format = ".1~%" if percent else ",.0f"
     label_format = ".1%" if percent else ",.2f"
     color = (
         alt.Color(
@@ -217,7 +217,7 @@ def share_donut(
     chart = (
         alt.Chart(frame, title=title)
         .transform_joinaggregate(_total=f"sum({value})")
-        .transform_calculate(_share=f"datum.{value} / datum._total")
+        .transform_calculate(_share=f"datum[{value!r}] / datum._total")
         .mark_arc(innerRadius=90 if big else 60, outerRadius=170 if big else 110)
         .encode(
             theta=alt.Theta(f"{value}:Q"),

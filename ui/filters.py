@@ -174,6 +174,7 @@ def url_select(
         options=[None, *options],
         format_func=lambda v: all_label if v is None else v,
         key=state_key,
+        placeholder=all_label,
     )
     _write_page_filter(spec, value, None)
     return value
