@@ -16,6 +16,7 @@ from queries.scope import Scope
 from queries.status import CENSUS_PLAN_DAYS
 from ui import census_model as cm
 from ui import format as fmt
+from ui.tables import status_mark
 
 AS_OF = dt.date(2020, 11, 20)
 START = dt.date(2020, 11, 1)
@@ -80,7 +81,7 @@ def test_behind_frame_lists_red_and_yellow_furthest_behind_first():
     rows = [community("甲社区", 0.9), community("乙社区", 0.45), community("丙社区", 0.3)]
     frame = cm.behind_frame(rows, 0.5)
     assert list(frame["社区"]) == ["丙社区", "乙社区"]
-    assert list(frame["状态"]) == ["🔴 滞后", "🟡 预警"]
+    assert list(frame["状态"]) == [status_mark("red"), status_mark("yellow")]
     assert list(frame["落后(个百分点)"]) == [20.0, 5.0]
     assert list(frame["未登记户数"]) == [70, 55]
 
@@ -94,11 +95,11 @@ def test_kpis_show_the_campaign_figures_and_the_plan_gap():
     """应登记, 已登记户/人, 登记率 with its signed gap to the plan line, 本周新增."""
     cards = cm.kpis(census(0.4), 0.5)
     assert [(c.label, c.value) for c in cards] == [
-        ("应登记户数", "1,000 户"),
-        ("已登记户数", "400 户"),
-        ("已登记人数", "2,500 人"),
+        ("应登记户数（户）", "1,000"),
+        ("已登记户数（户）", "400"),
+        ("已登记人数（人）", "2,500"),
         ("登记率", "40.0%"),
-        ("本周新增", "120 户"),
+        ("本周新增（户）", "120"),
     ]
     assert cards[3].delta == "-10.0 个百分点"
 
@@ -157,11 +158,11 @@ def metrics(at) -> dict[str, str]:  # type: ignore[no-untyped-def]
 
 def expected_cards(block: dict) -> dict[str, str]:
     return {
-        "应登记户数": fmt.count(block["expected"], "户"),
-        "已登记户数": fmt.count(block["registered_households"], "户"),
-        "已登记人数": fmt.count(block["registered_persons"], "人"),
+        "应登记户数（户）": fmt.count(block["expected"]),
+        "已登记户数（户）": fmt.count(block["registered_households"]),
+        "已登记人数（人）": fmt.count(block["registered_persons"]),
         "登记率": fmt.pct(block["rate"]),
-        "本周新增": fmt.count(block["registered_this_week"], "户"),
+        "本周新增（户）": fmt.count(block["registered_this_week"]),
     }
 
 
@@ -204,7 +205,7 @@ def test_campaign_from_url_is_restored_with_its_figures(app_db):
     engine = make_engine(app_db)
     summary = detail.campaign_summary(engine, Scope(date_to=dt.date.today()), OLD_CAMPAIGN)
     engine.dispose()
-    assert metrics(at)["已登记户数"] == fmt.count(summary.registered_households, "户")
+    assert metrics(at)["已登记户数（户）"] == fmt.count(summary.registered_households)
 
 
 def test_earlier_campaign_outside_the_dates_explains_how_to_see_its_curves(app_db):

@@ -18,6 +18,7 @@ from queries.census_detail import PACE_DAYS, CommunityPace, CurvePoint, DayIncre
 from queries.status import CENSUS_PLAN_DAYS, STATUS_LABELS, census_plan_rate, status_against
 from ui import format as fmt
 from ui.livelihood_model import Kpi, community_labels, pace_delta, pace_sentence
+from ui.tables import status_mark
 
 DONE = "已完成"
 CANNOT_FINISH = "按当前进度无法完成"
@@ -46,9 +47,9 @@ def kpis(summary: CensusSummary, plan_rate: float | None) -> list[Kpi]:
     rate_delta = pace_delta(summary.rate, plan_rate) if plan_rate is not None else None
     status = status_against(summary.rate, plan_rate)
     return [
-        Kpi("应登记户数", fmt.count(summary.expected, "户")),
-        Kpi("已登记户数", fmt.count(summary.registered_households, "户")),
-        Kpi("已登记人数", fmt.count(summary.registered_persons, "人")),
+        Kpi("应登记户数（户）", fmt.count(summary.expected)),
+        Kpi("已登记户数（户）", fmt.count(summary.registered_households)),
+        Kpi("已登记人数（人）", fmt.count(summary.registered_persons)),
         Kpi(
             "登记率",
             fmt.pct(summary.rate),
@@ -58,8 +59,8 @@ def kpis(summary: CensusSummary, plan_rate: float | None) -> list[Kpi]:
             + (f"，{STATUS_LABELS[status]}" if status else ""),
         ),
         Kpi(
-            "本周新增",
-            fmt.count(summary.registered_this_week, "户"),
+            "本周新增（户）",
+            fmt.count(summary.registered_this_week),
             help_text="截止日期与 7 天前已登记户数之差",
         ),
     ]
@@ -148,7 +149,7 @@ def behind_frame(rows: Sequence[CommunityCensus], plan_rate: float | None) -> pd
             continue
         records.append(
             {
-                "状态": "🔴 滞后" if status == "red" else "🟡 预警",
+                "状态": status_mark(status),
                 "街道": row.subdistrict,
                 "社区": row.community,
                 "登记率": row.rate,

@@ -7,7 +7,7 @@ import streamlit as st
 from queries import census_detail as detail
 from queries.status import CENSUS_PLAN_DAYS, census_plan_rate
 from ui import census_model as model
-from ui import charts, data, filters, layout
+from ui import charts, data, filters, layout, tables
 from ui import format as fmt
 
 
@@ -50,7 +50,7 @@ def show_ranking(summary, plan_rate) -> None:  # type: ignore[no-untyped-def]
             st.success("没有落后于计划进度的社区。", icon=":material/check_circle:")
         else:
             st.dataframe(
-                behind,
+                tables.with_status_colors(behind, ["状态"]),
                 hide_index=True,
                 width="stretch",
                 column_config={
