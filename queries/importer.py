@@ -472,7 +472,20 @@ def _read_csv(file_index: int, data: bytes) -> list[Sheet]:
     return [sheet] if sheet else []
 
 
-def _read_xlsx(file_index: int, data: bytes) -> list[Sheet]:
+RowsRead = Callable[[int, int, str], None]  # (rows read, rows the sheet claims, sheet title)
+
+
+def _counting(
+    rows: Iterable[Sequence[object]], claimed: int, title: str, report: RowsRead
+) -> Iterator[Sequence[object]]:
+    """Pass rows through, reporting every ``PROGRESS_EVERY``: reading a big workbook is slow."""
+    for number, row in enumerate(rows, start=1):
+        if number % PROGRESS_EVERY == 0:
+            report(min(number, claimed), claimed, title)
+        yield row
+
+
+def _read_xlsx(file_index: int, data: bytes, report: RowsRead | None = None) -> list[Sheet]:
     import openpyxl
 
     try:
@@ -484,10 +497,12 @@ def _read_xlsx(file_index: int, data: bytes) -> list[Sheet]:
     try:
         sheets = []
         for worksheet in workbook.worksheets:
-            worksheet.reset_dimensions()  # trust the cells, not a possibly stale <dimension>
-            sheet = _split_header(
-                file_index, worksheet.title, worksheet.iter_rows(values_only=True)
-            )
+            claimed = worksheet.max_row or 0  # from <dimension>: good enough for progress
+            worksheet.reset_dimensions()  # but trust the cells, not a possibly stale <dimension>
+            rows = worksheet.iter_rows(values_only=True)
+            if report is not None and claimed >= PROGRESS_EVERY:
+                rows = _counting(rows, claimed, worksheet.title, report)
+            sheet = _split_header(file_index, worksheet.title, rows)
             if sheet:
                 sheets.append(sheet)
         return sheets
@@ -495,13 +510,15 @@ def _read_xlsx(file_index: int, data: bytes) -> list[Sheet]:
         workbook.close()
 
 
-def _read_file(file_index: int, name: str, data: bytes) -> list[Sheet]:
+def _read_file(
+    file_index: int, name: str, data: bytes, report: RowsRead | None = None
+) -> list[Sheet]:
     """Every non-empty sheet of one file; ``ParseError`` for a file that cannot be read."""
     suffix = PurePath(name).suffix.lower()
     if suffix == ".csv":
         sheets = _read_csv(file_index, data)
     elif suffix in (".xlsx", ".xlsm"):
-        sheets = _read_xlsx(file_index, data)
+        sheets = _read_xlsx(file_index, data, report)
     elif suffix in (".xls", ".et", ".wps"):
         raise ParseError(f"不支持 {suffix} 格式：请在 Excel/WPS 中“另存为” .xlsx 或 .csv 后再导入")
     else:
@@ -750,16 +767,26 @@ class _Ticker:
 
     def advance(self, rows: int, message: str) -> None:
         self.done = min(self.done + rows, self.total)
-        if self.progress is not None and rows:
-            self.progress(self.done, self.total, message)
+        if rows:
+            self.show(self.done, self.total, message)
+
+    def show(self, done: int, total: int, message: str) -> None:
+        if self.progress is not None:
+            self.progress(done, total, message)
 
 
-def _read_all(files: Sequence[tuple[str, bytes]], check: _Validation) -> list[Sheet]:
+def _read_all(
+    files: Sequence[tuple[str, bytes]], check: _Validation, ticker: _Ticker
+) -> list[Sheet]:
     """Every sheet of every file; an unreadable file becomes an error, the others go on."""
     sheets: list[Sheet] = []
     for index, (name, data) in enumerate(files):
+
+        def report(done: int, total: int, title: str, name: str = name) -> None:
+            ticker.show(done, total, f"读取 {name}（工作表 {title}）")
+
         try:
-            file_sheets = _read_file(index, name, data)
+            file_sheets = _read_file(index, name, data, report)
         except ParseError as exc:
             check.issue(index, None, None, None, str(exc))
             file_sheets = []
@@ -778,7 +805,7 @@ def _validate(
 ) -> _Validation:
     """Read, parse and check everything; the result holds every error of every file."""
     check = _Validation(names=[name for name, _ in files])
-    sheets = _read_all(files, check)
+    sheets = _read_all(files, check, ticker)
     ticker.start(sum(len(sheet.rows) for sheet in sheets))
     for sheet in sheets:
         message = f"校验 {check.names[sheet.file_index]}"

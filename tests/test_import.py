@@ -790,6 +790,20 @@ def test_progress_is_reported_up_to_the_total(engine):
     assert all(0 <= done <= total for done, total, _ in seen)
 
 
+def test_reading_a_big_workbook_reports_progress(engine):
+    """A sheet of thousands of rows reports 读取 progress before validation starts."""
+    headers = list(COMMUNITY)
+    rows = [[f"街道{i % 7}", f"社区{i}", i, i // 3] for i in range(2500)]
+    seen: list[tuple[int, int, str]] = []
+    must_import(engine, xlsx_file("名录.xlsx", {"名录": [headers, *rows]}))
+    plan_import(
+        engine,
+        [xlsx_file("名录.xlsx", {"名录": [headers, *rows]})],
+        progress=lambda *a: seen.append(a),
+    )
+    assert (2000, 2501, "读取 名录.xlsx（工作表 名录）") in seen
+
+
 # --------------------------------------------------------------------------- samples
 
 
