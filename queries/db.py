@@ -55,9 +55,19 @@ def make_engine(url: str | None = None) -> Engine:
 
 
 @lru_cache(maxsize=8)
+def _engine_for_url(url: str) -> Engine:
+    return make_engine(url)
+
+
 def get_engine(url: str | None = None) -> Engine:
-    """One engine per URL per process (engines hold the connection pool)."""
-    return make_engine(url or database_url())
+    """One engine per URL per process (engines hold the connection pool).
+
+    The URL is resolved on every call, so a changed ``DATABASE_URL`` gets its own engine.
+    """
+    return _engine_for_url(url or database_url())
+
+
+get_engine.cache_clear = _engine_for_url.cache_clear  # type: ignore[attr-defined]
 
 
 @contextmanager

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine, delete, insert, select
 from sqlalchemy.engine import Connection
 
+from queries import rollups
 from queries.demo_anchors import (
     CENSUS_2020_CAMPAIGN,
     CENSUS_2020_END,
@@ -52,6 +53,7 @@ from queries.models import (
     ServiceRecord,
     Volunteer,
 )
+from queries.status import CENSUS_PLAN_DAYS
 
 SEED = "jiedao-demo-v1"
 # The published figures date from 2020; a demo "today" before 2021 would put them in the future.
@@ -466,13 +468,14 @@ def census_2020_campaign(spec: SubdistrictSpec) -> Campaign:
 
 
 def current_campaign(spec: SubdistrictSpec, today: dt.date) -> Campaign:
-    """This year's 人口信息核查: started ~6 weeks ago, 60 days planned, some communities behind."""
+    """This year's 人口信息核查: a 40-day drive (the plan line of ``queries.status``) started
+    24 days ago, so on the demo's today some communities are ahead of the plan and some behind."""
     rng = _rng("census-current-rates", spec.name, today.year)
     rates = {c.name: min(rng.uniform(0.62, 1.1), 1.0) for c in spec.communities}
     for slow in rng.sample(sorted(rates), 2):
         rates[slow] = rng.uniform(0.4, 0.55)
-    start = max(today - dt.timedelta(days=41), dt.date(today.year, 1, 1))
-    return Campaign(f"{today.year}年人口信息核查", start, 60, today, rates)
+    start = max(today - dt.timedelta(days=24), dt.date(today.year, 1, 1))
+    return Campaign(f"{today.year}年人口信息核查", start, CENSUS_PLAN_DAYS, today, rates)
 
 
 # --- 志愿者 / 志愿服务 ----------------------------------------------------------------------
@@ -487,7 +490,8 @@ def _birth_year(rng: random.Random, registered_year: int) -> int:
 def volunteer_rows(spec: SubdistrictSpec, today: dt.date) -> list[Row]:
     """志愿者 registered year by year (codes by registration order), up to today."""
     communities = [c.name for c in spec.communities]
-    populations = [c.population for c in spec.communities]
+    keen = _rng("volunteer-keenness", spec.name)
+    weights = [c.population * keen.uniform(0.55, 1.35) for c in spec.communities]
     drawn: list[tuple[dt.date, float, Row]] = []
     for first, last, per_year in spec.volunteer_waves:
         for year in range(first, min(last, today.year) + 1):
@@ -496,7 +500,7 @@ def volunteer_rows(spec: SubdistrictSpec, today: dt.date) -> list[Row]:
                 registered_on = _random_day(rng, dt.date(year, 1, 1), dt.date(year, 12, 31))
                 row: Row = {
                     "subdistrict": spec.name,
-                    "community": rng.choices(communities, populations)[0],
+                    "community": rng.choices(communities, weights)[0],
                     "registered_on": registered_on,
                     "gender": "女" if rng.random() < 0.6 else "男",
                     "birth_year": _birth_year(rng, year),
@@ -836,6 +840,7 @@ def write_demo(
         writer.write(Volunteer, _with_ids(data.volunteers, batch_id, ids))
         vols = _volunteer_ids(conn)
         writer.write(ServiceRecord, _with_ids(data.services, batch_id, ids, vols))
+        rollups.rebuild(conn)
     writer.report("示例数据已写入")
     return counts
 
@@ -853,7 +858,9 @@ def load_demo(
     message)`` is called as rows are written.
     """
     if scale == "city":
-        raise NotImplementedError("city scale: see issue 6")
+        from queries.demo_city import load_city
+
+        return load_city(engine, today=today, progress=progress)
     if scale != "small":
         raise ValueError(f"未知的示例数据规模：{scale}（可选 small 或 city）")
     today = today or dt.date.today()

@@ -136,7 +136,7 @@ HUAYUANLU = SubdistrictSpec(
     fiscal_first_year=2019,
     fiscal_base_general=28_400.0,
     fiscal_growth=0.05,
-    volunteer_waves=((2017, 2100, 215),),
+    volunteer_waves=((2017, 2100, 880),),
     activities_per_year=80,
 )
 
@@ -186,7 +186,7 @@ XINHUALU = SubdistrictSpec(
     fiscal_first_year=2019,
     fiscal_base_general=4_720.0,
     fiscal_growth=0.045,
-    volunteer_waves=((2016, 2100, 190),),
+    volunteer_waves=((2016, 2100, 470),),
     activities_per_year=70,
     non_tax_share=(0.001, 0.006),  # published: 2,162 of 2,167 万元 were taxes
     fiscal_pins=(FiscalPin(2020, 6, XINHUALU_H1_2020_GENERAL, XINHUALU_H1_2020_TAX),),
@@ -213,7 +213,7 @@ WENHUALU = SubdistrictSpec(
     fiscal_first_year=2012,
     fiscal_base_general=WENHUALU_2012_GENERAL,
     fiscal_growth=0.04,
-    volunteer_waves=((2010, 2013, 265), (2014, 2100, 110)),
+    volunteer_waves=((2010, 2013, 265), (2014, 2100, 640)),
     activities_per_year=80,
     fiscal_pins=(
         FiscalPin(2012, 12, WENHUALU_2012_GENERAL),
