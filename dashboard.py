@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import filters, layout
+from ui import auth, filters, layout
 
 APP_TITLE = "街道治理数据看板"
 
@@ -35,10 +35,12 @@ PAGES = [
     ),
     st.Page("views/weekly.py", title="周例会", url_path="weekly", icon=":material/event_note:"),
     st.Page("views/screen.py", title="数据大屏", url_path="screen", icon=":material/tv:"),
+    st.Page("views/data_admin.py", title="数据管理", url_path="data", icon=":material/upload:"),
 ]
 SCREEN_PATHS = {"screen"}
 
 page = st.navigation(PAGES, position="hidden")
+auth.guard(page)  # database reachable; a login first when DASHBOARD_REQUIRE_LOGIN=1
 if page.url_path in SCREEN_PATHS:
     st.session_state["scope"] = filters.scope_from_url()
 else:

@@ -11,14 +11,16 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import PurePath
 
 from sqlalchemy import Connection, DateTime, Engine, Integer, String, Text, insert, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from queries.models import Base
+from queries.models import Base, ImportBatch
 
 ACTION_LABELS: dict[str, str] = {
     "login": "登录成功",
@@ -126,6 +128,63 @@ def record(
         connection.execute(insert(AuditLog.__table__), values)
 
 
+def _summary_text(summary: str | None) -> str:
+    """``民生实事：新增 1、更新 2、未变 3`` from an ``ImportBatch.summary`` JSON."""
+    try:
+        tables = json.loads(summary or "{}").get("tables", {})
+    except ValueError:
+        return ""
+    return "；".join(
+        f"{t['label']}：新增 {t['new']}、更新 {t['updated']}、未变 {t['unchanged']}"
+        for t in tables.values()
+    )
+
+
+def record_import(engine: Engine, username: str, files: Sequence[tuple[str, bytes]]) -> None:
+    """One entry per imported file, with the counts its ``ImportBatch`` holds.
+
+    The batches are the newest ones of this user with these files' hashes: the importer has
+    just written them, one per file.
+    """
+    hashes = [sha256_hex(data) for _, data in files]
+    table = ImportBatch.__table__
+    query = (
+        select(table.c.source_file, table.c.file_hash, table.c.rows_total, table.c.summary)
+        .where(table.c.imported_by == username, table.c.file_hash.in_(hashes))
+        .order_by(table.c.id.desc())
+        .limit(len(files))
+    )
+    with engine.begin() as connection:
+        batches = list(connection.execute(query))
+        for batch in reversed(batches):
+            detail = _summary_text(batch.summary) or "文件中没有数据行"
+            record(
+                connection,
+                "import",
+                username,
+                detail,
+                rows=int(batch.rows_total or 0),
+                source_file=batch.source_file,
+                file_hash=batch.file_hash,
+            )
+
+
+def record_refused_import(
+    engine: Engine, username: str, files: Sequence[tuple[str, bytes]], reason: str
+) -> None:
+    """One entry per file of an upload that was refused (nothing written)."""
+    with engine.begin() as connection:
+        for name, data in files:
+            record(
+                connection,
+                "import_refused",
+                username,
+                reason,
+                source_file=PurePath(name).name,
+                file_hash=sha256_hex(data),
+            )
+
+
 def list_entries(
     engine: Engine,
     *,
@@ -208,6 +267,8 @@ __all__ = [
     "export_rows",
     "list_entries",
     "record",
+    "record_import",
+    "record_refused_import",
     "sha256_hex",
     "to_csv",
     "to_xlsx",

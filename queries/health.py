@@ -1,0 +1,11 @@
+"""Is the database there? One cheap round trip, used before a page draws anything."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine, literal, select
+
+
+def ping(engine: Engine) -> None:
+    """Run ``SELECT 1``; raises ``sqlalchemy.exc.OperationalError`` when the database is away."""
+    with engine.connect() as connection:
+        connection.execute(select(literal(1)))

@@ -1,0 +1,197 @@
+"""Pure shaping for the 数据管理 page: error lists, previews, the correction table, logs.
+
+No Streamlit here, so every frame and file the page shows is unit-tested on plain values.
+Text from data always travels in frames and xlsx string cells, never in markdown or HTML.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+
+from queries.accounts import ROLE_LABELS, AccountRow, format_community
+from queries.audit import EXPORT_HEADERS as AUDIT_HEADERS
+from queries.audit import AuditEntry, export_rows
+from queries.corrections import EDITABLE, EditableProject, ProjectEdit
+from queries.importer import ImportIssue, TableSummary
+
+ISSUE_HEADERS = ("文件", "工作表", "行", "列", "原因")
+SUMMARY_HEADERS = ("表", "新增", "更新", "未变")
+PROJECT_HEADERS = (
+    "项目编号",
+    "街道",
+    "社区",
+    "项目名称",
+    "类别",
+    "年度",
+    "计划完成日期",
+    "状态",
+    "完成日期",
+    "投资金额(万元)",
+    "受益户数",
+)
+READ_ONLY_PROJECT_HEADERS = tuple(h for h in PROJECT_HEADERS if h not in EDITABLE)
+
+
+def issues_frame(issues: Sequence[ImportIssue]) -> pd.DataFrame:
+    """Every bad row: file, sheet, row (as Excel shows it), column and reason."""
+    rows = [
+        (i.file, i.sheet or "", i.row if i.row is not None else pd.NA, i.column or "", i.message)
+        for i in issues
+    ]
+    frame = pd.DataFrame(rows, columns=list(ISSUE_HEADERS))
+    frame["行"] = frame["行"].astype("Int64")
+    return frame
+
+
+def strings_xlsx(sheet_name: str, headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
+    """A one-sheet workbook whose text cells are strings (a cell from data is never a formula)."""
+    import xlsxwriter
+
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    sheet = workbook.add_worksheet(sheet_name[:31])
+    bold = workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
+    for column, header in enumerate(headers):
+        sheet.write_string(0, column, header, bold)
+        sheet.set_column(column, column, 14 if column < len(headers) - 1 else 80)
+    for number, row in enumerate(rows, start=1):
+        for column, value in enumerate(row):
+            if value is None or value is pd.NA:
+                continue
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                sheet.write_number(number, column, value)
+            else:
+                sheet.write_string(number, column, str(value))
+    sheet.freeze_panes(1, 0)
+    workbook.close()
+    return buffer.getvalue()
+
+
+def issues_xlsx(issues: Sequence[ImportIssue]) -> bytes:
+    """The error list as a workbook staff can sort and tick off while fixing the file."""
+    rows = [(i.file, i.sheet, i.row, i.column, i.message) for i in issues]
+    return strings_xlsx("错误清单", ISSUE_HEADERS, rows)
+
+
+def refused_frame(refused: Sequence[tuple[str, str]]) -> pd.DataFrame:
+    """Files refused before reading (size, type): file and reason."""
+    return pd.DataFrame(list(refused), columns=["文件", "原因"])
+
+
+def summary_frame(summaries: Mapping[str, TableSummary]) -> pd.DataFrame:
+    """The preview: new / updated / unchanged rows per table."""
+    rows = [(s.table_label, s.new, s.updated, s.unchanged) for s in summaries.values()]
+    return pd.DataFrame(rows, columns=list(SUMMARY_HEADERS))
+
+
+def summary_sentence(summaries: Mapping[str, TableSummary]) -> str:
+    """``民生实事：新增 1 行、更新 0 行、未变 3 行；…`` for the success message."""
+    if not summaries:
+        return "文件中没有数据行。"
+    return "；".join(
+        f"{s.table_label}：新增 {s.new} 行、更新 {s.updated} 行、未变 {s.unchanged} 行"
+        for s in summaries.values()
+    )
+
+
+def has_changes(summaries: Mapping[str, TableSummary]) -> bool:
+    return any(s.new or s.updated for s in summaries.values())
+
+
+# --------------------------------------------------------------------------- corrections
+
+
+def projects_frame(projects: Sequence[EditableProject]) -> pd.DataFrame:
+    """The correction table: every column of the template, dates as dates."""
+    rows = [
+        (
+            p.code,
+            p.subdistrict,
+            p.community,
+            p.name,
+            p.category,
+            p.year,
+            p.planned_on,
+            p.status,
+            p.completed_on,
+            p.investment,
+            p.beneficiary_households,
+        )
+        for p in projects
+    ]
+    frame = pd.DataFrame(rows, columns=list(PROJECT_HEADERS))
+    for column in ("计划完成日期", "完成日期"):
+        frame[column] = pd.to_datetime(frame[column]).dt.date
+    frame["投资金额(万元)"] = frame["投资金额(万元)"].astype(float)
+    return frame
+
+
+def _plain(value: Any) -> Any:
+    """An edited cell as a plain Python value (the editor sends ISO text, numbers or None)."""
+    if value is None:
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.date()
+    if isinstance(value, str) and len(value) >= 10 and value[4:5] == "-" and value[7:8] == "-":
+        try:
+            return dt.date.fromisoformat(value[:10])
+        except ValueError:
+            return value
+    return value
+
+
+def edits_from_state(
+    frame: pd.DataFrame, edited_rows: Mapping[Any, Mapping[str, Any]]
+) -> list[ProjectEdit]:
+    """``st.data_editor``'s ``edited_rows`` ({row position: {column: value}}) as edits."""
+    edits = []
+    for position, changes in sorted(edited_rows.items(), key=lambda item: int(item[0])):
+        index = int(position)
+        if not 0 <= index < len(frame):
+            continue
+        values = {column: _plain(value) for column, value in changes.items()}
+        if values:
+            edits.append(ProjectEdit(str(frame.iloc[index]["项目编号"]), index + 1, values))
+    return edits
+
+
+# --------------------------------------------------------------------------- accounts and log
+
+
+def _when(value: dt.datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+def accounts_frame(rows: Sequence[AccountRow], now: dt.datetime) -> pd.DataFrame:
+    """Accounts for the admin: role in Chinese, communities, state (启用/停用/锁定)."""
+    data = []
+    for row in rows:
+        if not row.active:
+            state = "停用"
+        elif row.locked_until and row.locked_until > now:
+            state = f"锁定至 {row.locked_until:%H:%M}"
+        else:
+            state = "启用"
+        data.append(
+            (
+                row.username,
+                ROLE_LABELS.get(row.role, row.role),
+                "、".join(format_community(c) for c in row.communities),
+                state,
+                _when(row.last_login_at),
+                _when(row.created_at),
+            )
+        )
+    return pd.DataFrame(
+        data, columns=["用户名", "角色", "可写社区", "状态", "最近登录", "创建时间"]
+    )
+
+
+def audit_frame(entries: Sequence[AuditEntry]) -> pd.DataFrame:
+    """The log as the page shows it (the same columns as the export)."""
+    return pd.DataFrame(export_rows(entries), columns=list(AUDIT_HEADERS))
