@@ -65,6 +65,7 @@ CommunityKey = tuple[str, str]
 PROGRESS_EVERY = 2000  # rows between two progress reports
 LOOKUP_CHUNK = 500  # keys per ``IN (...)``: well under every database's parameter limit
 WRITE_CHUNK = 5000  # rows per executemany, so that progress moves during a big write
+TITLE_ROWS = 3  # single-cell title rows tolerated above the header
 ANALYZE_AFTER = 1000  # new rows after which PostgreSQL's statistics are refreshed
 
 
@@ -453,9 +454,17 @@ def _non_empty_rows(rows: Iterable[Sequence[object]]) -> Iterator[tuple[int, Seq
 def _split_header(
     file_index: int, sheet: str | None, rows: Iterable[Sequence[object]]
 ) -> Sheet | None:
-    """The first non-empty row is the header; ``None`` for a sheet with nothing in it."""
+    """The first non-empty row is the header; ``None`` for a sheet with nothing in it.
+
+    Up to ``TITLE_ROWS`` leading rows with a single filled cell are titles staff like to put
+    above the table (``2024年民生实事项目表``); no template has one column, so they are skipped.
+    """
     numbered = _non_empty_rows(rows)
     first = next(numbered, None)
+    for _ in range(TITLE_ROWS):
+        if first is None or sum(not is_blank(cell) for cell in first[1]) > 1:
+            break
+        first = next(numbered, None)
     if first is None:
         return None
     header_row, headers = first

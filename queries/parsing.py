@@ -13,6 +13,7 @@ import codecs
 import datetime as dt
 import math
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -163,6 +164,11 @@ def is_blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+def _half_width(text: str) -> str:
+    """Full-width digits and signs typed with a Chinese IME (``２０２４－０３``) as ASCII."""
+    return text if text.isascii() else unicodedata.normalize("NFKC", text)
+
+
 def _shown(value: object) -> str:
     """The value as the user sees it, for quoting in a message."""
     return str(value).strip()
@@ -230,7 +236,7 @@ def parse_date(value: object) -> dt.date:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return _check_date_range(excel_serial_to_date(value), f"{value:g}")
     if isinstance(value, str):
-        return _parse_date_text(value.strip())
+        return _parse_date_text(_half_width(value.strip()))
     raise ParseError(f"无法识别的日期「{_shown(value)}」，请使用 YYYY-MM-DD 格式")
 
 
@@ -247,7 +253,7 @@ def _check_plan_year(year: int, shown: str) -> int:
 def parse_month(value: object) -> tuple[int, int]:
     """``(year, month)`` from ``YYYY-MM``, ``YYYY年M月`` or any date (cell or text)."""
     if isinstance(value, str):
-        text = value.strip()
+        text = _half_width(value.strip())
         match = _MONTH_DASH_SLASH.fullmatch(text) or _MONTH_CHINESE.fullmatch(
             re.sub(r"\s", "", text)
         )
@@ -279,7 +285,7 @@ def parse_number(value: object) -> float:
         number = float(value)
         shown = f"{value:g}" if isinstance(value, float) else str(value)
     else:
-        shown = value.strip() if isinstance(value, str) else _shown(value)
+        shown = _half_width(value.strip()) if isinstance(value, str) else _shown(value)
         if _PLAIN_NUMBER.fullmatch(shown):
             number = float(shown)
         elif _GROUPED_NUMBER.fullmatch(shown):

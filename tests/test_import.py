@@ -419,6 +419,7 @@ def test_header_problems_are_reported_on_the_header_row(engine, headers, fragmen
         ("旧格式.xls", b"\xd0\xcf\x11\xe0", "另存为"),
         ("坏文件.xlsx", b"not a zip", "无法读取 Excel 文件"),
         ("空文件.csv", b"", "没有任何数据"),
+        ("只有标题.csv", "民生实事项目表\r\n".encode(), "没有任何数据"),
         ("乱码.csv", b"\x81\x20\x81,\x82", "无法识别文件编码"),
     ],
 )
@@ -472,6 +473,15 @@ def test_blank_rows_are_skipped_and_row_numbers_stay_as_excel_shows_them(engine)
     )
     result = import_files(engine, [COMMUNITIES, (name, data)])
     assert [(e.row, e.column) for e in result.errors] == [(5, "状态")]
+
+
+def test_title_rows_above_the_header_are_skipped(engine):
+    """A one-cell title above the header is not the header; row numbers stay Excel's."""
+    headers = list(PROJECT)
+    bad = [{**PROJECT, "状态": "?"}[h] for h in headers]
+    workbook = xlsx_file("项目.xlsx", {"项目": [["2024年民生实事项目表"], [], headers, bad]})
+    result = import_files(engine, [COMMUNITIES, workbook])
+    assert [(e.sheet, e.row, e.column) for e in result.errors] == [("项目", 4, "状态")]
 
 
 def test_a_value_under_a_column_without_header_is_an_error(engine):

@@ -386,3 +386,18 @@ def test_normalize_header_undoes_spaces_and_full_width_parentheses(kind, before,
     for header in kind.headers:
         typed = header.replace("(", "（").replace(")", "）") if full_width else header
         assert normalize_header(before + typed + after) == header
+
+
+@pytest.mark.parametrize(
+    ("parser", "raw", "expected"),
+    [
+        (parse_number, "１，２３４．５", 1234.5),
+        (parse_int, "１２", 12),
+        (parse_date, "２０２４－０３－０５", dt.date(2024, 3, 5)),
+        (parse_date, "２０２４年３月５日", dt.date(2024, 3, 5)),
+        (parse_month, "２０２４－０３", (2024, 3)),
+    ],
+)
+def test_full_width_digits_typed_with_a_chinese_ime_are_read(parser, raw, expected):
+    """Full-width digits and punctuation read the same as their ASCII twins."""
+    assert parser(raw) == expected
