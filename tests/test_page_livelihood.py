@@ -6,6 +6,7 @@ import datetime as dt
 import io
 
 import openpyxl
+import pandas as pd
 import pytest
 from conftest import open_page
 
@@ -128,6 +129,18 @@ def test_ranking_frame_is_sorted_and_coloured_by_the_pace_rule():
     frame = lm.ranking_frame(rows, AS_OF)
     assert list(frame["社区"]) == ["乙社区", "丙社区", "甲社区"]
     assert list(frame["状态"]) == ["正常", "预警", "滞后"]
+
+
+@pytest.mark.parametrize(("count", "cut"), [(3, False), (45, True)])
+def test_lowest_bars_keep_the_laggards_best_first(count, cut):
+    """Beyond MAX_RANKING_BARS, only the lowest rates stay, still sorted high to low."""
+    rates = [n / 100 for n in reversed(range(count))]  # as ranking_frame gives them
+    frame = pd.DataFrame({"社区": [f"社区{n:02d}" for n in range(count)], "完成率": rates})
+    kept, was_cut = lm.lowest_bars(frame, "完成率")
+    assert was_cut is cut
+    assert len(kept) == min(count, lm.MAX_RANKING_BARS)
+    assert list(kept["完成率"]) == sorted(kept["完成率"], reverse=True)
+    assert kept["完成率"].min() == 0.0
 
 
 def test_status_frame_leaves_out_empty_states():

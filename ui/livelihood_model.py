@@ -56,6 +56,7 @@ KPI_ROWS: tuple[tuple[str, ...], ...] = (
     ("推进中", "未启动", "已取消"),
 )
 KPI_COLUMNS = 4
+MAX_RANKING_BARS = 40
 RANKING_COLUMNS: tuple[str, ...] = ("社区", "街道", "完成率", "状态", "已完成", "总数", "逾期")
 
 
@@ -160,6 +161,17 @@ def ranking_frame(rows: Sequence[CommunityLivelihood], as_of: dt.date) -> pd.Dat
     ]
     frame = pd.DataFrame.from_records(records, columns=list(RANKING_COLUMNS))
     return frame.sort_values(["完成率", "社区"], ascending=[False, True], ignore_index=True)
+
+
+def lowest_bars(
+    frame: pd.DataFrame, value: str, limit: int = MAX_RANKING_BARS
+) -> tuple[pd.DataFrame, bool]:
+    """At most ``limit`` bars: the lowest values (the laggards), still best first; and
+    whether rows were left out (a city has a thousand communities: no chart can show them)."""
+    if len(frame) <= limit:
+        return frame, False
+    kept = frame.sort_values(value, kind="stable").head(limit)
+    return kept.sort_values(value, ascending=False, kind="stable", ignore_index=True), True
 
 
 def status_frame(summary: LivelihoodSummary) -> pd.DataFrame:

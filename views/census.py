@@ -9,6 +9,7 @@ from queries.status import CENSUS_PLAN_DAYS, census_plan_rate
 from ui import census_model as model
 from ui import charts, data, filters, layout, tables
 from ui import format as fmt
+from ui.livelihood_model import MAX_RANKING_BARS, lowest_bars
 
 
 def show_kpis(summary, plan_rate, start, as_of) -> None:  # type: ignore[no-untyped-def]
@@ -29,10 +30,16 @@ def show_kpis(summary, plan_rate, start, as_of) -> None:  # type: ignore[no-unty
 
 def show_ranking(summary, plan_rate) -> None:  # type: ignore[no-untyped-def]
     left, right = st.columns([3, 2])
+    ranking, cut = lowest_bars(model.ranking_frame(summary.by_community, plan_rate), "登记率")
     with left:
+        if cut:
+            st.caption(
+                f"社区较多，只显示登记率最低的 {MAX_RANKING_BARS} 个社区；"
+                "在左侧选择街道或社区可查看其他社区。"
+            )
         st.altair_chart(
             charts.ranking_bar(
-                model.ranking_frame(summary.by_community, plan_rate),
+                ranking,
                 category="社区",
                 value="登记率",
                 value_title="登记率",

@@ -63,7 +63,13 @@ def show_charts(scope, categories, summary) -> None:  # type: ignore[no-untyped-
     ranking = model.ranking_frame(
         data.fetch(detail.community_completion, scope, categories), scope.as_of
     )
+    ranking, cut = model.lowest_bars(ranking, "完成率")
     with left:
+        if cut:
+            st.caption(
+                f"社区较多，只显示完成率最低的 {model.MAX_RANKING_BARS} 个社区；"
+                "在左侧选择街道或社区可查看其他社区。"
+            )
         st.altair_chart(
             charts.ranking_bar(
                 ranking,
