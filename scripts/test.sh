@@ -20,7 +20,7 @@ step() {
 }
 
 step "Debian 软件包 (chromium fonts-noto-cjk postgresql git)"
-ensure_debs chromium fonts-noto-cjk postgresql git
+ensure_debs chromium fonts-noto-cjk postgresql poppler-utils git
 
 step "Python 依赖 (requirements-dev.txt)"
 pick_python "$ROOT"
