@@ -20,6 +20,7 @@ from ui import charts, data, filters, layout, screen_model
 from ui.screen_model import SECTIONS, ChartSpec, Figure, Rotation, ScreenData
 
 ROTATION_KEY = "screen_rotation"
+LONG_VALUE_CHARS = 5  # "32,449" and longer: a smaller size so the unit stays in the card
 
 SCREEN_CSS = """
 <style>
@@ -70,6 +71,7 @@ html, body { overflow: hidden; }
 [class*="st-key-screen-label-"] p { font-size: 1.5rem; color: #9fb7d6; }
 [class*="st-key-screen-value-"] p { font-size: 4.6rem; font-weight: 700; line-height: 1.1;
   color: #ffffff; white-space: nowrap; font-variant-numeric: tabular-nums; }
+[class*="st-key-screen-value-"][class*="-long-"] p { font-size: 3.5rem; }
 [class*="st-key-screen-unit-"] p { font-size: 1.5rem; color: #9fb7d6; }
 [class*="st-key-screen-note-"] p { font-size: 1.15rem; color: #c9d8ee; }
 [class*="st-key-screen-value-green"] p { color: #4fd18b; }
@@ -105,7 +107,8 @@ def _figure(index: int, figure: Figure) -> None:
     with st.container(key=f"screen-fig-{index}"):
         _markdown(f"screen-label-{index}", figure.label)
         with st.container(horizontal=True, key=f"screen-valrow-{index}"):
-            _markdown(f"screen-value-{figure.status or 'plain'}-{index}", figure.value)
+            size = "long" if len(figure.value) > LONG_VALUE_CHARS else "short"
+            _markdown(f"screen-value-{figure.status or 'plain'}-{size}-{index}", figure.value)
             if figure.unit:
                 _markdown(f"screen-unit-{index}", figure.unit)
         if figure.note:
