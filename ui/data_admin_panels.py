@@ -203,7 +203,7 @@ def templates_panel(user: User) -> None:
     lists = communities if communities is not None else templates.list_community_keys(engine)
     today = dt.date.today().isoformat()
     for kind in _writable_kinds(user):
-        name_column, template_column, data_column = st.columns([2, 2, 2])
+        name_column, template_column, data_column, _ = st.columns([1, 1, 1, 2])
         name_column.markdown(f"**{kind.label}**")
         template_column.download_button(
             "空白模板",
