@@ -473,7 +473,8 @@ def _split_header(
 
 def _read_csv(file_index: int, data: bytes) -> list[Sheet]:
     text = decode_csv_bytes(data)
-    first_line = text.split("\n", 1)[0]
+    end = text.find("\n")
+    first_line = text if end < 0 else text[:end]
     delimiter = "\t" if "\t" in first_line and "," not in first_line else ","
     sheet = _split_header(
         file_index, None, csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
@@ -836,7 +837,7 @@ def _fetch_existing(
     table = spec.table
     key_columns = [table.c[name] for name in spec.db_key]
     value_columns = [table.c[name] for name in spec.db_values]
-    wanted = sorted({key for key in keys if None not in key}, key=repr)
+    wanted = list({key for key in keys if None not in key})
     found: dict[tuple[Any, ...], tuple[int, tuple[Any, ...]]] = {}
     width = len(key_columns)
     for chunk in _chunks(wanted, LOOKUP_CHUNK):
