@@ -853,7 +853,7 @@ def _fetch_existing(
 
 @dataclass
 class _Diff:
-    """The rows of one table sorted into new / changed, with per-file counts."""
+    """The table rows of one import sorted into new, changed (with their id) and unchanged."""
 
     new: list[dict[str, Any]] = field(default_factory=list)
     changed: list[dict[str, Any]] = field(default_factory=list)
@@ -990,7 +990,7 @@ def _finish_batches(
 ) -> None:
     table = ImportBatch.__table__
     for index, (batch_id, counts) in enumerate(zip(batch_ids, per_file, strict=True)):
-        warnings = sum(1 for w in check.warnings if w.file == check.names[index])
+        warnings = sum(1 for w in check.warnings if check.positions[id(w)][0] == index)
         conn.execute(
             update(table)
             .where(table.c.id == batch_id)
