@@ -7,7 +7,8 @@ The flow of one command or upload:
 3. check what needs the whole import or the database: duplicate keys, unknown communities and
    volunteers, the editor's allowed communities;
 4. only when no row of no file is wrong, upsert in one transaction, tables in dependency order
-   (communities, volunteers, then the rest), one ``ImportBatch`` per file.
+   (communities, volunteers, then the rest), one ``ImportBatch`` per file, and bring the
+   志愿服务 rollups (``queries.rollups``) up to date for the days and volunteers touched.
 
 Every problem is collected, never only the first, so that staff can fix a file in one go.
 Existing keys are looked up in chunks and rows are written with ``executemany``: an import of
@@ -30,6 +31,7 @@ from typing import Any, Literal
 
 from sqlalchemy import Connection, Engine, Table, bindparam, insert, select, text, tuple_, update
 
+from queries import rollups
 from queries.models import (
     CensusProgress,
     Community,
@@ -898,6 +900,9 @@ def _write(
     for rows in (diff.new, diff.changed):
         for row in rows:
             row["batch_id"] = batch_ids[row["batch_id"]]
+    is_service = spec.table is ServiceRecord.__table__
+    if is_service:  # the rollups must also forget where changed records were before
+        touched = rollups.service_keys_of_ids(conn, [row["b_id"] for row in diff.changed])
     for chunk in _chunks(diff.new, WRITE_CHUNK):
         conn.execute(insert(spec.table), list(chunk))
         ticker.advance(len(chunk), message)
@@ -906,6 +911,13 @@ def _write(
         conn.execute(statement, list(chunk))
         ticker.advance(len(chunk), message)
     ticker.advance(diff.unchanged, message)
+    if is_service:
+        touched.extend(
+            (row["service_date"], row["community_id"], row["volunteer_id"])
+            for rows in (diff.new, diff.changed)
+            for row in rows
+        )
+        rollups.refresh_service(conn, touched)
     if len(diff.new) >= ANALYZE_AFTER and conn.dialect.name == "postgresql":
         _refresh_statistics(conn, spec.table)
 

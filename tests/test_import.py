@@ -664,6 +664,18 @@ def test_a_changed_row_is_updated_in_place(engine):
     assert count(engine, LivelihoodProject) == 2
 
 
+def test_service_rollups_follow_new_and_moved_records(engine):
+    """After an import the 志愿服务 rollups equal the records, also when a record moves day."""
+    from queries.rollups import rollups_match
+
+    second = {**SERVICE, "记录编号": "S002", "服务日期": "2024-03-06"}
+    must_import(engine, COMMUNITIES, VOLUNTEERS, table_file("服务.csv", SERVICE, second))
+    moved = {**SERVICE, "服务日期": "2024-04-01", "社区": "东门社区", "服务时长(小时)": "3"}
+    must_import(engine, table_file("服务.csv", moved, second))
+    with engine.connect() as conn:
+        assert rollups_match(conn)
+
+
 def test_community_from_the_same_import_is_accepted(engine):
     """A project may name a community that only the same import adds, in any file order."""
     result = must_import(engine, table_file("项目.csv", PROJECT), COMMUNITIES)
