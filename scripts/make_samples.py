@@ -23,7 +23,7 @@ import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-import openpyxl
+import xlsxwriter
 
 SAMPLES_DIR = Path(__file__).resolve().parent.parent / "data" / "samples"
 SEED = 20240601
@@ -143,24 +143,23 @@ def livelihood_rows(year: int, rng: random.Random) -> list[list[object]]:
 
 
 def livelihood_workbook(rng: random.Random) -> bytes:
-    """Two sheets (2024, 2025); the second header uses full-width parentheses, as typed."""
-    workbook = openpyxl.Workbook()
-    first = workbook.active
-    first.title = "2024年"
-    second = workbook.create_sheet("2025年")
-    for sheet, year, headers in (
-        (first, 2024, LIVELIHOOD_HEADERS),
-        (second, 2025, [h.replace("(", "（").replace(")", "）") for h in LIVELIHOOD_HEADERS]),
-    ):
-        sheet.append(headers)
-        for row in livelihood_rows(year, rng):
-            sheet.append(row)
-        for cells in sheet.iter_rows(min_row=2, min_col=7, max_col=9):
-            for cell in cells:
-                if isinstance(cell.value, dt.date):
-                    cell.number_format = "yyyy-mm-dd"
+    """Two sheets (2024, 2025); the second header uses full-width parentheses, as typed.
+
+    Written with xlsxwriter and a fixed creation time, so that regenerating is byte-identical.
+    """
     buffer = io.BytesIO()
-    workbook.save(buffer)
+    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True, "default_date_format": "yyyy-mm-dd"})
+    workbook.set_properties({"created": dt.datetime(2024, 1, 1)})
+    full_width = [h.replace("(", "（").replace(")", "）") for h in LIVELIHOOD_HEADERS]
+    for title, year, headers in (
+        ("2024年", 2024, LIVELIHOOD_HEADERS),
+        ("2025年", 2025, full_width),
+    ):
+        sheet = workbook.add_worksheet(title)
+        sheet.write_row(0, 0, headers)
+        for number, row in enumerate(livelihood_rows(year, rng), start=1):
+            sheet.write_row(number, 0, row)
+    workbook.close()
     return buffer.getvalue()
 
 
