@@ -567,14 +567,13 @@ def test_small_demo_loads_within_ten_seconds_on_sqlite(sqlite_engine):
 @pytest.mark.parametrize(
     ("kwargs", "error"),
     [
-        ({"scale": "city"}, NotImplementedError),
         ({"scale": "huge"}, ValueError),
         ({"today": dt.date(2020, 12, 31)}, ValueError),
     ],
-    ids=["city", "unknown-scale", "today-before-2021"],
+    ids=["unknown-scale", "today-before-2021"],
 )
 def test_unsupported_requests_are_refused_before_writing(sqlite_engine, kwargs, error):
-    """City scale (issue 6), an unknown scale and a pre-2021 day raise and write nothing."""
+    """An unknown scale and a pre-2021 day raise and write nothing."""
     with pytest.raises(error):
         load_demo(sqlite_engine, **kwargs)
     assert scalar(sqlite_engine, select(func.count()).select_from(Community)) == 0
