@@ -7,6 +7,10 @@ As of a date D in year Y:
 - hours_this_week / hours_last_week = 服务时长 of the records dated in D − 6 … D /
   D − 13 … D − 7. The week is a plain 7-day window: early in January it reaches back
   into Y − 1 (unlike the year figures above).
+
+Additive figures (人次, hours) are sums over ``rollup_service_daily``; active volunteers of the
+whole city come from ``rollup_volunteer_year`` (see ``queries.rollups``), so no figure here
+reads the ten million service records of a city.
 """
 
 from __future__ import annotations
@@ -16,12 +20,14 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, Engine, and_, case, func, or_, select
 
+from queries import rollups
 from queries.area_helpers import connected, last_week_of, place_key, round_amount, week_of
 from queries.models import Community, ServiceRecord, Volunteer
 from queries.scope import Scope
 
 R = ServiceRecord
 V = Volunteer
+D = rollups.service_daily  # per day × community × 活动类型: 人次 and hours (additive)
 
 
 @dataclass(frozen=True)
@@ -61,27 +67,44 @@ def _records_of_year(scope: Scope):  # type: ignore[no-untyped-def]
     )
 
 
-def _hours_between(start: dt.date, end: dt.date):  # type: ignore[no-untyped-def]
-    inside = and_(R.service_date >= start, R.service_date <= end)
-    return func.coalesce(func.sum(case((inside, R.hours), else_=0)), 0)
+def _active_in_year(connection: Connection, scope: Scope) -> int:
+    """Distinct volunteers with a record of the year dated ≤ as-of (by the record's community).
+
+    The whole city reads ``rollup_volunteer_year`` (first day served per volunteer and year,
+    a range count); a community scope counts the few records in scope directly.
+    """
+    as_of = scope.as_of
+    if scope.community_ids() is None:
+        query = select(func.count()).where(
+            rollups.volunteer_year.c.year == as_of.year,
+            rollups.volunteer_year.c.first_date <= as_of,
+        )
+    else:
+        query = select(func.count(func.distinct(R.volunteer_id))).where(_records_of_year(scope))
+    return int(connection.execute(query).scalar_one())
+
+
+def _rollup_hours_between(start: dt.date, end: dt.date):  # type: ignore[no-untyped-def]
+    inside = and_(D.c.service_date >= start, D.c.service_date <= end)
+    return func.coalesce(func.sum(case((inside, D.c.hours), else_=0)), 0)
 
 
 def _service_totals(connection: Connection, scope: Scope):  # type: ignore[no-untyped-def]
-    """Year figures and both weeks in one pass: one date range, so the date index serves it."""
+    """Year figures and both weeks in one pass over the daily rollup (one date range)."""
     as_of = scope.as_of
-    week = week_of(as_of)
+    year_start = dt.date(as_of.year, 1, 1)
     last_week = last_week_of(as_of)
-    in_year = R.service_date >= dt.date(as_of.year, 1, 1)
     query = select(
-        func.coalesce(func.sum(case((in_year, 1), else_=0)), 0).label("person_times"),
-        func.coalesce(func.sum(case((in_year, R.hours), else_=0)), 0).label("hours"),
-        func.count(func.distinct(case((in_year, R.volunteer_id)))).label("active"),
-        _hours_between(*week).label("hours_this_week"),
-        _hours_between(*last_week).label("hours_last_week"),
+        func.coalesce(
+            func.sum(case((D.c.service_date >= year_start, D.c.person_times), else_=0)), 0
+        ).label("person_times"),
+        _rollup_hours_between(year_start, as_of).label("hours"),
+        _rollup_hours_between(*week_of(as_of)).label("hours_this_week"),
+        _rollup_hours_between(*last_week).label("hours_last_week"),
     ).where(
-        R.service_date >= min(dt.date(as_of.year, 1, 1), last_week[0]),
-        R.service_date <= as_of,
-        scope.community_clause(R.community_id),
+        D.c.service_date >= min(year_start, last_week[0]),
+        D.c.service_date <= as_of,
+        scope.community_clause(D.c.community_id),
     )
     return connection.execute(query).one()
 
@@ -96,12 +119,16 @@ def _by_community(connection: Connection, scope: Scope) -> list[CommunityVolunte
     )
     service = (
         select(
-            R.community_id,
-            func.count().label("person_times"),
-            func.sum(R.hours).label("hours"),
+            D.c.community_id,
+            func.sum(D.c.person_times).label("person_times"),
+            func.sum(D.c.hours).label("hours"),
         )
-        .where(_records_of_year(scope))
-        .group_by(R.community_id)
+        .where(
+            D.c.service_date >= dt.date(scope.as_of.year, 1, 1),
+            D.c.service_date <= scope.as_of,
+            scope.community_clause(D.c.community_id),
+        )
+        .group_by(D.c.community_id)
         .subquery("service")
     )
     query = (
@@ -136,10 +163,11 @@ def volunteer_summary(engine_or_connection: Engine | Connection, scope: Scope) -
             select(func.count()).select_from(V).where(_registered_by(scope))
         ).scalar_one()
         totals = _service_totals(connection, scope)
+        active = _active_in_year(connection, scope)
         by_community = _by_community(connection, scope)
     return VolunteerSummary(
         registered=int(registered),
-        active=int(totals.active),
+        active=active,
         person_times=int(totals.person_times),
         hours=round_amount(float(totals.hours)) or 0.0,
         hours_this_week=round_amount(float(totals.hours_this_week)) or 0.0,

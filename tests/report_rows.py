@@ -11,6 +11,7 @@ import itertools
 
 from sqlalchemy import Engine, insert
 
+from queries import rollups
 from queries.models import (
     CensusProgress,
     Community,
@@ -110,7 +111,9 @@ class Rows:
         )
 
     def service(self, code: str, place: tuple[str, str], day: dt.date, hours: float) -> None:
-        """One service record of volunteer ``code`` in the community (record's community)."""
+        """One service record of volunteer ``code`` in the community (record's community),
+        with the rollups refreshed as every writer does."""
+        community_id = self.community(*place)
         self._insert(
             ServiceRecord,
             code=f"R{next(self._serial):05d}",
@@ -119,5 +122,7 @@ class Rows:
             activity_type="环境整治",
             service_date=day,
             hours=hours,
-            community_id=self.community(*place),
+            community_id=community_id,
         )
+        with self.engine.begin() as connection:
+            rollups.refresh_service(connection, [(day, community_id, self._volunteer_ids[code])])

@@ -10,6 +10,7 @@ from report_rows import Rows
 
 from queries import volunteer_detail as vd
 from queries.models import ServiceRecord
+from queries.rollups import refresh_service
 from queries.scope import Scope
 from queries.volunteers import volunteer_summary
 
@@ -33,6 +34,7 @@ class ServiceRows(Rows):
         kind: str = PATROL,
         name: str = "巡逻",
     ) -> None:
+        community_id = self.community(*place)
         self._insert(
             ServiceRecord,
             code=f"S{next(_serial):06d}",
@@ -41,8 +43,10 @@ class ServiceRows(Rows):
             activity_type=kind,
             service_date=day,
             hours=hours,
-            community_id=self.community(*place),
+            community_id=community_id,
         )
+        with self.engine.begin() as connection:  # every writer keeps the rollups current
+            refresh_service(connection, [(day, community_id, self._volunteer_ids[code])])
 
 
 def days(n: int) -> dt.date:
