@@ -317,7 +317,7 @@ def test_status_filter_keeps_only_that_state_in_the_project_table(app_db):
     [
         ({"category": "不存在的类别"}, "已忽略无效的类别：不存在的类别"),
         ({"status": "已暂停"}, "已忽略无效的状态：已暂停"),
-        ({"q": "电" * 301}, "已忽略过长的筛选参数「搜索」"),
+        ({"q": "电" * 301}, "已忽略过长的筛选参数「搜索项目」"),
     ],
 )
 def test_invalid_url_values_give_a_notice_not_an_error(app_db, params, notice):

@@ -98,9 +98,9 @@ def test_ranking_lists_every_community_most_hours_first_with_shared_ranks():
     service = [CommunityService("东城", "甲", 3, 6.0), CommunityService("西城", "丙", 2, 6.0)]
     frame = vm.ranking_frame(populations, {("东城", "甲"): 130, ("西城", "丙"): 100}, service)
     assert list(frame.itertuples(index=False, name=None)) == [
-        (1, "东城", "甲", 1000, 130, 0.13, "🟢 正常", 3, 6.0),
-        (1, "西城", "丙", 2000, 100, 0.05, "🔴 滞后", 2, 6.0),
-        (3, "东城", "乙", 1000, 0, 0.0, "🔴 滞后", 0, 0.0),
+        (1, "东城", "甲", 1000, 130, 0.13, "● 正常", 3, 6.0),
+        (1, "西城", "丙", 2000, 100, 0.05, "● 滞后", 2, 6.0),
+        (3, "东城", "乙", 1000, 0, 0.0, "● 滞后", 0, 0.0),
     ]
 
 

@@ -150,37 +150,39 @@ def reset_filters() -> None:
     st.query_params.clear()
 
 
-def url_select(
+def url_choice(
     key: str,
     label: str,
     options: Sequence[str],
     *,
-    all_label: str = "全部",
+    all_label: str | None = "全部",
+    default: str | None = None,
     container: Any = None,
 ) -> str | None:
-    """A page filter (single choice, None = all) kept in the URL under ``key``.
+    """A page filter (one choice) kept in the URL under ``key``.
 
-    Page filter keys start with ``pf_`` in the session so a reset clears them; the URL key
-    is the bare ``key``.
+    With ``all_label`` the first entry means "all" (value None); with ``all_label=None`` one
+    option is always chosen and ``default`` (left out of the URL) is the fallback. Page filter
+    state keys start with ``pf_`` so a reset clears them; the URL key is the bare ``key``.
     """
     state_key = f"pf_{key}"
     spec = UrlParam(key, label, choices=tuple(options))
-    _seed_page_filter(spec, state_key, None)
-    if st.session_state[state_key] not in (None, *options):
-        st.session_state[state_key] = None
-    target = container or st
-    value = target.selectbox(
+    _seed_page_filter(spec, state_key, default)
+    if st.session_state[state_key] not in (default, *options):
+        st.session_state[state_key] = default
+    choices: list[str | None] = list(options) if all_label is None else [None, *options]
+    value = (container or st).selectbox(
         label,
-        options=[None, *options],
-        format_func=lambda v: all_label if v is None else v,
+        options=choices,
+        format_func=lambda v: (all_label or "") if v is None else v,
         key=state_key,
-        placeholder=all_label,
+        placeholder=all_label or label,
     )
-    _write_page_filter(spec, value, None)
+    _write_page_filter(spec, value, default)
     return value
 
 
-def url_multiselect(
+def url_choices(
     key: str, label: str, options: Sequence[str], *, container: Any = None
 ) -> list[str]:
     """A page filter (several choices, empty = all) kept in the URL as ``A,B``."""
@@ -192,6 +194,27 @@ def url_multiselect(
     value = target.multiselect(label, options=list(options), key=state_key, placeholder="全部")
     _write_page_filter(spec, value, [])
     return list(value)
+
+
+def url_text(
+    key: str,
+    label: str,
+    *,
+    placeholder: str = "",
+    max_chars: int = 100,
+    container: Any = None,
+) -> str:
+    """A free-text page filter (a search box) kept in the URL under ``key``."""
+    state_key = f"pf_{key}"
+    spec = UrlParam(key, label)
+    _seed_page_filter(spec, state_key, "")
+    st.session_state[state_key] = str(st.session_state[state_key] or "")[:max_chars]
+    value = (container or st).text_input(
+        label, key=state_key, placeholder=placeholder, max_chars=max_chars
+    )
+    text = value.strip()
+    _write_page_filter(spec, text, "")
+    return text
 
 
 def url_date(key: str, label: str, default: dt.date, *, container: Any = None) -> dt.date:

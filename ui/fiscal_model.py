@@ -19,12 +19,10 @@ from queries.fiscal import FiscalItem, FiscalReport
 from queries.fiscal_detail import MonthAmount
 from queries.models import HEADLINE_FISCAL_ITEMS
 from queries.status import status_against
-from ui import filters
 from ui import format as fmt
-from ui.urlstate import UrlParam
+from ui.tables import status_mark
 
 GENERAL_ITEM, TAX_ITEM = HEADLINE_FISCAL_ITEMS
-STATUS_MARKS = {"green": "🟢 正常", "yellow": "🟡 预警", "red": "🔴 滞后"}
 TOTAL_LABEL = "合计"
 
 
@@ -198,7 +196,7 @@ def _subdistrict_record(
         "完成目标": row.target_rate,
         "序时进度": time_progress,
         "较序时进度（个百分点）": gap,
-        "状态": STATUS_MARKS.get(status_against(row.target_rate, time_progress) or "", "—"),
+        "状态": status_mark(status_against(row.target_rate, time_progress)),
         "同比": row.yoy,
     }
 
@@ -289,29 +287,3 @@ def composition_column_config() -> dict[str, Any]:
 def donut_frame(composition: pd.DataFrame) -> pd.DataFrame:
     """The composition with plain column names (the chart's expressions name its fields)."""
     return composition.rename(columns={"累计（万元）": "累计"})[["税种", "累计"]]
-
-
-def item_filter(options: Sequence[str], default: str) -> str:
-    """The 科目 page filter in the sidebar, kept in the URL as ``?item=``.
-
-    Unlike ``filters.url_select`` it has no 全部 entry: figures of different 科目 nest
-    (税收收入 is part of 一般公共预算收入), so one 科目 is always chosen, 一般公共预算收入 by
-    default (left out of the URL). An unknown ``?item=`` is dropped with a notice.
-    """
-    state_key = "pf_item"
-    spec = UrlParam("item", "科目", choices=tuple(options))
-    if state_key not in st.session_state:
-        value, notice = spec.parse(st.query_params.get("item") or "")
-        if notice:
-            st.session_state.setdefault(filters.NOTICES_KEY, []).append(notice)
-        st.session_state[state_key] = value or default
-    if st.session_state[state_key] not in options:
-        st.session_state[state_key] = default
-    st.sidebar.divider()
-    value = st.sidebar.selectbox("科目", options=list(options), key=state_key)
-    if value == default:
-        if "item" in st.query_params:
-            del st.query_params["item"]
-    elif st.query_params.get("item") != value:
-        st.query_params["item"] = value
-    return value

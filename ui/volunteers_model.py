@@ -30,8 +30,8 @@ from queries.volunteer_detail import (
 )
 from queries.volunteers import VolunteerSummary
 from ui import format as fmt
+from ui.tables import status_mark
 
-STATUS_MARKS = {"green": "🟢 正常", "yellow": "🟡 预警", "red": "🔴 滞后"}
 RANKING_COLUMNS = [
     "排名",
     "街道",
@@ -139,7 +139,7 @@ def ranking_frame(
                 "常住人口": place.population,
                 "注册志愿者": count,
                 "注册率": registration_rate(count, place.population),
-                "状态": STATUS_MARKS.get(status or "", "—"),
+                "状态": status_mark(status),
                 "服务人次": served.person_times if served else 0,
                 "服务时长（小时）": served.hours if served else 0.0,
             }
@@ -173,7 +173,7 @@ def rate_chart_frame(ranking: pd.DataFrame) -> pd.DataFrame:
     """Registration rate per community with the status word the chart colours by."""
     if ranking.empty:
         return pd.DataFrame(columns=["社区", "注册率", "状态"])
-    words = {mark: STATUS_LABELS[key] for key, mark in STATUS_MARKS.items()}
+    words = {status_mark(key): label for key, label in STATUS_LABELS.items()}
     frame = ranking[ranking["注册率"].notna()][["社区", "注册率", "状态"]].copy()
     frame["状态"] = frame["状态"].map(lambda mark: words.get(mark, "—"))
     return frame

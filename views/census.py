@@ -131,7 +131,7 @@ header = st.container()
 campaigns = data.fetch(detail.list_campaigns, scope)
 current = campaigns[0] if campaigns else None
 st.sidebar.divider()
-chosen = filters.url_select(
+chosen = filters.url_choice(
     "campaign",
     "普查任务",
     campaigns,

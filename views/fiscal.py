@@ -6,7 +6,7 @@ import streamlit as st
 
 from queries import fiscal, fiscal_detail
 from queries.models import HEADLINE_FISCAL_ITEMS
-from ui import charts, data, fiscal_model, layout, table_export
+from ui import charts, data, filters, fiscal_model, layout, table_export
 from ui import format as fmt
 
 scope = layout.current_scope()
@@ -14,7 +14,12 @@ report = data.fetch(fiscal.fiscal_report, scope)
 options = fiscal_model.item_options(report)
 default = fiscal_model.default_item(options)
 
-item = fiscal_model.item_filter(options, default) if default is not None else None
+item = None
+if default is not None:
+    st.sidebar.divider()
+    item = filters.url_choice(
+        "item", "科目", options, all_label=None, default=default, container=st.sidebar
+    )
 
 extra = ["财政数据按街道统计，社区筛选不适用"]
 if report is not None and item:

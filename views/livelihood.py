@@ -11,32 +11,9 @@ from queries.models import PROJECT_STATUSES
 from ui import charts, data, filters, layout
 from ui import livelihood_model as model
 from ui.table_export import XLSX_MIME
-from ui.urlstate import UrlParam
 
 SEARCH_KEY = "q"
 SEARCH_MAX_CHARS = 100
-
-
-def search_box(container) -> str:  # type: ignore[no-untyped-def]
-    """The project search (名称/编号/社区), kept in the URL as ``?q=``."""
-    state_key = f"pf_{SEARCH_KEY}"
-    if state_key not in st.session_state:
-        raw = st.query_params.get(SEARCH_KEY)
-        value, notice = UrlParam(SEARCH_KEY, "搜索").parse(raw) if raw else (None, None)
-        if notice:
-            st.session_state.setdefault(filters.NOTICES_KEY, []).append(notice)
-        st.session_state[state_key] = (value or "")[:SEARCH_MAX_CHARS]
-    text = container.text_input(
-        "搜索项目",
-        key=state_key,
-        placeholder="项目名称、项目编号或社区",
-        max_chars=SEARCH_MAX_CHARS,
-    ).strip()
-    if text and st.query_params.get(SEARCH_KEY) != text:
-        st.query_params[SEARCH_KEY] = text
-    elif not text and SEARCH_KEY in st.query_params:
-        del st.query_params[SEARCH_KEY]
-    return text
 
 
 def show_kpis(summary, as_of) -> None:  # type: ignore[no-untyped-def]
@@ -128,7 +105,13 @@ def show_overdue(scope, categories, statuses) -> None:  # type: ignore[no-untype
 def show_projects(scope, categories, statuses, header_parts) -> str:  # type: ignore[no-untyped-def]
     st.subheader("项目清单")
     search_column, download_column = st.columns([3, 1], vertical_alignment="bottom")
-    search = search_box(search_column)
+    search = filters.url_text(
+        SEARCH_KEY,
+        "搜索项目",
+        placeholder="项目名称、项目编号或社区",
+        max_chars=SEARCH_MAX_CHARS,
+        container=search_column,
+    )
     page = data.fetch(detail.project_list, scope, categories, statuses, search)
     if not page.rows:
         layout.empty_state("没有符合条件的项目。请清空搜索框，或调整类别、状态筛选。")
@@ -158,11 +141,11 @@ scope = layout.current_scope()
 header = st.container()
 st.sidebar.divider()
 categories = tuple(
-    filters.url_multiselect(
+    filters.url_choices(
         "category", "类别", data.fetch(detail.list_categories, None), container=st.sidebar
     )
 )
-statuses = tuple(filters.url_multiselect("status", "状态", PROJECT_STATUSES, container=st.sidebar))
+statuses = tuple(filters.url_choices("status", "状态", PROJECT_STATUSES, container=st.sidebar))
 st.sidebar.caption("类别作用于整页；状态（按截止日期计）只作用于逾期项目和项目清单。")
 
 summary = data.fetch(detail.project_summary, scope, categories)

@@ -14,9 +14,7 @@ from ui import format as fmt
 scope = layout.current_scope()
 type_options = data.fetch(volunteer_detail.activity_types, scope)
 st.sidebar.divider()
-types = tuple(
-    filters.url_multiselect("activity_type", "活动类型", type_options, container=st.sidebar)
-)
+types = tuple(filters.url_choices("activity_type", "活动类型", type_options, container=st.sidebar))
 start, end = volunteer_detail.window(scope)
 layout.page_header(
     "志愿服务",
