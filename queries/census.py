@@ -63,7 +63,7 @@ def current_campaign(engine_or_connection: Engine | Connection, scope: Scope) ->
         return connection.execute(query).scalar_one_or_none()
 
 
-def _latest_rows(scope: Scope, campaign: str, day: dt.date):  # type: ignore[no-untyped-def]
+def latest_rows(scope: Scope, campaign: str, day: dt.date):  # type: ignore[no-untyped-def]
     """Each in-scope community's latest row of ``campaign`` dated ≤ ``day`` (a subquery)."""
     latest_day = (
         select(C.community_id, func.max(C.day).label("day"))
@@ -81,16 +81,16 @@ def _latest_rows(scope: Scope, campaign: str, day: dt.date):  # type: ignore[no-
     )
 
 
-def _registered_households_at(
+def registered_households_at(
     connection: Connection, scope: Scope, campaign: str, day: dt.date
 ) -> int:
-    latest = _latest_rows(scope, campaign, day)
+    latest = latest_rows(scope, campaign, day)
     query = select(func.coalesce(func.sum(latest.c.registered_households), 0))
     return int(connection.execute(query).scalar_one())
 
 
-def _by_community(connection: Connection, scope: Scope, campaign: str) -> list[CommunityCensus]:
-    latest = _latest_rows(scope, campaign, scope.as_of)
+def community_rows(connection: Connection, scope: Scope, campaign: str) -> list[CommunityCensus]:
+    latest = latest_rows(scope, campaign, scope.as_of)
     query = select(
         Community.subdistrict,
         Community.name,
@@ -117,7 +117,7 @@ def census_summary(engine_or_connection: Engine | Connection, scope: Scope) -> C
         campaign = current_campaign(connection, scope)
         if campaign is None:
             return None
-        latest = _latest_rows(scope, campaign, as_of)
+        latest = latest_rows(scope, campaign, as_of)
         totals = connection.execute(
             select(
                 func.coalesce(func.sum(latest.c.expected_households), 0).label("expected"),
@@ -125,10 +125,10 @@ def census_summary(engine_or_connection: Engine | Connection, scope: Scope) -> C
                 func.coalesce(func.sum(latest.c.registered_persons), 0).label("persons"),
             )
         ).one()
-        week_ago = _registered_households_at(
+        week_ago = registered_households_at(
             connection, scope, campaign, as_of - dt.timedelta(days=7)
         )
-        by_community = _by_community(connection, scope, campaign)
+        by_community = community_rows(connection, scope, campaign)
     return CensusSummary(
         campaign=campaign,
         expected=int(totals.expected),

@@ -17,9 +17,9 @@ from sqlalchemy import Connection, Engine, and_, false, func, or_, select
 from queries.area_helpers import connected, place_key, ratio
 from queries.census import (
     CensusSummary,
-    _by_community,
-    _latest_rows,
-    _registered_households_at,
+    community_rows,
+    latest_rows,
+    registered_households_at,
 )
 from queries.league import campaign_start
 from queries.models import CensusProgress, Community
@@ -92,7 +92,7 @@ def campaign_summary(
     """
     as_of = scope.as_of
     with connected(engine_or_connection) as connection:
-        latest = _latest_rows(scope, campaign, as_of)
+        latest = latest_rows(scope, campaign, as_of)
         totals = connection.execute(
             select(
                 func.count().label("rows"),
@@ -103,10 +103,10 @@ def campaign_summary(
         ).one()
         if not totals.rows:
             return None
-        week_ago = _registered_households_at(
+        week_ago = registered_households_at(
             connection, scope, campaign, as_of - dt.timedelta(days=PACE_DAYS)
         )
-        by_community = _by_community(connection, scope, campaign)
+        by_community = community_rows(connection, scope, campaign)
     return CensusSummary(
         campaign=campaign,
         expected=int(totals.expected),
@@ -122,7 +122,7 @@ def _registered_by_community(
     connection: Connection, scope: Scope, campaign: str, day: dt.date
 ) -> dict[tuple[str, str], tuple[int, int]]:
     """(expected, registered households) of each community's latest row dated ≤ ``day``."""
-    latest = _latest_rows(scope, campaign, day)
+    latest = latest_rows(scope, campaign, day)
     query = select(
         Community.subdistrict,
         Community.name,

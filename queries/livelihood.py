@@ -54,29 +54,29 @@ class LivelihoodSummary:
     completed_this_week: int
 
 
-def _is_completed(as_of: dt.date) -> ColumnElement[bool]:
+def is_completed(as_of: dt.date) -> ColumnElement[bool]:
     return and_(P.status == "已完成", P.completed_on.is_not(None), P.completed_on <= as_of)
 
 
-def _is_in_progress(as_of: dt.date) -> ColumnElement[bool]:
-    return or_(P.status == "推进中", and_(P.status == "已完成", not_(_is_completed(as_of))))
+def is_in_progress(as_of: dt.date) -> ColumnElement[bool]:
+    return or_(P.status == "推进中", and_(P.status == "已完成", not_(is_completed(as_of))))
 
 
-def _is_counted() -> ColumnElement[bool]:
+def is_counted() -> ColumnElement[bool]:
     """In total: every state but 已取消 (and no unknown status)."""
     return P.status.in_(("未启动", "推进中", "已完成"))
 
 
-def _is_overdue(as_of: dt.date) -> ColumnElement[bool]:
-    return and_(_is_counted(), not_(_is_completed(as_of)), P.planned_on < as_of)
+def is_overdue(as_of: dt.date) -> ColumnElement[bool]:
+    return and_(is_counted(), not_(is_completed(as_of)), P.planned_on < as_of)
 
 
-def _count_where(condition: ColumnElement[bool]):  # type: ignore[no-untyped-def]
+def count_where(condition: ColumnElement[bool]):  # type: ignore[no-untyped-def]
     """SUM(CASE WHEN condition THEN 1 ELSE 0 END), 0 rather than NULL on no rows."""
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
-def _year_in_scope(scope: Scope) -> ColumnElement[bool]:
+def year_in_scope(scope: Scope) -> ColumnElement[bool]:
     return and_(P.year == scope.as_of.year, scope.community_clause(P.community_id))
 
 
@@ -87,16 +87,16 @@ def livelihood_summary(
     as_of = scope.as_of
     week_start, week_end = week_of(as_of)
     completed_in_week = and_(
-        _is_completed(as_of), P.completed_on >= week_start, P.completed_on <= week_end
+        is_completed(as_of), P.completed_on >= week_start, P.completed_on <= week_end
     )
     query = select(
-        _count_where(_is_completed(as_of)).label("completed"),
-        _count_where(_is_in_progress(as_of)).label("in_progress"),
-        _count_where(P.status == "未启动").label("not_started"),
-        _count_where(P.status == "已取消").label("cancelled"),
-        _count_where(_is_overdue(as_of)).label("overdue"),
-        _count_where(completed_in_week).label("completed_this_week"),
-    ).where(_year_in_scope(scope))
+        count_where(is_completed(as_of)).label("completed"),
+        count_where(is_in_progress(as_of)).label("in_progress"),
+        count_where(P.status == "未启动").label("not_started"),
+        count_where(P.status == "已取消").label("cancelled"),
+        count_where(is_overdue(as_of)).label("overdue"),
+        count_where(completed_in_week).label("completed_this_week"),
+    ).where(year_in_scope(scope))
     with connected(engine_or_connection) as connection:
         row = connection.execute(query).one()
     total = int(row.completed) + int(row.in_progress) + int(row.not_started)
@@ -127,12 +127,12 @@ def livelihood_by_community(
         select(
             Community.subdistrict,
             Community.name,
-            _count_where(_is_counted()).label("total"),
-            _count_where(_is_completed(as_of)).label("completed"),
-            _count_where(_is_overdue(as_of)).label("overdue"),
+            count_where(is_counted()).label("total"),
+            count_where(is_completed(as_of)).label("completed"),
+            count_where(is_overdue(as_of)).label("overdue"),
         )
         .join(Community, Community.id == P.community_id)
-        .where(_year_in_scope(scope))
+        .where(year_in_scope(scope))
         .group_by(Community.subdistrict, Community.name)
     )
     with connected(engine_or_connection) as connection:

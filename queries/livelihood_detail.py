@@ -33,12 +33,12 @@ from queries.area_helpers import connected, place_key, ratio, round_amount, week
 from queries.livelihood import (
     CommunityLivelihood,
     LivelihoodSummary,
-    _count_where,
-    _is_completed,
-    _is_counted,
-    _is_in_progress,
-    _is_overdue,
-    _year_in_scope,
+    count_where,
+    is_completed,
+    is_counted,
+    is_in_progress,
+    is_overdue,
+    year_in_scope,
 )
 from queries.models import PROJECT_STATUSES, Community, LivelihoodProject
 from queries.scope import Scope
@@ -92,8 +92,8 @@ class ProjectPage:
 def status_as_of(as_of: dt.date) -> ColumnElement[str]:
     """The 状态 a project had on ``as_of`` (已完成 only from its 完成日期 on)."""
     return case(
-        (_is_completed(as_of), literal("已完成")),
-        (_is_in_progress(as_of), literal("推进中")),
+        (is_completed(as_of), literal("已完成")),
+        (is_in_progress(as_of), literal("推进中")),
         else_=P.status,
     )
 
@@ -138,16 +138,16 @@ def project_summary(
     as_of = scope.as_of
     week_start, week_end = week_of(as_of)
     completed_in_week = and_(
-        _is_completed(as_of), P.completed_on >= week_start, P.completed_on <= week_end
+        is_completed(as_of), P.completed_on >= week_start, P.completed_on <= week_end
     )
     query = select(
-        _count_where(_is_completed(as_of)).label("completed"),
-        _count_where(_is_in_progress(as_of)).label("in_progress"),
-        _count_where(P.status == "未启动").label("not_started"),
-        _count_where(P.status == "已取消").label("cancelled"),
-        _count_where(_is_overdue(as_of)).label("overdue"),
-        _count_where(completed_in_week).label("completed_this_week"),
-    ).where(_year_in_scope(scope), _in_categories(categories))
+        count_where(is_completed(as_of)).label("completed"),
+        count_where(is_in_progress(as_of)).label("in_progress"),
+        count_where(P.status == "未启动").label("not_started"),
+        count_where(P.status == "已取消").label("cancelled"),
+        count_where(is_overdue(as_of)).label("overdue"),
+        count_where(completed_in_week).label("completed_this_week"),
+    ).where(year_in_scope(scope), _in_categories(categories))
     with connected(engine_or_connection) as connection:
         row = connection.execute(query).one()
     total = int(row.completed) + int(row.in_progress) + int(row.not_started)
@@ -173,12 +173,12 @@ def community_completion(
         select(
             Community.subdistrict,
             Community.name,
-            _count_where(_is_counted()).label("total"),
-            _count_where(_is_completed(as_of)).label("completed"),
-            _count_where(_is_overdue(as_of)).label("overdue"),
+            count_where(is_counted()).label("total"),
+            count_where(is_completed(as_of)).label("completed"),
+            count_where(is_overdue(as_of)).label("overdue"),
         )
         .join(Community, Community.id == P.community_id)
-        .where(_year_in_scope(scope), _in_categories(categories))
+        .where(year_in_scope(scope), _in_categories(categories))
         .group_by(Community.subdistrict, Community.name)
     )
     with connected(engine_or_connection) as connection:
@@ -241,10 +241,10 @@ def monthly_completions(
     if scope.date_from and scope.date_from > start:
         start = scope.date_from
     months = _months_between(min(start, as_of), as_of)
-    base = and_(_year_in_scope(scope), _in_categories(categories))
+    base = and_(year_in_scope(scope), _in_categories(categories))
     with connected(engine_or_connection) as connection:
-        done = _month_counts(connection, P.completed_on, and_(base, _is_completed(as_of)))
-        planned = _month_counts(connection, P.planned_on, and_(base, _is_counted()))
+        done = _month_counts(connection, P.completed_on, and_(base, is_completed(as_of)))
+        planned = _month_counts(connection, P.planned_on, and_(base, is_counted()))
     return [
         MonthPoint(month, completed, plan)
         for month, completed, plan in zip(
@@ -317,7 +317,7 @@ def project_list(
     Ordered by subdistrict, community, 项目编号; ``matched`` tells how many there are in all.
     """
     condition = and_(
-        _year_in_scope(scope),
+        year_in_scope(scope),
         _in_categories(categories),
         _in_statuses(scope.as_of, statuses),
         _matches(search),
@@ -336,10 +336,10 @@ def overdue_projects(
 ) -> ProjectPage:
     """Overdue projects (§3: in total, not completed, 计划完成日期 < as-of), most overdue first."""
     condition = and_(
-        _year_in_scope(scope),
+        year_in_scope(scope),
         _in_categories(categories),
         _in_statuses(scope.as_of, statuses),
-        _is_overdue(scope.as_of),
+        is_overdue(scope.as_of),
     )
     order = (P.planned_on, Community.subdistrict, Community.name, P.code)
     with connected(engine_or_connection) as connection:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, Engine, and_, or_, select
 
 from queries.area_helpers import connected, week_of
-from queries.livelihood import P, _is_completed, _is_overdue, _year_in_scope
+from queries.livelihood import P, is_completed, is_overdue, year_in_scope
 from queries.models import Community
 from queries.scope import Scope
 
@@ -46,12 +46,12 @@ def _as_date(value: dt.date | str | None) -> dt.date | None:
 
 def newly_overdue_condition(as_of: dt.date):  # type: ignore[no-untyped-def]
     """Overdue on as-of but not a week earlier: planned in as-of − 7 … as-of − 1."""
-    return and_(_is_overdue(as_of), P.planned_on >= as_of - dt.timedelta(days=7))
+    return and_(is_overdue(as_of), P.planned_on >= as_of - dt.timedelta(days=7))
 
 
 def completed_this_week_condition(as_of: dt.date):  # type: ignore[no-untyped-def]
     week_start, week_end = week_of(as_of)
-    return and_(_is_completed(as_of), P.completed_on >= week_start, P.completed_on <= week_end)
+    return and_(is_completed(as_of), P.completed_on >= week_start, P.completed_on <= week_end)
 
 
 def week_projects(engine_or_connection: Engine | Connection, scope: Scope) -> list[WeekProject]:
@@ -71,7 +71,7 @@ def week_projects(engine_or_connection: Engine | Connection, scope: Scope) -> li
             completed.label("is_completed"),
         )
         .join(Community, Community.id == P.community_id)
-        .where(_year_in_scope(scope), or_(completed, overdue))
+        .where(year_in_scope(scope), or_(completed, overdue))
         .order_by(Community.subdistrict, Community.name, P.code)
         .limit(MAX_ROWS)
     )
