@@ -419,3 +419,38 @@ def test_a_project_name_with_html_is_text_on_the_data_page(admin_db: str) -> Non
     assert XSS_NAME in set(_editor_frame(at)["项目名称"])
     assert not at.get("html")
     assert "<img" not in texts(at)
+
+
+def test_a_postgresql_database_that_comes_back_is_used_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A PostgreSQL database that does not answer yet: the message; once there, the page."""
+    import os
+    import uuid
+
+    import streamlit as st
+    from sqlalchemy import create_engine, text
+
+    admin_url = os.environ.get("TEST_PG_URL")
+    if not admin_url:
+        pytest.skip("PostgreSQL not configured (TEST_PG_URL unset)")
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    monkeypatch.setenv("DATABASE_URL", f"{admin_url.rpartition('/')[0]}/{name}")
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    at = open_page()
+    assert not at.exception
+    assert any("数据库暂时无法连接" in e.value for e in at.error)
+    server = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        at.button(key="db_retry").click()
+        at.run(timeout=180)
+        assert not at.exception
+        assert at.metric
+    finally:
+        st.cache_resource.clear()
+        with server.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        server.dispose()
