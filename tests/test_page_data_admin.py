@@ -115,6 +115,7 @@ def test_data_page_asks_for_a_login(admin_db: str) -> None:
     assert at.text_input(key="login_username") is not None
     assert not at.file_uploader
     assert "数据管理需要登录" in [h.value for h in at.subheader]
+    assert not _has_key(at, "login_sso")  # no [auth] in the secrets: no single sign-on button
 
 
 def test_viewer_cannot_reach_the_data_tools(admin_db: str) -> None:

@@ -31,6 +31,7 @@ from sqlalchemy.exc import OperationalError
 from queries import accounts, health
 from queries.accounts import User
 from ui import data
+from ui.filters import escape_markdown
 
 SESSION_USER = "auth_user"
 SESSION_SEEN = "auth_seen"
@@ -137,7 +138,7 @@ def login_form(title: str = "请登录") -> None:
     st.subheader(title)
     notice = st.session_state.get(SESSION_NOTICE)
     if notice:
-        st.warning(notice, icon=":material/schedule:")
+        st.warning(escape_markdown(notice), icon=":material/schedule:")
     with st.form(LOGIN_FORM_KEY, clear_on_submit=True, width=420):
         username = st.text_input("用户名", key=LOGIN_USER_KEY, max_chars=100)
         password = st.text_input("密码", type="password", key=LOGIN_PASSWORD_KEY, max_chars=200)
@@ -179,7 +180,7 @@ def require_writer() -> User:
     user = require_user("数据管理需要登录")
     if not user.can_write:
         st.error(NO_PERMISSION, icon=":material/block:")
-        st.caption(f"当前登录：{user.describe()}")
+        st.caption(escape_markdown(f"当前登录：{user.describe()}"))
         logout_button()
         st.stop()
     return user

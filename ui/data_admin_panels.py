@@ -21,6 +21,7 @@ from queries.parsing import TABLE_KINDS
 from queries.upload_safety import MAX_UPLOAD_MB, upload_problem
 from ui import data, layout
 from ui import data_admin_model as model
+from ui.filters import escape_markdown
 
 XLSX_MIME = templates.XLSX_MIME
 UPLOAD_GENERATION = "upload_generation"  # bumped after an import: a fresh, empty uploader
@@ -334,9 +335,9 @@ def _create_account_form(admin: User) -> None:
             data.engine(), username, password, role, communities, created_by=admin.username
         )
     except accounts.AccountError as error:
-        st.error(str(error), icon=":material/error:")
+        st.error(escape_markdown(str(error)), icon=":material/error:")
         return
-    st.success(f"已创建账号：{user.describe()}", icon=":material/person_add:")
+    st.success(escape_markdown(f"已创建账号：{user.describe()}"), icon=":material/person_add:")
 
 
 def _change_account_form(admin: User, names: list[str]) -> None:
@@ -361,9 +362,9 @@ def _change_account_form(admin: User, names: list[str]) -> None:
         else:
             accounts.set_active(data.engine(), username, action == "启用", by=admin.username)
     except accounts.AccountError as error:
-        st.error(str(error), icon=":material/error:")
+        st.error(escape_markdown(str(error)), icon=":material/error:")
         return
-    st.success(f"已{action}：{username}", icon=":material/check_circle:")
+    st.success(escape_markdown(f"已{action}：{username}"), icon=":material/check_circle:")
 
 
 def accounts_panel(admin: User) -> None:

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import auth
+from ui import auth, filters
 from ui import data_admin_panels as panels
 
 with auth.database_errors():
     user = auth.require_writer()
-    title_column, user_column = st.columns([4, 1], vertical_alignment="bottom")
+    title_column, user_column = st.columns([3, 1.4], vertical_alignment="bottom")
     title_column.title("数据管理")
-    user_column.caption(f"当前登录：{user.describe()}")
+    user_column.caption(filters.escape_markdown(f"当前登录：{user.describe()}"))
     auth.logout_button(user_column)
     with st.expander("角色与权限说明"):
         st.markdown(panels.ROLE_HELP)
