@@ -14,11 +14,13 @@ import json
 import os
 import subprocess
 import sys
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
 
+from queries.db import make_engine
+from queries.report import build_report, report_to_json
 from tests.oracle.compute import expected_report, raw_report, report_differences
 from tests.oracle.dataset import (
     DEFAULT_ANCHOR,
@@ -40,6 +42,8 @@ AS_OF_DATES = [
     dt.date(2023, 12, 10),  # the old census campaign is running; no fiscal Y−1
     dt.date(2024, 12, 31),
 ]
+CLI_CASE = (DEFAULT_ANCHOR, None)
+
 # (seed, file encoding, how the data goes in: once / the same files twice / then a revision)
 SEED_CASES = [(1, "utf-8-sig", "once"), (2, "utf-8", "revised"), (3, "gb18030", "twice")]
 
@@ -68,11 +72,26 @@ def report_json(db_url: str, as_of: dt.date, subdistrict: str | None) -> dict:
     return json.loads(done.stdout)
 
 
-def case_differences(tables, db_url: str, as_of: dt.date, subdistrict: str | None) -> list[str]:
+def report_in_process(engine: Engine, as_of: dt.date, subdistrict: str | None) -> dict:
+    """The same JSON as ``manage.py report --format json``, without a process per report.
+
+    The command line is the contract; one case per data set goes through it
+    (``CLI_CASE``), the many others run the same code in-process to keep the suite quick.
+    """
+    return json.loads(report_to_json(build_report(engine, as_of, subdistrict)))
+
+
+def case_differences(
+    tables, db_url: str, engine: Engine, as_of: dt.date, subdistrict: str | None
+) -> list[str]:
     """Every difference of one report, each prefixed with its as-of date and scope."""
-    label = f"[as_of={as_of} subdistrict={subdistrict}]"
+    via_cli = (as_of, subdistrict) == CLI_CASE
+    label = f"[as_of={as_of} subdistrict={subdistrict}{' via manage.py' if via_cli else ''}]"
     try:
-        got = report_json(db_url, as_of, subdistrict)
+        if via_cli:
+            got = report_json(db_url, as_of, subdistrict)
+        else:
+            got = report_in_process(engine, as_of, subdistrict)
     except (AssertionError, json.JSONDecodeError) as error:
         return [f"{label} {error}"]
     expected = raw_report(tables, as_of, subdistrict)
@@ -99,8 +118,11 @@ def test_report_json_matches_oracle(
         import_files(db_url, write_csv_files(revision, tmp_path / "revision", encoding=encoding))
         tables = merge_tables(tables, revision)
     cases = [(d, s) for d in AS_OF_DATES for s in [None, *subdistricts(tables)]]
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        found = pool.map(lambda case: case_differences(tables, db_url, *case), cases)
+    engine = make_engine(db_url)
+    try:
+        found = [case_differences(tables, db_url, engine, *case) for case in cases]
+    finally:
+        engine.dispose()
     differences = [line for lines in found for line in lines]
     assert not differences, f"{len(differences)} differences:\n" + "\n".join(differences[:300])
 
