@@ -633,8 +633,10 @@ def _analyze(connection) -> None:  # type: ignore[no-untyped-def]
         connection.exec_driver_sql("PRAGMA analysis_limit=2000")
         connection.exec_driver_sql("ANALYZE")
         connection.exec_driver_sql("PRAGMA optimize")
-    else:
-        connection.exec_driver_sql("ANALYZE")
+        connection.commit()
+    else:  # VACUUM also sets the visibility map, so index-only scans need no heap visits
+        connection.execution_options(isolation_level="AUTOCOMMIT")
+        connection.exec_driver_sql("VACUUM ANALYZE")
 
 
 def write_city(
@@ -678,8 +680,8 @@ def write_city(
             raise
         finally:
             _restore(connection)
+            connection.commit()
         _analyze(connection)
-        connection.commit()
     bulk.report("示例数据已写入")
     return counts
 

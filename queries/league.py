@@ -88,7 +88,7 @@ def _standing(connection: Connection, scope: Scope) -> list[LeagueRow]:
         census_expected = census_plan_rate(start, as_of) if start else None
     volunteer_rows = {
         (r.subdistrict, r.community): r
-        for r in volunteers.volunteer_summary(connection, scope).by_community
+        for r in volunteers.volunteer_by_community(connection, scope)
     }
     rows = []
     for subdistrict, name, population in _communities(connection, scope):

@@ -57,6 +57,7 @@ service_daily = Table(
     Column("person_times", Integer, nullable=False),
     Column("hours", Float, nullable=False),
     Index("ix_rollup_daily_community_date", "community_id", "service_date"),
+    sqlite_with_rowid=False,
 )
 
 volunteer_year = Table(
@@ -66,6 +67,7 @@ volunteer_year = Table(
     Column("volunteer_id", Integer, primary_key=True),
     Column("first_date", Date, nullable=False),
     Index("ix_rollup_volunteer_year_first", "year", "first_date"),
+    sqlite_with_rowid=False,
 )
 
 CHUNK = 500  # keys per DELETE / INSERT … SELECT (well under both databases' parameter limits)

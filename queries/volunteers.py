@@ -156,6 +156,14 @@ def _by_community(connection: Connection, scope: Scope) -> list[CommunityVolunte
     return sorted(rows, key=lambda item: place_key(item.subdistrict, item.community))
 
 
+def volunteer_by_community(
+    engine_or_connection: Engine | Connection, scope: Scope
+) -> list[CommunityVolunteers]:
+    """Only the ``by_community`` rows of ``volunteer_summary`` (the league needs no totals)."""
+    with connected(engine_or_connection) as connection:
+        return _by_community(connection, scope)
+
+
 def volunteer_summary(engine_or_connection: Engine | Connection, scope: Scope) -> VolunteerSummary:
     """Registered and active volunteers, 人次 and hours of the year, and the two weeks."""
     with connected(engine_or_connection) as connection:

@@ -1,0 +1,204 @@
+"""The 志愿服务 rollups: equal to the records after every kind of write, and the figures read
+from them equal the figures counted from the records themselves."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import Integer, and_, case, delete, func, select, update
+
+from queries import rollups
+from queries.db import _alembic_config, make_engine
+from queries.demo_city import TINY, load_city
+from queries.models import Community, ServiceRecord, Volunteer
+from queries.scope import Scope
+from queries.volunteers import volunteer_by_community, volunteer_summary
+
+TODAY = dt.date(2026, 11, 22)
+R = ServiceRecord
+
+
+@pytest.fixture
+def city(engine):  # type: ignore[no-untyped-def]
+    """The TINY city in a fresh database (SQLite and PostgreSQL)."""
+    load_city(engine, scale=TINY, today=TODAY)
+    return engine
+
+
+def _match(engine) -> bool:  # type: ignore[no-untyped-def]
+    with engine.connect() as connection:
+        return rollups.rollups_match(connection)
+
+
+def _keys(connection, condition) -> list[rollups.ServiceKey]:  # type: ignore[no-untyped-def]
+    query = select(R.service_date, R.community_id, R.volunteer_id).where(condition)
+    return [tuple(row) for row in connection.execute(query)]
+
+
+def test_a_loaded_city_has_matching_rollups(city):
+    """After the bulk load the rollups equal what the records give."""
+    assert _match(city)
+
+
+def test_a_write_without_refresh_leaves_them_stale(city):
+    """The rollups are stored, not computed: moving a record without a refresh is visible."""
+    with city.begin() as connection:
+        connection.execute(update(R).where(R.id == 1).values(service_date=dt.date(2025, 7, 1)))
+    assert not _match(city)
+
+
+def test_refresh_follows_a_record_moved_to_another_day_community_and_volunteer(city):
+    """Refreshing the old and new keys of a moved record brings both places up to date."""
+    with city.begin() as connection:
+        before = _keys(connection, R.id.in_([1, 2, 3]))
+        connection.execute(
+            update(R)
+            .where(R.id.in_([1, 2, 3]))
+            .values(service_date=dt.date(2025, 7, 1), community_id=2, volunteer_id=5)
+        )
+        after = _keys(connection, R.id.in_([1, 2, 3]))
+        rollups.refresh_service(connection, before + after)
+    assert _match(city)
+
+
+def test_refresh_after_deleting_records_drops_their_rows(city):
+    """Deleting every record of a day and refreshing leaves no zero rows behind."""
+    with city.begin() as connection:
+        day = connection.execute(select(func.min(R.service_date))).scalar()
+        keys = _keys(connection, R.service_date == day)
+        connection.execute(delete(R).where(R.service_date == day))
+        rollups.refresh_service(connection, keys)
+        left = connection.execute(
+            select(func.count()).where(rollups.service_daily.c.service_date == day)
+        ).scalar()
+    assert left == 0
+    assert _match(city)
+
+
+def test_rebuild_repairs_stale_rollups(city):
+    """``rebuild`` recomputes everything from the records."""
+    with city.begin() as connection:
+        connection.execute(delete(rollups.service_daily))
+        rollups.rebuild(connection)
+    assert _match(city)
+
+
+def _from_records(connection, scope: Scope) -> dict:  # type: ignore[no-untyped-def]
+    """The volunteer figures counted straight from the records (no rollup), as an oracle."""
+    as_of = scope.as_of
+    year_start = dt.date(as_of.year, 1, 1)
+    in_scope = scope.community_clause(R.community_id)
+    in_year = and_(R.service_date >= year_start, R.service_date <= as_of, in_scope)
+    week = and_(R.service_date >= as_of - dt.timedelta(days=6), R.service_date <= as_of, in_scope)
+    row = connection.execute(
+        select(
+            func.count(),
+            func.coalesce(func.sum(R.hours), 0),
+            func.count(func.distinct(R.volunteer_id)),
+        ).where(in_year)
+    ).one()
+    this_week = connection.execute(select(func.coalesce(func.sum(R.hours), 0)).where(week)).scalar()
+    per_community = connection.execute(
+        select(Community.name, func.count(), func.sum(R.hours))
+        .join(Community, Community.id == R.community_id)
+        .where(in_year)
+        .group_by(Community.name)
+    ).all()
+    return {
+        "person_times": int(row[0]),
+        "hours": round(float(row[1]), 2),
+        "active": int(row[2]),
+        "hours_this_week": round(float(this_week), 2),
+        "by_community": {name: (int(n), round(float(h), 2)) for name, n, h in per_community},
+    }
+
+
+def _from_summary(engine, scope: Scope) -> dict:  # type: ignore[no-untyped-def]
+    summary = volunteer_summary(engine, scope)
+    return {
+        "person_times": summary.person_times,
+        "hours": summary.hours,
+        "active": summary.active,
+        "hours_this_week": summary.hours_this_week,
+        "by_community": {
+            row.community: (row.person_times, row.hours)
+            for row in summary.by_community
+            if row.person_times
+        },
+    }
+
+
+SCOPES = [
+    Scope(date_to=TODAY),
+    Scope(date_to=dt.date(2026, 1, 3)),
+    Scope(date_to=dt.date(2025, 12, 31)),
+    Scope(date_to=dt.date(2025, 6, 15)),
+    Scope(subdistrict="东风东路街道", date_to=TODAY),
+    Scope(subdistrict="东风路街道", communities=("东风路东社区",), date_to=dt.date(2025, 3, 1)),
+]
+
+
+@pytest.mark.parametrize("scope", SCOPES, ids=lambda s: f"{s.subdistrict}-{s.as_of}")
+def test_figures_from_rollups_equal_figures_from_records(city, scope):
+    """人次, hours, active volunteers, the week and per-community figures are the same as
+    counting the records themselves, for the whole city and for a scope, at several dates."""
+    with city.connect() as connection:
+        expected = _from_records(connection, scope)
+    assert _from_summary(city, scope) == expected
+
+
+def test_by_community_alone_equals_the_summary_rows(city):
+    """The league's shortcut returns exactly the summary's by_community rows."""
+    scope = Scope(date_to=TODAY)
+    assert volunteer_by_community(city, scope) == volunteer_summary(city, scope).by_community
+
+
+def test_migration_fills_rollups_for_existing_records(tmp_path):
+    """A database with records from before 0003 gets its rollups when it is upgraded."""
+    from alembic import command
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    config = _alembic_config(engine)
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0002")
+    with engine.begin() as connection:
+        connection.execute(
+            Community.__table__.insert(),
+            [
+                {
+                    "id": 1,
+                    "subdistrict": "甲街道",
+                    "name": "乙社区",
+                    "population": 1,
+                    "households": 1,
+                }
+            ],
+        )
+        connection.execute(
+            Volunteer.__table__.insert(),
+            [{"id": 1, "code": "V1", "community_id": 1, "registered_on": dt.date(2024, 1, 1)}],
+        )
+        connection.execute(
+            R.__table__.insert(),
+            [
+                {"code": f"S{i}", "volunteer_id": 1, "activity_name": "活动",
+                 "activity_type": "环境整治", "service_date": dt.date(2024, 3, 1 + i % 2),
+                 "hours": 1.5, "community_id": 1}
+                for i in range(3)
+            ],
+        )  # fmt: skip
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+    with engine.connect() as connection:
+        daily = connection.execute(
+            select(
+                func.sum(rollups.service_daily.c.person_times),
+                func.sum(case((rollups.service_daily.c.hours > 0, 1), else_=0).cast(Integer)),
+            )
+        ).one()
+    assert tuple(daily) == (3, 2)
+    assert _match(engine)
+    engine.dispose()
