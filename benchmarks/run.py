@@ -234,12 +234,12 @@ def worker_pages(url: str, runs: str, today: str) -> None:
 
 def worker_import(url: str, rows: str, today: str) -> None:
     """Import a CSV of new 志愿服务 rows (full validation), then delete them again."""
-    from sqlalchemy import delete, select
+    from sqlalchemy import and_, delete, select
 
     from queries import rollups
     from queries.db import make_engine
     from queries.importer import import_files
-    from queries.models import Community, ImportBatch, ServiceRecord, Volunteer
+    from queries.models import Community, ServiceRecord, Volunteer
 
     engine = make_engine(url)
     count = int(rows)
@@ -287,8 +287,7 @@ def worker_import(url: str, rows: str, today: str) -> None:
         return
     cleanup_started = time.perf_counter()
     with engine.begin() as connection:
-        batches = select(ImportBatch.id).where(ImportBatch.imported_by == "benchmark")
-        mine = ServiceRecord.batch_id.in_(batches)
+        mine = and_(ServiceRecord.code >= f"BM{stamp}", ServiceRecord.code < f"BM{stamp}~")
         keys = connection.execute(
             select(
                 ServiceRecord.service_date, ServiceRecord.community_id, ServiceRecord.volunteer_id

@@ -40,7 +40,6 @@ from sqlalchemy import (
     insert,
     literal,
     select,
-    tuple_,
 )
 
 from queries.models import ServiceRecord
@@ -144,12 +143,21 @@ def refresh_service(connection: Connection, keys: Iterable[ServiceKey]) -> None:
 
 
 def _refresh_days(connection: Connection, pairs: list[tuple[dt.date, int]]) -> None:
+    """Per day: ``service_date = :day AND community_id IN (…)``, which both databases serve
+    from an index (a row-value ``IN`` of (day, community) pairs makes SQLite scan the table)."""
     columns = ["service_date", "community_id", "activity_type", "person_times", "hours"]
-    for chunk in _chunks(pairs):
-        on_pair = tuple_(service_daily.c.service_date, service_daily.c.community_id).in_(chunk)
-        connection.execute(delete(service_daily).where(on_pair))
-        source = _daily_select().where(tuple_(R.c.service_date, R.c.community_id).in_(chunk))
-        connection.execute(insert(service_daily).from_select(columns, source))
+    by_day: dict[dt.date, list[int]] = {}
+    for day, community_id in pairs:
+        by_day.setdefault(day, []).append(community_id)
+    for day, community_ids in sorted(by_day.items()):
+        for chunk in _chunks(community_ids):
+            connection.execute(
+                delete(service_daily).where(
+                    service_daily.c.service_date == day, service_daily.c.community_id.in_(chunk)
+                )
+            )
+            source = _daily_select().where(R.c.service_date == day, R.c.community_id.in_(chunk))
+            connection.execute(insert(service_daily).from_select(columns, source))
 
 
 def _refresh_volunteer_years(connection: Connection, pairs: list[tuple[int, int]]) -> None:

@@ -7,6 +7,8 @@ indexes that let the city-scale queries read an index instead of the table:
 - ``service_record (service_date, community_id, volunteer_id, hours)``: a date-range figure
   (the week, the year) is answered from this index alone; SQLite otherwise prefers the
   (community_id, service_date) index and walks the whole table for a date-only filter.
+- ``service_record (volunteer_id, service_date)``: a volunteer's first day of a year (the
+  rollup refresh after an import) is one index seek, not a visit to each of their records.
 - ``census_progress (campaign, day)``: the current campaign's first day and latest rows.
 
 Revision ID: 0003
@@ -63,6 +65,7 @@ def upgrade() -> None:
         "service_record",
         ["service_date", "community_id", "volunteer_id", "hours"],
     )
+    op.create_index("ix_service_volunteer_date", "service_record", ["volunteer_id", "service_date"])
     op.create_index("ix_census_campaign_day", "census_progress", ["campaign", "day"])
     # A database that already holds records gets its rollups now.
     from queries.rollups import rebuild
@@ -72,6 +75,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("ix_census_campaign_day", table_name="census_progress")
+    op.drop_index("ix_service_volunteer_date", table_name="service_record")
     op.drop_index("ix_service_date_covering", table_name="service_record")
     op.drop_index("ix_rollup_volunteer_year_first", table_name="rollup_volunteer_year")
     op.drop_table("rollup_volunteer_year")
