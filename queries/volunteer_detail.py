@@ -9,6 +9,9 @@ can narrow the service records to some 活动类型; the functions here take tha
 - breakdowns for the charts (``service_by_month``, ``service_by_type``, ``top_activities``):
   records dated ``date_from`` … as-of (the page's time window), grouped in SQL.
 
+Additive figures (人次, hours, which types occur) are sums over ``rollup_service_daily``;
+distinct volunteer counts are not additive and still count the records in the window.
+
 Nothing here returns a person: volunteers are only counted (never listed).
 """
 
@@ -20,11 +23,13 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine, and_, case, extract, func, or_, select, true
 
+from queries import rollups
 from queries.area_helpers import connected, last_week_of, place_key, round_amount, week_of
 from queries.models import Community, ServiceRecord
 from queries.scope import Scope
 
 R = ServiceRecord
+D = rollups.service_daily  # per day × community × 活动类型: 人次 and hours
 TOP_LIMIT = 10
 TOP_MEASURES = ("person_times", "hours")
 
@@ -106,42 +111,85 @@ def _codepoint_order(column, connection: Connection):  # type: ignore[no-untyped
 
 
 def activity_types(engine_or_connection: Engine | Connection, scope: Scope) -> list[str]:
-    """The 活动类型 of the records in the window and scope (the filter's options)."""
-    query = select(R.activity_type).where(_in_window(scope, ())).distinct()
+    """The 活动类型 of the records in the window and scope (the filter's options).
+
+    Read from the daily rollup: it has a row for every (day, community, type) with a record.
+    """
+    start, end = window(scope)
+    query = (
+        select(D.c.activity_type)
+        .where(
+            D.c.service_date >= start,
+            D.c.service_date <= end,
+            scope.community_clause(D.c.community_id),
+        )
+        .distinct()
+    )
     with connected(engine_or_connection) as connection:
         return sorted(connection.execute(query).scalars())
+
+
+def _daily_types(types: Sequence[str]):  # type: ignore[no-untyped-def]
+    return D.c.activity_type.in_(list(types)) if types else true()
+
+
+def _active(connection: Connection, scope: Scope, types: Sequence[str]) -> int:
+    """Distinct volunteers with a record of the chosen types in the year, dated ≤ as-of.
+
+    Not additive, so not in the daily rollup: the whole city without a type filter reads
+    ``rollup_volunteer_year`` (a range count); otherwise the records in scope are counted.
+    """
+    as_of = scope.as_of
+    if not types and scope.community_ids() is None:
+        query = select(func.count()).where(
+            rollups.volunteer_year.c.year == as_of.year,
+            rollups.volunteer_year.c.first_date <= as_of,
+        )
+    else:
+        query = select(func.count(func.distinct(R.volunteer_id))).where(
+            R.service_date >= dt.date(as_of.year, 1, 1),
+            R.service_date <= as_of,
+            scope.community_clause(R.community_id),
+            _type_clause(types),
+        )
+    return int(connection.execute(query).scalar_one())
 
 
 def service_totals(
     engine_or_connection: Engine | Connection, scope: Scope, types: tuple[str, ...] = ()
 ) -> ServiceTotals:
-    """人次, hours and active volunteers of the year, and hours of the week and last week."""
+    """人次, hours and active volunteers of the year, and hours of the week and last week.
+
+    人次 and hours are sums over the daily rollup (additive); active volunteers see ``_active``.
+    """
     as_of = scope.as_of
     week, last_week = week_of(as_of), last_week_of(as_of)
-    in_year = R.service_date >= dt.date(as_of.year, 1, 1)
+    in_year = D.c.service_date >= dt.date(as_of.year, 1, 1)
 
     def hours_between(start: dt.date, end: dt.date):  # type: ignore[no-untyped-def]
-        inside = and_(R.service_date >= start, R.service_date <= end)
-        return func.coalesce(func.sum(case((inside, R.hours), else_=0)), 0)
+        inside = and_(D.c.service_date >= start, D.c.service_date <= end)
+        return func.coalesce(func.sum(case((inside, D.c.hours), else_=0)), 0)
 
     query = select(
-        func.coalesce(func.sum(case((in_year, 1), else_=0)), 0).label("person_times"),
-        func.coalesce(func.sum(case((in_year, R.hours), else_=0)), 0).label("hours"),
-        func.count(func.distinct(case((in_year, R.volunteer_id)))).label("active"),
+        func.coalesce(func.sum(case((in_year, D.c.person_times), else_=0)), 0).label(
+            "person_times"
+        ),
+        func.coalesce(func.sum(case((in_year, D.c.hours), else_=0)), 0).label("hours"),
         hours_between(*week).label("this_week"),
         hours_between(*last_week).label("last_week"),
     ).where(
-        R.service_date <= as_of,
-        or_(in_year, R.service_date >= last_week[0]),
-        scope.community_clause(R.community_id),
-        _type_clause(types),
+        D.c.service_date <= as_of,
+        or_(in_year, D.c.service_date >= last_week[0]),
+        scope.community_clause(D.c.community_id),
+        _daily_types(types),
     )
     with connected(engine_or_connection) as connection:
         row = connection.execute(query).one()
+        active = _active(connection, scope, types)
     return ServiceTotals(
         person_times=int(row.person_times),
         hours=round_amount(row.hours) or 0.0,
-        active=int(row.active),
+        active=active,
         hours_this_week=round_amount(row.this_week) or 0.0,
         hours_last_week=round_amount(row.last_week) or 0.0,
     )
@@ -150,21 +198,22 @@ def service_totals(
 def service_by_community(
     engine_or_connection: Engine | Connection, scope: Scope, types: tuple[str, ...] = ()
 ) -> list[CommunityService]:
-    """人次 and hours of the year per community with any record of the chosen types."""
+    """人次 and hours of the year per community with any record of the chosen types
+    (sums over the daily rollup)."""
     as_of = scope.as_of
     query = (
         select(
             Community.subdistrict,
             Community.name,
-            func.count(R.id).label("person_times"),
-            func.sum(R.hours).label("hours"),
+            func.sum(D.c.person_times).label("person_times"),
+            func.sum(D.c.hours).label("hours"),
         )
-        .join(Community, Community.id == R.community_id)
+        .join(Community, Community.id == D.c.community_id)
         .where(
-            R.service_date >= dt.date(as_of.year, 1, 1),
-            R.service_date <= as_of,
-            scope.community_clause(R.community_id),
-            _type_clause(types),
+            D.c.service_date >= dt.date(as_of.year, 1, 1),
+            D.c.service_date <= as_of,
+            scope.community_clause(D.c.community_id),
+            _daily_types(types),
         )
         .group_by(Community.subdistrict, Community.name)
     )
