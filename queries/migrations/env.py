@@ -3,6 +3,7 @@
 from alembic import context
 from sqlalchemy import create_engine
 
+from queries import accounts, audit  # noqa: F401  (their tables live beside their logic)
 from queries.models import Base
 
 config = context.config
