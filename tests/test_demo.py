@@ -604,6 +604,9 @@ def test_manage_demo_command(tmp_path, monkeypatch, capsys, argv, exit_code, com
         code = usage_error.code
     assert code == exit_code
     get_engine.cache_clear()
+    if exit_code != 0:
+        assert not (tmp_path / "cli.db").exists(), "a refused command must not create the database"
+        return
     engine = make_engine(url)
     assert scalar(engine, select(func.count()).select_from(Community)) == communities
     engine.dispose()
