@@ -42,8 +42,10 @@ step "ruff check / ruff format --check"
 
 step "pytest"
 mkdir -p tests/artifacts
+# One worker per core (pytest-xdist); PYTEST_WORKERS=0 runs in one process.
+WORKERS="${PYTEST_WORKERS:-$(nproc)}"
 set +e
-"$PY" -m pytest -q -rfEs --junitxml=tests/artifacts/junit.xml "$@"
+"$PY" -m pytest -q -rfEs -n "$WORKERS" --dist loadfile --junitxml=tests/artifacts/junit.xml "$@"
 rc=$?
 set -e
 case $rc in
