@@ -55,7 +55,9 @@ service_daily = Table(
     Column("activity_type", String(100), primary_key=True),
     Column("person_times", Integer, nullable=False),
     Column("hours", Float, nullable=False),
-    Index("ix_rollup_daily_community_date", "community_id", "service_date"),
+    Index(
+        "ix_rollup_daily_community_date", "community_id", "service_date", "person_times", "hours"
+    ),
     sqlite_with_rowid=False,
 )
 

@@ -36,10 +36,11 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("service_date", "community_id", "activity_type"),
         sqlite_with_rowid=False,  # stored in key order: a date range is one contiguous read
     )
+    # Per-community sums read only this index (hours and 人次 are in it).
     op.create_index(
         "ix_rollup_daily_community_date",
         "rollup_service_daily",
-        ["community_id", "service_date"],
+        ["community_id", "service_date", "person_times", "hours"],
     )
     if op.get_bind().dialect.name == "postgresql":
         # Date-range sums straight from the index (SQLite's WITHOUT ROWID table is the index).
