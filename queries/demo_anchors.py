@@ -137,7 +137,7 @@ HUAYUANLU = SubdistrictSpec(
     fiscal_base_general=28_400.0,
     fiscal_growth=0.05,
     volunteer_waves=((2017, 2100, 880),),
-    activities_per_year=80,
+    activities_per_year=260,
 )
 
 # fmt: off
@@ -187,7 +187,7 @@ XINHUALU = SubdistrictSpec(
     fiscal_base_general=4_720.0,
     fiscal_growth=0.045,
     volunteer_waves=((2016, 2100, 470),),
-    activities_per_year=70,
+    activities_per_year=180,
     non_tax_share=(0.001, 0.006),  # published: 2,162 of 2,167 万元 were taxes
     fiscal_pins=(FiscalPin(2020, 6, XINHUALU_H1_2020_GENERAL, XINHUALU_H1_2020_TAX),),
     pinned_projects=XINHUALU_PINNED_PROJECTS,
@@ -214,7 +214,7 @@ WENHUALU = SubdistrictSpec(
     fiscal_base_general=WENHUALU_2012_GENERAL,
     fiscal_growth=0.04,
     volunteer_waves=((2010, 2013, 265), (2014, 2100, 640)),
-    activities_per_year=80,
+    activities_per_year=300,
     fiscal_pins=(
         FiscalPin(2012, 12, WENHUALU_2012_GENERAL),
         FiscalPin(2013, 12, WENHUALU_2013_GENERAL),
