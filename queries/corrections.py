@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import Engine, and_, func, insert, or_, select, tuple_, update
 
 from queries import audit
+from queries.db import write_transaction
 from queries.importer import SPEC_BY_KEY, ImportIssue, row_rules
 from queries.models import Community, ImportBatch, LivelihoodProject
 from queries.parsing import ParseError, is_blank
@@ -295,7 +296,7 @@ def _save(engine: Engine, changes: list[tuple[_Stored, dict[str, Any], str]], us
         "warnings": 0,
     }
     at = audit.now()
-    with engine.begin() as connection:
+    with write_transaction(engine) as connection:
         batch_id = connection.execute(
             insert(ImportBatch.__table__).values(
                 source_file=SOURCE,

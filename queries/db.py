@@ -12,12 +12,13 @@ from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.orm import Session, sessionmaker
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SQLITE_PATH = REPO_ROOT / "data" / "dashboard.db"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+WRITER_LOCK_KEY = 7_2041_0001  # the advisory lock every data writer takes on PostgreSQL
 
 
 def database_url() -> str:
@@ -83,6 +84,25 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+@contextmanager
+def write_transaction(engine: Engine) -> Iterator[Connection]:
+    """A transaction for writers (import, corrections): all-or-nothing, and on SQLite it takes
+    the write lock up front (``BEGIN IMMEDIATE``).
+
+    Writers validate against what is in the database (known communities, existing keys) and
+    then write, so two at once must not interleave. A default SQLite transaction starts as a
+    reader and fails when it later writes while another import is writing; taking the lock
+    first lets ``busy_timeout`` make the second writer wait its turn. PostgreSQL gets the same
+    turn-taking from a transaction-scoped advisory lock (released at commit or rollback).
+    """
+    with engine.begin() as connection:
+        if connection.dialect.name == "sqlite":
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        elif connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITER_LOCK_KEY})
+        yield connection
 
 
 def _alembic_config(engine: Engine):  # type: ignore[no-untyped-def]

@@ -32,6 +32,7 @@ from typing import Any, Literal
 from sqlalchemy import Connection, Engine, Table, bindparam, insert, select, text, tuple_, update
 
 from queries import rollups
+from queries.db import write_transaction
 from queries.models import (
     CensusProgress,
     Community,
@@ -1045,7 +1046,7 @@ def import_files(
     community (or a subdistrict-level fiscal row) is then an error.
     """
     ticker = _Ticker(progress)
-    with engine.begin() as conn:
+    with write_transaction(engine) as conn:
         check = _validate(conn, files, allowed_communities, ticker)
         if check.errors:
             return check.result({})
