@@ -16,9 +16,10 @@ As of a date D in year Y, over the projects whose 年度 is Y:
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Connection, Engine, and_, case, func, not_, or_, select
+from sqlalchemy import ColumnElement, Connection, Engine, and_, case, func, not_, or_, select, true
 
 from queries.area_helpers import connected, place_key, ratio, week_of
 from queries.models import Community, LivelihoodProject
@@ -80,8 +81,13 @@ def year_in_scope(scope: Scope) -> ColumnElement[bool]:
     return and_(P.year == scope.as_of.year, scope.community_clause(P.community_id))
 
 
+def in_categories(categories: Sequence[str]) -> ColumnElement[bool]:
+    """The page's 类别 filter (every category when empty; the report never narrows)."""
+    return P.category.in_(tuple(categories)) if categories else true()
+
+
 def livelihood_summary(
-    engine_or_connection: Engine | Connection, scope: Scope
+    engine_or_connection: Engine | Connection, scope: Scope, categories: tuple[str, ...] = ()
 ) -> LivelihoodSummary:
     """The headline counts of the as-of year's projects, in one aggregate query."""
     as_of = scope.as_of
@@ -96,7 +102,7 @@ def livelihood_summary(
         count_where(P.status == "已取消").label("cancelled"),
         count_where(is_overdue(as_of)).label("overdue"),
         count_where(completed_in_week).label("completed_this_week"),
-    ).where(year_in_scope(scope))
+    ).where(year_in_scope(scope), in_categories(categories))
     with connected(engine_or_connection) as connection:
         row = connection.execute(query).one()
     total = int(row.completed) + int(row.in_progress) + int(row.not_started)
@@ -114,7 +120,7 @@ def livelihood_summary(
 
 
 def livelihood_by_community(
-    engine_or_connection: Engine | Connection, scope: Scope
+    engine_or_connection: Engine | Connection, scope: Scope, categories: tuple[str, ...] = ()
 ) -> list[CommunityLivelihood]:
     """Per community: total, completed, completion rate and overdue of the as-of year.
 
@@ -132,7 +138,7 @@ def livelihood_by_community(
             count_where(is_overdue(as_of)).label("overdue"),
         )
         .join(Community, Community.id == P.community_id)
-        .where(year_in_scope(scope))
+        .where(year_in_scope(scope), in_categories(categories))
         .group_by(Community.subdistrict, Community.name)
     )
     with connected(engine_or_connection) as connection:

@@ -29,11 +29,9 @@ from sqlalchemy import (
     true,
 )
 
-from queries.area_helpers import connected, place_key, ratio, round_amount, week_of
+from queries.area_helpers import connected, round_amount
 from queries.livelihood import (
-    CommunityLivelihood,
-    LivelihoodSummary,
-    count_where,
+    in_categories,
     is_completed,
     is_counted,
     is_in_progress,
@@ -98,10 +96,6 @@ def status_as_of(as_of: dt.date) -> ColumnElement[str]:
     )
 
 
-def _in_categories(categories: Sequence[str]) -> ColumnElement[bool]:
-    return P.category.in_(tuple(categories)) if categories else true()
-
-
 def _in_statuses(as_of: dt.date, statuses: Sequence[str]) -> ColumnElement[bool]:
     return status_as_of(as_of).in_(tuple(statuses)) if statuses else true()
 
@@ -129,72 +123,6 @@ def list_categories(engine_or_connection: Engine | Connection) -> list[str]:
     query = select(P.category).distinct().order_by(P.category)
     with connected(engine_or_connection) as connection:
         return list(connection.execute(query).scalars())
-
-
-def project_summary(
-    engine_or_connection: Engine | Connection, scope: Scope, categories: tuple[str, ...] = ()
-) -> LivelihoodSummary:
-    """The §3 livelihood block, narrowed to ``categories`` (all when empty)."""
-    as_of = scope.as_of
-    week_start, week_end = week_of(as_of)
-    completed_in_week = and_(
-        is_completed(as_of), P.completed_on >= week_start, P.completed_on <= week_end
-    )
-    query = select(
-        count_where(is_completed(as_of)).label("completed"),
-        count_where(is_in_progress(as_of)).label("in_progress"),
-        count_where(P.status == "未启动").label("not_started"),
-        count_where(P.status == "已取消").label("cancelled"),
-        count_where(is_overdue(as_of)).label("overdue"),
-        count_where(completed_in_week).label("completed_this_week"),
-    ).where(year_in_scope(scope), _in_categories(categories))
-    with connected(engine_or_connection) as connection:
-        row = connection.execute(query).one()
-    total = int(row.completed) + int(row.in_progress) + int(row.not_started)
-    return LivelihoodSummary(
-        year=as_of.year,
-        total=total,
-        completed=int(row.completed),
-        in_progress=int(row.in_progress),
-        not_started=int(row.not_started),
-        cancelled=int(row.cancelled),
-        completion_rate=ratio(row.completed, total),
-        overdue=int(row.overdue),
-        completed_this_week=int(row.completed_this_week),
-    )
-
-
-def community_completion(
-    engine_or_connection: Engine | Connection, scope: Scope, categories: tuple[str, ...] = ()
-) -> list[CommunityLivelihood]:
-    """Per community: the §3 ``by_community`` figures, narrowed to ``categories``."""
-    as_of = scope.as_of
-    query = (
-        select(
-            Community.subdistrict,
-            Community.name,
-            count_where(is_counted()).label("total"),
-            count_where(is_completed(as_of)).label("completed"),
-            count_where(is_overdue(as_of)).label("overdue"),
-        )
-        .join(Community, Community.id == P.community_id)
-        .where(year_in_scope(scope), _in_categories(categories))
-        .group_by(Community.subdistrict, Community.name)
-    )
-    with connected(engine_or_connection) as connection:
-        rows = connection.execute(query).all()
-    result = [
-        CommunityLivelihood(
-            subdistrict=row.subdistrict,
-            community=row.name,
-            total=int(row.total),
-            completed=int(row.completed),
-            completion_rate=ratio(row.completed, row.total),
-            overdue=int(row.overdue),
-        )
-        for row in rows
-    ]
-    return sorted(result, key=lambda item: place_key(item.subdistrict, item.community))
 
 
 def _month_counts(
@@ -241,7 +169,7 @@ def monthly_completions(
     if scope.date_from and scope.date_from > start:
         start = scope.date_from
     months = _months_between(min(start, as_of), as_of)
-    base = and_(year_in_scope(scope), _in_categories(categories))
+    base = and_(year_in_scope(scope), in_categories(categories))
     with connected(engine_or_connection) as connection:
         done = _month_counts(connection, P.completed_on, and_(base, is_completed(as_of)))
         planned = _month_counts(connection, P.planned_on, and_(base, is_counted()))
@@ -318,7 +246,7 @@ def project_list(
     """
     condition = and_(
         year_in_scope(scope),
-        _in_categories(categories),
+        in_categories(categories),
         _in_statuses(scope.as_of, statuses),
         _matches(search),
     )
@@ -337,7 +265,7 @@ def overdue_projects(
     """Overdue projects (§3: in total, not completed, 计划完成日期 < as-of), most overdue first."""
     condition = and_(
         year_in_scope(scope),
-        _in_categories(categories),
+        in_categories(categories),
         _in_statuses(scope.as_of, statuses),
         is_overdue(scope.as_of),
     )
@@ -353,11 +281,9 @@ __all__ = [
     "MonthPoint",
     "ProjectPage",
     "ProjectRow",
-    "community_completion",
     "list_categories",
     "monthly_completions",
     "overdue_projects",
     "project_list",
-    "project_summary",
     "status_as_of",
 ]

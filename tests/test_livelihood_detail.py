@@ -75,11 +75,6 @@ def mixed(rows: ProjectRows) -> ProjectRows:
     return rows
 
 
-def test_summary_without_categories_equals_the_report(engine, mixed):
-    """No 类别 chosen: every §3 livelihood figure equals livelihood_summary's."""
-    assert detail.project_summary(engine, SCOPE) == livelihood_summary(engine, SCOPE)
-
-
 @pytest.mark.parametrize(
     ("categories", "expected"),
     [
@@ -90,18 +85,13 @@ def test_summary_without_categories_equals_the_report(engine, mixed):
 )
 def test_summary_counts_only_the_chosen_categories(engine, mixed, categories, expected):
     """(total, completed, in_progress, not_started, cancelled) of the chosen 类别 only."""
-    s = detail.project_summary(engine, SCOPE, categories)
+    s = livelihood_summary(engine, SCOPE, categories)
     assert (s.total, s.completed, s.in_progress, s.not_started, s.cancelled) == expected
-
-
-def test_community_completion_without_categories_equals_the_report(engine, mixed):
-    """No 类别 chosen: per-community figures equal livelihood_by_community's."""
-    assert detail.community_completion(engine, SCOPE) == livelihood_by_community(engine, SCOPE)
 
 
 def test_community_completion_narrows_to_a_category(engine, mixed):
     """With 环境绿化 only, 甲社区 has 2 projects, none completed by the as-of date."""
-    rows = detail.community_completion(engine, SCOPE, ("环境绿化",))
+    rows = livelihood_by_community(engine, SCOPE, ("环境绿化",))
     east_a = next(row for row in rows if row.community == "甲社区")
     assert (east_a.total, east_a.completed, east_a.completion_rate) == (2, 0, 0.0)
 

@@ -12,7 +12,7 @@ from conftest import open_page
 
 from queries import livelihood_detail as detail
 from queries.db import make_engine
-from queries.livelihood import CommunityLivelihood, LivelihoodSummary
+from queries.livelihood import CommunityLivelihood, LivelihoodSummary, livelihood_summary
 from queries.livelihood_detail import MonthPoint, ProjectPage, ProjectRow
 from queries.report import build_report
 from queries.scope import Scope
@@ -290,7 +290,7 @@ def test_category_narrows_the_kpis(app_db):
     at = open_page("livelihood", {"category": "加装电梯"})
     assert not at.exception
     engine = make_engine(app_db)
-    expected = detail.project_summary(engine, Scope(date_to=dt.date.today()), ("加装电梯",))
+    expected = livelihood_summary(engine, Scope(date_to=dt.date.today()), ("加装电梯",))
     engine.dispose()
     assert metrics(at)["已完成 / 总数"] == f"{expected.completed} / {expected.total}"
 

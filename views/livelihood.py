@@ -6,6 +6,7 @@ import functools
 
 import streamlit as st
 
+from queries import livelihood
 from queries import livelihood_detail as detail
 from queries.models import PROJECT_STATUSES
 from ui import charts, data, filters, layout
@@ -38,7 +39,7 @@ def show_kpis(summary, as_of) -> None:  # type: ignore[no-untyped-def]
 def show_charts(scope, categories, summary) -> None:  # type: ignore[no-untyped-def]
     left, right = st.columns([3, 2])
     ranking = model.ranking_frame(
-        data.fetch(detail.community_completion, scope, categories), scope.as_of
+        data.fetch(livelihood.livelihood_by_community, scope, categories), scope.as_of
     )
     ranking, cut = model.lowest_bars(ranking, "完成率")
     with left:
@@ -148,7 +149,7 @@ categories = tuple(
 statuses = tuple(filters.url_choices("status", "状态", PROJECT_STATUSES, container=st.sidebar))
 st.sidebar.caption("类别作用于整页；状态（按截止日期计）只作用于逾期项目和项目清单。")
 
-summary = data.fetch(detail.project_summary, scope, categories)
+summary = data.fetch(livelihood.livelihood_summary, scope, categories)
 if summary.total == 0 and summary.cancelled == 0:
     layout.empty_state(
         f"当前筛选范围内没有 {scope.as_of.year} 年度的民生实事项目。"

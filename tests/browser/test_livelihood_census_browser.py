@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, quote, urlparse
 import pytest
 from playwright.sync_api import Page
 
-from queries import census_detail, livelihood_detail
+from queries import census_detail, livelihood
 from queries.db import make_engine
 from queries.report import build_report
 from queries.scope import Scope
@@ -63,7 +63,7 @@ def test_livelihood_category_goes_into_the_url_and_narrows_the_figures(
     wait_for_app(page)
     engine = make_engine(app_database_url)
     try:
-        narrowed = livelihood_detail.project_summary(
+        narrowed = livelihood.livelihood_summary(
             engine, Scope(date_to=dt.date.today()), (CATEGORY,)
         )
     finally:
