@@ -18,22 +18,12 @@ from queries.audit import EXPORT_HEADERS as AUDIT_HEADERS
 from queries.audit import AuditEntry, export_rows
 from queries.corrections import EDITABLE, EditableProject, ProjectEdit
 from queries.importer import ImportIssue, TableSummary
+from queries.parsing import KIND_BY_KEY
 
 ISSUE_HEADERS = ("文件", "工作表", "行", "列", "原因")
 SUMMARY_HEADERS = ("表", "新增", "更新", "未变")
-PROJECT_HEADERS = (
-    "项目编号",
-    "街道",
-    "社区",
-    "项目名称",
-    "类别",
-    "年度",
-    "计划完成日期",
-    "状态",
-    "完成日期",
-    "投资金额(万元)",
-    "受益户数",
-)
+# The correction table uses exactly the import template's columns (one definition: parsing).
+PROJECT_HEADERS = KIND_BY_KEY["livelihood"].headers
 READ_ONLY_PROJECT_HEADERS = tuple(h for h in PROJECT_HEADERS if h not in EDITABLE)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from typing import Protocol
 
 import streamlit as st
 
@@ -46,6 +47,36 @@ def kpi(
 ) -> None:
     """One KPI card (st.metric) with a bordered frame."""
     column.metric(label, value, delta=delta, delta_color=delta_color, help=help_text, border=True)
+
+
+class CardLike(Protocol):
+    """What a page's KPI card carries (each page model has its own small dataclass)."""
+
+    label: str
+    value: str
+    delta: str | None
+    delta_color: str
+    help_text: str | None
+
+
+def kpi_cards(cards: Sequence[CardLike], per_row: int | None = None) -> list:
+    """KPI cards in rows of ``per_row`` (one row by default); returns the columns used, in
+    card order, so a page can put a link under a card."""
+    per_row = per_row or max(len(cards), 1)
+    used = []
+    for start in range(0, len(cards), per_row):
+        row = cards[start : start + per_row]
+        for column, card in zip(st.columns(per_row), row, strict=False):
+            kpi(
+                column,
+                card.label,
+                card.value,
+                card.delta,
+                delta_color=card.delta_color,
+                help_text=card.help_text,
+            )
+            used.append(column)
+    return used
 
 
 def empty_state(message: str) -> None:

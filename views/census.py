@@ -13,16 +13,7 @@ from ui.livelihood_model import MAX_RANKING_BARS, lowest_bars
 
 
 def show_kpis(summary, plan_rate, start, as_of) -> None:  # type: ignore[no-untyped-def]
-    cards = model.kpis(summary, plan_rate)
-    for column, card in zip(st.columns(len(cards)), cards, strict=True):
-        layout.kpi(
-            column,
-            card.label,
-            card.value,
-            card.delta,
-            delta_color=card.delta_color,
-            help_text=card.help_text,
-        )
+    layout.kpi_cards(model.kpis(summary, plan_rate))
     sentence = model.rate_caption(summary, plan_rate, start, as_of)
     if sentence:
         st.caption(sentence)

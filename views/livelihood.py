@@ -19,18 +19,8 @@ SEARCH_MAX_CHARS = 100
 
 def show_kpis(summary, as_of) -> None:  # type: ignore[no-untyped-def]
     cards = {card.label: card for card in model.kpis(summary, as_of)}
-    for labels in model.KPI_ROWS:
-        columns = st.columns(model.KPI_COLUMNS)
-        for column, label in zip(columns, labels, strict=False):
-            card = cards[label]
-            layout.kpi(
-                column,
-                card.label,
-                card.value,
-                card.delta,
-                delta_color=card.delta_color,
-                help_text=card.help_text,
-            )
+    ordered = [cards[label] for labels in model.KPI_ROWS for label in labels]
+    layout.kpi_cards(ordered, per_row=model.KPI_COLUMNS)
     sentence = model.pace_caption(summary, as_of)
     if sentence:
         st.caption(sentence)

@@ -17,16 +17,7 @@ census_block = data.fetch(census.census_summary, scope)
 volunteer_block = data.fetch(volunteers.volunteer_summary, scope)
 cards = overview_model.kpi_cards(scope, summary, fiscal_block, census_block, volunteer_block)
 
-columns = st.columns(len(cards))
-for column, card in zip(columns, cards, strict=True):
-    layout.kpi(
-        column,
-        card.label,
-        card.value,
-        card.delta,
-        delta_color=card.delta_color,
-        help_text=card.help_text,
-    )
+for column, card in zip(layout.kpi_cards(cards), cards, strict=True):
     column.page_link(
         card.page,
         label="查看详情",

@@ -40,16 +40,7 @@ else:
 year = scope.as_of.year
 population = sum(row.population for row in populations)
 cards = volunteers_model.kpis(summary.registered, population, totals, year)
-columns = [*st.columns(3), *st.columns(3)]
-for column, card in zip(columns, cards, strict=True):
-    layout.kpi(
-        column,
-        card.label,
-        card.value,
-        card.delta,
-        delta_color=card.delta_color,
-        help_text=card.help_text,
-    )
+layout.kpi_cards(cards, per_row=3)
 st.caption(
     f"注册与服务人次、时长为 {year} 年 1 月 1 日至 {scope.as_of.isoformat()} 累计（与周报口径一致）；"
     f"下方月度、活动类型和活动排行统计 {start.isoformat()} 至 {end.isoformat()}。"

@@ -63,16 +63,7 @@ else:
     )
 
 st.subheader("本周变化")
-metrics = weekly_model.week_metrics(weekly, projects)
-for column, metric in zip(st.columns(len(metrics)), metrics, strict=True):
-    layout.kpi(
-        column,
-        metric.label,
-        metric.value,
-        metric.delta,
-        delta_color=metric.delta_color,
-        help_text=metric.help_text,
-    )
+layout.kpi_cards(weekly_model.week_metrics(weekly, projects))
 
 st.subheader("会议议程：红色事项")
 agenda = weekly_model.agenda_frame(weekly, rows, projects)
