@@ -121,6 +121,7 @@ class CensusProgress(Base):
     __table_args__ = (
         UniqueConstraint("campaign", "community_id", "day", name="uq_census_key"),
         Index("ix_census_day", "day"),
+        Index("ix_census_campaign_day", "campaign", "day"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -156,6 +157,9 @@ class ServiceRecord(Base):
         Index("ix_service_community_date", "community_id", "service_date"),
         Index("ix_service_date", "service_date"),
         Index("ix_service_volunteer", "volunteer_id"),
+        Index("ix_service_volunteer_date", "volunteer_id", "service_date"),
+        # Date-range figures read only this index (migration 0003, issue 6).
+        Index("ix_service_date_covering", "service_date", "community_id", "volunteer_id", "hours"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
