@@ -133,3 +133,13 @@ def test_kpi_card_delta_is_points_against_year_elapsed():
     assert cards[0].delta == f"{gap:+.1f} 个百分点（快于序时进度）"
     assert cards[1].value == "—"
     assert cards[3].delta == "环比 +100.0%"
+
+
+def test_to_alone_means_year_to_date_as_of_that_day(app_db):
+    """?to=2020-06-30 alone: from 1 January 2020, no swap notice, and the URL stays as given."""
+    at = open_page(None, {"to": "2020-06-30"})
+    assert not at.exception
+    assert not at.warning
+    assert "2020-01-01 至 2020-06-30" in at.caption[0].value
+    assert "from" not in at.query_params
+    assert at.query_params["to"] == "2020-06-30"

@@ -64,6 +64,11 @@ def default_dates(today: dt.date | None = None) -> tuple[dt.date, dt.date]:
     return dt.date(today.year, 1, 1), today
 
 
+def year_start(day: dt.date) -> dt.date:
+    """1 January of ``day``'s year: where a year-to-date view begins."""
+    return dt.date(day.year, 1, 1)
+
+
 def render_global_filters() -> Scope:
     """Subdistrict, communities and date range in the sidebar; returns the chosen scope."""
     subdistricts = data.fetch(meta.list_subdistricts, None)
@@ -83,11 +88,12 @@ def render_global_filters() -> Scope:
         c for c in st.session_state.get("community") or [] if c in communities
     ]
     chosen = st.multiselect("社区", options=communities, key="community", placeholder="全部社区")
-    start, end = default_dates()
     from_spec = UrlParam("from", "开始日期", kind="date")
     to_spec = UrlParam("to", "截止日期", kind="date")
-    _load_from_url(from_spec, start)
-    _load_from_url(to_spec, end)
+    today = default_dates()[1]
+    _load_from_url(to_spec, today)
+    # A link with only ?to= reads "year to date as of that day": from 1 January of its year.
+    _load_from_url(from_spec, year_start(st.session_state["to"]))
     _fix_reversed_dates()
     date_from = st.date_input("开始日期", key="from", min_value=EARLIEST_DATE, format="YYYY-MM-DD")
     date_to = st.date_input(
@@ -98,7 +104,12 @@ def render_global_filters() -> Scope:
     )
     _write_to_url(
         [sub_spec, com_spec, from_spec, to_spec],
-        {"subdistrict": None, "community": [], "from": start, "to": end},
+        {
+            "subdistrict": None,
+            "community": [],
+            "from": year_start(st.session_state["to"]),
+            "to": today,
+        },
     )
     return Scope(
         subdistrict=subdistrict,
@@ -130,13 +141,13 @@ def scope_from_url() -> Scope:
         params.get("community") or ""
     )
     notices += [notice] if notice else []
-    start, end = default_dates()
     date_from, notice_from = UrlParam("from", "开始日期", kind="date").parse(
         params.get("from") or ""
     )
     date_to, notice_to = UrlParam("to", "截止日期", kind="date").parse(params.get("to") or "")
     notices += [n for n in (notice_from, notice_to) if n]
-    date_from, date_to, notice = order_dates(date_from or start, date_to or end)
+    date_to = date_to or default_dates()[1]
+    date_from, date_to, notice = order_dates(date_from or year_start(date_to), date_to)
     notices += [notice] if notice else []
     _notices().extend(notices)
     return Scope(sub, tuple(chosen or ()), date_from, date_to)

@@ -5,7 +5,7 @@ The data set is the oracle generator's (``tests.oracle.dataset``, anchor 2024-06
 as the seven CSV files of contract §1 and imported with ``python manage.py import`` into a new
 SQLite file, with ``DASHBOARD_DEMO_ON_EMPTY=0`` so that no demo row is ever mixed in. Each page
 is opened for the anchor date (``?from=2024-01-01&to=2024-06-30``, the report's year to date;
-``?to=`` alone is a known gap, see the xfail at the end); it must show no exception, Chinese text, and one figure equal to
+``?to=`` alone is checked at the end); it must show no exception, Chinese text, and one figure equal to
 ``queries.report.build_report`` for that date.
 """
 
@@ -232,11 +232,6 @@ def test_server_mixed_no_demo_data_into_the_imported_database(
     assert count == len(tables["communities"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="已知问题：只给 ?to= 时，开始日期取今年 1 月 1 日，晚于截止日期，被「自动调换」成 "
-    "from=2024-06-30&to=今年1月1日，页面显示的不是 2024-06-30 的数据（ui/filters.py）",
-)
 def test_to_alone_shows_the_figures_as_of_that_date(page: Page, imported_url: str) -> None:
     """A hand-made link with only ?to=2024-06-30 reads as of that day, from 1 January 2024."""
     page.goto(f"{imported_url}/livelihood?to={ANCHOR.isoformat()}", wait_until="domcontentloaded")
