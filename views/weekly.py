@@ -6,6 +6,8 @@ Every figure is the weekly report's (``queries.report.build_report``, the same a
 
 from __future__ import annotations
 
+import functools
+
 import streamlit as st
 
 from queries import league, report, weekly_detail
@@ -49,13 +51,14 @@ xlsx_column.download_button(
     key="download_xlsx",
 )
 try:
-    pdf_bytes = data.fetch(weekly_model.weekly_pdf, None, as_of, subdistrict)
+    pdf.find_cjk_fonts()
 except pdf.PdfFontMissing as error:
     pdf_column.warning(filters.escape_markdown(str(error)), icon=":material/font_download_off:")
 else:
     pdf_column.download_button(
         "下载 PDF（打印版）",
-        data=pdf_bytes,
+        # Built only when clicked: a city-wide PDF takes seconds, most visits never print.
+        data=functools.partial(data.fetch, weekly_model.weekly_pdf, None, as_of, subdistrict),
         file_name=f"{file_stem}.pdf",
         mime="application/pdf",
         icon=":material/picture_as_pdf:",
