@@ -114,12 +114,27 @@ def _alembic_config(engine: Engine):  # type: ignore[no-untyped-def]
     return config
 
 
+def _current_revision(engine: Engine) -> str | None:
+    """The schema's Alembic revision, or None for a database not migrated yet."""
+    if not inspect(engine).has_table("alembic_version"):
+        return None
+    with engine.connect() as connection:
+        return connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+
+
 def migrate(engine: Engine | None = None) -> None:
-    """Create or upgrade the schema to the newest migration; safe to run again."""
+    """Create or upgrade the schema to the newest migration; safe to run again.
+
+    Every command and every app start calls this, so a database already at the newest
+    revision is recognised with one small query instead of running Alembic's environment.
+    """
     from alembic import command
+    from alembic.script import ScriptDirectory
 
     engine = engine or get_engine()
     config = _alembic_config(engine)
+    if _current_revision(engine) == ScriptDirectory.from_config(config).get_current_head():
+        return
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
