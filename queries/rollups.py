@@ -34,12 +34,14 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    column,
     delete,
     extract,
     func,
     insert,
     literal,
     select,
+    table,
 )
 
 from queries.models import ServiceRecord
@@ -144,7 +146,47 @@ def refresh_service(connection: Connection, keys: Iterable[ServiceKey]) -> None:
     _refresh_volunteer_years(connection, sorted(volunteer_years))
 
 
+PAIRS_TABLE = "tmp_rollup_pairs"
+JOINED_FROM = 200  # from this many (day, community) pairs one joined statement beats per-day ones
+_pairs = table(PAIRS_TABLE, column("service_date", Date), column("community_id", Integer))
+# ``CROSS JOIN`` makes SQLite read the few pairs first and seek into the records' index (a plain
+# JOIN lets it scan all records); PostgreSQL treats it as an ordinary join and plans freely.
+_REFRESH_FROM_PAIRS = (
+    "DELETE FROM rollup_service_daily WHERE (service_date, community_id) IN "
+    f"(SELECT service_date, community_id FROM {PAIRS_TABLE})",
+    "INSERT INTO rollup_service_daily "
+    "(service_date, community_id, activity_type, person_times, hours) "
+    "SELECT r.service_date, r.community_id, r.activity_type, count(*), sum(r.hours) "
+    f"FROM {PAIRS_TABLE} AS t CROSS JOIN service_record AS r "
+    "WHERE r.service_date = t.service_date AND r.community_id = t.community_id "
+    "GROUP BY r.service_date, r.community_id, r.activity_type",
+)
+
+
+def _refresh_days_joined(connection: Connection, pairs: list[tuple[dt.date, int]]) -> None:
+    """Many pairs (a big import): write them to a temporary table, then one DELETE and one
+    INSERT … SELECT joined to it, instead of two statements per day."""
+    connection.exec_driver_sql(
+        f"CREATE TEMPORARY TABLE IF NOT EXISTS {PAIRS_TABLE} "
+        "(service_date DATE NOT NULL, community_id INTEGER NOT NULL)"
+    )
+    connection.exec_driver_sql(f"DELETE FROM {PAIRS_TABLE}")
+    connection.execute(insert(_pairs), [{"service_date": d, "community_id": c} for d, c in pairs])
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(f"ANALYZE {PAIRS_TABLE}")
+    for statement in _REFRESH_FROM_PAIRS:
+        connection.exec_driver_sql(statement)
+    connection.exec_driver_sql(f"DELETE FROM {PAIRS_TABLE}")
+
+
 def _refresh_days(connection: Connection, pairs: list[tuple[dt.date, int]]) -> None:
+    if len(pairs) >= JOINED_FROM:
+        _refresh_days_joined(connection, pairs)
+        return
+    _refresh_days_per_day(connection, pairs)
+
+
+def _refresh_days_per_day(connection: Connection, pairs: list[tuple[dt.date, int]]) -> None:
     """Per day: ``service_date = :day AND community_id IN (…)``, which both databases serve
     from an index (a row-value ``IN`` of (day, community) pairs makes SQLite scan the table)."""
     columns = ["service_date", "community_id", "activity_type", "person_times", "hours"]

@@ -62,6 +62,21 @@ def test_refresh_follows_a_record_moved_to_another_day_community_and_volunteer(c
     assert _match(city)
 
 
+@pytest.mark.parametrize("joined_from", [1, 10**9], ids=["joined", "per-day"])
+def test_refresh_of_many_moved_records_matches_by_either_path(city, monkeypatch, joined_from):
+    """Every record moved a day later: the temporary-table path (big imports) and the per-day
+    path both bring the rollups back to what the records give."""
+    monkeypatch.setattr(rollups, "JOINED_FROM", joined_from)
+    with city.begin() as connection:
+        before = _keys(connection, R.id > 0)
+        moved = R.service_date + 1 if connection.dialect.name == "postgresql" else None
+        if moved is None:
+            moved = func.date(R.service_date, "+1 day")
+        connection.execute(update(R).values(service_date=moved))
+        rollups.refresh_service(connection, before + _keys(connection, R.id > 0))
+    assert _match(city)
+
+
 def test_refresh_after_deleting_records_drops_their_rows(city):
     """Deleting every record of a day and refreshing leaves no zero rows behind."""
     with city.begin() as connection:
