@@ -70,6 +70,8 @@ DEFAULT_ROTATE_S, DEFAULT_REFRESH_S = 30, 300
 # Verdict: what may be left after 24 h of the fitted slope, per series.
 LIMITS_24H = {
     "heap_gc": 10 * MIB,
+    "embedder_heap": 10 * MIB,
+    "timeline": 1000,
     "dom_elements": 50,
     "live_nodes": 500,
     "server_rss": 50 * MIB,
@@ -84,6 +86,7 @@ STATE_JS = """() => {
 SAMPLE_JS = """() => ({
   elements: document.getElementsByTagName('*').length,
   perfHeap: performance.memory ? performance.memory.usedJSHeapSize : null,
+  timeline: performance.getEntries().length,
 })"""
 
 
@@ -94,6 +97,8 @@ class Sample:
     elapsed: float
     heap_gc: int  # Runtime.getHeapUsage usedSize after a forced GC
     perf_heap: int | None  # performance.memory.usedJSHeapSize after the same GC
+    embedder_heap: int  # Runtime.getHeapUsage embedderHeapUsedSize: Blink's objects
+    timeline: int  # performance.getEntries().length (user timing is never trimmed by Chrome)
     dom_elements: int
     live_nodes: int  # Performance.getMetrics Nodes (includes detached, still referenced)
     listeners: int
@@ -105,6 +110,8 @@ class Sample:
 
 SERIES = {
     "heap_gc": ("JS heap after GC", "bytes"),
+    "embedder_heap": ("Blink heap after GC", "bytes"),
+    "timeline": ("performance entries", "count"),
     "dom_elements": ("DOM elements", "count"),
     "live_nodes": ("Blink live nodes", "count"),
     "server_rss": ("server RSS", "bytes"),
@@ -229,6 +236,20 @@ def slope_per_hour(points: list[tuple[float, float]]) -> float | None:
     return sum((t - mean_t) * (v - mean_v) for t, v in points) / spread * 3600
 
 
+def slope_error_per_hour(points: list[tuple[float, float]]) -> float | None:
+    """Standard error of that slope, per hour: how far the noise alone could move it."""
+    slope = slope_per_hour(points)
+    if slope is None or len(points) < 4:
+        return None
+    n = len(points)
+    mean_t = sum(t for t, _ in points) / n
+    mean_v = sum(v for _, v in points) / n
+    per_second = slope / 3600
+    residuals = sum((v - mean_v - per_second * (t - mean_t)) ** 2 for t, v in points)
+    spread = sum((t - mean_t) ** 2 for t, _ in points)
+    return (residuals / (n - 2) / spread) ** 0.5 * 3600
+
+
 def second_half(samples: list[Sample]) -> list[Sample]:
     """The samples after warm-up: those in the second half of the elapsed time."""
     if not samples:
@@ -237,10 +258,14 @@ def second_half(samples: list[Sample]) -> list[Sample]:
     return [s for s in samples if s.elapsed >= middle]
 
 
-def fits(samples: list[Sample]) -> dict[str, float | None]:
-    """Per series: slope per hour over the second half."""
+def fits(samples: list[Sample]) -> dict[str, tuple[float | None, float | None]]:
+    """Per series: (slope per hour, its standard error) over the second half."""
     tail = second_half(samples)
-    return {key: slope_per_hour([(s.elapsed, getattr(s, key)) for s in tail]) for key in SERIES}
+    result = {}
+    for key in SERIES:
+        points = [(s.elapsed, float(getattr(s, key))) for s in tail]
+        result[key] = (slope_per_hour(points), slope_error_per_hour(points))
+    return result
 
 
 def coverage(samples: list[Sample], rotate: int, refresh: int) -> dict[str, float]:
@@ -258,21 +283,32 @@ def coverage(samples: list[Sample], rotate: int, refresh: int) -> dict[str, floa
     }
 
 
-def verdict(slopes: dict[str, float | None]) -> tuple[bool, list[str]]:
-    """Pass when no series would grow past its 24 h limit at the fitted slope."""
+def judge(slope: float, error: float | None, limit: float) -> str:
+    """OK: the fitted 24 h growth is within ``limit``. GROWS: even slope − 2 standard errors
+    is above it. NOISY: above it, but not clearly (the noise could explain it)."""
+    if slope * 24 <= limit:
+        return "OK"
+    if error is not None and (slope - 2 * error) * 24 <= limit:
+        return "NOISY"
+    return "GROWS"
+
+
+def verdict(slopes: dict[str, tuple[float | None, float | None]]) -> tuple[bool, list[str]]:
+    """Pass when no series clearly grows past its 24 h limit."""
     lines, ok = [], True
     for key, limit in LIMITS_24H.items():
-        slope = slopes.get(key)
+        slope, error = slopes.get(key, (None, None))
+        label, unit = SERIES[key]
         if slope is None:
-            lines.append(f"{SERIES[key][0]}: not enough samples")
+            lines.append(f"{label}: not enough samples")
             ok = False
             continue
-        day = slope * 24
-        good = day <= limit
-        ok &= good
+        word = judge(slope, error, limit)
+        ok &= word != "GROWS"
+        spread = f" ± {human(2 * error * 24, unit).lstrip('+')}" if error is not None else ""
         lines.append(
-            f"{SERIES[key][0]}: {human(day, SERIES[key][1])} in 24 h "
-            f"(limit {human(limit, SERIES[key][1])}) → {'OK' if good else 'GROWS'}"
+            f"{label}: {human(slope * 24, unit)}{spread} in 24 h "
+            f"(limit {human(limit, unit)}) → {word}"
         )
     return ok, lines
 
@@ -291,12 +327,14 @@ def human(value: float | None, unit: str) -> str:
 def table(samples: list[Sample]) -> str:
     head = (
         "| t (min) | rotations | reloads | JS heap after GC (MiB) | performance.memory (MiB) "
-        "| DOM elements | live nodes | listeners | server RSS (MiB) | Chromium RSS (MiB) |\n"
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+        "| Blink heap (MiB) | perf. entries | DOM elements | live nodes | listeners "
+        "| server RSS (MiB) | Chromium RSS (MiB) |\n"
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     )
     rows = [
         f"| {s.elapsed / 60:.1f} | {s.rotations} | {s.refreshes} | {s.heap_gc / MIB:.2f} "
-        f"| {(s.perf_heap or 0) / MIB:.2f} | {s.dom_elements} | {s.live_nodes} | {s.listeners} "
+        f"| {(s.perf_heap or 0) / MIB:.2f} | {s.embedder_heap / MIB:.2f} | {s.timeline} "
+        f"| {s.dom_elements} | {s.live_nodes} | {s.listeners} "
         f"| {s.server_rss / MIB:.1f} | {s.browser_rss / MIB:.1f} |"
         for s in samples
     ]
@@ -311,7 +349,9 @@ def report(samples: list[Sample], args: argparse.Namespace, finished: bool, exce
     fit_from = tail[0].elapsed / 60 if tail else 0
     state = "finished" if finished else "RUNNING (partial: rewritten after every sample)"
     slope_rows = "\n".join(
-        f"| {label} | {human(slopes[key], unit)} | {human(slopes[key] and slopes[key] * 24, unit)} |"
+        f"| {label} | {human(slopes[key][0], unit)} "
+        f"| {human(slopes[key][1] and 2 * slopes[key][1], unit).lstrip('+')} "
+        f"| {human(slopes[key][0] and slopes[key][0] * 24, unit)} |"
         for key, (label, unit) in SERIES.items()
     )
     ratio = (
@@ -350,8 +390,8 @@ as often per hour as the default).
 
 ## Slopes (least squares over the second half, from {fit_from:.1f} min) and 24 h extrapolation
 
-| series | slope per hour | over 24 h |
-|---|---:|---:|
+| series | slope per hour | ± 2 standard errors | over 24 h |
+|---|---:|---:|---:|
 {slope_rows}
 
 ## Verdict: {"no growth that matters over a day" if ok else "GROWTH — see the series marked GROWS"}
@@ -384,6 +424,8 @@ def take_sample(page, cdp, started: float, server_pid: int, counts: dict) -> Sam
         elapsed=time.monotonic() - started,
         heap_gc=int(heap["usedSize"]),
         perf_heap=dom["perfHeap"],
+        embedder_heap=int(heap.get("embedderHeapUsedSize", 0)),
+        timeline=dom["timeline"],
         dom_elements=dom["elements"],
         live_nodes=int(metrics.get("Nodes", 0)),
         listeners=int(metrics.get("JSEventListeners", 0)),
@@ -427,6 +469,7 @@ def print_sample(sample: Sample) -> None:
     print(
         f"{sample.elapsed / 60:6.1f} min  rot {sample.rotations:5d}  reload {sample.refreshes:4d}  "
         f"heap {sample.heap_gc / MIB:7.2f} MiB  perf {(sample.perf_heap or 0) / MIB:7.2f} MiB  "
+        f"blink {sample.embedder_heap / MIB:6.2f} MiB  entries {sample.timeline:6d}  "
         f"dom {sample.dom_elements:5d}  nodes {sample.live_nodes:6d}  "
         f"listeners {sample.listeners:5d}  server {sample.server_rss / MIB:7.1f} MiB  "
         f"chromium {sample.browser_rss / MIB:7.1f} MiB",
