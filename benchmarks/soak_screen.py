@@ -31,6 +31,7 @@ import datetime as dt
 import os
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -63,6 +64,7 @@ BOARD_TIMEOUT_MS = 180_000
 POLL_MS = 500
 SAMPLE_SECTION = "总体态势"  # every sample is taken on the first section, just after it shows
 SETTLE_S = 1.5
+READINGS = 3
 MIB = 1024 * 1024
 # A day at the screen's defaults (?rotate=30, ?refresh=300; the clock ticks every second).
 DAY_S = 24 * 3600
@@ -268,6 +270,27 @@ def fits(samples: list[Sample]) -> dict[str, tuple[float | None, float | None]]:
     return result
 
 
+def quarter_medians(samples: list[Sample]) -> dict[str, tuple[float | None, float | None]]:
+    """Per series: medians of the third and the fourth quarter of the run.
+
+    Some series jump between a few values (a chart legend mid-render adds 24 elements), which a
+    least-squares slope can mistake for a trend; a later quarter whose median is not higher
+    has levelled off.
+    """
+    if not samples:
+        return {key: (None, None) for key in SERIES}
+    end = samples[-1].elapsed
+    third = [s for s in samples if end / 2 <= s.elapsed < end * 3 / 4]
+    fourth = [s for s in samples if s.elapsed >= end * 3 / 4]
+    return {
+        key: (
+            statistics.median(getattr(s, key) for s in third) if third else None,
+            statistics.median(getattr(s, key) for s in fourth) if fourth else None,
+        )
+        for key in SERIES
+    }
+
+
 def coverage(samples: list[Sample], rotate: int, refresh: int) -> dict[str, float]:
     """What the run went through, next to what a day at the defaults goes through."""
     last = samples[-1] if samples else None
@@ -283,17 +306,25 @@ def coverage(samples: list[Sample], rotate: int, refresh: int) -> dict[str, floa
     }
 
 
-def judge(slope: float, error: float | None, limit: float) -> str:
+def judge(
+    slope: float, error: float | None, limit: float, medians: tuple[float | None, float | None]
+) -> str:
     """OK: the fitted 24 h growth is within ``limit``. GROWS: even slope − 2 standard errors
-    is above it. NOISY: above it, but not clearly (the noise could explain it)."""
+    is above it and the last quarter's median is above the third's. NOISY: anything between
+    (the noise could explain it; run longer)."""
     if slope * 24 <= limit:
         return "OK"
-    if error is not None and (slope - 2 * error) * 24 <= limit:
+    third, fourth = medians
+    still_rising = third is None or fourth is None or fourth > third
+    if error is not None and (slope - 2 * error) * 24 <= limit or not still_rising:
         return "NOISY"
     return "GROWS"
 
 
-def verdict(slopes: dict[str, tuple[float | None, float | None]]) -> tuple[bool, list[str]]:
+def verdict(
+    slopes: dict[str, tuple[float | None, float | None]],
+    medians: dict[str, tuple[float | None, float | None]] | None = None,
+) -> tuple[bool, list[str]]:
     """Pass when no series clearly grows past its 24 h limit."""
     lines, ok = [], True
     for key, limit in LIMITS_24H.items():
@@ -303,12 +334,18 @@ def verdict(slopes: dict[str, tuple[float | None, float | None]]) -> tuple[bool,
             lines.append(f"{label}: not enough samples")
             ok = False
             continue
-        word = judge(slope, error, limit)
+        quarters = (medians or {}).get(key, (None, None))
+        word = judge(slope, error, limit, quarters)
         ok &= word != "GROWS"
         spread = f" ± {human(2 * error * 24, unit).lstrip('+')}" if error is not None else ""
+        medians_text = ""
+        if quarters[0] is not None and quarters[1] is not None:
+            medians_text = (
+                f"; medians 3rd/4th quarter {plain(quarters[0], unit)} / {plain(quarters[1], unit)}"
+            )
         lines.append(
             f"{label}: {human(slope * 24, unit)}{spread} in 24 h "
-            f"(limit {human(limit, unit)}) → {word}"
+            f"(limit {human(limit, unit)}{medians_text}) → {word}"
         )
     return ok, lines
 
@@ -322,6 +359,10 @@ def human(value: float | None, unit: str) -> str:
     if unit == "bytes":
         return f"{value / MIB:+.2f} MiB"
     return f"{value:+,.0f}"
+
+
+def plain(value: float, unit: str) -> str:
+    return f"{value / MIB:.2f} MiB" if unit == "bytes" else f"{value:,.0f}"
 
 
 def table(samples: list[Sample]) -> str:
@@ -344,7 +385,7 @@ def table(samples: list[Sample]) -> str:
 def report(samples: list[Sample], args: argparse.Namespace, finished: bool, exceptions: int) -> str:
     slopes = fits(samples)
     cover = coverage(samples, args.rotate, args.refresh)
-    ok, lines = verdict(slopes)
+    ok, lines = verdict(slopes, quarter_medians(samples))
     tail = second_half(samples)
     fit_from = tail[0].elapsed / 60 if tail else 0
     state = "finished" if finished else "RUNNING (partial: rewritten after every sample)"
@@ -374,7 +415,8 @@ Server: `streamlit run dashboard.py` on a temporary SQLite file with the small d
 Browser: Debian Chromium (headless, Playwright), 1920×1080, one tab on
 `/screen?rotate={args.rotate}&refresh={args.refresh}`, never reloaded. A sample about every
 {args.interval} s, always {SETTLE_S} s after the board switched to {SAMPLE_SECTION} (the sections
-differ in size, so like is compared with like): JS heap after a forced GC (CDP `HeapProfiler.collectGarbage` +
+differ in size, so like is compared with like), each value the median of {READINGS} readings
+0.7 s apart (a reading can catch a chart mid-replacement): JS heap after a forced GC (CDP `HeapProfiler.collectGarbage` +
 `Runtime.getHeapUsage`), `performance.memory.usedJSHeapSize` after the same GC, DOM elements
 (`document.getElementsByTagName('*').length`), Blink's live node and listener counts
 (`Performance.getMetrics`), RSS of the server process tree and of this run's Chromium processes
@@ -415,24 +457,42 @@ def open_board(page, url: str) -> None:  # type: ignore[no-untyped-def]
     )
 
 
-def take_sample(page, cdp, started: float, server_pid: int, counts: dict) -> Sample:  # type: ignore[no-untyped-def]
+def read_once(page, cdp) -> dict:  # type: ignore[no-untyped-def]
+    """One reading of the page after a forced GC."""
     cdp.send("HeapProfiler.collectGarbage")
     heap = cdp.send("Runtime.getHeapUsage")
     metrics = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
     dom = page.evaluate(SAMPLE_JS)
+    return {
+        "heap_gc": int(heap["usedSize"]),
+        "perf_heap": dom["perfHeap"] or 0,
+        "embedder_heap": int(heap.get("embedderHeapUsedSize", 0)),
+        "timeline": dom["timeline"],
+        "dom_elements": dom["elements"],
+        "live_nodes": int(metrics.get("Nodes", 0)),
+        "listeners": int(metrics.get("JSEventListeners", 0)),
+    }
+
+
+def take_sample(page, cdp, started: float, server_pid: int, counts: dict) -> Sample:  # type: ignore[no-untyped-def]
+    """The median of ``READINGS`` readings 0.7 s apart: what stays, not what is mid-render.
+
+    A single reading sometimes catches a chart being replaced (−200 or +24 elements, +380 live
+    nodes, +2 MiB heap for a moment); a leak shows in the median as well, a transient does not.
+    """
+    readings = []
+    for number in range(READINGS):
+        if number:
+            page.wait_for_timeout(700)
+        readings.append(read_once(page, cdp))
+    middle = {key: int(statistics.median(r[key] for r in readings)) for key in readings[0]}
     return Sample(
         elapsed=time.monotonic() - started,
-        heap_gc=int(heap["usedSize"]),
-        perf_heap=dom["perfHeap"],
-        embedder_heap=int(heap.get("embedderHeapUsedSize", 0)),
-        timeline=dom["timeline"],
-        dom_elements=dom["elements"],
-        live_nodes=int(metrics.get("Nodes", 0)),
-        listeners=int(metrics.get("JSEventListeners", 0)),
         server_rss=tree_rss(server_pid),
         browser_rss=chromium_rss(),
         rotations=counts["rotations"],
         refreshes=counts["refreshes"],
+        **middle,
     )
 
 
@@ -524,7 +584,7 @@ def run(args: argparse.Namespace) -> int:
         finally:
             stop_server(server)
     output.write_text(report(samples, args, True, counts["exceptions"]), "utf-8")
-    ok, lines = verdict(fits(samples))
+    ok, lines = verdict(fits(samples), quarter_medians(samples))
     print("\n".join(lines))
     print(f"report written to {output}")
     return 0 if ok and counts["exceptions"] == 0 else 1
