@@ -16,6 +16,7 @@ MiB in the first minute, hence the generous heap bound).
 
 from __future__ import annotations
 
+import statistics
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -94,16 +95,27 @@ class Watcher:
             self.poll()
 
 
-def sample(page: Page, cdp: CDPSession, started: float) -> Sample:
+def read_once(page: Page, cdp: CDPSession) -> tuple[int, int, int]:
     """DOM elements, Blink's live nodes (detached ones too) and the JS heap after a GC."""
     cdp.send("HeapProfiler.collectGarbage")
     heap = cdp.send("Runtime.getHeapUsage")["usedSize"]
     metrics = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
+    elements = page.evaluate("document.getElementsByTagName('*').length")
+    return elements, int(metrics["Nodes"]), int(heap)
+
+
+def sample(page: Page, cdp: CDPSession, started: float) -> Sample:
+    """The median of three readings 0.7 s apart: one can catch a chart mid-replacement."""
+    readings = []
+    for number in range(3):
+        if number:
+            page.wait_for_timeout(700)
+        readings.append(read_once(page, cdp))
+    elements, live_nodes, heap = (
+        int(statistics.median(column)) for column in zip(*readings, strict=True)
+    )
     return Sample(
-        elapsed=time.monotonic() - started,
-        elements=page.evaluate("document.getElementsByTagName('*').length"),
-        live_nodes=int(metrics["Nodes"]),
-        heap=int(heap),
+        elapsed=time.monotonic() - started, elements=elements, live_nodes=live_nodes, heap=heap
     )
 
 
