@@ -95,25 +95,33 @@ class Watcher:
             self.poll()
 
 
-def read_once(page: Page, cdp: CDPSession) -> tuple[int, int, int]:
-    """DOM elements, Blink's live nodes (detached ones too) and the JS heap after a GC."""
+def read_once(page: Page, cdp: CDPSession) -> tuple[str, int, int, int]:
+    """Section title, DOM elements, Blink's live nodes (detached too) and the JS heap after a GC."""
     cdp.send("HeapProfiler.collectGarbage")
     heap = cdp.send("Runtime.getHeapUsage")["usedSize"]
     metrics = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
-    elements = page.evaluate("document.getElementsByTagName('*').length")
-    return elements, int(metrics["Nodes"]), int(heap)
+    state = page.evaluate(STATE_JS)
+    return state["section"], state["elements"], int(metrics["Nodes"]), int(heap)
 
 
 def sample(page: Page, cdp: CDPSession, started: float) -> Sample:
-    """The median of three readings 0.7 s apart: one can catch a chart mid-replacement."""
+    """Readings 0.4 s apart while the board still shows the sampled section.
+
+    One reading can catch a chart mid-replacement (fewer elements), and on a busy machine the
+    next section can arrive before the third reading: readings of another section are dropped,
+    and the largest same-section count is kept (a half-drawn chart never hides a leak: a leak
+    only adds nodes). The heap is the median.
+    """
     readings = []
-    for number in range(3):
+    for number in range(4):
         if number:
-            page.wait_for_timeout(700)
-        readings.append(read_once(page, cdp))
-    elements, live_nodes, heap = (
-        int(statistics.median(column)) for column in zip(*readings, strict=True)
-    )
+            page.wait_for_timeout(400)
+        section, *values = read_once(page, cdp)
+        if section.startswith(SAMPLE_SECTION) or not readings:
+            readings.append(values)
+    elements = max(reading[0] for reading in readings)
+    live_nodes = max(reading[1] for reading in readings)
+    heap = int(statistics.median(reading[2] for reading in readings))
     return Sample(
         elapsed=time.monotonic() - started, elements=elements, live_nodes=live_nodes, heap=heap
     )
