@@ -50,14 +50,24 @@ LINE_PITCH = Pt(28.95)  # 225 mm / 22 lines
 LINES_PER_PAGE = 22
 CHARS_PER_LINE = 28
 MARGINS_MM = {"top": 37, "bottom": 35, "left": 28, "right": 26}
+TEXT_WIDTH_PT = (210 - MARGINS_MM["left"] - MARGINS_MM["right"]) / 25.4 * 72  # 442.2 pt
+# Condense each character by a quarter point: 28 × 15.75 pt = 441 pt fits the 442.2 pt line.
+CHAR_SPACING = Pt(-0.25)
 HEADING_LEAD = re.compile(r"^([一二三四五六七八九十]+、[^。]{1,20}[。（])")
-TABLE_HEADERS = ("街道", "社区", "民生实事完成率", "逾期项目", "普查登记率", "综合（个百分点）")
+TABLE_HEADERS = ("街道", "社区", "民生实事完成率", "逾期项目", "普查登记率", "综合得分")
+TABLE_WIDTHS_MM = (25, 31, 29, 20, 26, 25)  # 156 mm, the 版心 width
 
 
 def _set_fonts(run: Run, east_asia: str, size: Pt, latin: str = LATIN_FONT) -> None:
     """Latin and East Asian faces on a run (Word picks w:eastAsia for Chinese characters)."""
     run.font.name = latin
     run.font.size = size
+    if size == BODY_SIZE:
+        spacing = OxmlElement("w:spacing")
+        spacing.set(qn("w:val"), str(round(CHAR_SPACING.pt * 20)))
+        properties = run._element.get_or_add_rPr()
+        size_element = properties.find(qn("w:sz"))
+        size_element.addprevious(spacing)  # the schema orders w:spacing before w:sz
     fonts = run._element.get_or_add_rPr().get_or_add_rFonts()
     fonts.set(qn("w:eastAsia"), east_asia)
     fonts.set(qn("w:ascii"), latin)
@@ -70,6 +80,42 @@ def _exact_lines(paragraph: Paragraph, pitch: Pt = LINE_PITCH) -> None:
     fmt_.line_spacing = pitch
     fmt_.space_before = Pt(0)
     fmt_.space_after = Pt(0)
+
+
+def _defaults(document) -> None:  # type: ignore[no-untyped-def]
+    """三号 仿宋 and Chinese as the document defaults.
+
+    Word measures the character grid from the default size, so it must be 16 pt; the zh-CN
+    language makes a machine without these faces fall back to a Simplified Chinese font.
+    """
+    styles = document.styles.element
+    defaults = styles.find(qn("w:docDefaults"))
+    run_defaults = defaults.find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    for tag in ("w:sz", "w:szCs"):
+        element = run_defaults.find(qn(tag))
+        if element is None:
+            element = OxmlElement(tag)
+            run_defaults.append(element)
+        element.set(qn("w:val"), str(round(BODY_SIZE.pt * 2)))
+    fonts = run_defaults.find(qn("w:rFonts"))
+    if fonts is None:
+        fonts = OxmlElement("w:rFonts")
+        run_defaults.insert(0, fonts)
+    for attribute in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+        fonts.attrib.pop(qn(attribute), None)
+    fonts.set(qn("w:ascii"), LATIN_FONT)
+    fonts.set(qn("w:hAnsi"), LATIN_FONT)
+    fonts.set(qn("w:eastAsia"), BODY_FONT)
+    lang = run_defaults.find(qn("w:lang"))
+    if lang is None:
+        lang = OxmlElement("w:lang")
+        run_defaults.append(lang)
+    lang.set(qn("w:val"), "zh-CN")
+    lang.set(qn("w:eastAsia"), "zh-CN")
+    normal = document.styles["Normal"]
+    normal.font.size = BODY_SIZE
+    normal.font.name = LATIN_FONT
+    normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), BODY_FONT)
 
 
 def _page_setup(document) -> None:  # type: ignore[no-untyped-def]
@@ -87,12 +133,11 @@ def _page_setup(document) -> None:  # type: ignore[no-untyped-def]
     if grid is None:
         grid = OxmlElement("w:docGrid")
         section._sectPr.append(grid)
-    text_width_pt = (210 - MARGINS_MM["left"] - MARGINS_MM["right"]) / 25.4 * 72
-    # charSpace: extra pitch per character over the 16 pt default, in 1/4096 pt.
-    char_space = round((text_width_pt / CHARS_PER_LINE - BODY_SIZE.pt) * 4096)
-    grid.set(qn("w:type"), "linesAndChars")
+    # A line grid only: LibreOffice draws a character grid a line pitch wide (15 a line), so
+    # the 28 characters come from the run spacing instead (``CHAR_SPACING``), in every program.
+    grid.set(qn("w:type"), "lines")
     grid.set(qn("w:linePitch"), str(round(LINE_PITCH.pt * 20)))
-    grid.set(qn("w:charSpace"), str(char_space))
+    grid.attrib.pop(qn("w:charSpace"), None)
     document.settings.odd_and_even_pages_header_footer = True
     _page_number(section.footer.paragraphs[0], WD_ALIGN_PARAGRAPH.RIGHT)
     _page_number(section.even_page_footer.paragraphs[0], WD_ALIGN_PARAGRAPH.LEFT)
@@ -135,11 +180,15 @@ def _page_number(paragraph: Paragraph, align: WD_ALIGN_PARAGRAPH) -> None:
             _field(run, " PAGE ")
 
 
-def _title(document, text: str) -> None:  # type: ignore[no-untyped-def]
+def _title(document, report: Report) -> None:  # type: ignore[no-untyped-def]
+    """Two centred lines: who and what, then the week (a date is never broken in two)."""
     paragraph = document.add_paragraph()
     paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
     _exact_lines(paragraph, Pt(LINE_PITCH.pt * 1.25))
-    _set_fonts(paragraph.add_run(text), TITLE_FONT, TITLE_SIZE)
+    run = paragraph.add_run(f"{wm.who(report)}周例会通报")
+    _set_fonts(run, TITLE_FONT, TITLE_SIZE)
+    run.add_break()
+    _set_fonts(paragraph.add_run(f"（{wm.week_text(report)}）"), TITLE_FONT, TITLE_SIZE)
     blank = document.add_paragraph()  # 标题下空一行
     _exact_lines(blank)
 
@@ -195,11 +244,16 @@ def _behind_table(document, rows: Sequence[LeagueRow]) -> None:  # type: ignore[
     table = document.add_table(rows=1, cols=len(TABLE_HEADERS))
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
     for cell, header in zip(table.rows[0].cells, TABLE_HEADERS, strict=True):
         _cell_text(cell, header, bold=True)
     for row in behind:
         for cell, text in zip(table.add_row().cells, _table_cells(row), strict=True):
             _cell_text(cell, text)
+    for column, width in zip(table.columns, TABLE_WIDTHS_MM, strict=True):
+        column.width = Mm(width)  # w:gridCol, which LibreOffice reads
+        for cell in column.cells:
+            cell.width = Mm(width)  # w:tcW, which Word reads
 
 
 def _date_words(day: dt.date) -> str:
@@ -211,15 +265,12 @@ def render_docx(
 ) -> bytes:
     """The 通报: title, the page's paragraphs, the table of communities behind, 数据截至."""
     document = Document()
-    normal = document.styles["Normal"]
-    normal.font.size = BODY_SIZE
-    normal.font.name = LATIN_FONT
-    normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), BODY_FONT)
+    _defaults(document)
     _page_setup(document)
     core = document.core_properties
     core.title = wm.document_title(report)
     core.author = "街道治理数据看板"
-    _title(document, wm.document_title(report))
+    _title(document, report)
     for text in wm.bulletin_paragraphs(report, rows, projects):
         for line in text.split("\n"):
             _body(document, line)
