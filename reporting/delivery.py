@@ -45,10 +45,11 @@ def send_and_audit(
     kind: str,
     username: str = "cli",
     *,
+    delays: Sequence[float] | None = None,
     sleep: Callable[[float], None] | None = None,
 ) -> list[DeliveryResult]:
     """Send to each channel in turn (retrying each), audit every result, return them all."""
-    delays, timeout = retry_delays(), request_timeout()
+    delays, timeout = (retry_delays() if delays is None else tuple(delays)), request_timeout()
     results = []
     for config in configs:
         extra = {"sleep": sleep} if sleep else {}
