@@ -115,7 +115,8 @@ def html_text(bulletin: Bulletin) -> str:
     """The email's HTML part (every text escaped)."""
     e = html.escape
     parts = [
-        '<html><body style="font-family: sans-serif; font-size: 14px; color: #222">',
+        '<html><head><meta charset="utf-8"></head>',
+        '<body style="font-family: sans-serif; font-size: 14px; color: #222">',
         f"<h2>{e(bulletin.title)}</h2>",
     ]
     for block in bulletin.blocks:
