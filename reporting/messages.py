@@ -130,24 +130,38 @@ def html_text(bulletin: Bulletin) -> str:
     return "\n".join(parts)
 
 
+def _capped(bulletin: Bulletin, cap: int) -> Bulletin:
+    """Every list shows at most ``cap`` lines (the rest summed up as ``……等 N 项``)."""
+    blocks = tuple(
+        replace(b, shown=cap if len(b.lines) > cap else None) if b.is_list else b
+        for b in bulletin.blocks
+    )
+    return replace(bulletin, blocks=blocks)
+
+
 def fit(bulletin: Bulletin, render: Callable[[Bulletin], str], limit: int) -> Bulletin:
-    """The bulletin with its longest lists shortened (``……等 N 项``) until ``render`` fits."""
-    current = bulletin
-    while len(render(current).encode("utf-8")) > limit:
-        candidates = [
-            (len(block.visible_lines()), index)
-            for index, block in enumerate(current.blocks)
-            if block.is_list and (block.shown is None or block.shown > 0)
-        ]
-        if not candidates:
-            return _drop_last_line(current, render, limit)
-        _, index = max(candidates)
-        block = current.blocks[index]
-        shown = len(block.lines) if block.shown is None else block.shown
-        blocks = list(current.blocks)
-        blocks[index] = replace(block, shown=shown - 1)
-        current = replace(current, blocks=tuple(blocks))
-    return current
+    """The bulletin with its longest lists shortened (``……等 N 项``) until ``render`` fits.
+
+    Finds the largest number of lines every list may keep (a binary search, so a city's
+    thousands of items cost a dozen renders): long lists give way first, short ones stay whole.
+    """
+
+    def fits(candidate: Bulletin) -> bool:
+        return len(render(candidate).encode("utf-8")) <= limit
+
+    if fits(bulletin):
+        return bulletin
+    longest = max((len(b.lines) for b in bulletin.blocks if b.is_list), default=0)
+    if not longest or not fits(_capped(bulletin, 0)):
+        return _drop_last_line(_capped(bulletin, 0), render, limit)
+    low, high = 0, longest  # fits(low) holds; fits(high) does not
+    while high - low > 1:
+        middle = (low + high) // 2
+        if fits(_capped(bulletin, middle)):
+            low = middle
+        else:
+            high = middle
+    return _capped(bulletin, low)
 
 
 def _drop_last_line(bulletin: Bulletin, render: Callable[[Bulletin], str], limit: int) -> Bulletin:

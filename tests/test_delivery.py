@@ -461,3 +461,25 @@ def test_long_list_is_shortened_with_deng_n_xiang_not_cut_mid_line():
 def test_mask_url_hides_keys_tokens_and_passwords(url, shown):
     """What /data and --dry-run show of a configured URL."""
     assert mask_url(url) == shown
+
+
+def test_long_lists_give_way_first_and_a_city_sized_message_fits_quickly():
+    """Two lists of 3,000 and 1,500 items and one of 3: the short list stays whole, both long
+    ones end in 等 N 项, and fitting takes well under a second (a dozen renders, not thousands)."""
+    import time
+
+    lines = tuple(f"东城街道 第{i:04d}社区：民生实事，完成率 10.0%" for i in range(3000))
+    blocks = (
+        Block("红色事项", lines, is_list=True),
+        Block("逾期项目", lines[:1500], is_list=True),
+        Block("普查", lines[:3], is_list=True),
+    )
+    started = time.perf_counter()
+    text = wecom_markdown(
+        fit(Bulletin("通报", blocks, None, "完"), wecom_markdown, WECOM_LIMIT_BYTES)
+    )
+    assert time.perf_counter() - started < 1.0
+    assert len(text.encode("utf-8")) <= WECOM_LIMIT_BYTES
+    assert "……等 3000 项" in text and "……等 1500 项" in text and "等 3 项" not in text
+    tail = text.split('**<font color="warning">普查</font>**')[1]
+    assert all(line in tail for line in lines[:3])
