@@ -483,3 +483,21 @@ def test_long_lists_give_way_first_and_a_city_sized_message_fits_quickly():
     assert "……等 3000 项" in text and "……等 1500 项" in text and "等 3 项" not in text
     tail = text.split('**<font color="warning">普查</font>**')[1]
     assert all(line in tail for line in lines[:3])
+
+
+def test_alert_memory_is_per_channel_and_forgets_only_within_the_scope(engine):
+    """Remembered per channel; an item no longer red is forgotten (so it can alert again), but a
+    run scoped to one subdistrict never forgets another subdistrict's items."""
+    from queries.alert_log import RememberedItem, forget_cleared, remember, sent_keys
+
+    east = RememberedItem("livelihood:东城街道/甲社区", "东城街道", "民生实事", "甲")
+    west = RememberedItem("census:西城街道/丙社区", "西城街道", "人口普查", "丙")
+    remember(engine, "wecom", [east, west])
+    remember(engine, "wecom", [east])  # already known: no duplicate, no error
+    assert sent_keys(engine, "wecom") == {east.key, west.key}
+    assert sent_keys(engine, "dingtalk") == set()
+    assert forget_cleared(engine, "wecom", [], "东城街道") == 1
+    assert sent_keys(engine, "wecom") == {west.key}
+    assert forget_cleared(engine, "wecom", [west.key], None) == 0
+    assert forget_cleared(engine, "wecom", [], None) == 1
+    assert sent_keys(engine, "wecom") == set()
