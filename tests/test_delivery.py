@@ -501,3 +501,72 @@ def test_alert_memory_is_per_channel_and_forgets_only_within_the_scope(engine):
     assert forget_cleared(engine, "wecom", [west.key], None) == 0
     assert forget_cleared(engine, "wecom", [], None) == 1
     assert sent_keys(engine, "wecom") == set()
+
+
+@pytest.fixture
+def tls_files(tmp_path, monkeypatch) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1, trusted by this test's default SSL context."""
+    import shutil
+    import subprocess
+
+    if not shutil.which("openssl"):
+        pytest.skip("openssl not installed")
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
+        + ["-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1"]
+        + ["-addext", "subjectAltName=IP:127.0.0.1"],
+        check=True,
+        capture_output=True,
+    )
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # ssl.create_default_context() reads it
+    return key, cert
+
+
+@pytest.mark.parametrize("mode", ["starttls", "smtps"])
+def test_email_over_tls_logs_in_and_delivers(
+    data, channels_env, tls_files, monkeypatch, capsys, mode
+):
+    """smtp://…?starttls=1 upgrades before logging in; smtps:// speaks TLS from the start."""
+    import ssl
+
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult
+
+    key, cert = tls_files
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    received, logins = [], []
+
+    class Handler:
+        async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]  # noqa: N802
+            received.append(envelope.content)
+            return "250 OK"
+
+    def authenticator(server, session, envelope, mechanism, auth_data):  # type: ignore[no-untyped-def]
+        logins.append(auth_data.password.decode())
+        return AuthResult(success=True)
+
+    port = _free_port()
+    options = (
+        {"tls_context": context, "require_starttls": True}
+        if mode == "starttls"
+        # aiosmtpd offers AUTH on implicit TLS only with auth_require_tls off (it only counts
+        # STARTTLS as TLS); the connection is encrypted from the first byte all the same.
+        else {"ssl_context": context, "auth_require_tls": False}
+    )
+    controller = Controller(
+        Handler(), hostname="127.0.0.1", port=port, authenticator=authenticator, **options
+    )
+    controller.start()
+    try:
+        scheme, query = ("smtp", "?starttls=1") if mode == "starttls" else ("smtps", "")
+        monkeypatch.setenv(
+            "DASHBOARD_SMTP_URL", f"{scheme}://robot:{SMTP_PASSWORD}@127.0.0.1:{port}{query}"
+        )
+        code, out, err = _run(capsys, "push", "--as-of", AS_OF.isoformat(), "--channel", "email")
+    finally:
+        controller.stop()
+    assert code == 0, err
+    assert "邮件：已送达" in out and len(received) == 1 and logins == [SMTP_PASSWORD]
+    _no_secret(out, err)
