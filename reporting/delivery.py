@@ -45,10 +45,14 @@ def send_and_audit(
     kind: str,
     username: str = "cli",
     *,
+    items: int = 0,
     delays: Sequence[float] | None = None,
     sleep: Callable[[float], None] | None = None,
 ) -> list[DeliveryResult]:
-    """Send to each channel in turn (retrying each), audit every result, return them all."""
+    """Send to each channel in turn (retrying each), audit every result, return them all.
+
+    ``items`` (the red items a message lists) goes in the audit entry's 行数 column.
+    """
     delays, timeout = (retry_delays() if delays is None else tuple(delays)), request_timeout()
     results = []
     for config in configs:
@@ -59,7 +63,7 @@ def send_and_audit(
             "delivery" if result.ok else "delivery_failed",
             username,
             f"{kind}：{result.describe()}",
-            rows=len(message.attachments),
+            rows=items,
             source_file=CHANNEL_LABELS[config.name],
         )
         results.append(result)

@@ -151,7 +151,8 @@ def run_push(args: argparse.Namespace, engine_factory: Callable[[], Engine]) -> 
         print("（--dry-run：未发送任何消息）")
         return 0
     kind = f"周报（{subdistrict or '全部街道'}，截至 {as_of.isoformat()}）"
-    return _report_results(send_and_audit(engine, configs, message, kind))
+    red = next((len(b.lines) for b in bulletin.blocks if b.is_list), 0)
+    return _report_results(send_and_audit(engine, configs, message, kind, items=red))
 
 
 def run_alerts(args: argparse.Namespace, engine_factory: Callable[[], Engine]) -> int:
@@ -180,7 +181,7 @@ def run_alerts(args: argparse.Namespace, engine_factory: Callable[[], Engine]) -
             print(preview(config, message))
             continue
         kind = f"预警 {len(new)} 项（{subdistrict or '全部街道'}，截至 {as_of.isoformat()}）"
-        (result,) = send_and_audit(engine, [config], message, kind)
+        (result,) = send_and_audit(engine, [config], message, kind, items=len(new))
         if result.ok:
             alert_log.remember(engine, config.name, [item.remembered() for item in new])
         results.append(result)
