@@ -1,7 +1,7 @@
 """``manage.py push`` and ``manage.py alerts`` (contract §5): options, checks, output.
 
-Exit codes: 0 every channel delivered (or nothing new to alert), 1 a channel failed or none
-is configured, 2 a bad option. Results are printed in Chinese by channel name; nothing printed
+Exit codes: 0 every channel delivered (or nothing new to alert), 1 a channel failed after its
+retries, 2 a bad option or a named channel that is not configured (none at all, likewise). Results are printed in Chinese by channel name; nothing printed
 holds a webhook key, token, password or secret (URLs are shown masked).
 """
 

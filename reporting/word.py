@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import math
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -46,13 +47,13 @@ TITLE_SIZE = Pt(22)  # 二号
 BODY_SIZE = Pt(16)  # 三号
 PAGE_NUMBER_SIZE = Pt(14)  # 四号
 TABLE_SIZE = Pt(12)  # 小四
-LINE_PITCH = Pt(28.95)  # 225 mm / 22 lines
-LINES_PER_PAGE = 22
+LINE_PITCH = Pt(28.95)  # 225 mm over 22 lines, as Word's 公文 templates set it
 CHARS_PER_LINE = 28
 MARGINS_MM = {"top": 37, "bottom": 35, "left": 28, "right": 26}
 TEXT_WIDTH_PT = (210 - MARGINS_MM["left"] - MARGINS_MM["right"]) / 25.4 * 72  # 442.2 pt
-# Condense each character by a quarter point: 28 × 15.75 pt = 441 pt fits the 442.2 pt line.
-CHAR_SPACING = Pt(-0.25)
+# Each character condensed by whole twips until 28 of them fit the line: −5 twips (−0.25 pt),
+# 28 × 15.75 pt = 441 pt.
+CHAR_SPACING_TWIPS = math.floor((TEXT_WIDTH_PT / CHARS_PER_LINE - BODY_SIZE.pt) * 20)
 HEADING_LEAD = re.compile(r"^([一二三四五六七八九十]+、[^。]{1,20}[。（])")
 TABLE_HEADERS = ("街道", "社区", "民生实事完成率", "逾期项目", "普查登记率", "综合得分")
 TABLE_WIDTHS_MM = (25, 31, 29, 20, 26, 25)  # 156 mm, the 版心 width
@@ -64,7 +65,7 @@ def _set_fonts(run: Run, east_asia: str, size: Pt, latin: str = LATIN_FONT) -> N
     run.font.size = size
     if size == BODY_SIZE:
         spacing = OxmlElement("w:spacing")
-        spacing.set(qn("w:val"), str(round(CHAR_SPACING.pt * 20)))
+        spacing.set(qn("w:val"), str(CHAR_SPACING_TWIPS))
         properties = run._element.get_or_add_rPr()
         size_element = properties.find(qn("w:sz"))
         size_element.addprevious(spacing)  # the schema orders w:spacing before w:sz
@@ -85,8 +86,8 @@ def _exact_lines(paragraph: Paragraph, pitch: Pt = LINE_PITCH) -> None:
 def _defaults(document) -> None:  # type: ignore[no-untyped-def]
     """三号 仿宋 and Chinese as the document defaults.
 
-    Word measures the character grid from the default size, so it must be 16 pt; the zh-CN
-    language makes a machine without these faces fall back to a Simplified Chinese font.
+    Empty paragraphs (the line under the title) then keep the body's size; the zh-CN language
+    makes a machine without these faces fall back to a Simplified Chinese font.
     """
     styles = document.styles.element
     defaults = styles.find(qn("w:docDefaults"))
@@ -134,7 +135,7 @@ def _page_setup(document) -> None:  # type: ignore[no-untyped-def]
         grid = OxmlElement("w:docGrid")
         section._sectPr.append(grid)
     # A line grid only: LibreOffice draws a character grid a line pitch wide (15 a line), so
-    # the 28 characters come from the run spacing instead (``CHAR_SPACING``), in every program.
+    # the 28 characters come from the run spacing instead (``CHAR_SPACING_TWIPS``).
     grid.set(qn("w:type"), "lines")
     grid.set(qn("w:linePitch"), str(round(LINE_PITCH.pt * 20)))
     grid.attrib.pop(qn("w:charSpace"), None)
@@ -144,24 +145,19 @@ def _page_setup(document) -> None:  # type: ignore[no-untyped-def]
 
 
 def _field(run: Run, instruction: str) -> None:
-    """A Word field (PAGE) inside the run: begin, instruction, separate, result, end."""
-    for kind, text in (
-        ("begin", None),
-        (None, instruction),
-        ("separate", None),
-        (None, "1"),
-        ("end", None),
-    ):
-        if kind:
-            element = OxmlElement("w:fldChar")
-            element.set(qn("w:fldCharType"), kind)
-        elif text == instruction:
-            element = OxmlElement("w:instrText")
-            element.set(qn("xml:space"), "preserve")
-            element.text = text
-        else:
-            element = OxmlElement("w:t")
-            element.text = text
+    """A Word field (PAGE) inside the run: begin, instruction, separate, shown result, end."""
+
+    def char(kind: str):  # type: ignore[no-untyped-def]
+        element = OxmlElement("w:fldChar")
+        element.set(qn("w:fldCharType"), kind)
+        return element
+
+    code = OxmlElement("w:instrText")
+    code.set(qn("xml:space"), "preserve")
+    code.text = instruction
+    shown = OxmlElement("w:t")
+    shown.text = "1"  # what a reader shows before it updates the field
+    for element in (char("begin"), code, char("separate"), shown, char("end")):
         run._element.append(element)
 
 
