@@ -17,6 +17,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from reporting.cli import REPORT_HELP, add_report_arguments
+from reporting.delivery_cli import ALERTS_HELP, PUSH_HELP, add_delivery_arguments
 
 LARGE_IMPORT_ROWS = 2000  # from this many rows the progress line is shown even without a TTY
 
@@ -180,6 +181,23 @@ def run_report(args: argparse.Namespace) -> int:
     return build_and_write(args, ready_engine)
 
 
+# --------------------------------------------------------------------------- push / alerts
+
+
+def run_push(args: argparse.Namespace) -> int:
+    """The weekly 通报 to the chat groups and email (contract §5), in ``reporting.delivery_cli``."""
+    from reporting.delivery_cli import run_push as push
+
+    return push(args, ready_engine)
+
+
+def run_alerts(args: argparse.Namespace) -> int:
+    """What turned red since the last run, once per channel (contract §5)."""
+    from reporting.delivery_cli import run_alerts as alerts
+
+    return alerts(args, ready_engine)
+
+
 # --------------------------------------------------------------------------- create-user
 
 
@@ -240,6 +258,8 @@ COMMANDS: list[Command] = [
     ),
     Command("demo", "载入示例数据（替换数据库中的现有数据）", add_demo_arguments, run_demo),
     Command("report", REPORT_HELP, add_report_arguments, run_report),
+    Command("push", PUSH_HELP, add_delivery_arguments, run_push),
+    Command("alerts", ALERTS_HELP, add_delivery_arguments, run_alerts),
     Command(
         "create-user",
         "创建登录账号（角色 viewer/editor/admin；editor 需指定社区）",

@@ -31,6 +31,8 @@ ACTION_LABELS: dict[str, str] = {
     "correction": "在线更正",
     "user_created": "创建账号",
     "user_changed": "修改账号",
+    "delivery": "消息推送",
+    "delivery_failed": "推送失败",
 }
 EXPORT_HEADERS: tuple[str, ...] = (
     "时间",

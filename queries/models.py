@@ -171,3 +171,22 @@ class ServiceRecord(Base):
     hours: Mapped[float] = mapped_column(Float)
     community_id: Mapped[int] = mapped_column(ForeignKey("community.id"))
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"), nullable=True)
+
+
+class AlertSent(Base):
+    """A red item already announced on one channel (``manage.py alerts`` sends each once).
+
+    The row goes when the item is no longer red, so an item that turns red again is announced
+    again. ``subdistrict`` limits that clean-up to the scope of the run.
+    """
+
+    __tablename__ = "alert_sent"
+    __table_args__ = (UniqueConstraint("channel", "item_key", name="uq_alert_sent_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    item_key: Mapped[str] = mapped_column(String(300))
+    subdistrict: Mapped[str] = mapped_column(String(100), index=True)
+    area: Mapped[str] = mapped_column(String(20))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    sent_at: Mapped[dt.datetime] = mapped_column(DateTime)

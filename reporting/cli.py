@@ -19,14 +19,18 @@ from sqlalchemy import Engine, select, union
 
 from queries.models import Community, FiscalMonthly, FiscalTarget
 
-FORMATS = ("json", "md", "xlsx")
+FORMATS = ("json", "md", "xlsx", "docx")
+BINARY_FORMATS = ("xlsx", "docx")
 DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
-REPORT_HELP = "生成每周调度会周报：民生实事、财政税收、人口普查、志愿服务（md / json / xlsx）"
+REPORT_HELP = (
+    "生成每周调度会周报：民生实事、财政税收、人口普查、志愿服务（md / json / xlsx / docx）"
+)
 REPORT_DESCRIPTION = (
     "按截至日期生成周报。周为截至日期前 6 天至截至日期共 7 天。"
     "默认格式 md 输出到标准输出；json 为机器可读格式；"
-    "xlsx 为二进制文件：请用 --output 指定文件，"
+    "docx 为公文格式（GB/T 9704）的 Word 通报；"
+    "xlsx 和 docx 为二进制文件：请用 --output 指定文件，"
     "未指定时仅在标准输出被重定向（不是终端）时写出字节，否则报错退出。"
 )
 
@@ -44,8 +48,8 @@ def add_report_arguments(parser: argparse.ArgumentParser) -> None:
         "--format",
         dest="format",
         default="md",
-        metavar="{json,md,xlsx}",
-        help="输出格式：json、md（默认）或 xlsx",
+        metavar="{json,md,xlsx,docx}",
+        help="输出格式：json、md（默认）、xlsx 或 docx（Word 通报）",
     )
     parser.add_argument(
         "--output", metavar="PATH", help="写入该文件；默认写到标准输出（xlsx 见上方说明）"
@@ -65,9 +69,9 @@ def parse_as_of(text: str | None, today: dt.date | None = None) -> dt.date:
 
 
 def check_format(name: str) -> str:
-    """One of json, md, xlsx."""
+    """One of json, md, xlsx, docx."""
     if name not in FORMATS:
-        raise UsageError(f"不支持的格式：--format {name!r}，可选 json、md、xlsx")
+        raise UsageError(f"不支持的格式：--format {name!r}，可选 json、md、xlsx、docx")
     return name
 
 
@@ -110,9 +114,9 @@ def render(report: dict, fmt: str) -> bytes:
 
 
 def check_destination(fmt: str, output: str | None, stdout: BinaryIO) -> None:
-    """xlsx bytes never go to a terminal: ask for --output instead."""
-    if fmt == "xlsx" and output is None and stdout.isatty():
-        raise UsageError("xlsx 为二进制文件，请用 --output 指定文件，例如 --output 周报.xlsx")
+    """xlsx and docx bytes never go to a terminal: ask for --output instead."""
+    if fmt in BINARY_FORMATS and output is None and stdout.isatty():
+        raise UsageError(f"{fmt} 为二进制文件，请用 --output 指定文件，例如 --output 周报.{fmt}")
 
 
 def write_output(data: bytes, output: str | None, stdout: BinaryIO) -> None:
@@ -149,7 +153,12 @@ def run_report(args: argparse.Namespace, engine_factory: Callable[[], Engine] | 
     except UsageError as error:
         print(f"错误：{error}", file=sys.stderr)
         return 2
-    data = render(build_report(engine, as_of, subdistrict), fmt)
+    if fmt == "docx":
+        from reporting.word import weekly_docx
+
+        data = weekly_docx(engine, as_of, subdistrict)
+    else:
+        data = render(build_report(engine, as_of, subdistrict), fmt)
     try:
         write_output(data, args.output, stdout)
     except OSError as error:

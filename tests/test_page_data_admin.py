@@ -160,6 +160,7 @@ def test_admin_sees_accounts_and_audit_log(admin_db: str) -> None:
         "在线更正",
         "账号管理",
         "操作日志",
+        "消息推送",
     ]
     assert {"admin1", "editor1", "viewer1"} <= set(frames_text(at).split())
 

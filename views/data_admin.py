@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import auth, filters
+from ui import auth, delivery_panel, filters
 from ui import data_admin_panels as panels
 
 with auth.database_errors():
@@ -23,7 +23,7 @@ with auth.database_errors():
 
     names = ["上传导入", "模板下载", "在线更正"]
     if user.is_admin:
-        names += ["账号管理", "操作日志"]
+        names += ["账号管理", "操作日志", "消息推送"]
     tabs = st.tabs(names)
     with tabs[0]:
         panels.upload_panel(user)
@@ -36,3 +36,5 @@ with auth.database_errors():
             panels.accounts_panel(user)
         with tabs[4]:
             panels.audit_panel()
+        with tabs[5]:
+            delivery_panel.delivery_panel(user)

@@ -11,12 +11,14 @@ import functools
 import streamlit as st
 
 from queries import league, report, weekly_detail
-from reporting import pdf, xlsx
+from reporting import pdf, word, xlsx
 from ui import data, filters, layout, weekly_model
 
 global_scope = layout.current_scope()
 header = st.container()
-date_column, xlsx_column, pdf_column = st.columns([1, 1, 1], vertical_alignment="bottom")
+date_column, xlsx_column, pdf_column, docx_column = st.columns(
+    [1, 1, 1, 1], vertical_alignment="bottom"
+)
 as_of = filters.url_date("as_of", "报告日期", default=layout.today(), container=date_column)
 subdistrict = global_scope.subdistrict
 scope = report.report_scope(as_of, subdistrict)
@@ -64,6 +66,16 @@ else:
         icon=":material/picture_as_pdf:",
         key="download_pdf",
     )
+
+docx_column.download_button(
+    "下载 Word 通报（公文格式）",
+    # Built only when clicked, like the PDF (the same as manage.py report --format docx).
+    data=functools.partial(data.fetch, word.weekly_docx, None, as_of, subdistrict),
+    file_name=f"通报_{weekly['subdistrict'] or '全部街道'}_{weekly['as_of']}.docx",
+    mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    icon=":material/description:",
+    key="download_docx",
+)
 
 st.subheader("本周变化")
 layout.kpi_cards(weekly_model.week_metrics(weekly, projects))

@@ -1,0 +1,143 @@
+"""红色事项 one by one, each with a stable key, for ``manage.py alerts``.
+
+The rules are the 周例会 agenda's (``ui.weekly_model.agenda_frame``), so an alert never calls
+red what the page does not: a community whose 民生实事 completion rate or 普查 registration rate
+is red by ``queries.status``, a subdistrict whose headline 财政 item is red against 序时进度,
+and every overdue project (one item per project, so a newly overdue project is news on its own).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine
+
+from queries.alert_log import RememberedItem
+from queries.league import LeagueRow, community_league
+from queries.livelihood_detail import ProjectRow, overdue_projects
+from queries.models import HEADLINE_FISCAL_ITEMS
+from queries.report import build_report, report_scope
+from queries.status import RED, status_against, year_elapsed
+from reporting.markdown import pace_phrase
+from reporting.messages import Block, Bulletin, weekly_link
+from ui import format as fmt
+
+Report = dict[str, Any]
+LIVELIHOOD, CENSUS, FISCAL, OVERDUE = "民生实事", "人口普查", "财政税收", "逾期项目"
+AREA_ORDER = (LIVELIHOOD, FISCAL, CENSUS, OVERDUE)
+AREA_HEADINGS = {
+    LIVELIHOOD: "民生实事完成率滞后",
+    FISCAL: "财政收入慢于序时进度",
+    CENSUS: "普查登记率滞后",
+    OVERDUE: "新增逾期项目",
+}
+MAX_OVERDUE_PROJECTS = 5000
+
+
+@dataclass(frozen=True)
+class RedItem:
+    """One red thing: a stable key, its area, where it is and what it is, in words."""
+
+    key: str
+    area: str
+    subdistrict: str
+    place: str
+    text: str
+
+    def line(self) -> str:
+        return f"{self.place}：{self.text}"
+
+    def remembered(self) -> RememberedItem:
+        return RememberedItem(self.key, self.subdistrict, self.area, self.line())
+
+
+def red_items(
+    report: Report, rows: Sequence[LeagueRow], overdue: Sequence[ProjectRow]
+) -> list[RedItem]:
+    """Every red item of the report's scope, by area then place."""
+    as_of = dt.date.fromisoformat(report["as_of"])
+    expected = year_elapsed(as_of)
+    items: list[RedItem] = []
+    for row in report["livelihood"]["by_community"]:
+        if row["total"] and status_against(row["completion_rate"], expected) == RED:
+            items.append(
+                RedItem(
+                    f"livelihood:{row['subdistrict']}/{row['community']}",
+                    LIVELIHOOD,
+                    row["subdistrict"],
+                    f"{row['subdistrict']} {row['community']}",
+                    f"完成率 {fmt.pct(row['completion_rate'])}，"
+                    f"{fmt.pace_phrase(row['completion_rate'], expected)}",
+                )
+            )
+    for league_row in rows:
+        if league_row.census_status == RED:
+            items.append(
+                RedItem(
+                    f"census:{league_row.subdistrict}/{league_row.community}",
+                    CENSUS,
+                    league_row.subdistrict,
+                    f"{league_row.subdistrict} {league_row.community}",
+                    f"登记率 {fmt.pct(league_row.census_rate)}，"
+                    f"计划进度 {fmt.pct(league_row.census_expected)}",
+                )
+            )
+    fiscal = report["fiscal"]
+    if fiscal is not None:
+        for item in fiscal["items"]:
+            if item["item"] not in HEADLINE_FISCAL_ITEMS or item["target_rate"] is None:
+                continue
+            if status_against(item["target_rate"], fiscal["time_progress"]) == RED:
+                items.append(
+                    RedItem(
+                        f"fiscal:{item['subdistrict']}/{item['item']}/{fiscal['year']}",
+                        FISCAL,
+                        item["subdistrict"],
+                        item["subdistrict"],
+                        f"{item['item']}完成年度目标 {fmt.pct(item['target_rate'], 2)}，"
+                        f"{pace_phrase(item['target_rate'], fiscal['time_progress'])}",
+                    )
+                )
+    for project in overdue:
+        items.append(
+            RedItem(
+                f"overdue:{project.code}",
+                OVERDUE,
+                project.subdistrict,
+                f"{project.subdistrict} {project.community}",
+                f"{project.code} {project.name}（计划 {project.planned_on.isoformat()} 完成，"
+                f"已逾期 {project.overdue_days or 0} 天）",
+            )
+        )
+    items.sort(key=lambda i: (AREA_ORDER.index(i.area), i.place, i.key))
+    return items
+
+
+def current_red_items(engine: Engine, as_of: dt.date, subdistrict: str | None) -> list[RedItem]:
+    """The red items as of the date in the scope, straight from the database."""
+    scope = report_scope(as_of, subdistrict)
+    report = build_report(engine, as_of, subdistrict)
+    rows = community_league(engine, scope)
+    overdue = overdue_projects(engine, scope, limit=MAX_OVERDUE_PROJECTS).rows
+    return red_items(report, rows, overdue)
+
+
+def alert_bulletin(
+    items: Sequence[RedItem], as_of: dt.date, subdistrict: str | None, public_url: str | None
+) -> Bulletin:
+    """One message listing the new red items, grouped by area, with the 周例会 link."""
+    blocks = []
+    for area in AREA_ORDER:
+        lines = tuple(item.line() for item in items if item.area == area)
+        if lines:
+            blocks.append(Block(f"{AREA_HEADINGS[area]}（{len(lines)} 项）", lines, is_list=True))
+    who = subdistrict or "全部街道"
+    return Bulletin(
+        title=f"【预警】{who}新增红色事项 {len(items)} 项（截至 {as_of.isoformat()}）",
+        blocks=tuple(blocks),
+        link=weekly_link(public_url, as_of, subdistrict),
+        footer=f"数据截至 {as_of.isoformat()}；同一事项只提醒一次，转为正常后再次变红会重新提醒。",
+    )

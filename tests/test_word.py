@@ -1,0 +1,176 @@
+"""The Word 通报 (``report --format docx``): GB/T 9704 layout, the report's figures, a real render.
+
+The render test converts the file with LibreOffice (Debian's ``libreoffice-writer-nogui``) to
+PDF and PNG, so the pages can be looked at (``tests/artifacts/word_page-*.png``). It is skipped
+locally when ``soffice`` is absent, but under CI (``CI=true``) a missing LibreOffice is a failure.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from docx import Document
+from docx.oxml.ns import qn
+from docx.shared import Mm, Pt
+
+import manage
+from queries.db import get_engine
+from queries.report import build_report
+from reporting.word import weekly_docx
+from tests.report_rows import Rows
+
+AS_OF = dt.date(2026, 6, 30)
+EAST_A = ("东城街道", "甲社区")
+EAST_B = ("东城街道", "乙社区")
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+
+
+@pytest.fixture
+def filled(engine):
+    """甲社区 behind (1 of 4 done at mid-year), 乙社区 ahead; one fiscal item with a target."""
+    rows = Rows(engine)
+    rows.project(EAST_A, "已完成", dt.date(2026, 3, 1), dt.date(2026, 3, 1))
+    for _ in range(3):
+        rows.project(EAST_A, "未启动", dt.date(2026, 12, 1))
+    for _ in range(2):
+        rows.project(EAST_B, "已完成", dt.date(2026, 4, 1), dt.date(2026, 4, 1))
+    for month in range(1, 7):
+        rows.fiscal("东城街道", 2026, month, "一般公共预算收入", 100.0)
+    rows.target("东城街道", 2026, "一般公共预算收入", 1500.0)
+    return engine
+
+
+def _text(document) -> str:  # type: ignore[no-untyped-def]
+    cells = [c.text for t in document.tables for r in t.rows for c in r.cells]
+    return "\n".join([p.text for p in document.paragraphs] + cells)
+
+
+def test_docx_opens_and_holds_the_report_figures(filled):
+    """The document reopens and states the report's totals, rate, revenue and 数据截至."""
+    report = build_report(filled, AS_OF)
+    document = Document(io.BytesIO(weekly_docx(filled, AS_OF, None)))
+    text = _text(document)
+    lv = report["livelihood"]
+    assert f"共实施民生实事项目{lv['total']}项" in text and f"已完成{lv['completed']}项" in text
+    assert "完成率50.00%" in text
+    assert "累计600.00万元" in text and "完成年度目标40.00%" in text
+    assert "数据截至2026年6月30日" in text
+    assert "全部街道周例会通报" in document.paragraphs[0].text
+    table_rows = [[c.text for c in row.cells] for row in document.tables[0].rows]
+    assert table_rows[0][:2] == ["街道", "社区"]
+    # Both are behind on the league score (no volunteers yet); 甲社区 furthest, so first.
+    assert [row[:2] for row in table_rows[1:]] == [["东城街道", "甲社区"], ["东城街道", "乙社区"]]
+    assert table_rows[1][2] == "25.0%"
+
+
+def test_docx_follows_the_gbt_9704_layout(filled):
+    """A4, the standard's margins, 22 lines a page, title 22 pt / body 16 pt East Asian faces,
+    two-character first-line indent, page numbers — 1 — in 宋体 14 pt."""
+    document = Document(io.BytesIO(weekly_docx(filled, AS_OF, None)))
+    section = document.sections[0]
+    measured = [section.page_width, section.page_height, section.top_margin]
+    measured += [section.bottom_margin, section.left_margin, section.right_margin]
+    for value, millimetres in zip(measured, (210, 297, 37, 35, 28, 26), strict=True):
+        assert abs(value - Mm(millimetres)) < Mm(0.1)  # stored in twips
+    grid = section._sectPr.find(qn("w:docGrid"))
+    assert int(grid.get(qn("w:linePitch"))) == 579  # 28.95 pt: 225 mm / 22 lines
+    title_run = document.paragraphs[0].runs[0]
+    assert title_run.font.size == Pt(22)
+    assert title_run._element.rPr.rFonts.get(qn("w:eastAsia")) == "方正小标宋简体"
+    body = next(p for p in document.paragraphs if "民生实事项目" in p.text)
+    assert body.paragraph_format.first_line_indent == Pt(32)
+    assert body.paragraph_format.line_spacing == Pt(28.95)
+    faces = {r._element.rPr.rFonts.get(qn("w:eastAsia")) for r in body.runs}
+    assert faces == {"黑体", "仿宋_GB2312"}  # 一级标题 in 黑体, the rest 仿宋
+    assert all(r.font.size == Pt(16) for r in body.runs)
+    footer = section.footer.paragraphs[0]
+    assert footer.text.replace("1", "N") == "— N —"  # PAGE field shows 1 until Word updates it
+    assert "PAGE" in footer._p.xml
+    assert footer.runs[0]._element.rPr.rFonts.get(qn("w:eastAsia")) == "宋体"
+    assert footer.runs[0].font.size == Pt(14)
+    assert section.even_page_footer.paragraphs[0].text == footer.text
+    assert document.settings.odd_and_even_pages_header_footer
+
+
+def test_report_command_writes_docx(filled, db_url, monkeypatch, tmp_path, capsys):
+    """``manage.py report --format docx --output PATH`` writes the same Word document."""
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    get_engine.cache_clear()
+    out = tmp_path / "通报.docx"
+    assert (
+        manage.main(["report", "--as-of", "2026-06-30", "--format", "docx", "--output", str(out)])
+        == 0
+    )
+    assert "共实施民生实事项目6项" in _text(Document(str(out)))
+    get_engine.cache_clear()
+
+
+def _soffice() -> str | None:
+    found = shutil.which("soffice") or shutil.which("libreoffice")
+    if not found and os.environ.get("CI") == "true":
+        pytest.fail("CI=true but LibreOffice is missing (apt-get install libreoffice-writer-nogui)")
+    return found
+
+
+def test_docx_renders_in_libreoffice_to_a4_pages(sqlite_engine, tmp_path):
+    """LibreOffice turns it into A4 PDF pages holding the text; PNGs are kept for looking at."""
+    soffice = _soffice()
+    if not soffice or not shutil.which("pdftoppm"):
+        pytest.skip("LibreOffice (soffice) or pdftoppm not installed")
+    rows = Rows(sqlite_engine)
+    for index in range(30):  # enough communities for a table running onto a second page
+        place = ("东城街道", f"第{index:02d}社区")
+        rows.project(place, "已完成", dt.date(2026, 3, 1), dt.date(2026, 3, 1))
+        rows.project(place, "未启动", dt.date(2026, 12, 1))
+        rows.project(place, "未启动", dt.date(2026, 12, 1))
+    path = tmp_path / "通报.docx"
+    path.write_bytes(weekly_docx(sqlite_engine, AS_OF, None))
+    profile = (tmp_path / "lo-profile").as_uri()
+    subprocess.run(
+        [
+            soffice,
+            f"-env:UserInstallation={profile}",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(path),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    pdf = tmp_path / "通报.pdf"
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert "(A4)" in info
+    pages = int(next(line for line in info.splitlines() if line.startswith("Pages:")).split()[1])
+    assert pages >= 2
+    text = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    flat = "".join(text.split())  # pdftotext spaces digits from Chinese and wraps lines
+    assert "全部街道周例会通报" in flat and "共实施民生实事项目90项" in flat
+    assert "—1—" in flat and "—2—" in flat
+    assert "第00社区" in flat and "数据截至2026年6月30日" in flat
+    first_page = subprocess.run(
+        ["pdftotext", "-f", "1", "-l", "1", "-layout", "-enc", "UTF-8", str(pdf), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    body_lines = [line for line in first_page.splitlines() if line.strip()]
+    assert len(body_lines) <= 24  # 22 text lines + the page number (the title takes 2)
+    ARTIFACTS.mkdir(exist_ok=True)
+    subprocess.run(
+        ["pdftoppm", "-r", "60", "-png", str(pdf), str(ARTIFACTS / "word_page")],
+        check=True,
+        timeout=120,
+    )
+    assert (ARTIFACTS / "word_page-1.png").stat().st_size > 10_000
