@@ -189,7 +189,7 @@ class _Sheet:
             write_cell(self.sheet, self.next_row, index, text, self.example)
         self.next_row += 1
 
-    def write_row(self, values: Sequence[Any]) -> None:
+    def add_row(self, values: Sequence[Any]) -> None:
         for index, value in enumerate(values):
             if value is None:
                 continue
@@ -347,7 +347,7 @@ def table_xlsx(
     sheet = _Sheet(workbook, kind)
     sheet.write_header(communities, example=False)
     for values in export_rows(engine, key, allowed):
-        sheet.write_row(values)
+        sheet.add_row(values)
     workbook.close()
     return buffer.getvalue()
 
