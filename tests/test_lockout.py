@@ -9,9 +9,11 @@ also sets the lock when the count reaches ``MAX_FAILURES``.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+import openpyxl
 import pytest
 from sqlalchemy import Engine, select
 
@@ -90,7 +92,11 @@ def test_messages_and_log_hold_no_secret(engine: Engine) -> None:
     """Neither the answer nor the audit log ever holds the password or its hash."""
     accounts.create_user(engine, "boss", PASSWORD, "admin")
     results = [accounts.authenticate(engine, "boss", "wrong-Secret-9", now=T0) for _ in range(6)]
-    results.append(accounts.authenticate(engine, "boss", PASSWORD, now=T0))
+    later = T0 + dt.timedelta(minutes=accounts.LOCK_MINUTES + 1)
+    results.append(accounts.authenticate(engine, "boss", PASSWORD, now=later))
+    accounts.set_password(engine, "boss", "New-Secret-77", by="admin")
+    results.append(accounts.authenticate(engine, "boss", "New-Secret-77", now=later))
+    assert results[-1].ok
     with engine.connect() as conn:
         stored = conn.execute(select(accounts.UserAccount.password_hash)).scalar_one()
     exported = (
@@ -98,5 +104,15 @@ def test_messages_and_log_hold_no_secret(engine: Engine) -> None:
         + "".join(r.message for r in results)
         + "".join(e.detail for e in audit.list_entries(engine))
     )
-    for secret in ("wrong-Secret-9", PASSWORD, stored, stored.split("$")[-1], "$argon2"):
+    book = openpyxl.load_workbook(io.BytesIO(audit.to_xlsx(audit.list_entries(engine))))
+    exported += "".join(str(v) for row in book.active.iter_rows(values_only=True) for v in row)
+    secrets = (
+        "wrong-Secret-9",
+        PASSWORD,
+        "New-Secret-77",
+        stored,
+        stored.split("$")[-1],
+        "$argon2",
+    )
+    for secret in secrets:
         assert secret not in exported
