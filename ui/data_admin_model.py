@@ -7,6 +7,7 @@ Text from data always travels in frames and xlsx string cells, never in markdown
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -96,6 +97,11 @@ def projects_frame(projects: Sequence[EditableProject]) -> pd.DataFrame:
         frame[column] = pd.to_datetime(frame[column]).dt.date
     frame["投资金额(万元)"] = frame["投资金额(万元)"].astype(float)
     return frame
+
+
+def projects_token(codes: Sequence[str]) -> str:
+    """A short digest of which projects are listed, in order (part of the editor's key)."""
+    return hashlib.sha256("\n".join(codes).encode("utf-8")).hexdigest()[:16]
 
 
 def _plain(value: Any) -> Any:
