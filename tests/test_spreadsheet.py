@@ -18,6 +18,7 @@ import math
 import os
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import openpyxl
@@ -444,6 +445,12 @@ def test_every_spreadsheet_is_written_by_the_one_module() -> None:
     """No module but ``reporting/spreadsheet.py`` writes xlsx cells or CSV rows."""
     found = [hit for path, relative in app_files() for hit in bypasses(path, relative)]
     assert found == []
+
+
+def test_streamlits_own_table_export_is_switched_off() -> None:
+    """Streamlit's built-in CSV download of a table does not guard against formulas."""
+    config = tomllib.loads((REPO_ROOT / ".streamlit" / "config.toml").read_text("utf-8"))
+    assert config["client"]["disableDataExport"] is True
 
 
 @pytest.mark.parametrize(
