@@ -37,12 +37,15 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    case,
     insert,
+    or_,
     select,
     tuple_,
     update,
 )
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql.elements import ColumnElement
 
 from queries import audit
 from queries.models import Base, Community
@@ -347,6 +350,47 @@ def _refuse(
     return LoginResult(False, None, message, FAILURE_DELAY_SECONDS)
 
 
+def _not_locked(now: dt.datetime) -> ColumnElement[bool]:
+    return or_(T.c.locked_until.is_(None), T.c.locked_until <= now)
+
+
+def _locked_message(locked_until: dt.datetime | None) -> str:
+    until = f"于 {locked_until:%H:%M} 后" if locked_until else "稍后"
+    return f"登录失败次数过多，账号已锁定，请{until}再试或联系管理员"
+
+
+def _locked_until(engine: Engine, account_id: int) -> dt.datetime | None:
+    with engine.connect() as connection:
+        return connection.execute(select(T.c.locked_until).where(T.c.id == account_id)).scalar()
+
+
+def _count_failure(engine: Engine, account_id: int, now: dt.datetime) -> int | None:
+    """Count one wrong password in a single statement; the lock is set in the same one.
+
+    Returns the failures so far including this one (``MAX_FAILURES`` when it locked the
+    account), or ``None`` when the account was already locked, e.g. by a parallel attempt.
+    The increment happens in the database (``failed_logins = failed_logins + 1``, only while
+    not locked), so parallel attempts can neither lose a count nor go on counting past the
+    lock: a read-modify-write let ten sessions try 18 passwords before the lock.
+    """
+    failures = T.c.failed_logins + 1
+    reaches = failures >= MAX_FAILURES
+    statement = (
+        update(T)
+        .where(T.c.id == account_id, _not_locked(now))
+        .values(
+            failed_logins=case((reaches, 0), else_=failures),
+            locked_until=case((reaches, now + dt.timedelta(minutes=LOCK_MINUTES)), else_=None),
+        )
+        .returning(T.c.failed_logins, T.c.locked_until)
+    )
+    with engine.begin() as connection:
+        row = connection.execute(statement).first()
+    if row is None:
+        return None
+    return MAX_FAILURES if row.locked_until is not None else int(row.failed_logins)
+
+
 def authenticate(
     engine: Engine, username: str, password: str, *, now: dt.datetime | None = None
 ) -> LoginResult:
@@ -360,20 +404,13 @@ def authenticate(
         reason = "用户不存在" if row is None else "账号已停用"
         return _refuse(engine, username, reason, WRONG_CREDENTIALS, now)
     if row.locked_until is not None and row.locked_until > now:
-        until = row.locked_until.strftime("%H:%M")
-        message = f"登录失败次数过多，账号已锁定，请于 {until} 后再试或联系管理员"
-        return _refuse(engine, username, "账号锁定中", message, now)
+        return _refuse(engine, username, "账号锁定中", _locked_message(row.locked_until), now)
     if not verify_password(row.password_hash, password):
-        failures = row.failed_logins + 1
-        locked = failures >= MAX_FAILURES
-        values = (
-            {"failed_logins": 0, "locked_until": now + dt.timedelta(minutes=LOCK_MINUTES)}
-            if locked
-            else {"failed_logins": failures}
-        )
-        with engine.begin() as connection:
-            connection.execute(update(T).where(T.c.id == row.id).values(**values))
-        if locked:
+        failures = _count_failure(engine, row.id, now)
+        if failures is None:
+            message = _locked_message(_locked_until(engine, row.id))
+            return _refuse(engine, username, "账号锁定中", message, now)
+        if failures >= MAX_FAILURES:
             message = f"连续 {MAX_FAILURES} 次密码错误，账号已锁定 {LOCK_MINUTES} 分钟"
             reason = f"密码错误，账号锁定 {LOCK_MINUTES} 分钟"
             return _refuse(engine, username, reason, message, now)
@@ -383,8 +420,15 @@ def authenticate(
     if _HASHER.check_needs_rehash(row.password_hash):
         values["password_hash"] = hash_password(password)
     with engine.begin() as connection:
-        connection.execute(update(T).where(T.c.id == row.id).values(**values))
-        audit.record(connection, "login", username, "本地账号登录", at=now)
+        # Only while still unlocked: a parallel attempt may have locked it since the read.
+        done = connection.execute(
+            update(T).where(T.c.id == row.id, _not_locked(now)).values(**values)
+        )
+        if done.rowcount == 1:
+            audit.record(connection, "login", username, "本地账号登录", at=now)
+    if done.rowcount != 1:
+        message = _locked_message(_locked_until(engine, row.id))
+        return _refuse(engine, username, "账号锁定中", message, now)
     return LoginResult(True, _user_of(row))
 
 

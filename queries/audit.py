@@ -7,10 +7,8 @@ reads it back newest first and exports it as xlsx or csv.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
-import io
 import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -45,9 +43,6 @@ EXPORT_HEADERS: tuple[str, ...] = (
 )
 MAX_EXPORT_ROWS = 100_000
 USERNAME_LENGTH = 100
-# A cell starting with one of these is a formula to Excel: a file name or project name
-# from data must never become one (CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 class AuditLog(Base):
@@ -207,11 +202,6 @@ def list_entries(
         return [AuditEntry(**row._mapping) for row in connection.execute(query)]
 
 
-def _safe_cell(value: str) -> str:
-    """Text that a spreadsheet shows as text, never runs as a formula."""
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
-
-
 def export_rows(entries: Sequence[AuditEntry]) -> list[tuple[str, str, str, str, int, str, str]]:
     """The entries as the export's rows, in ``EXPORT_HEADERS`` order."""
     return [
@@ -229,36 +219,18 @@ def export_rows(entries: Sequence[AuditEntry]) -> list[tuple[str, str, str, str,
 
 
 def to_csv(entries: Sequence[AuditEntry]) -> bytes:
-    """CSV in UTF-8 with BOM (Excel on Chinese Windows opens it correctly)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(EXPORT_HEADERS)
-    for row in export_rows(entries):
-        writer.writerow([_safe_cell(v) if isinstance(v, str) else v for v in row])
-    return buffer.getvalue().encode("utf-8-sig")
+    """CSV in UTF-8 with BOM; a cell that a spreadsheet would run as a formula starts with '."""
+    from reporting.spreadsheet import csv_bytes
+
+    return csv_bytes(EXPORT_HEADERS, export_rows(entries))
 
 
 def to_xlsx(entries: Sequence[AuditEntry]) -> bytes:
     """One sheet 操作日志; every text cell is written as a string (never a formula)."""
-    import xlsxwriter
+    from reporting.spreadsheet import rows_xlsx
 
-    buffer = io.BytesIO()
-    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
-    sheet = workbook.add_worksheet("操作日志")
-    bold = workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
     widths = (20, 14, 12, 60, 8, 30, 66)
-    for column, (header, width) in enumerate(zip(EXPORT_HEADERS, widths, strict=True)):
-        sheet.write_string(0, column, header, bold)
-        sheet.set_column(column, column, width)
-    for row_number, row in enumerate(export_rows(entries), start=1):
-        for column, value in enumerate(row):
-            if isinstance(value, int):
-                sheet.write_number(row_number, column, value)
-            else:
-                sheet.write_string(row_number, column, value)
-    sheet.freeze_panes(1, 0)
-    workbook.close()
-    return buffer.getvalue()
+    return rows_xlsx("操作日志", EXPORT_HEADERS, export_rows(entries), widths)
 
 
 __all__ = [

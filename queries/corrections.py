@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Engine, and_, func, insert, or_, select, tuple_, update
+from sqlalchemy import Connection, Engine, and_, func, insert, or_, select, tuple_, update
 
 from queries import audit
 from queries.db import write_transaction
@@ -194,7 +194,8 @@ class _Stored:
     values: dict[str, Any]
 
 
-def _load(engine: Engine, codes: Sequence[str]) -> dict[str, _Stored]:
+def _load(connection: Connection, codes: Sequence[str]) -> dict[str, _Stored]:
+    """The stored projects and their communities, read inside the writer's transaction."""
     found: dict[str, _Stored] = {}
     wanted = sorted(set(codes))
     query = (
@@ -202,11 +203,10 @@ def _load(engine: Engine, codes: Sequence[str]) -> dict[str, _Stored]:
         .join(Community, Community.id == P.community_id)
         .where(P.code.in_(wanted))
     )
-    with engine.connect() as connection:
-        for row in connection.execute(query):
-            project = _editable(row)
-            values = {name: getattr(project, name) for name in EDITABLE.values()}
-            found[row.code] = _Stored(row.id, (row.subdistrict, row.community), row.name, values)
+    for row in connection.execute(query):
+        project = _editable(row)
+        values = {name: getattr(project, name) for name in EDITABLE.values()}
+        found[row.code] = _Stored(row.id, (row.subdistrict, row.community), row.name, values)
     return found
 
 
@@ -256,27 +256,35 @@ def apply_corrections(
     user: str,
     allowed: set[CommunityKey] | None = None,
 ) -> CorrectionResult:
-    """Validate every edit and, only if all are valid, save them in one transaction."""
-    stored = _load(engine, [edit.code for edit in edits])
-    errors: list[ImportIssue] = []
-    changes: list[tuple[_Stored, dict[str, Any], str]] = []
-    for edit in edits:
-        current = stored.get(edit.code)
-        values, issues = _check_edit(edit, current, allowed)
-        errors.extend(issues)
-        if not issues and current is not None and values != current.values:
-            changes.append(
-                (current, values, _change_text(edit.code, current.name, current.values, values))
-            )
-    if errors:
-        return CorrectionResult(False, errors)
-    if not changes:
-        return CorrectionResult(True)
-    _save(engine, changes, user)
+    """Validate every edit and, only if all are valid, save them in one transaction.
+
+    The projects (and the communities that own them) are read under the writers' lock, in
+    the transaction that saves: an import that moves a project to another community between
+    the check and the save cannot slip an editor's correction into a community not theirs.
+    """
+    with write_transaction(engine) as connection:
+        stored = _load(connection, [edit.code for edit in edits])
+        errors: list[ImportIssue] = []
+        changes: list[tuple[_Stored, dict[str, Any], str]] = []
+        for edit in edits:
+            current = stored.get(edit.code)
+            values, issues = _check_edit(edit, current, allowed)
+            errors.extend(issues)
+            if not issues and current is not None and values != current.values:
+                changes.append(
+                    (current, values, _change_text(edit.code, current.name, current.values, values))
+                )
+        if errors:
+            return CorrectionResult(False, errors)
+        if not changes:
+            return CorrectionResult(True)
+        _save(connection, changes, user)
     return CorrectionResult(True, [], len(changes), [text for _, _, text in changes])
 
 
-def _save(engine: Engine, changes: list[tuple[_Stored, dict[str, Any], str]], user: str) -> None:
+def _save(
+    connection: Connection, changes: list[tuple[_Stored, dict[str, Any], str]], user: str
+) -> None:
     """One batch for the whole correction, the rows, and an audit entry per project."""
     payload = json.dumps(
         [[text, {k: _shown(v) for k, v in values.items()}] for _, values, text in changes],
@@ -296,33 +304,32 @@ def _save(engine: Engine, changes: list[tuple[_Stored, dict[str, Any], str]], us
         "warnings": 0,
     }
     at = audit.now()
-    with write_transaction(engine) as connection:
-        batch_id = connection.execute(
-            insert(ImportBatch.__table__).values(
-                source_file=SOURCE,
-                file_hash=digest,
-                imported_at=at,
-                imported_by=user,
-                rows_total=len(changes),
-                summary=json.dumps(summary, ensure_ascii=False),
-            )
-        ).inserted_primary_key[0]
-        for stored, values, text in changes:
-            connection.execute(
-                update(P.__table__)
-                .where(P.__table__.c.id == stored.id)
-                .values(**values, batch_id=batch_id)
-            )
-            audit.record(
-                connection,
-                "correction",
-                user,
-                text,
-                rows=1,
-                source_file=SOURCE,
-                file_hash=digest,
-                at=at,
-            )
+    batch_id = connection.execute(
+        insert(ImportBatch.__table__).values(
+            source_file=SOURCE,
+            file_hash=digest,
+            imported_at=at,
+            imported_by=user,
+            rows_total=len(changes),
+            summary=json.dumps(summary, ensure_ascii=False),
+        )
+    ).inserted_primary_key[0]
+    for stored, values, text in changes:
+        connection.execute(
+            update(P.__table__)
+            .where(P.__table__.c.id == stored.id)
+            .values(**values, batch_id=batch_id)
+        )
+        audit.record(
+            connection,
+            "correction",
+            user,
+            text,
+            rows=1,
+            source_file=SOURCE,
+            file_hash=digest,
+            at=at,
+        )
 
 
 __all__ = [

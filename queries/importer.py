@@ -716,15 +716,54 @@ def _lookup_volunteer_ids(conn: Connection, codes: Iterable[str]) -> dict[str, i
     return found
 
 
-def _check_permissions(check: _Validation, allowed: set[CommunityKey]) -> None:
-    """An editor may only write the communities given to them (and no subdistrict figures)."""
+# Tables whose natural key is one code column and whose rows belong to a community: an
+# existing key may belong to another community than the row that reuses it.
+OWNED_BY_CODE = ("volunteers", "livelihood", "service_records")
+
+
+def _existing_owners(conn: Connection, key: str, codes: Iterable[str]) -> dict[str, CommunityKey]:
+    """``code → (街道, 社区)`` of the rows of table ``key`` already stored under these codes."""
+    table = SPEC_BY_KEY[key].table
+    community = Community.__table__
+    wanted = sorted(set(codes))
+    found: dict[str, CommunityKey] = {}
+    for chunk in _chunks(wanted, LOOKUP_CHUNK):
+        query = (
+            select(table.c.code, community.c.subdistrict, community.c.name)
+            .join(community, community.c.id == table.c.community_id)
+            .where(table.c.code.in_(chunk))
+        )
+        found.update({code: (s, n) for code, s, n in conn.execute(query)})
+    return found
+
+
+def _check_permissions(conn: Connection, check: _Validation, allowed: set[CommunityKey]) -> None:
+    """An editor may only write the communities given to them (and no subdistrict figures).
+
+    Both ends of a write are checked: the community written on the row, and the community
+    that owns the key in the database. Otherwise reusing another community's 项目编号 with
+    one's own community on the row would "update" that project into one's own community.
+    (Census rows carry their community in the key, so the first check covers them.)
+    """
     for key, records in check.records.items():
         spec = SPEC_BY_KEY[key]
+        owners = (
+            _existing_owners(conn, key, [r.values["code"] for r in records])
+            if key in OWNED_BY_CODE
+            else {}
+        )
         for record in records:
             if not spec.has_community:
                 check.issue_at(record, "街道", "无权写入街道级财政数据（需要管理员权限）")
             elif (record.values["subdistrict"], record.values["community"]) not in allowed:
                 check.issue_at(record, "社区", "无权写入该社区的数据")
+            elif (owner := owners.get(record.values.get("code", ""))) and owner not in allowed:
+                header = spec.kind.natural_key[0]
+                check.issue_at(
+                    record,
+                    header,
+                    f"{header} {record.values['code']} 属于其他社区（{owner[0]}/{owner[1]}），无权修改",
+                )
 
 
 def _community_of(record: Record) -> CommunityKey:
@@ -825,7 +864,7 @@ def _validate(
         _parse_sheet(sheet, check, lambda rows, message=message: ticker.advance(rows, message))
     _check_duplicates(check)
     if allowed is not None:
-        _check_permissions(check, allowed)
+        _check_permissions(conn, check, allowed)
     _check_references(conn, check)
     return check
 

@@ -34,9 +34,9 @@ from queries.models import (
     Volunteer,
 )
 from queries.parsing import KIND_BY_KEY, TABLE_KINDS, TableKind
+from reporting.spreadsheet import XLSX_MIME, new_workbook, write_cell
 
 CommunityKey = tuple[str, str]
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FIXED_TIME = dt.datetime(2024, 1, 1)  # fixed file metadata: the same template byte for byte
 EXAMPLE_PREFIX = "示例："
 EXAMPLE_NOTE = "第 2 行（灰色）是填写示例，导入前请删除或覆盖；保留会被拒绝导入。"
@@ -159,7 +159,7 @@ class _Sheet:
                 else None
             )
             self.sheet.set_column(index, index, width, column_format)
-            self.sheet.write_string(0, index, header, self.header)
+            write_cell(self.sheet, 0, index, header, self.header)
             note = NOTES.get(header, "")
             if example and index == 0:
                 note = f"{EXAMPLE_NOTE}\n{note}"
@@ -186,33 +186,20 @@ class _Sheet:
     def write_example(self) -> None:
         for index, header in enumerate(self.kind.headers):
             text = EXAMPLE_PREFIX + EXAMPLES.get(header, "")
-            self.sheet.write_string(self.next_row, index, text, self.example)
+            write_cell(self.sheet, self.next_row, index, text, self.example)
         self.next_row += 1
 
-    def write_row(self, values: Sequence[Any]) -> None:
+    def add_row(self, values: Sequence[Any]) -> None:
         for index, value in enumerate(values):
             if value is None:
                 continue
-            if isinstance(value, dt.date):
-                self.sheet.write_datetime(
-                    self.next_row, index, dt.datetime.combine(value, dt.time()), self.date
-                )
-            elif isinstance(value, bool):
-                self.sheet.write_string(self.next_row, index, "是" if value else "否")
-            elif isinstance(value, (int, float)):
-                self.sheet.write_number(self.next_row, index, value)
-            else:
-                self.sheet.write_string(self.next_row, index, str(value))
+            date = isinstance(value, dt.date)
+            write_cell(self.sheet, self.next_row, index, value, self.date if date else None)
         self.next_row += 1
 
 
 def _workbook(target: Any, title: str, *, stream: bool = False) -> Any:
-    import xlsxwriter
-
-    options = {"constant_memory": True} if stream else {"in_memory": True}
-    workbook = xlsxwriter.Workbook(target, options)
-    workbook.set_properties({"title": title, "created": FIXED_TIME})
-    return workbook
+    return new_workbook(target, stream=stream, properties={"title": title, "created": FIXED_TIME})
 
 
 def template_xlsx(
@@ -360,7 +347,7 @@ def table_xlsx(
     sheet = _Sheet(workbook, kind)
     sheet.write_header(communities, example=False)
     for values in export_rows(engine, key, allowed):
-        sheet.write_row(values)
+        sheet.add_row(values)
     workbook.close()
     return buffer.getvalue()
 

@@ -1,4 +1,4 @@
-"""The weekly report as an Excel workbook (xlsxwriter), one sheet per area.
+"""The weekly report as an Excel workbook (``reporting.spreadsheet``), one sheet per area.
 
 Sheets: 总览, 民生实事, 财政税收, 人口普查, 志愿服务. Each starts with a title row naming the
 scope and the week, then a frozen header row with units (万元, 户, 人, 小时), numbers kept as
@@ -10,13 +10,13 @@ sum would count money twice.
 from __future__ import annotations
 
 import io
-import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
-import xlsxwriter
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
+
+from reporting.spreadsheet import display_width, new_workbook, write_cell
 
 Report = dict[str, Any]
 TITLE_ROW, HEADER_ROW, FIRST_DATA_ROW = 0, 2, 3
@@ -76,14 +76,6 @@ class Formats:
         }
 
 
-def display_width(value: Any) -> int:
-    """Approximate width in Excel characters: CJK characters count double."""
-    text = (
-        value if isinstance(value, str) else f"{value:,}" if isinstance(value, int | float) else ""
-    )
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
 def title_text(report: Report, area: str) -> str:
     """The title row: scope, area and week."""
     week = report["week"]
@@ -104,22 +96,19 @@ def write_sheet(
 ) -> Worksheet:
     """A titled table sheet with frozen header, formats, optional 合计 row and fitted widths."""
     sheet = book.add_worksheet(name)
-    sheet.write(TITLE_ROW, 0, title_text(report, name), formats.title)
+    write_cell(sheet, TITLE_ROW, 0, title_text(report, name), formats.title)
     if note:
-        sheet.write(TITLE_ROW + 1, 0, note, formats.note)
+        write_cell(sheet, TITLE_ROW + 1, 0, note, formats.note)
     widths = [display_width(c.header) for c in columns]
     for col, column in enumerate(columns):
-        sheet.write(HEADER_ROW, col, column.header, formats.header)
+        write_cell(sheet, HEADER_ROW, col, column.header, formats.header)
     body = list(rows) + ([totals] if totals is not None else [])
     for offset, row in enumerate(body):
         is_total = totals is not None and offset == len(body) - 1
         style = formats.total if is_total else formats.body
         for col, column in enumerate(columns):
             value = row.get(column.key)
-            if value is None:
-                sheet.write_blank(FIRST_DATA_ROW + offset, col, None, style[column.kind])
-            else:
-                sheet.write(FIRST_DATA_ROW + offset, col, value, style[column.kind])
+            write_cell(sheet, FIRST_DATA_ROW + offset, col, value, style[column.kind])
             widths[col] = max(
                 widths[col], display_width(value) + (2 if column.kind == "rate" else 0)
             )
@@ -180,19 +169,16 @@ def overview_rows(report: Report) -> list[dict[str, Any]]:
 def write_overview(book: Workbook, formats: Formats, report: Report) -> None:
     """总览: 板块 | 指标 | 数值 | 单位, each value in the format of its kind."""
     sheet = book.add_worksheet("总览")
-    sheet.write(TITLE_ROW, 0, title_text(report, ""), formats.title)
+    write_cell(sheet, TITLE_ROW, 0, title_text(report, ""), formats.title)
     for col, header in enumerate(["板块", "指标", "数值", "单位"]):
-        sheet.write(HEADER_ROW, col, header, formats.header)
+        write_cell(sheet, HEADER_ROW, col, header, formats.header)
     for offset, row in enumerate(overview_rows(report)):
         line = FIRST_DATA_ROW + offset
         kind = next(k for k in ("int", "amount", "hours", "rate", "text") if k in row)
-        sheet.write(line, 0, row["area"], formats.body["text"])
-        sheet.write(line, 1, row["label"], formats.body["text"])
-        if row[kind] is None:
-            sheet.write_blank(line, 2, None, formats.body[kind])
-        else:
-            sheet.write(line, 2, row[kind], formats.body[kind])
-        sheet.write(line, 3, row["unit"], formats.body["text"])
+        write_cell(sheet, line, 0, row["area"], formats.body["text"])
+        write_cell(sheet, line, 1, row["label"], formats.body["text"])
+        write_cell(sheet, line, 2, row[kind], formats.body[kind])
+        write_cell(sheet, line, 3, row["unit"], formats.body["text"])
     for col, width in enumerate([12, 20, 24, 8]):
         sheet.set_column(col, col, width)
     sheet.freeze_panes(FIRST_DATA_ROW, 0)
@@ -289,7 +275,7 @@ def write_volunteers(book: Workbook, formats: Formats, report: Report) -> None:
 def render_xlsx(report: Report) -> bytes:
     """The workbook as bytes (write them to a .xlsx file or an HTTP download)."""
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    book = new_workbook(buffer)
     formats = Formats(book)
     write_overview(book, formats, report)
     write_livelihood(book, formats, report)

@@ -19,6 +19,7 @@ from sqlalchemy.exc import OperationalError
 from queries import accounts, audit
 from queries.db import make_engine
 from queries.models import LivelihoodProject
+from ui import data_admin_model as model
 
 PASSWORD = "correct-horse-1"
 EDITOR_COMMUNITY = ("新华路街道", "货场路社区")
@@ -238,7 +239,6 @@ def _has_key(at, key: str) -> bool:  # type: ignore[no-untyped-def]
 def test_error_list_downloads_as_xlsx(admin_db: str) -> None:
     """The download holds the same rows as the table on screen."""
     from queries.importer import plan_import
-    from ui import data_admin_model as model
 
     body = csv_file(project_row("BAD-1", status="完成了"), project_row("BAD-2", amount="x"))
     result = plan_import(make_engine(admin_db), [("有错.csv", body)])
@@ -274,9 +274,20 @@ def _open_corrections_2020(username: str):  # type: ignore[no-untyped-def]
     return at.run()
 
 
+def _editor_key(at) -> str:  # type: ignore[no-untyped-def]
+    """The key of the correction editor on screen (it names the projects it lists)."""
+    [key] = [key for key in at.session_state.to_dict() if key.startswith("fix_editor_")]
+    return key
+
+
+def _edit(at, edits: dict):  # type: ignore[no-untyped-def]
+    state = {"edited_rows": edits, "added_rows": [], "deleted_rows": []}
+    at.session_state[_editor_key(at)] = state
+    return at.run()
+
+
 def _edit_and_save(at, edits: dict):  # type: ignore[no-untyped-def]
-    at.session_state["fix_editor_0"] = {"edited_rows": edits, "added_rows": [], "deleted_rows": []}
-    at.run()
+    at = _edit(at, edits)
     at.button(key="fix_save").click()
     return at.run()
 
@@ -313,6 +324,32 @@ def test_correction_breaking_the_import_rule_is_refused(admin_db: str) -> None:
     assert any("未保存任何更正" in e.value for e in at.error)
     assert "状态为推进中时完成日期必须为空" in frames_text(at)
     assert not audit.list_entries(make_engine(admin_db), actions=["correction"])
+
+
+def test_an_edit_never_moves_to_another_project_when_the_list_changes(admin_db: str) -> None:
+    """An edit of the only project listed is dropped when a new search lists another one.
+
+    The editor keeps edits by row position; without the list in its key, the edit of row 1
+    would be saved onto whichever project the new search puts in row 1.
+    """
+    at = _open_corrections_2020("editor1")
+    first, second = (str(code) for code in _editor_frame(at)["项目编号"][:2])
+    at.text_input(key="fix_search").input(first)
+    at = _edit(at.run(), {0: {"受益户数": 4321}})
+    assert at.button(key="fix_save").label.startswith("保存更正（1 个项目）")
+    at.text_input(key="fix_search").input(second)
+    at = at.run()
+    assert list(_editor_frame(at)["项目编号"]) == [second]
+    assert at.button(key="fix_save").label.startswith("保存更正（0 个项目）")
+    engine = make_engine(admin_db)
+    with engine.connect() as conn:
+        households = conn.execute(
+            select(LivelihoodProject.beneficiary_households).where(
+                LivelihoodProject.code.in_([first, second])
+            )
+        ).scalars()
+        assert 4321 not in list(households)
+    assert not audit.list_entries(engine, actions=["correction"])
 
 
 # ---------------------------------------------------------------- accounts, audit, settings

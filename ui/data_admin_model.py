@@ -7,8 +7,8 @@ Text from data always travels in frames and xlsx string cells, never in markdown
 from __future__ import annotations
 
 import datetime as dt
-import io
-from collections.abc import Iterable, Mapping, Sequence
+import hashlib
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -19,6 +19,7 @@ from queries.audit import AuditEntry, export_rows
 from queries.corrections import EDITABLE, EditableProject, ProjectEdit
 from queries.importer import ImportIssue, TableSummary
 from queries.parsing import KIND_BY_KEY
+from reporting.spreadsheet import rows_xlsx
 
 ISSUE_HEADERS = ("文件", "工作表", "行", "列", "原因")
 SUMMARY_HEADERS = ("表", "新增", "更新", "未变")
@@ -38,34 +39,11 @@ def issues_frame(issues: Sequence[ImportIssue]) -> pd.DataFrame:
     return frame
 
 
-def strings_xlsx(sheet_name: str, headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
-    """A one-sheet workbook whose text cells are strings (a cell from data is never a formula)."""
-    import xlsxwriter
-
-    buffer = io.BytesIO()
-    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
-    sheet = workbook.add_worksheet(sheet_name[:31])
-    bold = workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
-    for column, header in enumerate(headers):
-        sheet.write_string(0, column, header, bold)
-        sheet.set_column(column, column, 14 if column < len(headers) - 1 else 80)
-    for number, row in enumerate(rows, start=1):
-        for column, value in enumerate(row):
-            if value is None or value is pd.NA:
-                continue
-            if isinstance(value, (int, float)) and not isinstance(value, bool):
-                sheet.write_number(number, column, value)
-            else:
-                sheet.write_string(number, column, str(value))
-    sheet.freeze_panes(1, 0)
-    workbook.close()
-    return buffer.getvalue()
-
-
 def issues_xlsx(issues: Sequence[ImportIssue]) -> bytes:
     """The error list as a workbook staff can sort and tick off while fixing the file."""
     rows = [(i.file, i.sheet, i.row, i.column, i.message) for i in issues]
-    return strings_xlsx("错误清单", ISSUE_HEADERS, rows)
+    widths = [14] * (len(ISSUE_HEADERS) - 1) + [80]
+    return rows_xlsx("错误清单", ISSUE_HEADERS, rows, widths)
 
 
 def refused_frame(refused: Sequence[tuple[str, str]]) -> pd.DataFrame:
@@ -119,6 +97,11 @@ def projects_frame(projects: Sequence[EditableProject]) -> pd.DataFrame:
         frame[column] = pd.to_datetime(frame[column]).dt.date
     frame["投资金额(万元)"] = frame["投资金额(万元)"].astype(float)
     return frame
+
+
+def projects_token(codes: Sequence[str]) -> str:
+    """A short digest of which projects are listed, in order (part of the editor's key)."""
+    return hashlib.sha256("\n".join(codes).encode("utf-8")).hexdigest()[:16]
 
 
 def _plain(value: Any) -> Any:

@@ -275,7 +275,11 @@ def corrections_panel(user: User) -> None:
         "可修改状态、计划完成日期、完成日期、投资金额、受益户数；规则与导入相同"
         "（状态为已完成时必须有完成日期，其他状态必须为空）。"
     )
-    key = f"fix_editor_{st.session_state.setdefault(FIX_GENERATION, 0)}"
+    # The editor keeps edits by row position across reruns: when the listed projects change
+    # (a new search, a project moved away meanwhile) a new editor starts, so an edit can
+    # never land on another project that now sits in the same row.
+    generation = st.session_state.setdefault(FIX_GENERATION, 0)
+    key = f"fix_editor_{generation}_{model.projects_token([p.code for p in projects])}"
     st.data_editor(
         frame,
         hide_index=True,
