@@ -24,7 +24,7 @@ from docx.shared import Mm, Pt
 import manage
 from queries.db import get_engine
 from queries.report import build_report
-from reporting.word import weekly_docx
+from reporting.word import TABLE_HEADERS, weekly_docx
 from tests.report_rows import Rows
 
 AS_OF = dt.date(2026, 6, 30)
@@ -196,7 +196,8 @@ HYPHENS = str.maketrans({"\u2011": "-", "\u2010": "-", "\u2212": "-"})  # how PD
 
 def test_docx_figures_stay_whole_on_one_printed_line(sqlite_engine, tmp_path):
     """Every figure of the docx (2026-06-30, 33.33%, 16.3, 90, -58.1) is printed whole on one
-    line: LibreOffice must not end a line inside a number, a date or a percentage."""
+    line: LibreOffice must not end a line inside a number, a date or a percentage; nor does a
+    table header wrap inside its column."""
     soffice = _soffice()
     if not soffice:
         pytest.skip("LibreOffice (soffice) not installed")
@@ -216,3 +217,6 @@ def test_docx_figures_stay_whole_on_one_printed_line(sqlite_engine, tmp_path):
     )
     broken = {figure: (n, printed[figure]) for figure, n in expected.items() if printed[figure] < n}
     assert not broken, f"figures split across lines (in docx, printed whole): {broken}"
+    lines = ["".join(line.split()) for line in layout.splitlines()]  # spaces pdftotext adds
+    for header in TABLE_HEADERS:
+        assert any(header in line for line in lines), f"table header {header} split"
