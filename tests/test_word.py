@@ -1,7 +1,8 @@
 """The Word 通报 (``report --format docx``): GB/T 9704 layout, the report's figures, a real render.
 
 The render test converts the file with LibreOffice (Debian's ``libreoffice-writer-nogui``) to
-PDF and PNG, so the pages can be looked at (``tests/artifacts/word_page-*.png``). It is skipped
+PDF and PNG, so the pages can be looked at (``tests/artifacts/word_page-*.png``); a second render
+reads the PDF back line by line to check no figure is split across lines. They are skipped
 locally when ``soffice`` is absent, but under CI (``CI=true``) a missing LibreOffice is a failure.
 """
 
@@ -98,6 +99,20 @@ def test_docx_follows_the_gbt_9704_layout(filled):
     assert footer.runs[0].font.size == Pt(14)
     assert section.even_page_footer.paragraphs[0].text == footer.text
     assert document.settings.odd_and_even_pages_header_footer
+
+
+def test_docx_marks_figures_unbreakable_for_word_and_libreoffice(filled):
+    """Latin text (digits, %) is declared en-US and Chinese zh-CN, and a date's hyphens are
+    non-breaking hyphens: what keeps figures whole without a renderer at hand."""
+    document = Document(io.BytesIO(weekly_docx(filled, AS_OF, None)))
+    defaults = document.styles.element.find(qn("w:docDefaults"))
+    lang = defaults.find(qn("w:rPrDefault")).find(qn("w:rPr")).find(qn("w:lang"))
+    assert (lang.get(qn("w:val")), lang.get(qn("w:eastAsia"))) == ("en-US", "zh-CN")
+    assert not document.element.body.xpath(".//w:lang[@w:val='zh-CN']")
+    title = document.paragraphs[0]
+    assert "2026-06-30" in title.text  # python-docx reads w:noBreakHyphen back as "-"
+    assert len(title._p.xpath(".//w:noBreakHyphen")) == 4
+    assert not any("-" in (t.text or "") for t in title._p.xpath(".//w:t"))
 
 
 def test_report_command_writes_docx(filled, db_url, monkeypatch, tmp_path, capsys):
