@@ -54,9 +54,13 @@ TEXT_WIDTH_PT = (210 - MARGINS_MM["left"] - MARGINS_MM["right"]) / 25.4 * 72  # 
 # Each character condensed by whole twips until 28 of them fit the line: −5 twips (−0.25 pt),
 # 28 × 15.75 pt = 441 pt.
 CHAR_SPACING_TWIPS = math.floor((TEXT_WIDTH_PT / CHARS_PER_LINE - BODY_SIZE.pt) * 20)
+FIGURE_HYPHEN = re.compile(r"-(?=\d)")  # 2026-06-30, -58.1: a hyphen a line must not end on
 HEADING_LEAD = re.compile(r"^([一二三四五六七八九十]+、[^。]{1,20}[。（])")
 TABLE_HEADERS = ("街道", "社区", "民生实事完成率", "逾期项目", "普查登记率", "综合得分")
-TABLE_WIDTHS_MM = (25, 31, 29, 20, 26, 25)  # 156 mm, the 版心 width
+# 156 mm, the 版心 width. Each column holds its header on one line at 小四 (12 pt a character
+# plus 2 × 5.4 pt of cell margin: 民生实事完成率 needs 33.4 mm, 普查登记率 25.0, 逾期项目 and 综合得分
+# 20.8); 街道 and 社区 names of up to 4 and 5 characters fit too.
+TABLE_WIDTHS_MM = (23, 29, 34, 22, 26, 22)
 
 
 def _set_fonts(run: Run, east_asia: str, size: Pt, latin: str = LATIN_FONT) -> None:
@@ -75,6 +79,21 @@ def _set_fonts(run: Run, east_asia: str, size: Pt, latin: str = LATIN_FONT) -> N
     fonts.set(qn("w:hAnsi"), latin)
 
 
+def _add_run(paragraph: Paragraph, text: str) -> Run:
+    """A run of ``text`` whose hyphens before a digit are Word's non-breaking hyphen.
+
+    Word and LibreOffice may end a line after a plain hyphen-minus (``2026-06-`` / ``30``),
+    never at ``w:noBreakHyphen``; python-docx reads it back as ``-``, so the text is unchanged.
+    """
+    run = paragraph.add_run()
+    for index, piece in enumerate(FIGURE_HYPHEN.split(text)):
+        if index:
+            run._r.append(OxmlElement("w:noBreakHyphen"))
+        if piece:
+            run._r.add_t(piece)
+    return run
+
+
 def _exact_lines(paragraph: Paragraph, pitch: Pt = LINE_PITCH) -> None:
     fmt_ = paragraph.paragraph_format
     fmt_.line_spacing_rule = WD_LINE_SPACING.EXACTLY
@@ -84,10 +103,13 @@ def _exact_lines(paragraph: Paragraph, pitch: Pt = LINE_PITCH) -> None:
 
 
 def _defaults(document) -> None:  # type: ignore[no-untyped-def]
-    """三号 仿宋 and Chinese as the document defaults.
+    """三号 仿宋 and the languages as the document defaults.
 
-    Empty paragraphs (the line under the title) then keep the body's size; the zh-CN language
-    makes a machine without these faces fall back to a Simplified Chinese font.
+    Empty paragraphs (the line under the title) then keep the body's size. The East Asian
+    language is zh-CN, so a machine without these faces falls back to a Simplified Chinese
+    font; the Latin language (``w:val``, which covers digits, ``%`` and ``.``) stays en-US, as
+    Word writes it for Chinese documents: LibreOffice breaks text by its language, and with a
+    Chinese ``w:val`` it breaks figures between any two digits (``2026-06-3`` / ``0``).
     """
     styles = document.styles.element
     defaults = styles.find(qn("w:docDefaults"))
@@ -111,7 +133,7 @@ def _defaults(document) -> None:  # type: ignore[no-untyped-def]
     if lang is None:
         lang = OxmlElement("w:lang")
         run_defaults.append(lang)
-    lang.set(qn("w:val"), "zh-CN")
+    lang.set(qn("w:val"), "en-US")
     lang.set(qn("w:eastAsia"), "zh-CN")
     normal = document.styles["Normal"]
     normal.font.size = BODY_SIZE
@@ -181,10 +203,10 @@ def _title(document, report: Report) -> None:  # type: ignore[no-untyped-def]
     paragraph = document.add_paragraph()
     paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
     _exact_lines(paragraph, Pt(LINE_PITCH.pt * 1.25))
-    run = paragraph.add_run(f"{wm.who(report)}周例会通报")
+    run = _add_run(paragraph, f"{wm.who(report)}周例会通报")
     _set_fonts(run, TITLE_FONT, TITLE_SIZE)
     run.add_break()
-    _set_fonts(paragraph.add_run(f"（{wm.week_text(report)}）"), TITLE_FONT, TITLE_SIZE)
+    _set_fonts(_add_run(paragraph, f"（{wm.week_text(report)}）"), TITLE_FONT, TITLE_SIZE)
     blank = document.add_paragraph()  # 标题下空一行
     _exact_lines(blank)
 
@@ -199,9 +221,9 @@ def _body(document, text: str, indent: bool = True) -> Paragraph:  # type: ignor
     match = HEADING_LEAD.match(text)
     if match:
         lead = match.group(1).rstrip("（")
-        _set_fonts(paragraph.add_run(lead), HEADING_FONT, BODY_SIZE)
+        _set_fonts(_add_run(paragraph, lead), HEADING_FONT, BODY_SIZE)
         text = text[len(lead) :]
-    _set_fonts(paragraph.add_run(text), BODY_FONT, BODY_SIZE)
+    _set_fonts(_add_run(paragraph, text), BODY_FONT, BODY_SIZE)
     return paragraph
 
 
@@ -226,7 +248,7 @@ def _cell_text(cell, text: str, bold: bool = False) -> None:  # type: ignore[no-
     paragraph = cell.paragraphs[0]
     paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
     _exact_lines(paragraph, Pt(20))
-    run = paragraph.add_run(text)
+    run = _add_run(paragraph, text)
     run.bold = bold
     _set_fonts(run, HEADING_FONT if bold else BODY_FONT, TABLE_SIZE)
 

@@ -1,7 +1,8 @@
 """The Word 通报 (``report --format docx``): GB/T 9704 layout, the report's figures, a real render.
 
 The render test converts the file with LibreOffice (Debian's ``libreoffice-writer-nogui``) to
-PDF and PNG, so the pages can be looked at (``tests/artifacts/word_page-*.png``). It is skipped
+PDF and PNG, so the pages can be looked at (``tests/artifacts/word_page-*.png``); a second render
+reads the PDF back line by line to check no figure is split across lines. They are skipped
 locally when ``soffice`` is absent, but under CI (``CI=true``) a missing LibreOffice is a failure.
 """
 
@@ -10,8 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
+import re
 import shutil
 import subprocess
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -22,7 +25,7 @@ from docx.shared import Mm, Pt
 import manage
 from queries.db import get_engine
 from queries.report import build_report
-from reporting.word import weekly_docx
+from reporting.word import TABLE_HEADERS, weekly_docx
 from tests.report_rows import Rows
 
 AS_OF = dt.date(2026, 6, 30)
@@ -98,6 +101,20 @@ def test_docx_follows_the_gbt_9704_layout(filled):
     assert document.settings.odd_and_even_pages_header_footer
 
 
+def test_docx_marks_figures_unbreakable_for_word_and_libreoffice(filled):
+    """Latin text (digits, %) is declared en-US and Chinese zh-CN, and a date's hyphens are
+    non-breaking hyphens: what keeps figures whole without a renderer at hand."""
+    document = Document(io.BytesIO(weekly_docx(filled, AS_OF, None)))
+    defaults = document.styles.element.find(qn("w:docDefaults"))
+    lang = defaults.find(qn("w:rPrDefault")).find(qn("w:rPr")).find(qn("w:lang"))
+    assert (lang.get(qn("w:val")), lang.get(qn("w:eastAsia"))) == ("en-US", "zh-CN")
+    assert not document.element.body.xpath(".//w:lang[@w:val='zh-CN']")
+    title = document.paragraphs[0]
+    assert "2026-06-30" in title.text  # python-docx reads w:noBreakHyphen back as "-"
+    assert len(title._p.xpath(".//w:noBreakHyphen")) == 4
+    assert not any("-" in (t.text or "") for t in title._p.xpath(".//w:t"))
+
+
 def test_report_command_writes_docx(filled, db_url, monkeypatch, tmp_path, capsys):
     """``manage.py report --format docx --output PATH`` writes the same Word document."""
     monkeypatch.setenv("DATABASE_URL", db_url)
@@ -118,20 +135,20 @@ def _soffice() -> str | None:
     return found
 
 
-def test_docx_renders_in_libreoffice_to_a4_pages(sqlite_engine, tmp_path):
-    """LibreOffice turns it into A4 PDF pages holding the text; PNGs are kept for looking at."""
-    soffice = _soffice()
-    if not soffice or not shutil.which("pdftoppm"):
-        pytest.skip("LibreOffice (soffice) or pdftoppm not installed")
-    rows = Rows(sqlite_engine)
-    for index in range(30):  # enough communities for a table running onto a second page
+def _thirty_behind(engine) -> None:  # type: ignore[no-untyped-def]
+    """Thirty communities at one of three done: a table running onto a second page and a long
+    red-items paragraph full of figures (33.3%, 16.3, 第00社区)."""
+    rows = Rows(engine)
+    for index in range(30):
         place = ("东城街道", f"第{index:02d}社区")
         rows.project(place, "已完成", dt.date(2026, 3, 1), dt.date(2026, 3, 1))
         rows.project(place, "未启动", dt.date(2026, 12, 1))
         rows.project(place, "未启动", dt.date(2026, 12, 1))
-    path = tmp_path / "通报.docx"
-    path.write_bytes(weekly_docx(sqlite_engine, AS_OF, None))
-    profile = (tmp_path / "lo-profile").as_uri()
+
+
+def _to_pdf(soffice: str, docx: Path) -> Path:
+    """LibreOffice headless, with a throwaway profile so parallel runs do not share one."""
+    profile = (docx.parent / "lo-profile").as_uri()
     subprocess.run(
         [
             soffice,
@@ -140,14 +157,25 @@ def test_docx_renders_in_libreoffice_to_a4_pages(sqlite_engine, tmp_path):
             "--convert-to",
             "pdf",
             "--outdir",
-            str(tmp_path),
-            str(path),
+            str(docx.parent),
+            str(docx),
         ],
         check=True,
         capture_output=True,
         timeout=180,
     )
-    pdf = tmp_path / "通报.pdf"
+    return docx.with_suffix(".pdf")
+
+
+def test_docx_renders_in_libreoffice_to_a4_pages(sqlite_engine, tmp_path):
+    """LibreOffice turns it into A4 PDF pages holding the text; PNGs are kept for looking at."""
+    soffice = _soffice()
+    if not soffice or not shutil.which("pdftoppm"):
+        pytest.skip("LibreOffice (soffice) or pdftoppm not installed")
+    _thirty_behind(sqlite_engine)
+    path = tmp_path / "通报.docx"
+    path.write_bytes(weekly_docx(sqlite_engine, AS_OF, None))
+    pdf = _to_pdf(soffice, path)
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
     assert "(A4)" in info
     pages = int(next(line for line in info.splitlines() if line.startswith("Pages:")).split()[1])
@@ -174,3 +202,36 @@ def test_docx_renders_in_libreoffice_to_a4_pages(sqlite_engine, tmp_path):
         timeout=120,
     )
     assert (ARTIFACTS / "word_page-1.png").stat().st_size > 10_000
+
+
+# A figure as printed: a count, a decimal, a percentage, an ISO date, a signed score.
+FIGURE = re.compile(r"[-+]?\d+(?:[.:/-]\d+)*%?")
+HYPHENS = str.maketrans({"\u2011": "-", "\u2010": "-", "\u2212": "-"})  # how PDFs may hold "-"
+
+
+def test_docx_figures_stay_whole_on_one_printed_line(sqlite_engine, tmp_path):
+    """Every figure of the docx (2026-06-30, 33.33%, 16.3, 90, -58.1) is printed whole on one
+    line: LibreOffice must not end a line inside a number, a date or a percentage; nor does a
+    table header wrap inside its column."""
+    soffice = _soffice()
+    if not soffice:
+        pytest.skip("LibreOffice (soffice) not installed")
+    _thirty_behind(sqlite_engine)
+    path = tmp_path / "通报.docx"
+    path.write_bytes(weekly_docx(sqlite_engine, AS_OF, None))
+    expected = Counter(FIGURE.findall(_text(Document(str(path)))))
+    assert {"2026-06-30", "33.33%", "33.3%", "16.3", "90"} <= set(expected)
+    layout = subprocess.run(
+        ["pdftotext", "-layout", "-enc", "UTF-8", str(_to_pdf(soffice, path)), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    printed = Counter(
+        figure for line in layout.splitlines() for figure in FIGURE.findall(line.translate(HYPHENS))
+    )
+    broken = {figure: (n, printed[figure]) for figure, n in expected.items() if printed[figure] < n}
+    assert not broken, f"figures split across lines (in docx, printed whole): {broken}"
+    lines = ["".join(line.split()) for line in layout.splitlines()]  # spaces pdftotext adds
+    for header in TABLE_HEADERS:
+        assert any(header in line for line in lines), f"table header {header} split"
