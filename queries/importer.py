@@ -84,6 +84,7 @@ from queries.reader import (
     RowsRead,
     Sheet,
     UnreadableCell,
+    damage,
     read_file,
 )
 
@@ -881,9 +882,7 @@ def _read_one(
     except ParseError as exc:
         check.issue(index, None, None, None, str(exc))
     except Exception as exc:  # noqa: BLE001 - a damaged file must never become a traceback
-        check.issue(
-            index, None, None, None, f"文件已损坏或格式异常，无法读取（{type(exc).__name__}）"
-        )
+        check.issue(index, None, None, None, f"文件已损坏，无法读取（{damage(exc)}）")
     return []
 
 

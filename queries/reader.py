@@ -21,6 +21,7 @@ import csv
 import datetime as dt
 import io
 import os
+import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
@@ -89,6 +90,18 @@ class _Budget:
     rows: int = MAX_ROWS
     cells: int = MAX_CELLS
     read: int = field(default=0)
+
+
+def damage(exc: BaseException) -> str:
+    """What kind of damage an exception from a file library points to, in words."""
+    name = type(exc).__name__
+    if name == "error" and type(exc).__module__ == "zlib":
+        return "压缩数据已损坏"
+    if "ParseError" in name or "XMLSyntax" in name or "ExpatError" in name:
+        return "内部 XML 结构已损坏"
+    if "Zip" in name or isinstance(exc, EOFError):
+        return "zip 结构已损坏"
+    return f"格式异常：{name}"
 
 
 def _too_many_rows(sheet: str | None, limit: int) -> FileProblem:
@@ -267,6 +280,52 @@ def _counting(
         yield row
 
 
+_ROW_ENDS = (b"</row>", b"</x:row>")  # a row with cells; Excel, LibreOffice, .NET SDK
+_CELL_STARTS = (b"<c ", b"<x:c ")
+_SCAN_CHUNK = 1024 * 1024
+
+
+def _count_tags(stream, patterns: tuple[bytes, ...]) -> list[int]:  # type: ignore[no-untyped-def]
+    """Occurrences of each pattern in a stream, chunk by chunk (none lost at a boundary)."""
+    counts = [0] * len(patterns)
+    tail = b""
+    while chunk := stream.read(_SCAN_CHUNK):
+        buffer = tail + chunk
+        for i, pattern in enumerate(patterns):
+            counts[i] += buffer.count(pattern) - tail.count(pattern)
+        tail = buffer[-16:]
+    return counts
+
+
+def prescan_xlsx(data: bytes) -> None:
+    """Refuse a workbook over the row or cell limit before openpyxl parses any of it.
+
+    Counting ``</row>`` and ``<c `` in the unpacked sheet XML costs a second per 100 MB;
+    openpyxl would spend minutes building those rows (and, for a sheet without
+    ``<dimension>``, parses the whole sheet once just to look for one).
+    """
+    rows = cells = sheets = 0
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            for info in archive.infolist():
+                name = info.filename
+                if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
+                    continue
+                sheets += 1
+                with archive.open(info) as stream:
+                    *row_counts, c1, c2 = _count_tags(stream, (*_ROW_ENDS, *_CELL_STARTS))
+                rows += sum(row_counts)
+                cells += c1 + c2
+    except Exception as exc:  # noqa: BLE001 - zlib.error, BadZipFile …: the file is damaged
+        raise FileProblem(
+            f"无法读取 Excel 文件，文件可能已损坏或不是 .xlsx 格式（{damage(exc)}）"
+        ) from None
+    if rows > MAX_ROWS + sheets * (TITLE_ROWS + 1):
+        raise _too_many_rows(None, MAX_ROWS)
+    if cells > MAX_CELLS + sheets * MAX_COLUMNS * (TITLE_ROWS + 1):
+        raise FileProblem(f"单元格数量超过上限（每个文件最多 {MAX_CELLS:,} 个）：请拆分后分批导入")
+
+
 def _open_workbook(data: bytes):  # type: ignore[no-untyped-def]
     import openpyxl
 
@@ -274,7 +333,7 @@ def _open_workbook(data: bytes):  # type: ignore[no-untyped-def]
         return openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 - a damaged file raises anything (zlib, XML, zip)
         raise FileProblem(
-            f"无法读取 Excel 文件，文件可能已损坏或不是 .xlsx 格式（{type(exc).__name__}）"
+            f"无法读取 Excel 文件，文件可能已损坏或不是 .xlsx 格式（{damage(exc)}）"
         ) from None
 
 
@@ -283,6 +342,7 @@ def read_xlsx(
 ) -> list[Sheet]:
     """Every non-empty sheet of a workbook, each with its visibility and the file's epoch."""
     budget = budget or _Budget()
+    prescan_xlsx(data)
     workbook = _open_workbook(data)
     parser_class = _formula_parser_class()
     try:
@@ -304,7 +364,7 @@ def read_xlsx(
                 raise
             except Exception as exc:  # noqa: BLE001 - zlib.error, XML ParseError, bad zip …
                 raise FileProblem(
-                    f"工作表已损坏，无法读取（{type(exc).__name__}）：请在 Excel 中打开并另存为 .xlsx",
+                    f"工作表已损坏，无法读取（{damage(exc)}）：请在 Excel 中打开并另存为 .xlsx",
                     title,
                 ) from None
             if sheet:
