@@ -87,9 +87,8 @@ class Sheet:
 class _Budget:
     """What one file may still hold; shared by its sheets."""
 
-    rows: int = MAX_ROWS
-    cells: int = MAX_CELLS
-    read: int = field(default=0)
+    rows: int = field(default_factory=lambda: MAX_ROWS)
+    cells: int = field(default_factory=lambda: MAX_CELLS)
 
 
 def damage(exc: BaseException) -> str:
@@ -139,12 +138,11 @@ def _collect(
         return None
     header_row, headers = first
     rows: list[tuple[int, Sequence[object]]] = []
-    limit = MAX_ROWS
     for number, cells in filled:
         budget.rows -= 1
         budget.cells -= len(cells)
         if budget.rows < 0:
-            raise _too_many_rows(title, limit)
+            raise _too_many_rows(title, MAX_ROWS)
         if budget.cells < 0:
             raise FileProblem(
                 f"单元格数量超过上限（每个文件最多 {MAX_CELLS:,} 个）：请拆分后分批导入",
