@@ -602,27 +602,65 @@ _INTEGER_LIMITS: tuple[tuple[type[TypeEngine[Any]], int], ...] = (
 )
 
 
-def db_limit_problem(column_type: TypeEngine[Any], value: Any) -> str | None:
-    """Why ``value`` does not fit its column on SQLite *and* PostgreSQL, or ``None``.
+LimitCheck = Callable[[Any], "str | None"]
+
+
+def _integer_check(limit: int) -> LimitCheck:
+    def check(value: Any) -> str | None:
+        if value.__class__ is int and not -limit - 1 <= value <= limit:
+            return f"数值过大（当前为 {value:,}，该列最大 {limit:,}）"
+        return None
+
+    return check
+
+
+def _float_check(value: Any) -> str | None:
+    if value.__class__ is float and not math.isfinite(value):
+        return "不是有效的数字"
+    return None
+
+
+def _string_check(length: int | None) -> LimitCheck:
+    def check(value: Any) -> str | None:
+        if value.__class__ is not str:
+            return None
+        if length is not None and len(value) > length:
+            return f"内容过长（{len(value)} 个字符，最多 {length} 个）"
+        if "\x00" in value:
+            return "含有不可见的控制字符（\\x00），请删除后重新填写"
+        return None
+
+    return check
+
+
+def limit_check(column_type: TypeEngine[Any]) -> LimitCheck | None:
+    """The range check of a column type on SQLite *and* PostgreSQL (``None``: nothing to check).
 
     Derived from the SQLAlchemy column type so that a schema change moves the limit with it:
     a value that only one database would reject must be refused before anything is written.
     """
-    if value is None:
-        return None
-    if isinstance(column_type, Integer) and isinstance(value, int):
-        limit = next(top for kind, top in _INTEGER_LIMITS if isinstance(column_type, kind))
-        if not -limit - 1 <= value <= limit:
-            return f"数值过大（当前为 {value:,}，该列最大 {limit:,}）"
-    elif isinstance(column_type, Float) and isinstance(value, float):
-        if not math.isfinite(value):
-            return "不是有效的数字"
-    elif isinstance(column_type, String) and isinstance(value, str):
-        if column_type.length is not None and len(value) > column_type.length:
-            return f"内容过长（{len(value)} 个字符，最多 {column_type.length} 个）"
-        if "\x00" in value:
-            return "含有不可见的控制字符（\\x00），请删除后重新填写"
+    if isinstance(column_type, Integer):
+        return _integer_check(
+            next(top for kind, top in _INTEGER_LIMITS if isinstance(column_type, kind))
+        )
+    if isinstance(column_type, Float):
+        return _float_check
+    if isinstance(column_type, String):
+        return _string_check(column_type.length)
     return None
+
+
+def db_limit_problem(column_type: TypeEngine[Any], value: Any) -> str | None:
+    """Why ``value`` does not fit a column of ``column_type`` on both databases, or ``None``."""
+    check = limit_check(column_type)
+    return None if check is None or value is None else check(value)
+
+
+def _column_check(spec: TableSpec, column: Column) -> LimitCheck | None:
+    """The limit check of the table column a template column is written to."""
+    if column.db is None or column.db not in spec.table.c:
+        return None
+    return limit_check(spec.table.c[column.db].type)
 
 
 _DATE_PARSERS = (parse_date, parse_month)
@@ -631,6 +669,12 @@ _EXAMPLE_STARTS = ("示例：", "示例:")
 
 def _is_example_row(cells: Sequence[object]) -> bool:
     """A template example row left in: a cell starting with 示例：, or a first cell 示例…"""
+    try:
+        text = "\x1f".join(cells)  # type: ignore[arg-type]  # a CSV row: all text, one C call
+    except TypeError:
+        text = "\x1f".join(cell for cell in cells if cell.__class__ is str)  # type: ignore[misc]
+    if EXAMPLE_MARK not in text:
+        return False
     first = next((cell for cell in cells if not is_blank(cell)), None)
     if isinstance(first, str) and first.strip().startswith(EXAMPLE_MARK):
         return True
@@ -649,9 +693,9 @@ def _from_serial(raw: Any, sheet: Sheet) -> Any:
         raise ParseError(f"「{raw:g}」不是有效的日期") from None
 
 
-def _parse_cell(spec: TableSpec, column: Column, raw: Any, sheet: Sheet) -> Any:
+def _parse_cell(column: Column, raw: Any, sheet: Sheet, check: LimitCheck | None) -> Any:
     """One cell through its column's parser, then checked against its database column."""
-    if isinstance(raw, UnreadableCell):
+    if raw.__class__ is UnreadableCell:
         raise ParseError(str(raw))
     if (
         sheet.epoch != EPOCH_1900
@@ -661,8 +705,8 @@ def _parse_cell(spec: TableSpec, column: Column, raw: Any, sheet: Sheet) -> Any:
     ):
         raw = _from_serial(raw, sheet)
     value = column.parse(raw)
-    if column.db is not None and column.db in spec.table.c:
-        problem = db_limit_problem(spec.table.c[column.db].type, value)
+    if check is not None:
+        problem = check(value)
         if problem:
             raise ParseError(problem)
     return value
@@ -686,7 +730,10 @@ def _parse_sheet(sheet: Sheet, check: _Validation, report: Callable[[int], None]
         return
     spec = SPEC_BY_KEY[kind.key]
     headers = [normalize_header(h) for h in sheet.headers]
-    positions = [(column, headers.index(column.header)) for column in spec.columns]
+    positions = [
+        (column, headers.index(column.header), _column_check(spec, column))
+        for column in spec.columns
+    ]
     unnamed = [i for i, h in enumerate(headers) if not h]
     width = len(headers)
     identity = _identity_fields(spec)
@@ -700,7 +747,7 @@ def _parse_sheet(sheet: Sheet, check: _Validation, report: Callable[[int], None]
             continue
         values: dict[str, Any] = {}
         ok = True
-        for column, position in positions:
+        for column, position, limit in positions:
             raw = cells[position] if position < len(cells) else None
             if raw is None or (raw.__class__ is str and not raw.strip()):
                 if column.required:
@@ -710,7 +757,7 @@ def _parse_sheet(sheet: Sheet, check: _Validation, report: Callable[[int], None]
                     values[column.field] = column.default
                 continue
             try:
-                values[column.field] = _parse_cell(spec, column, raw, sheet)
+                values[column.field] = _parse_cell(column, raw, sheet, limit)
             except ParseError as exc:
                 check.issue(*where, number, column.header, str(exc))
                 ok = False
