@@ -88,9 +88,15 @@ class TerminalProgress:
 
 def read_import_files(paths: list[str]) -> tuple[list[tuple[str, bytes]], list[str]]:
     """``(name, bytes)`` of each path, and a Chinese error for each path that cannot be read."""
+    from queries.reader import MAX_FILE_BYTES
+
     files, problems = [], []
     for path in map(Path, paths):
         try:
+            if path.is_file() and path.stat().st_size > MAX_FILE_BYTES:
+                limit = MAX_FILE_BYTES // 1024 // 1024
+                problems.append(f"文件过大（上限 {limit} MB，请拆分后分批导入）：{path}")
+                continue
             files.append((path.name, path.read_bytes()))
         except FileNotFoundError:
             problems.append(f"找不到文件：{path}")

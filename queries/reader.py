@@ -40,6 +40,9 @@ def _env_int(name: str, default: int) -> int:
 MAX_ROWS = _env_int("DASHBOARD_IMPORT_MAX_ROWS", 200_000)  # data rows per file
 MAX_CELLS = _env_int("DASHBOARD_IMPORT_MAX_CELLS", 4_000_000)  # cells of those rows per file
 MAX_COLUMNS = 200  # no template has more than 11 columns
+MAX_FILE_BYTES = _env_int("DASHBOARD_IMPORT_MAX_FILE_MB", 200) * 1024 * 1024  # command line
+MAX_UNPACKED_BYTES = 300 * 1024 * 1024  # as the upload check: zipfile never returns more
+MAX_MEMBERS = 10_000
 TITLE_ROWS = 3  # single-cell title rows tolerated above the header
 PROGRESS_EVERY = 2000  # rows between two progress reports
 CSV_DELIMITERS = (",", ";", "\t", "|")
@@ -305,7 +308,14 @@ def prescan_xlsx(data: bytes) -> None:
     rows = cells = sheets = 0
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            for info in archive.infolist():
+            members = archive.infolist()
+            unpacked = sum(info.file_size for info in members)
+            if len(members) > MAX_MEMBERS or unpacked > MAX_UNPACKED_BYTES:
+                raise FileProblem(
+                    f"文件解压后过大或部件过多（{unpacked / 1024 / 1024:.0f} MB，"
+                    f"上限 {MAX_UNPACKED_BYTES // 1024 // 1024} MB），疑似压缩炸弹，已拒绝"
+                )
+            for info in members:
                 name = info.filename
                 if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
                     continue
@@ -314,6 +324,8 @@ def prescan_xlsx(data: bytes) -> None:
                     *row_counts, c1, c2 = _count_tags(stream, (*_ROW_ENDS, *_CELL_STARTS))
                 rows += sum(row_counts)
                 cells += c1 + c2
+    except FileProblem:
+        raise
     except Exception as exc:  # noqa: BLE001 - zlib.error, BadZipFile …: the file is damaged
         raise FileProblem(
             f"无法读取 Excel 文件，文件可能已损坏或不是 .xlsx 格式（{damage(exc)}）"
@@ -378,6 +390,11 @@ def read_file(
     file_index: int, suffix: str, data: bytes, report: RowsRead | None = None
 ) -> list[Sheet]:
     """Every non-empty sheet of one file by its suffix; ``FileProblem``/``ParseError`` if not."""
+    if len(data) > MAX_FILE_BYTES:
+        raise FileProblem(
+            f"文件过大（{len(data) / 1024 / 1024:.0f} MB，上限 {MAX_FILE_BYTES // 1024 // 1024} MB）："
+            "请拆分后分批导入"
+        )
     if suffix == ".csv":
         return read_csv(file_index, data)
     if data.startswith(codecs.BOM_UTF8) or not data.startswith(b"PK"):
@@ -387,6 +404,7 @@ def read_file(
 
 __all__ = [
     "MAX_CELLS",
+    "MAX_FILE_BYTES",
     "MAX_ROWS",
     "FileProblem",
     "Sheet",

@@ -510,3 +510,22 @@ def test_openpyxl_reads_the_raw_workbooks_as_excel_would():
     workbook = openpyxl.load_workbook(io.BytesIO(data))
     assert workbook.epoch.year == 1904
     assert [list(r) for r in workbook.active.iter_rows(values_only=True)] == [["a", 1]]
+
+
+def test_a_zip_bomb_given_to_the_importer_directly_is_refused(sqlite_engine, monkeypatch):
+    """The command line has no upload check: the reader itself bounds the unpacked size."""
+    monkeypatch.setattr(reader, "MAX_UNPACKED_BYTES", 1024 * 1024)
+    data = rezipped(community_book(), "xl/theme/theme1.xml", lambda body: b" " * (2 * 1024 * 1024))
+    result = plan_import(sqlite_engine, [("炸弹.xlsx", data)])
+    assert [("疑似压缩炸弹" in e.message) for e in result.errors] == [True]
+
+
+def test_a_file_over_the_size_limit_is_refused_before_reading(tmp_path, monkeypatch):
+    """``manage.py import`` does not read a file beyond ``DASHBOARD_IMPORT_MAX_FILE_MB``."""
+    import manage
+
+    monkeypatch.setattr(reader, "MAX_FILE_BYTES", 1024 * 1024)
+    path = tmp_path / "大.csv"
+    path.write_bytes(b"x" * (1024 * 1024 + 1))
+    files, problems = manage.read_import_files([str(path)])
+    assert files == [] and problems == [f"文件过大（上限 1 MB，请拆分后分批导入）：{path}"]
