@@ -2,17 +2,20 @@
 
 The flow of one command or upload:
 
-1. read every file (every sheet of an ``.xlsx``; a ``.csv`` in UTF-8 or GBK) into rows;
-2. recognise each sheet's template from its header and parse every cell (``queries.parsing``);
+1. read every file through the one defensive reader (``queries.reader``: every sheet of an
+   ``.xlsx``; a ``.csv`` in UTF-8 or GBK, any separator), within its row and cell limits;
+2. recognise each sheet's template from its header and parse every cell (``queries.parsing``),
+   then check it against its table column's type on both databases (``limit_check``);
 3. check what needs the whole import or the database: duplicate keys, unknown communities and
-   volunteers, the editor's allowed communities;
+   volunteers, the editor's allowed communities, on every row (a row with a bad cell too);
 4. only when no row of no file is wrong, upsert in one transaction, tables in dependency order
    (communities, volunteers, then the rest), one ``ImportBatch`` per file, and bring the
    志愿服务 rollups (``queries.rollups``) up to date for the days and volunteers touched.
 
-Every problem is collected, never only the first, so that staff can fix a file in one go.
-Existing keys are looked up in chunks and rows are written with ``executemany``: an import of
-100,000 rows is a few hundred statements, not hundreds of thousands.
+Every problem is collected, never only the first, so that staff can fix a file in one go
+(past ``MAX_LISTED_ERRORS`` they are counted, not listed). Existing keys are looked up in
+chunks and rows are written with ``executemany``: an import of 100,000 rows is a few hundred
+statements, not hundreds of thousands.
 """
 
 from __future__ import annotations
