@@ -108,3 +108,15 @@ def test_the_error_heading_counts_errors_not_listed() -> None:
     """More errors than listed: the heading says how many are left out."""
     assert model.errors_heading(3, 3) == "发现 3 处错误，未写入任何数据。请按下表修改后重新上传。"
     assert "另有 1,500 处错误未列出" in model.errors_heading(2500, 1000)
+
+
+def test_an_integer_too_big_for_postgresql_is_refused_at_the_preview(admin_db: str) -> None:
+    """受益户数 3,000,000,000: the preview lists the error; no 确认导入 that would crash later."""
+    at = upload(
+        open_data_as("editor1"), "大数.csv", csv_file(project_row("BIG-1", households="3000000000"))
+    )
+    assert not at.exception
+    errors = at.dataframe[0].value
+    assert errors[["行", "列"]].values.tolist() == [[2, "受益户数"]]
+    assert "2,147,483,647" in errors["原因"][0]
+    assert not any(getattr(b, "key", None) == "upload_confirm" for b in at.button)
