@@ -73,8 +73,10 @@ class TerminalProgress:
     def __call__(self, done: int, total: int, message: str) -> None:
         if not (self.stream.isatty() or total >= LARGE_IMPORT_ROWS):
             return
+        from queries.parsing import visible
+
         percent = 100 * done // total if total else 100
-        line = f"{message}：{done}/{total} 行（{percent}%）"
+        line = visible(f"{message}：{done}/{total} 行（{percent}%）")  # message names a file
         self.stream.write(f"\r{line:<60}")
         self.stream.flush()
         self.shown = True

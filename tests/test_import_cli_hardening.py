@@ -124,3 +124,15 @@ def test_say_escapes_every_control_character(capsys, text):
     manage.say(text)
     out = capsys.readouterr().out
     assert out.rstrip("\n").isprintable()
+
+
+def test_the_progress_line_escapes_a_file_name(capsys):
+    """The progress line names the file: an ESC in the name is shown, not run."""
+    import io
+
+    import manage
+
+    stream = io.StringIO()
+    progress = manage.TerminalProgress(stream)
+    progress(2500, 5000, "校验 坏\x1b[2J.csv")
+    assert "\x1b" not in stream.getvalue() and "坏\\x1b[2J.csv" in stream.getvalue()
