@@ -126,7 +126,7 @@ def test_say_escapes_every_control_character(capsys, text):
     assert out.rstrip("\n").isprintable()
 
 
-def test_the_progress_line_escapes_a_file_name(capsys):
+def test_the_progress_line_escapes_a_file_name():
     """The progress line names the file: an ESC in the name is shown, not run."""
     import io
 
