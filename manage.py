@@ -9,6 +9,7 @@ command is adding one entry. The database is ``DATABASE_URL`` (default
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -73,8 +74,10 @@ class TerminalProgress:
     def __call__(self, done: int, total: int, message: str) -> None:
         if not (self.stream.isatty() or total >= LARGE_IMPORT_ROWS):
             return
+        from queries.parsing import visible
+
         percent = 100 * done // total if total else 100
-        line = f"{message}：{done}/{total} 行（{percent}%）"
+        line = visible(f"{message}：{done}/{total} 行（{percent}%）")  # message names a file
         self.stream.write(f"\r{line:<60}")
         self.stream.flush()
         self.shown = True
@@ -88,9 +91,15 @@ class TerminalProgress:
 
 def read_import_files(paths: list[str]) -> tuple[list[tuple[str, bytes]], list[str]]:
     """``(name, bytes)`` of each path, and a Chinese error for each path that cannot be read."""
+    from queries.reader import MAX_FILE_BYTES
+
     files, problems = [], []
     for path in map(Path, paths):
         try:
+            if path.is_file() and path.stat().st_size > MAX_FILE_BYTES:
+                limit = MAX_FILE_BYTES // 1024 // 1024
+                problems.append(f"文件过大（上限 {limit} MB，请拆分后分批导入）：{path}")
+                continue
             files.append((path.name, path.read_bytes()))
         except FileNotFoundError:
             problems.append(f"找不到文件：{path}")
@@ -109,31 +118,95 @@ def format_summary(summaries) -> str:  # type: ignore[no-untyped-def]
     )
 
 
+def cli_actor() -> str:
+    """Who runs an import from the command line, as the audit log names them: ``命令行:root``."""
+    import getpass
+    import os
+
+    try:
+        name = getpass.getuser()
+    except (OSError, KeyError):  # no login name in the environment or the password file
+        name = f"uid{os.getuid()}" if hasattr(os, "getuid") else "未知"
+    return f"命令行:{name}"
+
+
+def say(text: object, stream=None) -> None:  # type: ignore[no-untyped-def]
+    """Print a line whose content may come from a file: control characters shown as ``\\x1b``.
+
+    A cell holding ``ESC[2J`` (or a bidi override) must not clear or rewrite the terminal of
+    the person who runs the import.
+    """
+    from queries.parsing import visible
+
+    print(visible(str(text)), file=stream or sys.stdout)
+
+
+def _audit_refused(engine: Engine, actor: str, files: list[tuple[str, bytes]], reason: str) -> None:
+    """Record a refused import; a log that cannot be written must not hide the refusal itself."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from queries import audit
+
+    try:
+        audit.record_refused_import(engine, actor, files, reason)
+    except SQLAlchemyError:
+        print("（操作日志暂时无法写入）", file=sys.stderr)
+
+
 def run_import(args: argparse.Namespace) -> int:
-    """Validate and import; exit 1 with every error (nothing written) or 0 with a summary."""
+    """Validate and import; exit 1 with every error (nothing written) or 0 with a summary.
+
+    Every outcome is in the audit log as for an upload (actor ``命令行:<OS user>``, file name
+    and SHA-256). A database failure is one Chinese line and exit 1, never SQL or row values:
+    the import runs in one transaction, so nothing was written.
+    """
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from queries import audit
     from queries.importer import import_files
 
+    actor = cli_actor()
     files, problems = read_import_files(args.files)
     if problems:
         for problem in problems:
-            print(problem, file=sys.stderr)
+            say(problem, sys.stderr)
         print("导入失败：未写入任何数据。", file=sys.stderr)
+        if files:  # the files that could be read are logged as refused with the reason
+            with contextlib.suppress(SQLAlchemyError):
+                _audit_refused(ready_engine(), actor, files, "文件无法读取：" + "；".join(problems))
         return 1
     progress = TerminalProgress()
     try:
-        result = import_files(ready_engine(), files, user="cli", progress=progress)
-    finally:
+        engine = ready_engine()
+        result = import_files(engine, files, user=actor, progress=progress)
+    except SQLAlchemyError as exc:
         progress.finish()
-    for warning in result.warnings:
-        print(f"警告：{warning}", file=sys.stderr)
-    if not result.ok:
-        print(f"导入失败：发现 {len(result.errors)} 处错误，未写入任何数据。", file=sys.stderr)
-        for error in result.errors:
-            print(error, file=sys.stderr)
+        print(
+            f"导入失败：数据库出错（{type(exc).__name__}），未写入任何数据。"
+            "请检查数据库是否可用后重试。",
+            file=sys.stderr,
+        )
         return 1
+    progress.finish()
+    for warning in result.warnings:
+        say(f"警告：{warning}", sys.stderr)
+    if not result.ok:
+        print(f"导入失败：发现 {result.error_total} 处错误，未写入任何数据。", file=sys.stderr)
+        for error in result.errors:
+            say(error, sys.stderr)
+        if result.errors_not_listed:
+            print(f"另有 {result.errors_not_listed} 处错误未列出", file=sys.stderr)
+        _audit_refused(
+            engine, actor, files, f"校验未通过：{result.error_total} 处错误，未写入任何数据"
+        )
+        return 1
+    try:
+        audit.record_import(engine, actor, files)
+    except SQLAlchemyError:
+        print("（导入已完成，但操作日志暂时无法写入）", file=sys.stderr)
     print(f"导入成功：{len(files)} 个文件。")
     if result.summaries:
-        print(format_summary(result.summaries))
+        say(format_summary(result.summaries))
     else:
         print("文件中没有数据行。")
     return 0

@@ -2,34 +2,51 @@
 
 The flow of one command or upload:
 
-1. read every file (every sheet of an ``.xlsx``; a ``.csv`` in UTF-8 or GBK) into rows;
-2. recognise each sheet's template from its header and parse every cell (``queries.parsing``);
+1. read every file through the one defensive reader (``queries.reader``: every sheet of an
+   ``.xlsx``; a ``.csv`` in UTF-8 or GBK, any separator), within its row and cell limits;
+2. recognise each sheet's template from its header and parse every cell (``queries.parsing``),
+   then check it against its table column's type on both databases (``limit_check``);
 3. check what needs the whole import or the database: duplicate keys, unknown communities and
-   volunteers, the editor's allowed communities;
+   volunteers, the editor's allowed communities, on every row (a row with a bad cell too);
 4. only when no row of no file is wrong, upsert in one transaction, tables in dependency order
    (communities, volunteers, then the rest), one ``ImportBatch`` per file, and bring the
    志愿服务 rollups (``queries.rollups``) up to date for the days and volunteers touched.
 
-Every problem is collected, never only the first, so that staff can fix a file in one go.
-Existing keys are looked up in chunks and rows are written with ``executemany``: an import of
-100,000 rows is a few hundred statements, not hundreds of thousands.
+Every problem is collected, never only the first, so that staff can fix a file in one go
+(past ``MAX_LISTED_ERRORS`` they are counted, not listed). Existing keys are looked up in
+chunks and rows are written with ``executemany``: an import of 100,000 rows is a few hundred
+statements, not hundreds of thousands.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
-import io
 import json
-import zipfile
+import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any, Literal
 
-from sqlalchemy import Connection, Engine, Table, bindparam, insert, select, text, tuple_, update
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    Engine,
+    Float,
+    Integer,
+    SmallInteger,
+    String,
+    Table,
+    bindparam,
+    insert,
+    select,
+    text,
+    tuple_,
+    update,
+)
+from sqlalchemy.types import TypeEngine
 
 from queries import rollups
 from queries.db import write_transaction
@@ -44,12 +61,13 @@ from queries.models import (
     Volunteer,
 )
 from queries.parsing import (
+    EXAMPLE_MARK,
     KIND_BY_KEY,
     ParseError,
     TableKind,
-    decode_csv_bytes,
     is_blank,
     normalize_header,
+    parse_code,
     parse_date,
     parse_gender,
     parse_hours,
@@ -60,15 +78,26 @@ from queries.parsing import (
     parse_text,
     parse_year,
     recognise_table,
+    visible,
+)
+from queries.reader import (
+    EPOCH_1900,
+    PROGRESS_EVERY,
+    FileProblem,
+    RowsRead,
+    Sheet,
+    UnreadableCell,
+    damage,
+    read_file,
 )
 
 Progress = Callable[[int, int, str], None]
 CommunityKey = tuple[str, str]
 
-PROGRESS_EVERY = 2000  # rows between two progress reports
 LOOKUP_CHUNK = 500  # keys per ``IN (...)``: well under every database's parameter limit
 WRITE_CHUNK = 5000  # rows per executemany, so that progress moves during a big write
-TITLE_ROWS = 3  # single-cell title rows tolerated above the header
+MAX_LISTED_ERRORS = 1000  # errors listed in detail; the rest are only counted
+PREVIEW_ROWS = 20  # rows of each table shown in the preview
 ANALYZE_AFTER = 1000  # new rows after which PostgreSQL's statistics are refreshed
 
 
@@ -105,6 +134,9 @@ class TableSummary:
     new: int = 0
     updated: int = 0
     unchanged: int = 0
+    # The first rows to be written, as the preview shows them: 变化 (新增/更新) and one entry
+    # per template column; a changed cell reads ``旧值 → 新值``.
+    preview: list[dict[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -115,6 +147,16 @@ class ImportResult:
     errors: list[ImportIssue] = field(default_factory=list)
     warnings: list[ImportIssue] = field(default_factory=list)
     summaries: dict[str, TableSummary] = field(default_factory=dict)
+    error_total: int = -1  # every error found; ``errors`` lists the first MAX_LISTED_ERRORS
+
+    def __post_init__(self) -> None:
+        if self.error_total < 0:
+            self.error_total = len(self.errors)
+
+    @property
+    def errors_not_listed(self) -> int:
+        """Errors counted but not listed in detail (``另有 N 处错误未列出``)."""
+        return self.error_total - len(self.errors)
 
 
 # --------------------------------------------------------------------------- table specs
@@ -129,6 +171,7 @@ class Column:
     parse: Callable[[Any], Any]
     required: bool = True
     default: Any = None
+    db: str | None = None  # the table column the value is written to (range-checked)
 
 
 @dataclass(frozen=True)
@@ -157,19 +200,32 @@ class TableSpec:
 
 
 def _text(max_length: int) -> Callable[[Any], str]:
-    """A text parser with a fast path for the common case: a short ``str`` from a CSV."""
+    """A text parser with a fast path for the common case: a short, printable ``str``."""
 
     def parse(value: Any) -> str:
         if value.__class__ is str:
             text = value.strip()
-            if len(text) <= max_length:
+            if len(text) <= max_length and text.isprintable():
                 return text
         return parse_text(value, max_length)
 
     return parse
 
 
-SUBDISTRICT = Column("街道", "subdistrict", _text(100))
+def _code(max_length: int) -> Callable[[Any], str]:
+    """A key typed by people: full-width letters and digits read as ASCII (NFKC)."""
+
+    def parse(value: Any) -> str:
+        if value.__class__ is str and value.isascii():
+            text = value.strip()
+            if len(text) <= max_length and text.isprintable():
+                return text
+        return parse_code(value, max_length)
+
+    return parse
+
+
+SUBDISTRICT = Column("街道", "subdistrict", _text(100), db="subdistrict")
 COMMUNITY = Column("社区", "community", _text(100))
 
 
@@ -262,8 +318,8 @@ SPECS: tuple[TableSpec, ...] = (
         (
             SUBDISTRICT,
             COMMUNITY,
-            Column("常住人口", "population", parse_int),
-            Column("户数", "households", parse_int),
+            Column("常住人口", "population", parse_int, db="population"),
+            Column("户数", "households", parse_int, db="households"),
         ),
         import_key=("subdistrict", "community"),
         db_key=("subdistrict", "name"),
@@ -274,12 +330,12 @@ SPECS: tuple[TableSpec, ...] = (
         KIND_BY_KEY["volunteers"],
         Volunteer.__table__,
         (
-            Column("志愿者编号", "code", _text(100)),
+            Column("志愿者编号", "code", _code(100), db="code"),
             SUBDISTRICT,
             COMMUNITY,
-            Column("注册日期", "registered_on", parse_date),
-            Column("性别", "gender", parse_gender, required=False),
-            Column("出生年份", "birth_year", _birth_year, required=False),
+            Column("注册日期", "registered_on", parse_date, db="registered_on"),
+            Column("性别", "gender", parse_gender, required=False, db="gender"),
+            Column("出生年份", "birth_year", _birth_year, required=False, db="birth_year"),
         ),
         import_key=("code",),
         db_key=("code",),
@@ -290,17 +346,31 @@ SPECS: tuple[TableSpec, ...] = (
         KIND_BY_KEY["livelihood"],
         LivelihoodProject.__table__,
         (
-            Column("项目编号", "code", _text(100)),
+            Column("项目编号", "code", _code(100), db="code"),
             SUBDISTRICT,
             COMMUNITY,
-            Column("项目名称", "name", _text(300)),
-            Column("类别", "category", _text(100)),
-            Column("年度", "year", parse_year),
-            Column("计划完成日期", "planned_on", parse_date),
-            Column("状态", "status", parse_status),
-            Column("完成日期", "completed_on", parse_date, required=False),
-            Column("投资金额(万元)", "investment", parse_number, required=False, default=0.0),
-            Column("受益户数", "beneficiary_households", parse_int, required=False, default=0),
+            Column("项目名称", "name", _text(300), db="name"),
+            Column("类别", "category", _text(100), db="category"),
+            Column("年度", "year", parse_year, db="year"),
+            Column("计划完成日期", "planned_on", parse_date, db="planned_on"),
+            Column("状态", "status", parse_status, db="status"),
+            Column("完成日期", "completed_on", parse_date, required=False, db="completed_on"),
+            Column(
+                "投资金额(万元)",
+                "investment",
+                parse_number,
+                required=False,
+                default=0.0,
+                db="investment",
+            ),
+            Column(
+                "受益户数",
+                "beneficiary_households",
+                parse_int,
+                required=False,
+                default=0,
+                db="beneficiary_households",
+            ),
         ),
         import_key=("code",),
         db_key=("code",),
@@ -323,8 +393,8 @@ SPECS: tuple[TableSpec, ...] = (
         (
             SUBDISTRICT,
             Column("月份", "month", parse_month),
-            Column("科目", "item", _text(100)),
-            Column("当月金额(万元)", "amount", parse_number),
+            Column("科目", "item", _text(100), db="item"),
+            Column("当月金额(万元)", "amount", parse_number, db="amount"),
         ),
         import_key=("subdistrict", "month", "item"),
         db_key=("subdistrict", "year", "month", "item"),
@@ -337,9 +407,9 @@ SPECS: tuple[TableSpec, ...] = (
         FiscalTarget.__table__,
         (
             SUBDISTRICT,
-            Column("年度", "year", parse_year),
-            Column("科目", "item", _text(100)),
-            Column("年度目标(万元)", "target", parse_number),
+            Column("年度", "year", parse_year, db="year"),
+            Column("科目", "item", _text(100), db="item"),
+            Column("年度目标(万元)", "target", parse_number, db="target"),
         ),
         import_key=("subdistrict", "year", "item"),
         db_key=("subdistrict", "year", "item"),
@@ -351,13 +421,13 @@ SPECS: tuple[TableSpec, ...] = (
         KIND_BY_KEY["census"],
         CensusProgress.__table__,
         (
-            Column("任务名称", "campaign", _text(200)),
+            Column("任务名称", "campaign", _text(200), db="campaign"),
             SUBDISTRICT,
             COMMUNITY,
-            Column("日期", "day", parse_date),
-            Column("应登记户数", "expected", parse_int),
-            Column("已登记户数", "registered_households", parse_int),
-            Column("已登记人数", "registered_persons", parse_int),
+            Column("日期", "day", parse_date, db="day"),
+            Column("应登记户数", "expected", parse_int, db="expected_households"),
+            Column("已登记户数", "registered_households", parse_int, db="registered_households"),
+            Column("已登记人数", "registered_persons", parse_int, db="registered_persons"),
         ),
         import_key=("campaign", "subdistrict", "community", "day"),
         db_key=("campaign", "community_id", "day"),
@@ -368,12 +438,12 @@ SPECS: tuple[TableSpec, ...] = (
         KIND_BY_KEY["service_records"],
         ServiceRecord.__table__,
         (
-            Column("记录编号", "code", _text(100)),
-            Column("志愿者编号", "volunteer_code", _text(100)),
-            Column("活动名称", "activity_name", _text(300)),
-            Column("活动类型", "activity_type", _text(100)),
-            Column("服务日期", "service_date", parse_date),
-            Column("服务时长(小时)", "hours", parse_hours),
+            Column("记录编号", "code", _code(100), db="code"),
+            Column("志愿者编号", "volunteer_code", _code(100)),
+            Column("活动名称", "activity_name", _text(300), db="activity_name"),
+            Column("活动类型", "activity_type", _text(100), db="activity_type"),
+            Column("服务日期", "service_date", parse_date, db="service_date"),
+            Column("服务时长(小时)", "hours", parse_hours, db="hours"),
             SUBDISTRICT,
             COMMUNITY,
         ),
@@ -393,9 +463,18 @@ SPECS: tuple[TableSpec, ...] = (
 SPEC_BY_KEY: dict[str, TableSpec] = {spec.kind.key: spec for spec in SPECS}
 
 
+_UNREAD = object()  # a field whose cell could not be read (absent from a row's values)
+RULE_FIELDS: dict[str, tuple[str, ...]] = {
+    "livelihood": ("status", "completed_on"),
+    "census": ("registered_households", "expected"),
+}
+
+
 def row_rules(kind_key: str, values: dict[str, Any]) -> list[tuple[str, str, str]]:
     """Rules across the cells of one row: ``(column, message, level)`` for each breach."""
     issues: list[tuple[str, str, str]] = []
+    if any(values.get(name, _UNREAD) is _UNREAD for name in RULE_FIELDS.get(kind_key, ())):
+        return issues  # a cell the rule needs could not be read: its own error says why
     if kind_key == "livelihood":
         if values["status"] == "已完成" and values["completed_on"] is None:
             issues.append(("完成日期", "状态为已完成时必须填写完成日期", "error"))
@@ -422,120 +501,31 @@ def row_rules(kind_key: str, values: dict[str, Any]) -> list[tuple[str, str, str
 
 
 @dataclass
-class Sheet:
-    """The rows of one CSV file or one worksheet, with their Excel row numbers."""
-
-    file_index: int
-    sheet: str | None
-    header_row: int
-    headers: list[object]
-    rows: list[tuple[int, Sequence[object]]]
-
-
-@dataclass
 class Record:
-    """One valid data row, parsed, with where it came from."""
+    """One data row, parsed, with where it came from.
+
+    ``complete`` is False for a row with an error in some cell: it is still checked against
+    the rest of the import and the database (its community, its volunteer, its key) so that a
+    single pass names every problem of every row, but it is never written.
+    """
 
     file_index: int
     sheet: str | None
     row: int
     values: dict[str, Any]
-
-
-def _has_content(cells: Sequence[object]) -> bool:
-    """Whether any cell is non-blank (usually decided by the first cell: a hot loop)."""
-    return any(cell is not None and (cell.__class__ is not str or cell.strip()) for cell in cells)  # type: ignore[attr-defined]
-
-
-def _non_empty_rows(rows: Iterable[Sequence[object]]) -> Iterator[tuple[int, Sequence[object]]]:
-    """``(Excel row number, cells)`` of the rows that hold anything; row 1 is the first."""
-    for number, cells in enumerate(rows, start=1):
-        if _has_content(cells):
-            yield number, cells
-
-
-def _split_header(
-    file_index: int, sheet: str | None, rows: Iterable[Sequence[object]]
-) -> Sheet | None:
-    """The first non-empty row is the header; ``None`` for a sheet with nothing in it.
-
-    Up to ``TITLE_ROWS`` leading rows with a single filled cell are titles staff like to put
-    above the table (``2024年民生实事项目表``); no template has one column, so they are skipped.
-    """
-    numbered = _non_empty_rows(rows)
-    first = next(numbered, None)
-    for _ in range(TITLE_ROWS):
-        if first is None or sum(not is_blank(cell) for cell in first[1]) > 1:
-            break
-        first = next(numbered, None)
-    if first is None:
-        return None
-    header_row, headers = first
-    return Sheet(file_index, sheet, header_row, list(headers), list(numbered))
-
-
-def _read_csv(file_index: int, data: bytes) -> list[Sheet]:
-    text = decode_csv_bytes(data)
-    end = text.find("\n")
-    first_line = text if end < 0 else text[:end]
-    delimiter = "\t" if "\t" in first_line and "," not in first_line else ","
-    sheet = _split_header(
-        file_index, None, csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    )
-    return [sheet] if sheet else []
-
-
-RowsRead = Callable[[int, int, str], None]  # (rows read, rows the sheet claims, sheet title)
-
-
-def _counting(
-    rows: Iterable[Sequence[object]], claimed: int, title: str, report: RowsRead
-) -> Iterator[Sequence[object]]:
-    """Pass rows through, reporting every ``PROGRESS_EVERY``: reading a big workbook is slow."""
-    for number, row in enumerate(rows, start=1):
-        if number % PROGRESS_EVERY == 0:
-            report(min(number, claimed), claimed, title)
-        yield row
-
-
-def _read_xlsx(file_index: int, data: bytes, report: RowsRead | None = None) -> list[Sheet]:
-    import openpyxl
-
-    try:
-        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise ParseError(
-            f"无法读取 Excel 文件，文件可能已损坏或不是 .xlsx 格式（{type(exc).__name__}）"
-        ) from None
-    try:
-        sheets = []
-        for worksheet in workbook.worksheets:
-            claimed = worksheet.max_row or 0  # from <dimension>: good enough for progress
-            worksheet.reset_dimensions()  # but trust the cells, not a possibly stale <dimension>
-            rows = worksheet.iter_rows(values_only=True)
-            if report is not None and claimed >= PROGRESS_EVERY:
-                rows = _counting(rows, claimed, worksheet.title, report)
-            sheet = _split_header(file_index, worksheet.title, rows)
-            if sheet:
-                sheets.append(sheet)
-        return sheets
-    finally:
-        workbook.close()
+    complete: bool = True
 
 
 def _read_file(
     file_index: int, name: str, data: bytes, report: RowsRead | None = None
 ) -> list[Sheet]:
-    """Every non-empty sheet of one file; ``ParseError`` for a file that cannot be read."""
+    """Every non-empty sheet of one file; ``ParseError``/``FileProblem`` if it cannot be read."""
     suffix = PurePath(name).suffix.lower()
-    if suffix == ".csv":
-        sheets = _read_csv(file_index, data)
-    elif suffix in (".xlsx", ".xlsm"):
-        sheets = _read_xlsx(file_index, data, report)
-    elif suffix in (".xls", ".et", ".wps"):
+    if suffix in (".xls", ".et", ".wps"):
         raise ParseError(f"不支持 {suffix} 格式：请在 Excel/WPS 中“另存为” .xlsx 或 .csv 后再导入")
-    else:
+    if suffix not in (".csv", ".xlsx", ".xlsm"):
         raise ParseError(f"不支持的文件类型「{suffix or '无扩展名'}」：只能导入 .xlsx 或 .csv 文件")
+    sheets = read_file(file_index, suffix, data, report)
     if not sheets:
         raise ParseError("文件中没有任何数据")
     return sheets
@@ -551,6 +541,7 @@ class _Validation:
     names: list[str]
     errors: list[ImportIssue] = field(default_factory=list)
     warnings: list[ImportIssue] = field(default_factory=list)
+    error_total: int = 0
     records: dict[str, list[Record]] = field(default_factory=lambda: defaultdict(list))
     rows_per_file: list[int] = field(default_factory=list)
     community_ids: dict[CommunityKey, int | None] = field(default_factory=dict)
@@ -567,10 +558,16 @@ class _Validation:
         message: str,
         level: str = "error",
     ) -> None:
+        """Record a problem; past ``MAX_LISTED_ERRORS`` of a level it is only counted."""
+        if level != "warning":
+            self.error_total += 1
+        listed = self.warnings if level == "warning" else self.errors
+        if len(listed) >= MAX_LISTED_ERRORS:
+            return
         found = ImportIssue(self.names[file_index], sheet, row, column, message, level)  # type: ignore[arg-type]
         sheet_position = self.sheet_order.get((file_index, sheet), -1)
         self.positions[id(found)] = (file_index, sheet_position, row or 0)
-        (self.warnings if level == "warning" else self.errors).append(found)
+        listed.append(found)
 
     def issue_at(self, record: Record, column: str | None, message: str) -> None:
         self.issue(record.file_index, record.sheet, record.row, column, message)
@@ -581,7 +578,13 @@ class _Validation:
 
     def result(self, summaries: dict[str, TableSummary]) -> ImportResult:
         errors = self.in_file_order(self.errors)
-        return ImportResult(not errors, errors, self.in_file_order(self.warnings), summaries)
+        return ImportResult(
+            not self.error_total,
+            errors,
+            self.in_file_order(self.warnings),
+            summaries,
+            self.error_total,
+        )
 
 
 def _column_name(index: int) -> str:
@@ -594,57 +597,183 @@ def _column_name(index: int) -> str:
     return f"第 {letters} 列"
 
 
-def _parse_sheet(sheet: Sheet, check: _Validation, report: Callable[[int], None]) -> None:
-    """Recognise the sheet's template and parse every row, collecting every cell problem."""
+# Integer limits that hold on both databases: PostgreSQL's INTEGER is 32-bit (SQLite's 64).
+_INTEGER_LIMITS: tuple[tuple[type[TypeEngine[Any]], int], ...] = (
+    (SmallInteger, 2**15 - 1),
+    (BigInteger, 2**63 - 1),
+    (Integer, 2**31 - 1),
+)
+
+
+LimitCheck = Callable[[Any], "str | None"]
+
+
+def _integer_check(limit: int) -> LimitCheck:
+    def check(value: Any) -> str | None:
+        if value.__class__ is int and not -limit - 1 <= value <= limit:
+            return f"数值过大（当前为 {value:,}，该列最大 {limit:,}）"
+        return None
+
+    return check
+
+
+def _float_check(value: Any) -> str | None:
+    if value.__class__ is float and not math.isfinite(value):
+        return "不是有效的数字"
+    return None
+
+
+def _string_check(length: int | None) -> LimitCheck:
+    def check(value: Any) -> str | None:
+        if value.__class__ is not str:
+            return None
+        if length is not None and len(value) > length:
+            return f"内容过长（{len(value)} 个字符，最多 {length} 个）"
+        if "\x00" in value:
+            return "含有不可见的控制字符（\\x00），请删除后重新填写"
+        return None
+
+    return check
+
+
+def limit_check(column_type: TypeEngine[Any]) -> LimitCheck | None:
+    """The range check of a column type on SQLite *and* PostgreSQL (``None``: nothing to check).
+
+    Derived from the SQLAlchemy column type so that a schema change moves the limit with it:
+    a value that only one database would reject must be refused before anything is written.
+    """
+    if isinstance(column_type, Integer):
+        return _integer_check(
+            next(top for kind, top in _INTEGER_LIMITS if isinstance(column_type, kind))
+        )
+    if isinstance(column_type, Float):
+        return _float_check
+    if isinstance(column_type, String):
+        return _string_check(column_type.length)
+    return None
+
+
+def db_limit_problem(column_type: TypeEngine[Any], value: Any) -> str | None:
+    """Why ``value`` does not fit a column of ``column_type`` on both databases, or ``None``."""
+    check = limit_check(column_type)
+    return None if check is None or value is None else check(value)
+
+
+def _column_check(spec: TableSpec, column: Column) -> LimitCheck | None:
+    """The limit check of the table column a template column is written to."""
+    if column.db is None or column.db not in spec.table.c:
+        return None
+    return limit_check(spec.table.c[column.db].type)
+
+
+_DATE_PARSERS = (parse_date, parse_month)
+_EXAMPLE_STARTS = ("示例：", "示例:")
+
+
+def _is_example_row(cells: Sequence[object]) -> bool:
+    """A template example row left in: a cell starting with 示例：, or a first cell 示例…"""
     try:
-        kind = recognise_table(sheet.headers)
-    except ParseError as exc:
-        check.issue(sheet.file_index, sheet.sheet, sheet.header_row, None, str(exc))
-        return
+        text = "\x1f".join(cells)  # type: ignore[arg-type]  # a CSV row: all text, one C call
+    except TypeError:
+        text = "\x1f".join(cell for cell in cells if cell.__class__ is str)  # type: ignore[misc]
+    if EXAMPLE_MARK not in text:
+        return False
+    first = next((cell for cell in cells if not is_blank(cell)), None)
+    if isinstance(first, str) and first.strip().startswith(EXAMPLE_MARK):
+        return True
+    return any(
+        isinstance(cell, str) and cell.lstrip().startswith(_EXAMPLE_STARTS) for cell in cells
+    )
+
+
+def _from_serial(raw: Any, sheet: Sheet) -> Any:
+    """A bare serial number in a date column, read against the workbook's own epoch (1904)."""
+    from openpyxl.utils.datetime import from_excel
+
+    try:
+        return from_excel(raw, sheet.epoch)
+    except (ValueError, OverflowError):
+        raise ParseError(f"「{raw:g}」不是有效的日期") from None
+
+
+def _parse_cell(column: Column, raw: Any, sheet: Sheet, check: LimitCheck | None) -> Any:
+    """One cell through its column's parser, then checked against its database column."""
+    if raw.__class__ is UnreadableCell:
+        raise ParseError(str(raw))
+    if (
+        sheet.epoch != EPOCH_1900
+        and column.parse in _DATE_PARSERS
+        and isinstance(raw, (int, float))
+        and not isinstance(raw, bool)
+    ):
+        raw = _from_serial(raw, sheet)
+    value = column.parse(raw)
+    if check is not None:
+        problem = check(value)
+        if problem:
+            raise ParseError(problem)
+    return value
+
+
+def _identity_fields(spec: TableSpec) -> tuple[str, ...]:
+    """Fields a row must have read to be checked against the import and the database."""
+    community = ("subdistrict", "community") if spec.has_community else ("subdistrict",)
+    return (*spec.import_key, *community)
+
+
+def _parse_sheet(sheet: Sheet, check: _Validation, report: Callable[[int], None]) -> None:
+    """Parse every row of a recognised sheet, collecting every cell problem of every row.
+
+    A row with a bad cell is kept as an incomplete ``Record`` (without the unreadable fields)
+    when its key and community could be read, so that the checks across rows and against the
+    database also run on it: one upload names every problem, not one kind per attempt.
+    """
+    kind = recognise_table(sheet.headers)
     if kind is None:
         return
     spec = SPEC_BY_KEY[kind.key]
     headers = [normalize_header(h) for h in sheet.headers]
-    positions = [(column, headers.index(column.header)) for column in spec.columns]
+    positions = [
+        (column, headers.index(column.header), _column_check(spec, column))
+        for column in spec.columns
+    ]
     unnamed = [i for i, h in enumerate(headers) if not h]
     width = len(headers)
+    identity = _identity_fields(spec)
     records = check.records[kind.key]
+    where = (sheet.file_index, sheet.sheet)
     for done, (number, cells) in enumerate(sheet.rows, start=1):
         if done % PROGRESS_EVERY == 0:
             report(PROGRESS_EVERY)
+        if _is_example_row(cells):
+            check.issue(*where, number, None, f"第 {number} 行是模板示例行，请删除示例行")
+            continue
         values: dict[str, Any] = {}
         ok = True
-        for column, position in positions:
+        for column, position, limit in positions:
             raw = cells[position] if position < len(cells) else None
             if raw is None or (raw.__class__ is str and not raw.strip()):
                 if column.required:
-                    check.issue(sheet.file_index, sheet.sheet, number, column.header, "必须填写")
+                    check.issue(*where, number, column.header, "必须填写")
                     ok = False
-                values[column.field] = column.default
+                else:
+                    values[column.field] = column.default
                 continue
             try:
-                values[column.field] = column.parse(raw)
+                values[column.field] = _parse_cell(column, raw, sheet, limit)
             except ParseError as exc:
-                check.issue(sheet.file_index, sheet.sheet, number, column.header, str(exc))
+                check.issue(*where, number, column.header, str(exc))
                 ok = False
         if unnamed or len(cells) > width:
             for i in [*unnamed, *range(width, len(cells))]:
                 if i < len(cells) and not is_blank(cells[i]):
-                    check.issue(
-                        sheet.file_index,
-                        sheet.sheet,
-                        number,
-                        _column_name(i),
-                        "此列没有表头，但填了内容",
-                    )
+                    check.issue(*where, number, _column_name(i), "此列没有表头，但填了内容")
                     ok = False
-        if not ok:
-            continue
         for column_header, message, level in row_rules(kind.key, values):
-            check.issue(sheet.file_index, sheet.sheet, number, column_header, message, level)
+            check.issue(*where, number, column_header, message, level)
             ok = ok and level != "error"
-        if ok:
-            records.append(Record(sheet.file_index, sheet.sheet, number, values))
+        if ok or all(name in values for name in identity):
+            records.append(Record(sheet.file_index, sheet.sheet, number, values, complete=ok))
     report(len(sheet.rows) % PROGRESS_EVERY)
 
 
@@ -791,7 +920,7 @@ def _check_references(conn: Connection, check: _Validation) -> None:
             )
 
     imported_codes = {r.values["code"] for r in check.records["volunteers"]}
-    services = check.records["service_records"]
+    services = [r for r in check.records["service_records"] if "volunteer_code" in r.values]
     in_db_codes = _lookup_volunteer_ids(
         conn, {r.values["volunteer_code"] for r in services} | imported_codes
     )
@@ -827,26 +956,78 @@ class _Ticker:
             self.progress(done, total, message)
 
 
+def _read_one(
+    index: int, name: str, data: bytes, check: _Validation, ticker: _Ticker
+) -> list[Sheet]:
+    """The sheets of one file; whatever stops it being read becomes that file's error."""
+
+    def report(done: int, total: int, title: str) -> None:
+        ticker.show(done, total, f"读取 {name}（工作表 {title}）")
+
+    try:
+        return _read_file(index, name, data, report)
+    except FileProblem as exc:
+        check.issue(index, exc.sheet, exc.row, None, str(exc))
+    except ParseError as exc:
+        check.issue(index, None, None, None, str(exc))
+    except Exception as exc:  # noqa: BLE001 - a damaged file must never become a traceback
+        check.issue(index, None, None, None, f"文件已损坏，无法读取（{damage(exc)}）")
+    return []
+
+
 def _read_all(
     files: Sequence[tuple[str, bytes]], check: _Validation, ticker: _Ticker
 ) -> list[Sheet]:
     """Every sheet of every file; an unreadable file becomes an error, the others go on."""
     sheets: list[Sheet] = []
     for index, (name, data) in enumerate(files):
-
-        def report(done: int, total: int, title: str, name: str = name) -> None:
-            ticker.show(done, total, f"读取 {name}（工作表 {title}）")
-
-        try:
-            file_sheets = _read_file(index, name, data, report)
-        except ParseError as exc:
-            check.issue(index, None, None, None, str(exc))
-            file_sheets = []
+        file_sheets = _read_one(index, name, data, check, ticker)
         check.rows_per_file.append(sum(len(sheet.rows) for sheet in file_sheets))
         for sheet in file_sheets:
             check.sheet_order[(index, sheet.sheet)] = len(check.sheet_order)
         sheets.extend(file_sheets)
     return sheets
+
+
+LIST_SHEET_COLUMNS = 2  # a visible sheet this narrow whose header is no template: a list
+
+
+def _recognised(sheets: list[Sheet], check: _Validation) -> list[tuple[Sheet, TableKind]]:
+    """Each sheet with its template; a header problem is an error unless the sheet is skipped.
+
+    The skipping rule (docs/data_admin.md): a worksheet whose header is not a complete template
+    is skipped, with a warning naming it, when it is hidden or has at most two filled header
+    cells (a notes sheet or a drop-down list) and the same workbook has at least one other sheet
+    that is a template. CSV files and every other sheet keep the header error.
+    """
+    found: list[tuple[Sheet, TableKind]] = []
+    problems: list[tuple[Sheet, str]] = []
+    for sheet in sheets:
+        try:
+            kind = recognise_table(sheet.headers)
+        except ParseError as exc:
+            problems.append((sheet, str(exc)))
+            continue
+        if kind is not None:
+            found.append((sheet, kind))
+    good_files = {sheet.file_index for sheet, _ in found}
+    for sheet, message in problems:
+        skippable = sheet.sheet is not None and (
+            sheet.hidden or sheet.column_count <= LIST_SHEET_COLUMNS
+        )
+        if skippable and sheet.file_index in good_files:
+            what = "隐藏的工作表" if sheet.hidden else "说明或下拉列表工作表"
+            check.issue(
+                sheet.file_index,
+                sheet.sheet,
+                None,
+                None,
+                f"已跳过{what}（表头不是导入模板，未导入其中任何内容）",
+                "warning",
+            )
+        else:
+            check.issue(sheet.file_index, sheet.sheet, sheet.header_row, None, message)
+    return found
 
 
 def _validate(
@@ -859,7 +1040,7 @@ def _validate(
     check = _Validation(names=[name for name, _ in files])
     sheets = _read_all(files, check, ticker)
     ticker.start(sum(len(sheet.rows) for sheet in sheets))
-    for sheet in sheets:
+    for sheet, _kind in _recognised(sheets, check):
         message = f"校验 {check.names[sheet.file_index]}"
         _parse_sheet(sheet, check, lambda rows, message=message: ticker.advance(rows, message))
     _check_duplicates(check)
@@ -900,6 +1081,7 @@ class _Diff:
     new: list[dict[str, Any]] = field(default_factory=list)
     changed: list[dict[str, Any]] = field(default_factory=list)
     unchanged: int = 0
+    preview: list[dict[str, str]] = field(default_factory=list)
 
 
 def _diff(
@@ -922,6 +1104,8 @@ def _diff(
         if stored is None:
             diff.new.append(row)
             counts.new += 1
+            if len(diff.preview) < PREVIEW_ROWS:
+                diff.preview.append(_preview_row(spec, record, row, None))
         elif stored[1] == tuple(row[name] for name in spec.db_values):
             diff.unchanged += 1
             counts.unchanged += 1
@@ -929,7 +1113,35 @@ def _diff(
             row["b_id"] = stored[0]
             diff.changed.append(row)
             counts.updated += 1
+            if len(diff.preview) < PREVIEW_ROWS:
+                diff.preview.append(_preview_row(spec, record, row, stored[1]))
     return diff
+
+
+def _shown_value(value: Any) -> str:
+    """A parsed value as the preview prints it (months as ``2024-03``, no ``None``)."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return (
+            f"{value:,.2f}".rstrip("0").rstrip(".") if not value.is_integer() else f"{value:,.0f}"
+        )
+    return visible(_key_text(value))
+
+
+def _preview_row(
+    spec: TableSpec, record: Record, row: dict[str, Any], stored: tuple[Any, ...] | None
+) -> dict[str, str]:
+    """One row of the preview table: 变化 and each template column; changes as ``旧 → 新``."""
+    shown = {"变化": "新增" if stored is None else "更新"}
+    for column in spec.columns:
+        text = _shown_value(record.values.get(column.field))
+        if stored is not None and column.db in spec.db_values:
+            old = stored[spec.db_values.index(column.db)]
+            if old != row[column.db]:
+                text = f"{_shown_value(old)} → {text}"
+        shown[column.header] = text
+    return shown
 
 
 def _write(
@@ -990,7 +1202,7 @@ def _apply(
             continue
         diff = _diff(conn, spec, records, ids, per_file)
         totals[spec.kind.key] = TableSummary(
-            spec.kind.label, len(diff.new), len(diff.changed), diff.unchanged
+            spec.kind.label, len(diff.new), len(diff.changed), diff.unchanged, diff.preview
         )
         if batch_ids is None:
             ticker.advance(len(records), f"比对 {spec.kind.label}")
@@ -1064,7 +1276,7 @@ def plan_import(
     ticker = _Ticker(progress)
     with engine.connect() as conn:
         check = _validate(conn, files, allowed_communities, ticker)
-        if check.errors:
+        if check.error_total:
             return check.result({})
         totals, _ = _apply(conn, check, None, ticker)
         conn.rollback()
@@ -1087,7 +1299,7 @@ def import_files(
     ticker = _Ticker(progress)
     with write_transaction(engine) as conn:
         check = _validate(conn, files, allowed_communities, ticker)
-        if check.errors:
+        if check.error_total:
             return check.result({})
         batch_ids = _insert_batches(conn, files, check, user)
         totals, per_file = _apply(conn, check, batch_ids, ticker)

@@ -25,6 +25,11 @@ DATE_MAX_YEAR = 2100
 PLAN_MIN_YEAR = 1990  # 年度、月份: the dashboard's data start long after this
 PLAN_MAX_YEAR = 2100
 EXCEL_EPOCH = dt.date(1899, 12, 30)  # serial 1 = 1900-01-01 (Excel's 1900 leap-year quirk)
+# The largest number any cell may hold: 1 万亿 (万元 for amounts, i.e. 10^16 yuan, beyond any
+# real figure). A sum of every row of the largest allowed import (``queries.reader.MAX_ROWS``)
+# stays far inside a float's range, so no total, rate or report can become Infinity.
+MAX_NUMBER = 1_000_000_000_000
+EXAMPLE_MARK = "示例"  # the templates' example row starts its cells with 示例：
 
 
 class ParseError(ValueError):
@@ -119,7 +124,7 @@ def normalize_header(value: object) -> str:
 
 
 def _join(names: Iterable[str]) -> str:
-    return "、".join(names)
+    return visible("、".join(names))
 
 
 def recognise_table(raw_headers: Sequence[object]) -> TableKind | None:
@@ -169,9 +174,39 @@ def _half_width(text: str) -> str:
     return text if text.isascii() else unicodedata.normalize("NFKC", text)
 
 
+# Control characters: invisible in Excel, rejected by PostgreSQL (NUL) or able to drive a
+# terminal (ESC). Tab and line breaks (Alt+Enter in a cell) are ordinary text.
+_CONTROL = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+)
+
+
+def visible(text: str) -> str:
+    """``text`` with every control character written out (``\\x1b``), safe on any terminal."""
+    return _CONTROL.sub(_escaped, text)
+
+
+def _escaped(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 256 else f"\\u{code:04x}"
+
+
 def _shown(value: object) -> str:
-    """The value as the user sees it, for quoting in a message."""
-    return str(value).strip()
+    """The value as the user sees it, for quoting in a message (control characters escaped)."""
+    text = str(value).strip()
+    if len(text) > 60:
+        text = text[:60] + "…"
+    return visible(text)
+
+
+def check_control_characters(text: str) -> str:
+    """``text`` unchanged, or ``ParseError`` naming the first invisible control character."""
+    found = _CONTROL.search(text)
+    if found:
+        raise ParseError(
+            f"含有不可见的控制字符（{visible(found.group())}，第 {found.start() + 1} 个字符），请删除后重新填写"
+        )
+    return text
 
 
 def parse_text(value: object, max_length: int = 100) -> str:
@@ -190,7 +225,12 @@ def parse_text(value: object, max_length: int = 100) -> str:
         text = str(value).strip()
     if len(text) > max_length:
         raise ParseError(f"内容过长（{len(text)} 个字符，最多 {max_length} 个）")
-    return text
+    return check_control_characters(text)
+
+
+def parse_code(value: object, max_length: int = 100) -> str:
+    """A key typed by people (项目编号, 志愿者编号, 记录编号): NFKC, so ``ＴＯ-００１`` is ``TO-001``."""
+    return parse_text(_half_width(value) if isinstance(value, str) else value, max_length)
 
 
 def _check_date_range(day: dt.date, shown: str) -> dt.date:
@@ -217,7 +257,9 @@ def _parse_date_text(text: str) -> dt.date:
     """Date text, cached: an import repeats the same few hundred days thousands of times."""
     match = _DATE_DASH_SLASH.fullmatch(text) or _DATE_CHINESE.fullmatch(re.sub(r"\s", "", text))
     if match is None:
-        raise ParseError(f"无法识别的日期「{text}」，请使用 YYYY-MM-DD 格式（如 2024-03-15）")
+        raise ParseError(
+            f"无法识别的日期「{_shown(text)}」，请使用 YYYY-MM-DD 格式（如 2024-03-15）"
+        )
     groups = [g for g in match.groups() if g not in ("-", "/")]
     year, month, day = (int(g) for g in groups)
     try:
@@ -262,7 +304,7 @@ def parse_month(value: object) -> tuple[int, int]:
                 day = _parse_date_text(text)
             except ParseError:
                 raise ParseError(
-                    f"无法识别的月份「{text}」，请使用 YYYY-MM 格式（如 2024-03）"
+                    f"无法识别的月份「{_shown(text)}」，请使用 YYYY-MM 格式（如 2024-03）"
                 ) from None
             return _check_plan_year(day.year, text), day.month
         year, month = int(match.group(1)), int(match.group(2))
@@ -291,9 +333,11 @@ def parse_number(value: object) -> float:
         elif _GROUPED_NUMBER.fullmatch(shown):
             number = float(shown.replace(",", ""))
         else:
-            raise ParseError(f"「{shown}」不是有效的数字")
+            raise ParseError(f"「{_shown(shown)}」不是有效的数字")
     if not math.isfinite(number):
-        raise ParseError(f"「{shown}」不是有效的数字")
+        raise ParseError(f"「{visible(shown)}」不是有效的数字")
+    if number > MAX_NUMBER:
+        raise ParseError(f"数值过大（当前为 {visible(shown)}，最大 {MAX_NUMBER:,}）")
     if number < 0:
         raise ParseError(f"不能为负数（当前为 {shown}）")
     return number + 0.0  # -0.0 → 0.0

@@ -4,7 +4,7 @@ A file's name says nothing about what is in it. An ``.xlsx`` must really be a zi
 ``[Content_Types].xml`` whose unpacked size is bounded (a zip bomb of a few KB can unpack to
 gigabytes: the declared sizes are summed and checked, then the members are really unpacked
 with a running count, since declared sizes can lie). A ``.csv`` must decode as text in one of
-the encodings the importer accepts and hold no NUL bytes. A Windows program (``MZ``) or any
+the encodings the importer accepts and hold no NUL character anywhere (not only in its first megabyte). A Windows program (``MZ``) or any
 other binary renamed to ``.xlsx``/``.csv`` is refused with a Chinese reason.
 """
 
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+import zlib
 from pathlib import PurePath
 
 from queries.parsing import ParseError, decode_csv_bytes
@@ -75,16 +76,25 @@ def _xlsx_problem(data: bytes) -> str | None:
             unpacked = _unpacked_size(archive, MAX_UNPACKED_BYTES)
             if unpacked > MAX_UNPACKED_BYTES or unpacked > max(declared, 1) * 2:
                 return "文件解压后的实际大小与声明不符，疑似压缩炸弹，已拒绝"
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError, EOFError):
-        return "文件已损坏，无法作为 .xlsx 打开"
     except RuntimeError:  # an encrypted member
         return "文件有密码保护：请在 Excel 中取消密码后再上传"
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, NotImplementedError):
+        return "文件已损坏，无法作为 .xlsx 打开（请在 Excel 中打开并另存为 .xlsx）"
+    except Exception:  # noqa: BLE001 - a damaged archive may raise anything; never a traceback
+        return "文件已损坏，无法作为 .xlsx 打开（请在 Excel 中打开并另存为 .xlsx）"
     return None
 
 
 def _csv_problem(data: bytes) -> str | None:
-    if b"\x00" in data[:CHUNK] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return "文件内容不是文本（.csv 应为文本文件）"
+    """Text in an accepted encoding with no NUL anywhere (PostgreSQL cannot store one)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16: NUL bytes are normal
+        try:
+            has_nul = "\x00" in decode_csv_bytes(data)
+        except ParseError as error:
+            return str(error)
+        return "文件中含有空字符（NUL），不是正常的文本文件" if has_nul else None
+    if b"\x00" in data:
+        return "文件内容不是文本（.csv 应为文本文件，其中含有空字符 NUL）"
     try:
         decode_csv_bytes(data)
     except ParseError as error:

@@ -408,3 +408,60 @@ def test_normalize_header_undoes_spaces_and_full_width_parentheses(kind, before,
 def test_full_width_digits_typed_with_a_chinese_ime_are_read(parser, raw, expected):
     """Full-width digits and punctuation read the same as their ASCII twins."""
     assert parser(raw) == expected
+
+
+# --------------------------------------------------------------------------- issue 9: hostile cells
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("ＴＯ-００１", "TO-001"),
+        ("ｍｓ２０２４－００１", "ms2024-001"),
+        (" V001 ", "V001"),
+        (12.0, "12"),
+    ],
+)
+def test_codes_are_read_in_nfkc_so_full_width_letters_match(raw, expected):
+    """Keys typed with a Chinese IME: full-width letters normalise like full-width digits."""
+    from queries.parsing import parse_code
+
+    assert parse_code(raw) == expected
+
+
+@pytest.mark.parametrize("control", ["\x00", "\x1b", "\x08", "\x7f", "\x9b", "\u202e", "\u2066"])
+def test_text_with_a_control_character_is_refused_and_the_message_shows_it_escaped(control):
+    """NUL, ESC, DEL, C1 and bidi controls are refused; the message never carries the raw byte."""
+    with pytest.raises(ParseError, match="控制字符") as caught:
+        parse_text(f"项目{control}名称")
+    assert control not in str(caught.value) and "\\" in str(caught.value)
+
+
+@pytest.mark.parametrize("text", ["第一行\n第二行", "a\tb", "a\r\nb", "普通文字"])
+def test_line_breaks_and_tabs_inside_a_cell_are_ordinary_text(text):
+    """Alt+Enter in Excel and tabs are kept: they are text, not control codes."""
+    assert parse_text(text) == text
+
+
+@settings(deadline=None)
+@given(st.text(max_size=30))
+def test_visible_leaves_nothing_a_terminal_would_interpret(text):
+    """``visible`` escapes every control character (the CLI prints through it)."""
+    from queries.parsing import visible
+
+    shown = visible(text)
+    assert not any(0 <= ord(c) < 0x20 and c not in "\t\n\r" for c in shown)
+    assert "\x1b" not in shown and "\x7f" not in shown and "\u202e" not in shown
+
+
+@pytest.mark.parametrize("raw", ["1e308", 1e308, "1000000000001", "inf", float("nan")])
+def test_numbers_beyond_the_documented_maximum_or_not_finite_are_refused(raw):
+    """Every accepted number is at most MAX_NUMBER, so any sum of them stays finite."""
+    with pytest.raises(ParseError):
+        parse_number(raw)
+
+
+def test_the_maximum_number_itself_is_accepted():
+    from queries.parsing import MAX_NUMBER
+
+    assert parse_number(str(MAX_NUMBER)) == MAX_NUMBER

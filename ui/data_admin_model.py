@@ -57,6 +57,33 @@ def summary_frame(summaries: Mapping[str, TableSummary]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(SUMMARY_HEADERS))
 
 
+def preview_frames(summaries: Mapping[str, TableSummary]) -> list[tuple[str, pd.DataFrame]]:
+    """The first rows each table would receive: 变化 (新增/更新) and every template column.
+
+    A changed cell reads ``旧值 → 新值``; every value is text, exactly as the importer read it.
+    Tables without new or changed rows are left out.
+    """
+    frames = []
+    for summary in summaries.values():
+        if not summary.preview:
+            continue
+        frame = pd.DataFrame(summary.preview).astype("string")
+        shown = len(summary.preview)
+        total = summary.new + summary.updated
+        caption = f"{summary.table_label}（待写入 {total:,} 行"
+        caption += f"，显示前 {shown} 行）" if shown < total else "）"
+        frames.append((caption, frame))
+    return frames
+
+
+def errors_heading(total: int, listed: int) -> str:
+    """``发现 1,234 处错误…``, saying how many are not listed one by one."""
+    text = f"发现 {total:,} 处错误，未写入任何数据。请按下表修改后重新上传。"
+    if total > listed:
+        text += f"下表列出前 {listed:,} 处，另有 {total - listed:,} 处错误未列出。"
+    return text
+
+
 def summary_sentence(summaries: Mapping[str, TableSummary]) -> str:
     """``民生实事：新增 1 行、更新 0 行、未变 3 行；…`` for the success message."""
     if not summaries:

@@ -72,8 +72,21 @@ def _uploaded_files() -> list[tuple[str, bytes]]:
     return [(upload.name, upload.getvalue()) for upload in uploads or []]
 
 
-def _refused_files(files: list[tuple[str, bytes]]) -> list[tuple[str, str]]:
-    return [(name, problem) for name, body in files if (problem := upload_problem(name, body))]
+UPLOAD_BLOCKED = "upload_blocked"
+
+
+def _refused_files(user: User, files: list[tuple[str, bytes]]) -> list[tuple[str, str]]:
+    """Files failing the content checks; each blocked set of files is audited once."""
+    refused = [(name, problem) for name, body in files if (problem := upload_problem(name, body))]
+    token = tuple((name, audit.sha256_hex(body)) for name, body in files)
+    if refused and st.session_state.get(UPLOAD_BLOCKED) != token:
+        bodies = dict(files)
+        for name, problem in refused:
+            audit.record_refused_import(
+                data.engine(), user.username, [(name, bodies[name])], f"安全检查未通过：{problem}"
+            )
+        st.session_state[UPLOAD_BLOCKED] = token
+    return refused
 
 
 def _plan(user: User, files: list[tuple[str, bytes]]) -> ImportResult:
@@ -91,7 +104,7 @@ def _plan(user: User, files: list[tuple[str, bytes]]) -> ImportResult:
     )
     bar.empty()
     if not result.ok:
-        reason = f"校验未通过：{len(result.errors)} 处错误，未写入任何数据"
+        reason = f"校验未通过：{result.error_total} 处错误，未写入任何数据"
         audit.record_refused_import(data.engine(), user.username, files, reason)
     st.session_state[UPLOAD_PLAN] = (token, result)
     return result
@@ -134,9 +147,9 @@ def _confirm_import(user: User, files: list[tuple[str, bytes]]) -> None:
     bar.empty()
     if not result.ok:  # the data changed since the preview
         audit.record_refused_import(
-            data.engine(), user.username, files, f"导入时校验未通过：{len(result.errors)} 处错误"
+            data.engine(), user.username, files, f"导入时校验未通过：{result.error_total} 处错误"
         )
-        st.error(f"导入失败：发现 {len(result.errors)} 处错误，未写入任何数据。")
+        st.error("导入失败：" + model.errors_heading(result.error_total, len(result.errors)))
         _show_errors(result.errors, "导入错误清单", "upload_errors_final_xlsx")
         return
     audit.record_import(data.engine(), user.username, files)
@@ -159,7 +172,7 @@ def upload_panel(user: User) -> None:
     files = _uploaded_files()
     if not files:
         return
-    refused = _refused_files(files)
+    refused = _refused_files(user, files)
     if refused:
         st.error("以下文件未通过安全检查，本次上传不会导入任何文件：", icon=":material/gpp_bad:")
         st.dataframe(model.refused_frame(refused), hide_index=True, width="stretch")
@@ -167,8 +180,7 @@ def upload_panel(user: User) -> None:
     result = _plan(user, files)
     if not result.ok:
         st.error(
-            f"发现 {len(result.errors)} 处错误，未写入任何数据。请按下表修改后重新上传。",
-            icon=":material/error:",
+            model.errors_heading(result.error_total, len(result.errors)), icon=":material/error:"
         )
         _show_errors(result.errors, "导入错误清单", "upload_errors_xlsx")
         return
@@ -177,6 +189,9 @@ def upload_panel(user: User) -> None:
         st.dataframe(model.issues_frame(result.warnings), hide_index=True, width="stretch")
     st.markdown("**导入预览**（确认前不会写入任何数据）")
     st.dataframe(model.summary_frame(result.summaries), hide_index=True, width="stretch")
+    for caption, frame in model.preview_frames(result.summaries):
+        st.caption(caption)
+        st.dataframe(frame, hide_index=True, width="stretch")
     if not model.has_changes(result.summaries):
         st.info("这些文件与数据库中的数据完全相同，无需导入。", icon=":material/info:")
         return
