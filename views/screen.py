@@ -188,9 +188,16 @@ def _board(base: Scope, rotate: int, refresh: int) -> None:
     )
     st.session_state[ROTATION_KEY] = rotation
     scope = _current_scope(base)
-    board = _load(
-        database_url(), data.data_version(), scope, screen_model.refresh_tick(now, refresh)
-    )
+    try:
+        board = _load(
+            database_url(), data.data_version(), scope, screen_model.refresh_tick(now, refresh)
+        )
+    except data.DATABASE_ERRORS as error:  # the board says so and tries again next time
+        with st.container(key="screen-board"):
+            _markdown("screen-empty", data.screen_problem_text(error))
+        return
+    if st.session_state.pop(data.SCREEN_WAITING_KEY, False):
+        st.rerun(scope="app")  # the database is back: check the URL's filters, draw it all
     section = SECTIONS[rotation.index]
     with st.container(key="screen-board"):
         with st.container(horizontal=True, key="screen-status"):
@@ -233,6 +240,7 @@ with st.container(key="screen-root"):
     notices = st.session_state.pop(filters.NOTICES_KEY, [])
     if notices:
         _markdown("screen-notices", "；".join(dict.fromkeys(notices)))
-    st.fragment(_board, run_every=screen_model.fragment_interval(rotate_seconds, refresh_seconds))(
-        base_scope, rotate_seconds, refresh_seconds
-    )
+    board_every = screen_model.fragment_interval(rotate_seconds, refresh_seconds)
+    if st.session_state.get(data.SCREEN_WAITING_KEY):
+        board_every = min(board_every, data.SCREEN_RETRY_SECONDS)
+    st.fragment(_board, run_every=board_every)(base_scope, rotate_seconds, refresh_seconds)
