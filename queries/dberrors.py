@@ -17,17 +17,30 @@ from pathlib import Path
 from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
+# Every logger of the project is under "dashboard". Without a handler Python would print
+# warnings (with the SQL) on stderr, i.e. to the person at the terminal; the app (ui.data) and
+# the command line (log_to_file) each choose where the details go.
+ROOT_LOG = logging.getLogger("dashboard")
+ROOT_LOG.addHandler(logging.NullHandler())
+ROOT_LOG.propagate = False
 LOG = logging.getLogger("dashboard.database")
-# Without a handler Python would print warnings (with the SQL) on stderr, i.e. to the person at
-# the terminal; the app (ui.data) and the command line (log_to_file) each choose where it goes.
-LOG.addHandler(logging.NullHandler())
-LOG.propagate = False
 LOG_FILE_ENV = "DASHBOARD_LOG_FILE"
 DEFAULT_LOG_FILE = Path(__file__).resolve().parent.parent / "data" / "manage.log"
 
+
+class FigureOutOfRange(ArithmeticError):
+    """A computed figure that is not a finite number (SQLite sums past the float range to inf
+    where PostgreSQL raises): refused like PostgreSQL's overflow, never emitted."""
+
+
 # What a "database problem" is: anything the driver raised (wrapped by SQLAlchemy or, from raw
-# driver calls, not), and a pool that hands out no connection in time.
-DATABASE_ERRORS: tuple[type[BaseException], ...] = (DBAPIError, PoolTimeoutError, sqlite3.Error)
+# driver calls, not), a pool that hands out no connection in time, and a figure out of range.
+DATABASE_ERRORS: tuple[type[BaseException], ...] = (
+    DBAPIError,
+    PoolTimeoutError,
+    sqlite3.Error,
+    FigureOutOfRange,
+)
 
 DOWN = "down"
 BUSY = "busy"
@@ -72,6 +85,8 @@ def _sqlstate(error: BaseException) -> str:
 
 def classify(error: BaseException) -> str:
     """The kind of problem: busy, timeout, out_of_range, down or failed."""
+    if isinstance(error, FigureOutOfRange):
+        return OUT_OF_RANGE
     state = _sqlstate(error)
     text = str(_driver_error(error)).lower()
     if state == PG_LOCK_NOT_AVAILABLE or "database is locked" in text or "table is locked" in text:
@@ -108,7 +123,7 @@ def log_file() -> Path:
 
 def log_to_file() -> None:
     """Send the details to ``log_file()`` (once per process; silently nowhere if unwritable)."""
-    if any(isinstance(h, logging.FileHandler) for h in LOG.handlers):
+    if any(isinstance(h, logging.FileHandler) for h in ROOT_LOG.handlers):
         return
     try:
         log_file().parent.mkdir(parents=True, exist_ok=True)
@@ -116,13 +131,13 @@ def log_to_file() -> None:
     except OSError:
         return
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
-    LOG.addHandler(handler)
+    ROOT_LOG.addHandler(handler)
 
 
 def log_to_stream() -> None:
     """Send the details to stderr: the server log of ``streamlit run`` (once per process)."""
-    if any(type(h) is logging.StreamHandler for h in LOG.handlers):
+    if any(type(h) is logging.StreamHandler for h in ROOT_LOG.handlers):
         return
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
-    LOG.addHandler(handler)
+    ROOT_LOG.addHandler(handler)

@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 
 from queries import dberrors, health, meta
 from queries.db import database_url, ensure_ready, make_engine
+from queries.finite import require_finite
 from queries.scope import Scope
 
 T = TypeVar("T")
@@ -62,9 +63,10 @@ def _cached_call(
     module: str, name: str, url: str, version: int, scope: Scope | None, args: tuple
 ) -> Any:
     fn = getattr(importlib.import_module(module), name)
-    if scope is None:
-        return fn(_engine_for(url), *args)
-    return fn(_engine_for(url), scope, *args)
+    arguments = args if scope is None else (scope, *args)
+    result = fn(_engine_for(url), *arguments)
+    # A figure past the float range (SQLite's inf) is refused as on PostgreSQL, never shown.
+    return require_finite(result, nan=False)
 
 
 def fetch(fn: Callable[..., T], scope: Scope | None, *args: Any) -> T:

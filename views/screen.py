@@ -15,6 +15,7 @@ import zoneinfo
 import streamlit as st
 
 from queries.db import database_url
+from queries.finite import require_finite
 from queries.scope import Scope
 from ui import charts, data, filters, layout, screen_model
 from ui.screen_model import SECTIONS, ChartSpec, Figure, Rotation, ScreenData
@@ -110,7 +111,7 @@ def _now() -> dt.datetime:
 @st.cache_data(ttl=3600, max_entries=16, show_spinner=False)
 def _load(url: str, version: int, scope: Scope, tick: int) -> ScreenData:
     """The screen's data for one refresh period (``tick``); a new period queries again."""
-    return screen_model.load_screen_data(data.engine(), scope, _now())
+    return require_finite(screen_model.load_screen_data(data.engine(), scope, _now()), nan=False)
 
 
 def _markdown(key: str, text: str) -> None:
