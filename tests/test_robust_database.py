@@ -17,6 +17,7 @@ import uuid
 import pytest
 import streamlit as st
 from conftest import REPO_ROOT
+from direct import open_direct
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.exc import DataError, OperationalError
 
@@ -42,17 +43,6 @@ SLOW_SQLITE = (
     "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c LIMIT 15000000) "
     "SELECT count(*) FROM c"
 )
-
-
-def open_direct(page: str, params: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
-    """The first visit of a session lands on ``page`` (as a bookmark or a wall display)."""
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_file(str(REPO_ROOT / "dashboard.py"), default_timeout=60)
-    for key, value in (params or {}).items():
-        at.query_params[key] = value
-    at.switch_page(f"views/{page}.py")
-    return at.run()
 
 
 def everything_shown(at) -> str:  # type: ignore[no-untyped-def]
@@ -383,3 +373,31 @@ def test_sqlite_writers_wait_a_minute_by_default(tmp_path):
     engine = make_engine(f"sqlite:///{tmp_path / 'busy.db'}")
     with engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 60000
+
+
+def test_data_page_says_another_import_is_running_not_unreachable(app_db, monkeypatch):
+    """/data 确认导入 while another import holds the lock past the wait: the busy message."""
+    from test_page_data_admin import csv_file, project_row, upload
+
+    from queries import accounts
+
+    monkeypatch.setattr(accounts, "FAILURE_DELAY_SECONDS", 0.0)
+    monkeypatch.setenv("DASHBOARD_WRITER_WAIT", "1")
+    accounts.create_user(make_engine(app_db), "editor9", "correct-horse-9", "editor",
+                         [("新华路街道", "货场路社区")])  # fmt: skip
+    at = open_direct("data_admin")
+    at.text_input(key="login_username").input("editor9")
+    at.text_input(key="login_password").input("correct-horse-9")
+    at.button(key="login_submit").click()
+    at = upload(at.run(), "新项目.csv", csv_file(project_row("BUSY-0001")))
+    assert not at.exception
+    holder = _hold_write_lock(app_db, 8)
+    try:
+        at.button(key="upload_confirm").click()
+        at.run()
+    finally:
+        holder.wait(timeout=60)
+    assert not at.exception
+    shown = everything_shown(at)
+    assert "另一项导入或更正正在进行，请稍后再试" in shown
+    assert "无法连接" not in shown

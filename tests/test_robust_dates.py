@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from conftest import REPO_ROOT
+from direct import open_direct
 
 from queries.scope import EARLIEST_DATE, clamp_date, latest_date
 from ui.urlstate import UrlParam
@@ -33,17 +33,6 @@ BAD_URLS = [
     {"from": "0001-01-01", "to": "9999-12-31", "as_of": "9999-12-31"},
 ]
 TODAY = dt.date.today()
-
-
-def open_direct(page: str, params: dict[str, str]):  # type: ignore[no-untyped-def]
-    """The first visit of a session lands on ``page`` with ``params`` (as a pasted link)."""
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_file(str(REPO_ROOT / "dashboard.py"), default_timeout=60)
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.switch_page(f"views/{page}.py")
-    return at.run()
 
 
 def shown_text(at) -> str:  # type: ignore[no-untyped-def]
