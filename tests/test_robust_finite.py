@@ -146,3 +146,24 @@ def test_no_page_crashes_or_shows_inf_over_overflowing_amounts(app_db, page):
     assert "inf" not in text.replace("info", "") and "nan" not in text, text[:2000]
     if page in ("overview", "fiscal", "weekly"):  # they show the overflowing 科目: say why not
         assert any("超出可计算范围" in e.value for e in at.error)
+
+
+@pytest.mark.parametrize("page", ["overview", "fiscal", "weekly", "screen"])
+def test_pages_over_overflowing_amounts_say_so_on_both_databases(db_url, page, monkeypatch):
+    """PostgreSQL raised ``DataError`` on four pages: now the Chinese message, as on SQLite."""
+    from direct import open_direct
+
+    engine = make_engine(db_url)
+    _two_huge_months(engine)
+    engine.dispose()
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    get_engine.cache_clear()
+    at = open_direct(page, {"rotate": "600"} if page == "screen" else None)
+    assert not at.exception, [e.value for e in at.exception]
+    shown = [e.value for e in at.error] + [m.value for m in at.markdown]
+    text = "\n".join(shown)
+    assert "DataError" not in text and "overflow" not in text
+    assert "超出可计算范围" in text  # the big screen says it on its board
+    st.cache_resource.clear()
