@@ -122,9 +122,13 @@ def log_file() -> Path:
 
 
 def log_to_file() -> None:
-    """Send the details to ``log_file()`` (once per process; silently nowhere if unwritable)."""
-    if any(isinstance(h, logging.FileHandler) for h in ROOT_LOG.handlers):
-        return
+    """Send the details to ``log_file()`` (one file handler; silently nowhere if unwritable)."""
+    wanted = str(log_file().resolve())
+    for handler in [h for h in ROOT_LOG.handlers if isinstance(h, logging.FileHandler)]:
+        if handler.baseFilename == wanted:
+            return
+        ROOT_LOG.removeHandler(handler)
+        handler.close()
     try:
         log_file().parent.mkdir(parents=True, exist_ok=True)
         handler = logging.FileHandler(log_file(), encoding="utf-8")
