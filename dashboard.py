@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import auth, filters, layout
+from ui import auth, data, filters, layout
 
 APP_TITLE = "街道治理数据看板"
 
@@ -40,13 +40,22 @@ PAGES = [
 SCREEN_PATHS = {"screen"}
 
 page = st.navigation(PAGES, position="hidden")
-auth.guard(page)  # database reachable; a login first when DASHBOARD_REQUIRE_LOGIN=1
-if page.url_path in SCREEN_PATHS:
-    st.session_state["scope"] = filters.scope_from_url()
-else:
-    with st.sidebar:
-        st.markdown(f"### {APP_TITLE}")
-        layout.sidebar_navigation(PAGES, SCREEN_PATHS)
-        st.divider()
-        st.session_state["scope"] = filters.render_global_filters()
-page.run()
+if page.url_path in SCREEN_PATHS and not data.database_answers():
+    # The big screen keeps its dark board, says 数据库暂时无法连接，正在重试 and reloads the app
+    # by itself once the database answers (views/screen.py); no button on a wall display.
+    st.session_state["scope"] = None
+    st.session_state[data.SCREEN_WAITING_KEY] = True
+    page.run()
+    st.stop()
+# Any database failure below (down, busy, timed out, absurd values) is one Chinese message.
+with data.database_guard():
+    auth.guard(page)  # database reachable; a login first when DASHBOARD_REQUIRE_LOGIN=1
+    if page.url_path in SCREEN_PATHS:
+        st.session_state["scope"] = filters.scope_from_url()
+    else:
+        with st.sidebar:
+            st.markdown(f"### {APP_TITLE}")
+            layout.sidebar_navigation(PAGES, SCREEN_PATHS)
+            st.divider()
+            st.session_state["scope"] = filters.render_global_filters()
+    page.run()

@@ -353,10 +353,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+EXIT_DATABASE = 1  # the database failed (down, busy, timed out, absurd values): README
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Parse ``argv`` and run the chosen command; returns its exit code."""
+    """Parse ``argv`` and run the chosen command; returns its exit code.
+
+    A database failure in any command is one Chinese line on stderr and exit 1; what the
+    driver said (host, SQL, row values) goes to the log file only (``queries.dberrors``).
+    """
+    from queries import dberrors
+
     args = build_parser().parse_args(argv)
-    return args.run(args)
+    dberrors.log_to_file()
+    try:
+        return args.run(args)
+    except dberrors.DATABASE_ERRORS as error:
+        problem = dberrors.describe(error, f"manage.py {args.command}")
+        print(f"错误：{problem.message}", file=sys.stderr)
+        print(f"（详细信息已写入日志：{dberrors.log_file()}）", file=sys.stderr)
+        return EXIT_DATABASE
 
 
 if __name__ == "__main__":

@@ -7,8 +7,9 @@ the app works from any working directory). PostgreSQL is the production database
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from functools import lru_cache
 from pathlib import Path
 
@@ -20,6 +21,34 @@ DEFAULT_SQLITE_PATH = REPO_ROOT / "data" / "dashboard.db"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 WRITER_LOCK_KEY = 7_2041_0001  # the advisory lock every data writer takes on PostgreSQL
 
+# Time limits (README, "数据库的时间上限"), each changeable by an environment variable.
+STATEMENT_TIMEOUT_ENV = "DASHBOARD_STATEMENT_TIMEOUT"  # seconds a query may run; 0 = no limit
+DEFAULT_STATEMENT_TIMEOUT = 30.0
+WRITER_WAIT_ENV = "DASHBOARD_WRITER_WAIT"  # seconds a writer waits for another writer
+DEFAULT_WRITER_WAIT = 60.0
+SQLITE_PROGRESS_STEPS = 10_000  # SQLite VM steps between two looks at the clock (~1 ms)
+_DEADLINE = "statement_deadline"  # connection-record info: [deadline or None, limit or None]
+
+
+def _seconds_from_env(name: str, default: float) -> float:
+    """A non-negative number of seconds from the environment (the default when unset/bad)."""
+    raw = os.environ.get(name, "").strip()
+    try:
+        value = float(raw) if raw else default
+    except ValueError:
+        return default
+    return value if value >= 0 else default
+
+
+def statement_timeout() -> float:
+    """Seconds one query may run before it is stopped (``DASHBOARD_STATEMENT_TIMEOUT``)."""
+    return _seconds_from_env(STATEMENT_TIMEOUT_ENV, DEFAULT_STATEMENT_TIMEOUT)
+
+
+def writer_wait() -> float:
+    """Seconds a writer waits for another import or correction (``DASHBOARD_WRITER_WAIT``)."""
+    return _seconds_from_env(WRITER_WAIT_ENV, DEFAULT_WRITER_WAIT)
+
 
 def database_url() -> str:
     """The configured URL; the default SQLite file lives in the repository's ``data/``."""
@@ -29,30 +58,101 @@ def database_url() -> str:
     return url
 
 
-def _configure_sqlite(engine: Engine) -> None:
-    """Foreign keys on, WAL so readers never wait for an import, a sane busy timeout."""
+def _configure_sqlite(engine: Engine, limit: float) -> None:
+    """Foreign keys on, WAL so readers never wait for an import, writers wait for each other
+    up to ``writer_wait()``, and a query running past ``limit`` seconds is interrupted.
+
+    SQLite has no statement timeout: a progress handler looks at the clock every few thousand
+    VM steps and interrupts the statement once its deadline (set when it starts, see
+    ``_start_statement_clock``) has passed; the driver then raises "interrupted".
+    """
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, record) -> None:  # type: ignore[no-untyped-def]
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(writer_wait() * 1000)}")
+        if ":memory:" not in str(engine.url):
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()
+        clock: list[float | None] = [None, limit or None]
+        record.info[_DEADLINE] = clock
+
+        def _past_deadline() -> int:
+            deadline = clock[0]
+            return 1 if deadline is not None and time.monotonic() > deadline else 0
+
+        dbapi_connection.set_progress_handler(_past_deadline, SQLITE_PROGRESS_STEPS)
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _start_statement_clock(conn, _cursor, _sql, _params, _context, _many) -> None:  # type: ignore[no-untyped-def]
+        clock = conn.info.get(_DEADLINE)
+        if clock is not None:
+            clock[0] = None if clock[1] is None else time.monotonic() + clock[1]
+
+    @event.listens_for(engine, "checkin")
+    def _stop_statement_clock(_dbapi_connection, record) -> None:  # type: ignore[no-untyped-def]
+        clock = record.info.get(_DEADLINE)
+        if clock is not None:
+            clock[0] = None
+
+
+def _configure_postgresql(engine: Engine, limit: float) -> None:
+    """``statement_timeout`` on every new connection (the server stops a query past it)."""
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=10000")
-        if ":memory:" not in str(engine.url):
-            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(
+            "SELECT set_config('statement_timeout', %s, false)", (str(int(limit * 1000)),)
+        )
         cursor.close()
+        dbapi_connection.commit()  # a setting made in a rolled-back transaction is undone
 
 
-def make_engine(url: str | None = None) -> Engine:
-    """A new engine for ``url`` (default: ``database_url()``)."""
+def make_engine(url: str | None = None, *, timeout: float | None = None) -> Engine:
+    """A new engine for ``url`` (default: ``database_url()``) whose queries stop after
+    ``timeout`` seconds (default ``statement_timeout()``; 0 = no limit)."""
     url = url or database_url()
+    limit = statement_timeout() if timeout is None else timeout
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            # A folder that cannot be made shows up as "unable to open database file" on the
+            # first connection, worded like any other database failure (queries.dberrors).
+            with suppress(OSError):
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False})
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, limit)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url, pool_pre_ping=True)
+    if engine.dialect.name == "postgresql":
+        _configure_postgresql(engine, limit)
+    return engine
+
+
+@contextmanager
+def without_statement_timeout(connection: Connection) -> Iterator[Connection]:
+    """Inside a transaction: no time limit for its statements (writers, migrations, demo).
+
+    A writer's work grows with the data it writes (a city-scale demo, a rollup rebuild) and
+    is all-or-nothing, so stopping it half-way only wastes it; the limit is for readers.
+    On PostgreSQL the setting is transaction-local (undone at commit or rollback).
+    """
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT set_config('statement_timeout', '0', true)"))
+        yield connection
+        return
+    clock = connection.info.get(_DEADLINE)
+    if clock is None:
+        yield connection
+        return
+    saved = clock[1]
+    clock[0], clock[1] = None, None
+    try:
+        yield connection
+    finally:
+        clock[0], clock[1] = None, saved
 
 
 @lru_cache(maxsize=8)
@@ -96,11 +196,20 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
     reader and fails when it later writes while another import is writing; taking the lock
     first lets ``busy_timeout`` make the second writer wait its turn. PostgreSQL gets the same
     turn-taking from a transaction-scoped advisory lock (released at commit or rollback).
+
+    A writer waits up to ``writer_wait()`` seconds for another one (SQLite's busy timeout,
+    PostgreSQL's transaction-local ``lock_timeout``); past that the driver raises "database is
+    locked" / lock_not_available, which ``queries.dberrors`` words as 另一项导入或更正正在进行.
+    Its own statements have no time limit (``without_statement_timeout``).
     """
-    with engine.begin() as connection:
+    with engine.begin() as connection, without_statement_timeout(connection):
         if connection.dialect.name == "sqlite":
             connection.exec_driver_sql("BEGIN IMMEDIATE")
         elif connection.dialect.name == "postgresql":
+            connection.execute(
+                text("SELECT set_config('lock_timeout', :ms, true)"),
+                {"ms": str(int(writer_wait() * 1000))},
+            )
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITER_LOCK_KEY})
         yield connection
 
@@ -135,7 +244,7 @@ def migrate(engine: Engine | None = None) -> None:
     config = _alembic_config(engine)
     if _current_revision(engine) == ScriptDirectory.from_config(config).get_current_head():
         return
-    with engine.begin() as connection:
+    with engine.begin() as connection, without_statement_timeout(connection):
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
 

@@ -32,6 +32,7 @@ from sqlalchemy import Engine, delete, insert, select
 from sqlalchemy.engine import Connection
 
 from queries import rollups
+from queries.db import without_statement_timeout
 from queries.demo_anchors import (
     CENSUS_2020_CAMPAIGN,
     CENSUS_2020_END,
@@ -825,7 +826,7 @@ def write_demo(
 ) -> dict[str, int]:
     """Replace all data with ``data`` in one transaction; returns rows per table."""
     counts = data.counts()
-    with engine.begin() as conn:
+    with engine.begin() as conn, without_statement_timeout(conn):
         writer = _Writer(conn, sum(counts.values()), progress)
         writer.report("清空原有数据")
         for model in DELETE_ORDER:

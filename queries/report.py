@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 from dataclasses import asdict
 from typing import Any
 
@@ -17,6 +18,7 @@ from sqlalchemy import Connection, Engine
 
 from queries.area_helpers import connected, week_of
 from queries.census import census_summary
+from queries.finite import require_finite
 from queries.fiscal import fiscal_report
 from queries.livelihood import livelihood_by_community, livelihood_summary
 from queries.scope import Scope
@@ -45,7 +47,7 @@ def build_report(
     scope = report_scope(as_of, subdistrict)
     week_start, week_end = week_of(as_of)
     with connected(engine) as connection:
-        return {
+        report = {
             "as_of": as_of.isoformat(),
             "subdistrict": scope.subdistrict,
             "week": {"start": week_start.isoformat(), "end": week_end.isoformat()},
@@ -54,8 +56,32 @@ def build_report(
             "census": _optional_block(census_summary(connection, scope)),
             "volunteers": asdict(volunteer_summary(connection, scope)),
         }
+    return require_finite(report)
+
+
+def finite_numbers(value: Any, path: str = "") -> tuple[Any, list[str]]:
+    """``value`` with every non-finite float (inf, nan) replaced by None, and their paths.
+
+    Amounts are floats: on SQLite a sum past the float range (two 当月金额 of 1e308) is inf and
+    inf/inf is nan, where PostgreSQL raises. ``build_report`` refuses such a report on both
+    databases alike (``queries.finite``); the JSON writer still writes null rather than
+    ``Infinity`` for a report built elsewhere (``allow_nan=False`` as the last guard).
+    """
+    if isinstance(value, float):
+        return (value, []) if math.isfinite(value) else (None, [path or "."])
+    if isinstance(value, dict):
+        out, replaced = {}, []
+        for key, item in value.items():
+            out[key], found = finite_numbers(item, f"{path}.{key}" if path else str(key))
+            replaced += found
+        return out, replaced
+    if isinstance(value, list | tuple):
+        items = [finite_numbers(item, f"{path}[{i}]") for i, item in enumerate(value)]
+        return type(value)(item for item, _ in items), [p for _, found in items for p in found]
+    return value, []
 
 
 def report_to_json(report: dict[str, Any]) -> str:
-    """The report as readable UTF-8 JSON (Chinese kept as is, indented)."""
-    return json.dumps(report, ensure_ascii=False, indent=2)
+    """The report as readable UTF-8 JSON (Chinese kept as is, indented); never ``Infinity`` or
+    ``NaN`` (not JSON): such numbers become null first."""
+    return json.dumps(finite_numbers(report)[0], ensure_ascii=False, indent=2, allow_nan=False)

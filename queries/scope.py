@@ -13,6 +13,28 @@ from sqlalchemy import ColumnElement, and_, select, true
 
 from queries.models import Community
 
+# The one range of dates anything accepts from a URL or the command line (README, "日期范围").
+# Data starts in 2000 (the 2000 and 2010 census, the oldest fiscal series); plans may run into
+# next year. A date outside is moved to the nearest end with a notice, never passed to a query
+# or a date widget (which fail on year 1 or 9999).
+EARLIEST_DATE = dt.date(2000, 1, 1)
+
+
+def latest_date(today: dt.date | None = None) -> dt.date:
+    """The last accepted date: 31 December of next year (plans reach into next year)."""
+    today = today or dt.date.today()
+    return dt.date(today.year + 1, 12, 31)
+
+
+def date_range_text(today: dt.date | None = None) -> str:
+    """The accepted range in words, for notices and error messages."""
+    return f"{EARLIEST_DATE.isoformat()} 至 {latest_date(today).isoformat()}"
+
+
+def clamp_date(day: dt.date, today: dt.date | None = None) -> dt.date:
+    """``day`` moved into [EARLIEST_DATE, latest_date()] (unchanged when already inside)."""
+    return min(max(day, EARLIEST_DATE), latest_date(today))
+
 
 @dataclass(frozen=True)
 class Scope:

@@ -18,6 +18,7 @@ from typing import BinaryIO
 from sqlalchemy import Engine, select, union
 
 from queries.models import Community, FiscalMonthly, FiscalTarget
+from queries.scope import clamp_date, date_range_text
 
 FORMATS = ("json", "md", "xlsx", "docx")
 BINARY_FORMATS = ("xlsx", "docx")
@@ -57,15 +58,24 @@ def add_report_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def parse_as_of(text: str | None, today: dt.date | None = None) -> dt.date:
-    """``YYYY-MM-DD`` (a real calendar date), or today when not given."""
+    """``YYYY-MM-DD`` (a real calendar date inside the accepted range), or today when not given.
+
+    Used by every command that takes ``--as-of``. A date outside the range of
+    ``queries.scope`` is a usage error (a report for year 1 is a typo, not a wish).
+    """
     if text is None:
         return today or dt.date.today()
     if not DATE_PATTERN.match(text.strip()):
         raise UsageError(f"日期格式错误：--as-of {text!r}，应为 YYYY-MM-DD，例如 2020-06-30")
     try:
-        return dt.date.fromisoformat(text.strip())
+        day = dt.date.fromisoformat(text.strip())
     except ValueError:
         raise UsageError(f"日期不存在：--as-of {text!r}，请检查年月日") from None
+    if clamp_date(day, today) != day:
+        raise UsageError(
+            f"日期超出可用范围：--as-of {day.isoformat()}，应在 {date_range_text(today)} 之间"
+        )
+    return day
 
 
 def check_format(name: str) -> str:

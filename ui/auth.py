@@ -26,7 +26,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import streamlit as st
-from sqlalchemy.exc import OperationalError
 
 from queries import accounts, health
 from queries.accounts import User
@@ -189,17 +188,17 @@ def require_writer() -> User:
 # --------------------------------------------------------------------------- the guard
 
 
-def show_database_down() -> None:
-    st.error(DATABASE_DOWN, icon=":material/cloud_off:")
-    st.button("重试", key=DB_RETRY_KEY, icon=":material/refresh:")
+def show_database_down(error: BaseException) -> None:
+    """The one friendly message for a failing database (``ui.data.show_database_problem``)."""
+    data.show_database_problem(error, "auth")
 
 
 def database_ready() -> bool:
     """Whether the database answers; says so on the page when it does not (never cached)."""
     try:
         health.ping(data.engine())
-    except OperationalError:
-        show_database_down()
+    except data.DATABASE_ERRORS as error:
+        show_database_down(error)
         return False
     return True
 
@@ -209,8 +208,8 @@ def database_errors() -> Iterator[None]:
     """Around a page body: a database that fails mid-page gives the message, not a traceback."""
     try:
         yield
-    except OperationalError:
-        show_database_down()
+    except data.DATABASE_ERRORS as error:
+        show_database_down(error)
 
 
 def guard(page) -> None:  # type: ignore[no-untyped-def]

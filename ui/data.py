@@ -9,18 +9,30 @@ from __future__ import annotations
 
 import importlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import streamlit as st
 from sqlalchemy import Engine
 
-from queries import meta
+from queries import dberrors, health, meta
 from queries.db import database_url, ensure_ready, make_engine
+from queries.finite import require_finite
 from queries.scope import Scope
 
 T = TypeVar("T")
+dberrors.log_to_stream()  # database failure details: the server log, never the page
 CACHE_TTL_SECONDS = 600
+RETRY_KEY = "db_retry"
+SCREEN_WAITING_KEY = "screen_waiting_for_database"
+SCREEN_RETRY_SECONDS = 10
+SCREEN_MESSAGES = {
+    dberrors.DOWN: "数据库暂时无法连接，正在重试",
+    dberrors.TIMEOUT: "查询超时，正在重试",
+    dberrors.BUSY: "数据正在更新，正在重试",
+}
+DATABASE_ERRORS = dberrors.DATABASE_ERRORS
 
 
 @st.cache_resource(show_spinner="正在准备数据库…")
@@ -51,9 +63,10 @@ def _cached_call(
     module: str, name: str, url: str, version: int, scope: Scope | None, args: tuple
 ) -> Any:
     fn = getattr(importlib.import_module(module), name)
-    if scope is None:
-        return fn(_engine_for(url), *args)
-    return fn(_engine_for(url), scope, *args)
+    arguments = args if scope is None else (scope, *args)
+    result = fn(_engine_for(url), *arguments)
+    # A figure past the float range (SQLite's inf) is refused as on PostgreSQL, never shown.
+    return require_finite(result, nan=False)
 
 
 def fetch(fn: Callable[..., T], scope: Scope | None, *args: Any) -> T:
@@ -65,3 +78,41 @@ def clear_caches() -> None:
     """After a write (import, correction): drop cached results so pages show the new data."""
     _cached_call.clear()
     _data_version.clear()
+
+
+def show_database_problem(error: BaseException, where: str = "page") -> dberrors.DatabaseProblem:
+    """The Chinese message for a database failure and a 重试 button; details go to the log.
+
+    Nothing is cached on failure (Streamlit caches only returned values), so the retry, or any
+    later run, asks the database again and the page recovers once it answers.
+    """
+    problem = dberrors.describe(error, where)
+    st.error(problem.message, icon=":material/cloud_off:")
+    st.button("重试", key=RETRY_KEY, icon=":material/refresh:")
+    return problem
+
+
+@contextmanager
+def database_guard(where: str = "page") -> Iterator[None]:
+    """Around a page run: any database failure becomes ``show_database_problem``, never a
+    traceback with the host, SQL or row values in it (issue 9)."""
+    try:
+        yield
+    except DATABASE_ERRORS as error:
+        show_database_problem(error, where)
+
+
+def database_answers(where: str = "screen") -> bool:
+    """Whether the database answers one ``SELECT 1`` now (a failure is logged, not shown)."""
+    try:
+        health.ping(engine())
+    except DATABASE_ERRORS as error:
+        dberrors.describe(error, where)
+        return False
+    return True
+
+
+def screen_problem_text(error: BaseException) -> str:
+    """The big screen's one line for a failing database: it retries by itself, no button."""
+    problem = dberrors.describe(error, "screen")
+    return SCREEN_MESSAGES.get(problem.kind, problem.message)

@@ -15,13 +15,12 @@ from typing import Any
 import streamlit as st
 
 from queries import meta
-from queries.scope import Scope
+from queries.scope import EARLIEST_DATE, Scope, latest_date
 from ui import data
 from ui.urlstate import UrlParam, changed_params, order_dates
 
 GLOBAL_KEYS: tuple[str, ...] = ("subdistrict", "community", "from", "to")
 NOTICES_KEY = "_url_notices"
-EARLIEST_DATE = dt.date(2000, 1, 1)
 ALL = "全部街道"
 
 
@@ -95,9 +94,19 @@ def render_global_filters() -> Scope:
     # A link with only ?to= reads "year to date as of that day": from 1 January of its year.
     _load_from_url(from_spec, year_start(st.session_state["to"]))
     _fix_reversed_dates()
-    date_from = st.date_input("开始日期", key="from", min_value=EARLIEST_DATE, format="YYYY-MM-DD")
+    date_from = st.date_input(
+        "开始日期",
+        key="from",
+        min_value=EARLIEST_DATE,
+        max_value=latest_date(),
+        format="YYYY-MM-DD",
+    )
     date_to = st.date_input(
-        "截止日期（数据截至）", key="to", min_value=EARLIEST_DATE, format="YYYY-MM-DD"
+        "截止日期（数据截至）",
+        key="to",
+        min_value=EARLIEST_DATE,
+        max_value=latest_date(),
+        format="YYYY-MM-DD",
     )
     st.button(
         "重置筛选", on_click=reset_filters, key="reset_filters", icon=":material/restart_alt:"
@@ -234,7 +243,9 @@ def url_date(key: str, label: str, default: dt.date, *, container: Any = None) -
     spec = UrlParam(key, label, kind="date")
     _seed_page_filter(spec, state_key, default)
     target = container or st
-    value = target.date_input(label, key=state_key, min_value=EARLIEST_DATE, format="YYYY-MM-DD")
+    value = target.date_input(
+        label, key=state_key, min_value=EARLIEST_DATE, max_value=latest_date(), format="YYYY-MM-DD"
+    )
     _write_page_filter(spec, value, default)
     return value
 

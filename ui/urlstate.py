@@ -12,6 +12,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from queries.scope import clamp_date, date_range_text
+
 MAX_URL_VALUE_LENGTH = 300
 
 
@@ -70,10 +72,18 @@ class UrlParam:
         return raw, None
 
     def _parse_date(self, raw: str) -> tuple[dt.date | None, str | None]:
+        """A real date, moved into the accepted range (with a notice saying so)."""
         try:
-            return parse_iso_date(raw), None
+            day = parse_iso_date(raw)
         except ValueError:
             return None, f"已忽略格式错误的{self.label}：{raw}（应为 YYYY-MM-DD）"
+        clamped = clamp_date(day)
+        if clamped != day:
+            return clamped, (
+                f"{self.label} {day.isoformat()} 超出可用范围（{date_range_text()}），"
+                f"已改为 {clamped.isoformat()}"
+            )
+        return day, None
 
     def _parse_int(self, raw: str) -> tuple[int | None, str | None]:
         try:

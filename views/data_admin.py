@@ -12,6 +12,7 @@ import streamlit as st
 from ui import auth, delivery_panel, filters
 from ui import data_admin_panels as panels
 
+filters.show_notices()  # what the URL asked for and was changed (e.g. a date out of range)
 with auth.database_errors():
     user = auth.require_writer()
     title_column, user_column = st.columns([3, 1.4], vertical_alignment="bottom")

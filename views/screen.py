@@ -1,8 +1,9 @@
 """数据大屏: a dark, self-running board for a meeting-room TV or LED wall.
 
 No sidebar (dashboard.py renders none here) and no toolbar: the board is one full-viewport
-container drawn over everything. Two fragments keep it alive without reloading the page: the
-clock (every second) and the board (rotation every ``?rotate=`` s, data every ``?refresh=`` s).
+container drawn over everything. A fragment keeps it alive without reloading the page: the
+board (rotation every ``?rotate=`` s, data every ``?refresh=`` s); the clock ticks in the
+browser (``CLOCK_JS``), so a busy server never freezes it.
 Only a constant, data-free style block is HTML; every figure goes through escaped markdown.
 """
 
@@ -15,6 +16,7 @@ import zoneinfo
 import streamlit as st
 
 from queries.db import database_url
+from queries.finite import require_finite
 from queries.scope import Scope
 from ui import charts, data, filters, layout, screen_model
 from ui.screen_model import SECTIONS, ChartSpec, Figure, Rotation, ScreenData
@@ -84,8 +86,8 @@ html, body { overflow: hidden; }
 
 # Streamlit's frontend records every script run in the browser's performance timeline
 # (performance.mark "running" / "notRunning" and a "script-run-cycle" measure) and never clears
-# it; Chrome keeps user-timing entries without limit. The clock runs the script every second,
-# so an open board gains ~3 entries a second (~260,000 a day) for as long as it is open. This
+# it; Chrome keeps user-timing entries without limit. The clock used to run the script every
+# second (~260,000 entries a day); the board's fragment still runs it every few seconds. This
 # constant, data-free script empties the timeline once a minute (one interval per page: the
 # window flag). Nothing reads those entries; Streamlit's own measure is in a try/catch.
 TIMELINE_TRIM_JS = """<script>
@@ -94,6 +96,32 @@ if (!window.__screenTimelineTrim) {
     performance.clearMarks();
     performance.clearMeasures();
   }, 60000);
+}
+</script>"""
+
+
+# The title clock ticks in the browser: a constant, data-free script rewrites the clock's text
+# every second from the browser's own time (the same format as ``screen_model.clock_text``,
+# which the server draws at each full run). A server-side 1 s fragment used to do this: with
+# ten sessions on two cores its reruns queued behind page runs and the clock froze (issue 9),
+# and it cost one script run per second per open screen. Only the text node Streamlit drew is
+# changed, so the next server render simply takes over again.
+CLOCK_JS = """<script>
+if (!window.__screenClock) {
+  const days = ["日", "一", "二", "三", "四", "五", "六"];
+  const two = (n) => String(n).padStart(2, "0");
+  const tick = () => {
+    const el = document.querySelector(".st-key-screen-clock p");
+    if (!el) return;
+    const d = new Date();
+    const text = `${d.getFullYear()}年${d.getMonth() + 1}月${d.getDate()}日 星期${days[d.getDay()]} `
+      + `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
+    const node = el.firstChild;
+    if (node && node.nodeType === Node.TEXT_NODE) { node.nodeValue = text; }
+    else { el.textContent = text; }
+  };
+  window.__screenClock = setInterval(tick, 1000);
+  tick();
 }
 </script>"""
 
@@ -110,7 +138,7 @@ def _now() -> dt.datetime:
 @st.cache_data(ttl=3600, max_entries=16, show_spinner=False)
 def _load(url: str, version: int, scope: Scope, tick: int) -> ScreenData:
     """The screen's data for one refresh period (``tick``); a new period queries again."""
-    return screen_model.load_screen_data(data.engine(), scope, _now())
+    return require_finite(screen_model.load_screen_data(data.engine(), scope, _now()), nan=False)
 
 
 def _markdown(key: str, text: str) -> None:
@@ -188,9 +216,16 @@ def _board(base: Scope, rotate: int, refresh: int) -> None:
     )
     st.session_state[ROTATION_KEY] = rotation
     scope = _current_scope(base)
-    board = _load(
-        database_url(), data.data_version(), scope, screen_model.refresh_tick(now, refresh)
-    )
+    try:
+        board = _load(
+            database_url(), data.data_version(), scope, screen_model.refresh_tick(now, refresh)
+        )
+    except data.DATABASE_ERRORS as error:  # the board says so and tries again next time
+        with st.container(key="screen-board"):
+            _markdown("screen-empty", data.screen_problem_text(error))
+        return
+    if st.session_state.pop(data.SCREEN_WAITING_KEY, False):
+        st.rerun(scope="app")  # the database is back: check the URL's filters, draw it all
     section = SECTIONS[rotation.index]
     with st.container(key="screen-board"):
         with st.container(horizontal=True, key="screen-status"):
@@ -226,13 +261,15 @@ refresh_seconds = filters.url_int(
 )
 st.html(SCREEN_CSS)
 st.html(TIMELINE_TRIM_JS, unsafe_allow_javascript=True)
+st.html(CLOCK_JS, unsafe_allow_javascript=True)
 with st.container(key="screen-root"):
     with st.container(horizontal=True, key="screen-head"):
         _markdown("screen-title", screen_model.screen_title(base_scope))
-        st.fragment(_clock, run_every=1)()
+        _clock()  # drawn here once per run; CLOCK_JS makes it tick in the browser
     notices = st.session_state.pop(filters.NOTICES_KEY, [])
     if notices:
         _markdown("screen-notices", "；".join(dict.fromkeys(notices)))
-    st.fragment(_board, run_every=screen_model.fragment_interval(rotate_seconds, refresh_seconds))(
-        base_scope, rotate_seconds, refresh_seconds
-    )
+    board_every = screen_model.fragment_interval(rotate_seconds, refresh_seconds)
+    if st.session_state.get(data.SCREEN_WAITING_KEY):
+        board_every = min(board_every, data.SCREEN_RETRY_SECONDS)
+    st.fragment(_board, run_every=board_every)(base_scope, rotate_seconds, refresh_seconds)
