@@ -21,6 +21,7 @@ from ui.urlstate import UrlParam, changed_params, order_dates
 
 GLOBAL_KEYS: tuple[str, ...] = ("subdistrict", "community", "from", "to")
 NOTICES_KEY = "_url_notices"
+RESEED_KEY = "_filters_from_link"
 EARLIEST_DATE = dt.date(2000, 1, 1)
 ALL = "全部街道"
 
@@ -69,8 +70,29 @@ def year_start(day: dt.date) -> dt.date:
     return dt.date(day.year, 1, 1)
 
 
+def open_link(page: str, params: dict[str, str]) -> None:
+    """Go to ``page`` showing exactly the view ``params`` describe (a drill-down link).
+
+    ``st.switch_page`` alone changes the URL but not the filter widgets, which already hold
+    a value and so never read the URL again (the league row arrived as 全部社区). The flag
+    makes the next run forget every filter value and seed them from the new URL, as a
+    freshly opened link would.
+    """
+    st.session_state[RESEED_KEY] = True
+    st.switch_page(page, query_params=params)
+
+
+def _forget_filters_after_link() -> None:
+    if not st.session_state.pop(RESEED_KEY, False):
+        return
+    for key in list(st.session_state.keys()):
+        if key in GLOBAL_KEYS or str(key).startswith("pf_"):
+            del st.session_state[key]
+
+
 def render_global_filters() -> Scope:
     """Subdistrict, communities and date range in the sidebar; returns the chosen scope."""
+    _forget_filters_after_link()
     subdistricts = data.fetch(meta.list_subdistricts, None)
     sub_spec = UrlParam("subdistrict", "街道", choices=tuple(subdistricts))
     _load_from_url(sub_spec, None)

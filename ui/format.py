@@ -57,3 +57,10 @@ def hours(value: float | None) -> str:
     if value is None:
         return "—"
     return f"{value:,.1f} 小时"
+
+
+def months_covered(month: int | None) -> str:
+    """The closed months a year-to-date fiscal figure covers: ``1—11月`` (``1月`` alone)."""
+    if not month:
+        return "—"
+    return "1月" if month == 1 else f"1—{month}月"

@@ -375,7 +375,7 @@ def _fiscal_paragraph(report: Report) -> str:
     fiscal = report["fiscal"]
     if fiscal is None:
         return "二、财政税收。本年度暂无财政数据。"
-    months = f"1—{fiscal['month']}月" if fiscal["month"] > 1 else "1月"
+    months = fmt.months_covered(fiscal["month"])
     parts = []
     for item in fiscal["items"]:
         if item["item"] not in HEADLINE_FISCAL_ITEMS:

@@ -23,7 +23,8 @@ if default is not None:
 
 extra = ["财政数据按街道统计，社区筛选不适用"]
 if report is not None and item:
-    extra = [f"科目：{item}", f"报告月份：{report.year}年{report.month}月", *extra]
+    months = f"{report.year}年{fmt.months_covered(report.month)}"
+    extra = [f"科目：{item}", f"财政数据月份：{months}（已结束的月份）", *extra]
 layout.page_header("财政税收", scope, extra)
 
 if report is None or item is None:
@@ -45,7 +46,7 @@ if total is None:
 share = fiscal_model.tax_share(report)
 amounts = st.columns(3)
 layout.kpi(amounts[0], f"{month}月收入", fmt.wan(total.month_amount), help_text="当月数")
-layout.kpi(amounts[1], f"1—{month}月累计", fmt.wan(total.ytd), help_text=f"{year}年累计数")
+layout.kpi(amounts[1], f"{fmt.months_covered(month)}累计", fmt.wan(total.ytd), help_text=f"{year}年累计数")
 layout.kpi(amounts[2], "年度目标", fmt.wan(total.target))
 rates = st.columns(3)
 layout.kpi(
@@ -61,13 +62,13 @@ layout.kpi(
     rates[1],
     "同比",
     fmt.signed_pct(total.yoy),
-    help_text=f"与{year - 1}年1—{month}月累计相比",
+    help_text=f"与{year - 1}年{fmt.months_covered(month)}累计相比",
 )
 layout.kpi(
     rates[2],
     "税收占比",
     fmt.pct(share),
-    help_text=f"税收收入 / 一般公共预算收入（1—{month}月累计）",
+    help_text=f"税收收入 / 一般公共预算收入（{fmt.months_covered(month)}累计）",
 )
 
 st.subheader("通报")
@@ -130,7 +131,7 @@ st.altair_chart(
 
 st.subheader("税收构成")
 composition = fiscal_model.tax_composition_frame(report)
-st.caption(f"1—{month}月累计；税收占比（税收收入 / 一般公共预算收入）：{fmt.pct(share)}")
+st.caption(f"{fmt.months_covered(month)}累计；税收占比（税收收入 / 一般公共预算收入）：{fmt.pct(share)}")
 if composition.empty:
     layout.empty_state("没有分税种数据（除一般公共预算收入、税收收入以外的科目）。")
 else:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from queries import census, fiscal, league, livelihood, volunteers
-from ui import charts, data, layout, overview_model, tables
+from ui import charts, data, filters, layout, overview_model, tables
 from ui import format as fmt
 
 scope = layout.current_scope()
@@ -46,7 +46,7 @@ else:
     )
     picked = overview_model.picked_community(table, event)
     if picked:
-        st.switch_page("views/livelihood.py", query_params=layout.link_params(*picked))
+        filters.open_link("views/livelihood.py", layout.link_params(*picked))
 
     chart_frame = overview_model.league_chart_frame(rows)
     if not chart_frame.empty:
