@@ -371,6 +371,14 @@ def _livelihood_paragraph(report: Report, newly: int) -> str:
     )
 
 
+def fiscal_months_note(report: Report) -> str:
+    """``（2026年1—11月）``: the closed months the fiscal figures cover (empty without data)."""
+    fiscal = report.get("fiscal")
+    if not fiscal:
+        return ""
+    return f"（{fiscal['year']}年{fmt.months_covered(fiscal['month'])}）"
+
+
 def _fiscal_paragraph(report: Report) -> str:
     fiscal = report["fiscal"]
     if fiscal is None:

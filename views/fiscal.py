@@ -46,7 +46,9 @@ if total is None:
 share = fiscal_model.tax_share(report)
 amounts = st.columns(3)
 layout.kpi(amounts[0], f"{month}月收入", fmt.wan(total.month_amount), help_text="当月数")
-layout.kpi(amounts[1], f"{fmt.months_covered(month)}累计", fmt.wan(total.ytd), help_text=f"{year}年累计数")
+layout.kpi(
+    amounts[1], f"{fmt.months_covered(month)}累计", fmt.wan(total.ytd), help_text=f"{year}年累计数"
+)
 layout.kpi(amounts[2], "年度目标", fmt.wan(total.target))
 rates = st.columns(3)
 layout.kpi(
@@ -131,7 +133,9 @@ st.altair_chart(
 
 st.subheader("税收构成")
 composition = fiscal_model.tax_composition_frame(report)
-st.caption(f"{fmt.months_covered(month)}累计；税收占比（税收收入 / 一般公共预算收入）：{fmt.pct(share)}")
+st.caption(
+    f"{fmt.months_covered(month)}累计；税收占比（税收收入 / 一般公共预算收入）：{fmt.pct(share)}"
+)
 if composition.empty:
     layout.empty_state("没有分税种数据（除一般公共预算收入、税收收入以外的科目）。")
 else:

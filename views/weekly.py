@@ -82,8 +82,7 @@ if week_list.empty:
 else:
     st.dataframe(week_list, hide_index=True, width="stretch")
 
-fiscal_months = f"（{weekly['fiscal']['year']}年{fmt.months_covered(weekly['fiscal']['month'])}）" if weekly["fiscal"] else ""
-st.subheader(f"财政收入：当月、累计与序时进度{fiscal_months}")
+st.subheader(f"财政收入：当月、累计与序时进度{weekly_model.fiscal_months_note(weekly)}")
 fiscal_table = weekly_model.fiscal_frame(weekly)
 if fiscal_table.empty:
     layout.empty_state("本年度暂无财政数据。")
