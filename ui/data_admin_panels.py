@@ -152,10 +152,7 @@ def _confirm_import(user: User, files: list[tuple[str, bytes]]) -> None:
 def upload_panel(user: User) -> None:
     """Choose files → checked by content → preview (or every error) → confirm → written."""
     _show_import_done()
-    st.caption(
-        "与命令行 `manage.py import` 相同的校验：任何一行有错，整批都不写入。"
-        "同一文件重复导入不会产生重复数据（按唯一键更新）。"
-    )
+    st.caption("任何一行有错，整批都不写入。同一文件重复导入不会产生重复数据（按唯一键更新）。")
     files = _uploaded_files()
     if not files:
         return

@@ -27,10 +27,7 @@ Report = dict[str, Any]
 RED_MARK = "● 滞后"
 RED = STATUS_COLORS["red"]
 MOVERS_SHOWN = 3
-COMMUNITY_FILTER_NOTE = (
-    "周报按街道汇总（与 manage.py report 相同）：社区筛选和起止日期不适用于本页，"
-    "只有街道筛选和报告日期生效。"
-)
+COMMUNITY_FILTER_NOTE = "周报按街道汇总：只按街道和报告日期统计，与导出的 Excel、PDF 周报数字一致。"
 
 
 @dataclass(frozen=True)
@@ -500,7 +497,7 @@ def pdf_document(
     agenda = agenda_frame(report, rows, projects)
     return PdfDocument(
         title=document_title(report),
-        subtitle=f"报告日期 {report['as_of']} · 范围 {who(report)} · 数据与 manage.py report 一致",
+        subtitle=f"报告日期 {report['as_of']} · 范围 {who(report)}",
         sections=(
             PdfSection("通报", paragraphs),
             PdfSection("本周变化", tables=(_metrics_table(week_metrics(report, projects)),)),

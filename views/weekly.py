@@ -43,7 +43,7 @@ projects = data.fetch(weekly_detail.week_projects, scope)
 file_stem = f"周报_{weekly['subdistrict'] or '全部街道'}_{weekly['as_of']}"
 
 xlsx_column.download_button(
-    "下载 Excel（与 manage.py report --format xlsx 相同）",
+    "下载 Excel",
     data=xlsx.render_xlsx(weekly),
     file_name=f"{file_stem}.xlsx",
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
