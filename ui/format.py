@@ -3,6 +3,14 @@
 from __future__ import annotations
 
 import math
+import re
+
+NBSP = "\u00a0"
+# A space after a number, before what belongs to it (a unit, 个百分点, 月); or between two
+# parts of one number such as "103 / 113 项".
+_NUMBER_SPACE = re.compile(
+    r"(?<=[0-9%])[ ](?=[^ ，、；。（）()])|(?<=[0-9])[ ](?=/)|(?<=/)[ ](?=[0-9])"
+)
 
 
 def wan(amount: float | None, digits: int = 2) -> str:
@@ -64,3 +72,12 @@ def months_covered(month: int | None) -> str:
     if not month:
         return "—"
     return "1月" if month == 1 else f"1—{month}月"
+
+
+def keep_units(text: str) -> str:
+    """``142,458.94 万元`` with a no-break space, so a line never ends between number and unit.
+
+    Chinese text may break after any character; the ordinary space Western formats put
+    between a number and its unit is where browsers and PDF writers like to break most.
+    """
+    return _NUMBER_SPACE.sub(NBSP, text)

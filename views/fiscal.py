@@ -44,15 +44,15 @@ if total is None:
     st.stop()
 
 share = fiscal_model.tax_share(report)
-amounts = st.columns(3)
-layout.kpi(amounts[0], f"{month}月收入", fmt.wan(total.month_amount), help_text="当月数")
+amounts = layout.kpi_row()
+layout.kpi(amounts, f"{month}月收入", fmt.wan(total.month_amount), help_text="当月数")
 layout.kpi(
-    amounts[1], f"{fmt.months_covered(month)}累计", fmt.wan(total.ytd), help_text=f"{year}年累计数"
+    amounts, f"{fmt.months_covered(month)}累计", fmt.wan(total.ytd), help_text=f"{year}年累计数"
 )
-layout.kpi(amounts[2], "年度目标", fmt.wan(total.target))
-rates = st.columns(3)
+layout.kpi(amounts, "年度目标", fmt.wan(total.target))
+rates = layout.kpi_row()
 layout.kpi(
-    rates[0],
+    rates,
     "完成年度目标",
     fmt.pct(total.target_rate),
     fiscal_model.pace_delta(total.target_rate, progress),
@@ -61,13 +61,13 @@ layout.kpi(
     f"{fmt.pace_phrase(total.target_rate, progress)}",
 )
 layout.kpi(
-    rates[1],
+    rates,
     "同比",
     fmt.signed_pct(total.yoy),
     help_text=f"与{year - 1}年{fmt.months_covered(month)}累计相比",
 )
 layout.kpi(
-    rates[2],
+    rates,
     "税收占比",
     fmt.pct(share),
     help_text=f"税收收入 / 一般公共预算收入（{fmt.months_covered(month)}累计）",
