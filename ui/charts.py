@@ -39,9 +39,11 @@ MAX_SERIES = len(PALETTE)
 # Axis labels never rotate (month labels on end are unreadable) and never collide: overlapping
 # labels are dropped and quantitative axes get a handful of ticks.
 MAX_TICKS = 6
-# The big screen's chart text follows the chart's own height (720p to 4K and LED walls):
-# about 22 px on a 1080p board, twice that on 4K. Vega evaluates it in the browser.
-BIG_TEXT = "clamp(height / 24, 14, 96)"
+# The big screen's chart text follows the height of the chart's box (720p to 4K and LED
+# walls): about 24 px on a 1080p board, twice that on 4K. Vega evaluates it in the browser;
+# containerSize(), not the layout's own height signal, so the axis labels are measured at
+# their final size (they were clipped at the left edge otherwise).
+BIG_TEXT = "clamp(containerSize()[1] / 28, 14, 96)"
 SCREEN_BG = "#0b1a2e"
 SCREEN_TEXT = "#e8f1ff"
 STATUS_DOMAIN = list(STATUS_LABELS.values())
@@ -269,6 +271,7 @@ def share_donut(
     )
     outer = {"expr": "min(width, height) * 0.36"} if big else 110
     inner = {"expr": "min(width, height) * 0.2"} if big else 60
+    # The ring of the tax doughnut is thick enough for its labels.
     base = (
         alt.Chart(frame, title=title)
         .transform_joinaggregate(_total=f"sum({value})")
@@ -287,14 +290,14 @@ def share_donut(
     ring = base.mark_arc(innerRadius=inner, outerRadius=outer)
     if not (big if labels is None else labels):
         return _styled(ring, big, height)
-    radius = {"expr": "min(width, height) * 0.36 + " + BIG_TEXT} if big else 130
+    # The share on the slice itself (names are in the legend): labels outside the ring
+    # collided with each other and with the ring.
+    radius = {"expr": "min(width, height) * 0.28"} if big else 85
     text = (
-        base.transform_filter("datum._share >= 0.03")
-        .transform_calculate(_label=f"datum[{category!r}] + ' ' + format(datum._share, '.0%')")
-        .mark_text(
-            radius=radius, fontSize=_size(big, 0.85), color=SCREEN_TEXT if big else "#1d2733"
-        )
-        .encode(text="_label:N")
+        base.transform_filter("datum._share >= 0.04")
+        .transform_calculate(_label="format(datum._share, '.0%')")
+        .mark_text(radius=radius, fontSize=_size(big, 0.9), fontWeight="bold")
+        .encode(text="_label:N", color=alt.value("#ffffff"))
     )
     return _styled(alt.layer(ring, text), big, height)
 

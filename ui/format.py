@@ -6,11 +6,12 @@ import math
 import re
 
 NBSP = "\u00a0"
-# A space after a number, before what belongs to it (a unit, 个百分点, 月); or between two
-# parts of one number such as "103 / 113 项".
-_NUMBER_SPACE = re.compile(
-    r"(?<=[0-9%])[ ](?=[^ ，、；。（）()])|(?<=[0-9])[ ](?=/)|(?<=/)[ ](?=[0-9])"
-)
+WORD_JOINER = "\u2060"
+# What follows a number and belongs to it. Chinese text may break between any two characters,
+# so a unit is glued to its number and its own characters to each other.
+UNITS = ("个百分点", "万元", "亿元", "小时", "人次", "户", "人", "项", "个", "月", "日", "年", "%")
+_NUMBER_UNIT = re.compile(r"(\d[\d,.]*)([ ]?)(" + "|".join(UNITS) + r")")
+_NUMBER_SLASH = re.compile(r"(\d[\d,.]*) / (?=\d)")
 
 
 def wan(amount: float | None, digits: int = 2) -> str:
@@ -75,9 +76,15 @@ def months_covered(month: int | None) -> str:
 
 
 def keep_units(text: str) -> str:
-    """``142,458.94 万元`` with a no-break space, so a line never ends between number and unit.
+    """``142,458.94 万元`` that no line break can split: no-break space, joined unit.
 
-    Chinese text may break after any character; the ordinary space Western formats put
-    between a number and its unit is where browsers and PDF writers like to break most.
+    Browsers break Chinese text anywhere, and most eagerly at the space Western formats put
+    between a number and its unit ("598 万/元", "小/时" on the big screen). Used where text
+    wraps (big-screen notes and labels); the PDF has its own line breaker.
     """
-    return _NUMBER_SPACE.sub(NBSP, text)
+
+    def glue(match: re.Match[str]) -> str:
+        number, space, unit = match.groups()
+        return number + (NBSP if space else WORD_JOINER) + WORD_JOINER.join(unit)
+
+    return _NUMBER_SLASH.sub(lambda m: m.group(1) + NBSP + "/" + NBSP, _NUMBER_UNIT.sub(glue, text))

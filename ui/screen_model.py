@@ -41,6 +41,40 @@ MAX_BARS = 10
 YI_THRESHOLD_WAN = 100_000
 WEEKDAYS = "一二三四五六日"
 TAX_SLICES = 6
+# A figure card's text width on the narrowest (16:9) canvas, in rem of the board's type scale
+# (views/screen.py sets 1 rem from the canvas, so this holds from 720p to 4K), and the value
+# sizes the board's style sheet offers.
+CARD_TEXT_REM = 15.0
+UNIT_REM = 1.5
+VALUE_SIZES_REM = (4.6, 4.0, 3.4, 2.8, 2.3, 1.9)
+
+
+def _em_width(text: str) -> float:
+    """Approximate width in em: digits half an em, separators a third, CJK a full em."""
+    width = 0.0
+    for ch in text:
+        if ch.isdigit():
+            width += 0.58
+        elif ch in ",. /:%+-−":
+            width += 0.36
+        elif ord(ch) > 0x2E80:
+            width += 1.0
+        else:
+            width += 0.6
+    return width
+
+
+def value_size(value: str, unit: str) -> int:
+    """Index into ``VALUE_SIZES_REM``: the largest size at which value and unit fit the card.
+
+    The value and its unit stay on one line (a number is never split from its unit), so the
+    value shrinks instead: "17,234.2 小时" lost its 时 at the card edge at a fixed size.
+    """
+    room = CARD_TEXT_REM - (UNIT_REM * _em_width(unit) + 0.5 if unit else 0.0)
+    for index, size in enumerate(VALUE_SIZES_REM):
+        if size * _em_width(value) <= room:
+            return index
+    return len(VALUE_SIZES_REM) - 1
 
 
 @dataclass(frozen=True)
