@@ -11,7 +11,7 @@ from streamlit.delta_generator import DeltaGenerator
 
 from queries import meta
 from queries.scope import Scope
-from ui import data, filters
+from ui import data, filters, tables
 
 
 def sidebar_navigation(pages: Sequence, hidden_paths: Iterable[str] = ()) -> None:
@@ -93,6 +93,16 @@ def kpi_cards(cards: Sequence[CardLike], per_row: int | None = None) -> list:
             )
             used.append(cell)
     return used
+
+
+def dataframe(data, container=None, **kwargs):  # type: ignore[no-untyped-def]
+    """st.dataframe plus a line that says what the table hides (rows below, columns aside)."""
+    target = container or st
+    event = target.dataframe(data, **kwargs)
+    note = tables.hidden_note(data)
+    if note:
+        target.caption(note)
+    return event
 
 
 def empty_state(message: str) -> None:

@@ -47,7 +47,7 @@ def show_ranking(summary, plan_rate) -> None:  # type: ignore[no-untyped-def]
         if behind.empty:
             st.success("没有落后于计划进度的社区。", icon=":material/check_circle:")
         else:
-            st.dataframe(
+            layout.dataframe(
                 tables.with_status_colors(behind, ["状态"]),
                 hide_index=True,
                 width="stretch",
@@ -109,7 +109,7 @@ def show_forecast(scope, campaign, start) -> None:  # type: ignore[no-untyped-de
             f"剩余户数 ÷ 近 7 日日均登记户数，向上取整到天；"
             f"计划完成日为 {model.plan_end(start).isoformat()}（共 {CENSUS_PLAN_DAYS} 天）。"
         )
-    st.dataframe(
+    layout.dataframe(
         frame,
         hide_index=True,
         width="stretch",

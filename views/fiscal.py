@@ -149,8 +149,9 @@ else:
         ),
         theme=None,
     )
-    table.dataframe(
-        composition,
+    layout.dataframe(
+        container=table,
+        data=composition,
         hide_index=True,
         width="stretch",
         column_config=fiscal_model.composition_column_config(),
@@ -158,7 +159,7 @@ else:
 
 st.subheader(f"分街道：{item}")
 by_subdistrict = fiscal_model.subdistrict_frame(report, item, prior)
-st.dataframe(
+layout.dataframe(
     by_subdistrict,
     hide_index=True,
     width="stretch",

@@ -35,7 +35,7 @@ else:
         "红黄绿按统一规则：达到或快于序时进度为绿，落后不超过 10 个百分点为黄，更多为红。"
         "点击一行查看该社区的民生实事。"
     )
-    event = st.dataframe(
+    event = layout.dataframe(
         tables.with_status_colors(table, overview_model.LEAGUE_STATUS_COLUMNS),
         hide_index=True,
         width="stretch",
@@ -67,5 +67,7 @@ attention = overview_model.attention_items(rows, fiscal_block)
 if attention.empty:
     st.success("当前筛选范围内没有滞后事项。", icon=":material/check_circle:")
 else:
-    st.dataframe(tables.with_status_colors(attention, ["状态"]), hide_index=True, width="stretch")
+    layout.dataframe(
+        tables.with_status_colors(attention, ["状态"]), hide_index=True, width="stretch"
+    )
 st.caption(f"序时进度（按日）：{fmt.pct(overview_model.year_progress(scope))}")

@@ -91,7 +91,7 @@ else:
         ),
         theme=None,
     )
-    right.dataframe(by_type, hide_index=True, width="stretch")
+    layout.dataframe(container=right, data=by_type, hide_index=True, width="stretch")
 
 st.subheader("社区排名")
 ranking = volunteers_model.ranking_frame(
@@ -101,7 +101,7 @@ st.caption(
     f"按服务时长排序；注册率目标 {fmt.pct(0.13, 0)}（常住人口），红黄绿按统一规则："
     "达到目标为绿，差距不超过目标的 10% 为黄，更多为红。"
 )
-st.dataframe(
+layout.dataframe(
     ranking,
     hide_index=True,
     width="stretch",
@@ -156,4 +156,4 @@ for column, measure, title in (
     if top.empty:
         column.caption("没有活动记录。")
     else:
-        column.dataframe(top, hide_index=True, width="stretch")
+        layout.dataframe(container=column, data=top, hide_index=True, width="stretch")

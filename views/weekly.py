@@ -73,28 +73,28 @@ agenda = weekly_model.agenda_frame(weekly, rows, projects)
 if agenda.empty:
     st.success("本周没有红色事项。", icon=":material/check_circle:")
 else:
-    st.dataframe(weekly_model.styled_agenda(agenda), hide_index=True, width="stretch")
+    layout.dataframe(weekly_model.styled_agenda(agenda), hide_index=True, width="stretch")
 
 st.subheader("本周完成与新增逾期的项目")
 week_list = weekly_model.projects_frame(projects)
 if week_list.empty:
     layout.empty_state("本周没有完成或新增逾期的民生实事项目。")
 else:
-    st.dataframe(week_list, hide_index=True, width="stretch")
+    layout.dataframe(week_list, hide_index=True, width="stretch")
 
 st.subheader(f"财政收入：当月、累计与序时进度{weekly_model.fiscal_months_note(weekly)}")
 fiscal_table = weekly_model.fiscal_frame(weekly)
 if fiscal_table.empty:
     layout.empty_state("本年度暂无财政数据。")
 else:
-    st.dataframe(fiscal_table, hide_index=True, width="stretch")
+    layout.dataframe(fiscal_table, hide_index=True, width="stretch")
 
 st.subheader("社区排名变化（与上周相比）")
 ranks = weekly_model.ranks_frame(rows)
 if ranks.empty:
     layout.empty_state("当前范围内没有社区。")
 else:
-    st.dataframe(ranks, hide_index=True, width="stretch")
+    layout.dataframe(ranks, hide_index=True, width="stretch")
 
 st.subheader("通报")
 st.caption("由上面的数字自动生成，点右上角按钮复制后粘贴到文档中。")
