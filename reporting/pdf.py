@@ -49,7 +49,7 @@ MAX_COLUMN_SHARE = 0.5
 # without spaces at any character, so lines are made here and handed over already broken.
 _UNIT = r"(?:个百分点|万元|亿元|小时|人次|户|人|项|个|月|日|年|天|%|名|次)"
 _ATOM = re.compile(
-    r"[+\-−]?\d[\d,.]*(?:\s?/\s?\d[\d,.]*)?(?:—\d+)?\s?" + _UNIT + r"?"  # a figure
+    r"[+\-−↑↓]?\d[\d,.]*(?:\s?/\s?\d[\d,.]*)?(?:—\d+)?\s?" + _UNIT + r"?"  # a figure
     r"|[A-Za-z0-9][A-Za-z0-9_.:/\-]*"  # a code or Latin word
     r"|\s+"
     r"|."
@@ -329,6 +329,8 @@ def render_pdf(document: PdfDocument) -> bytes:
     pdf.set_text_color(0, 0, 0)
     pdf.ln(3)
     for section in document.sections:
+        if pdf.will_page_break(30):  # no heading alone at the foot of a page
+            pdf.add_page()
         pdf.set_font(FONT_FAMILY, "B", 12.5)
         _paragraph(pdf, section.heading, 8)
         pdf.set_font(FONT_FAMILY, "", 10.5)
