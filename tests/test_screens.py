@@ -126,3 +126,43 @@ def test_manage_errors_are_chinese(capsys):
         build_parser().parse_args([])
     assert stop.value.code == 2
     assert "错误：缺少必需的参数" in capsys.readouterr().err
+
+
+def test_correction_table_shows_an_empty_cell_not_none():
+    """在线更正: an unfinished project's 完成日期 is an empty cell; emptying it saves None."""
+    from queries.corrections import EditableProject
+    from ui import data_admin_model as model
+
+    projects = [
+        EditableProject(
+            "P-1",
+            "甲街道",
+            "一社区",
+            "甲",
+            "加装电梯",
+            2026,
+            dt.date(2026, 6, 1),
+            "推进中",
+            None,
+            10.0,
+            5,
+        ),
+        EditableProject(
+            "P-2",
+            "甲街道",
+            "一社区",
+            "乙",
+            "加装电梯",
+            2026,
+            dt.date(2026, 6, 1),
+            "已完成",
+            dt.date(2026, 5, 20),
+            10.0,
+            5,
+        ),
+    ]
+    frame = model.projects_frame(projects)
+    assert list(frame["完成日期"]) == ["", "2026-05-20"]
+    assert "None" not in frame.astype(str).to_numpy().ravel().tolist()
+    edits = model.edits_from_state(frame, {"1": {"状态": "推进中", "完成日期": ""}})
+    assert edits[0].values == {"状态": "推进中", "完成日期": None}

@@ -235,7 +235,10 @@ def _correction_column_config() -> dict:
     return {
         "状态": column.SelectboxColumn("状态", options=list(PROJECT_STATUSES), required=True),
         "计划完成日期": column.DateColumn("计划完成日期", format="YYYY-MM-DD", required=True),
-        "完成日期": column.DateColumn("完成日期", format="YYYY-MM-DD"),
+        # Text, not a date column: an empty date cell would read "None" (no option for that).
+        "完成日期": column.TextColumn(
+            "完成日期", help="YYYY-MM-DD；未完成的项目留空", max_chars=10
+        ),
         "投资金额(万元)": column.NumberColumn("投资金额(万元)", min_value=0.0, format="%.2f"),
         "受益户数": column.NumberColumn("受益户数", min_value=0, step=1, format="%d"),
     }
