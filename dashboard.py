@@ -44,7 +44,7 @@ PAGES = [
 ]
 SCREEN_PATHS = {"screen"}
 # The global filters a page uses (the others are not shown there); every other page uses all.
-# /weekly reports per 街道 and date; /data's correction list narrows by 街道 and 社区 (after
+# /weekly reports per 街道 and its own 报告日期; /data's correction list narrows by 街道 and 社区 (after
 # the login, which uses none).
 PAGE_FILTERS = {"weekly": ("subdistrict",), "data": ("subdistrict", "community")}
 
@@ -56,9 +56,10 @@ else:
     with st.sidebar:
         st.markdown(f"### {APP_TITLE}")
         layout.sidebar_navigation(PAGES, SCREEN_PATHS)
-        st.divider()
         shown = PAGE_FILTERS.get(page.url_path, filters.GLOBAL_KEYS)
         if page.url_path == "data" and auth.current_user() is None:
             shown = ()
+        if shown:
+            st.divider()
         st.session_state["scope"] = filters.render_global_filters(shown)
 page.run()
