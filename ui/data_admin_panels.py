@@ -322,7 +322,9 @@ def _create_account_form(admin: User) -> None:
             format_func=lambda r: accounts.ROLE_LABELS[r],
             key="new_user_role",
         )
-        chosen = st.multiselect("可写社区（社区编辑必填）", keys, key="new_user_communities")
+        chosen = st.multiselect(
+            "可写社区（社区编辑必填）", keys, key="new_user_communities", select_all=False
+        )
         password = st.text_input(
             "初始密码（至少 8 个字符）", type="password", key="new_user_password", max_chars=200
         )
@@ -390,6 +392,7 @@ def audit_panel() -> None:
         format_func=audit.ACTION_LABELS.get,
         key="audit_actions",
         placeholder="全部操作",
+        select_all=False,  # Streamlit's bulk option is labelled in English
     )
     username = user_column.text_input("用户", key="audit_user", max_chars=100).strip()
     entries = audit.list_entries(data.engine(), actions=actions, username=username or None)

@@ -7,7 +7,7 @@ import streamlit as st
 from queries import census_detail as detail
 from queries.status import CENSUS_PLAN_DAYS, census_plan_rate
 from ui import census_model as model
-from ui import charts, data, filters, layout, tables
+from ui import charts, data, filters, layout, table_export, tables
 from ui import format as fmt
 from ui.livelihood_model import MAX_RANKING_BARS, lowest_bars
 
@@ -114,6 +114,14 @@ def show_forecast(scope, campaign, start) -> None:  # type: ignore[no-untyped-de
         hide_index=True,
         width="stretch",
         column_config={"近7日日均登记户数": st.column_config.NumberColumn(format="%.1f")},
+    )
+    st.download_button(
+        "下载 Excel（预计完成日期）",
+        data=table_export.excel_bytes({"预计完成日期": frame}),
+        file_name=f"人口普查_{campaign}_{scope.as_of.isoformat()}.xlsx",
+        mime=table_export.XLSX_MIME,
+        icon=":material/download:",
+        key="census_download",
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from queries import census, fiscal, league, livelihood, volunteers
-from ui import charts, data, filters, layout, overview_model, tables
+from ui import charts, data, filters, layout, overview_model, table_export, tables
 from ui import format as fmt
 
 scope = layout.current_scope()
@@ -71,3 +71,12 @@ else:
         tables.with_status_colors(attention, ["状态"]), hide_index=True, width="stretch"
     )
 st.caption(f"序时进度（按日）：{fmt.pct(overview_model.year_progress(scope))}")
+if rows:
+    st.download_button(
+        "下载 Excel（社区排名、需要关注）",
+        data=table_export.excel_bytes({"社区排名": table, "需要关注": attention}),
+        file_name=f"领导驾驶舱_{scope.as_of.isoformat()}.xlsx",
+        mime=table_export.XLSX_MIME,
+        icon=":material/download:",
+        key="overview_download",
+    )
