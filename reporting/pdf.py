@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -84,24 +84,28 @@ def _split_long(pdf: FPDF, atom: str, width: float) -> list[str]:
     return [*parts, current] if current else parts
 
 
-def wrap(pdf: FPDF, text: str, width: float, atoms: list[str] | None = None) -> list[str]:
+def wrap(
+    pdf: FPDF, text: str, width: float, pieces: Callable[[str], list[str]] | None = None
+) -> list[str]:
     """``text`` in lines no wider than ``width`` (mm, current font), never splitting a figure,
-    a code or a word, never starting a line with closing punctuation."""
+    a code or a word, never starting a line with closing punctuation. ``pieces`` cuts a
+    line of text where it may break (default: as a paragraph)."""
     lines: list[str] = []
     for paragraph in text.split("\n"):
         current = ""
-        for atom in atoms if atoms is not None else _atoms(paragraph):
-            candidate = current + atom
-            if pdf.get_string_width(candidate) <= width or not current.strip():
-                if pdf.get_string_width(candidate) > width and not current.strip():
-                    pieces = _split_long(pdf, atom.strip(), width)
-                    lines.extend(pieces[:-1])
-                    current = pieces[-1] if pieces else ""
-                    continue
-                current = candidate
-                continue
-            lines.append(current.rstrip())
-            current = atom.lstrip()
+        for atom in (pieces or _atoms)(paragraph):
+            if pdf.get_string_width(current + atom) <= width:
+                current += atom
+            elif not current.strip():
+                # A single piece wider than the line (a very long code): cut it by characters.
+                *full, current = _split_long(pdf, atom.strip(), width) or [""]
+                lines.extend(full)
+            else:
+                lines.append(current.rstrip())
+                current = atom.lstrip()
+                if pdf.get_string_width(current) > width:
+                    *full, current = _split_long(pdf, current, width) or [""]
+                    lines.extend(full)
         lines.append(current.rstrip())
     return lines
 
@@ -117,7 +121,7 @@ def _cell_lines(pdf: FPDF, text: str, width: float) -> list[str]:
     """A cell's lines: whole names and phrases first; a phrase wider than the column is
     broken like a paragraph (figures and codes still whole)."""
     lines: list[str] = []
-    for line in wrap(pdf, text, width, _cell_atoms(text)):
+    for line in wrap(pdf, text, width, _cell_atoms):
         line = line.replace(NBSP, " ")
         if pdf.get_string_width(line) <= width + 0.01:
             lines.append(line)

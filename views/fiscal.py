@@ -77,12 +77,12 @@ st.subheader("通报")
 general = fiscal_model.item_total(report, fiscal_model.GENERAL_ITEM, prior)
 tax = fiscal_model.item_total(report, fiscal_model.TAX_ITEM, prior)
 place = scope.subdistrict or "全部街道"
-st.code(
-    fiscal_model.bulletin_text(month, progress, general, tax, share, place),
-    language=None,
-    wrap_lines=True,
-)
-st.caption("可点击右上角按钮复制，直接用于工作通报。")
+bulletin = fiscal_model.bulletin_text(month, progress, general, tax, share, place)
+# Read with numbers kept beside their units; copy the plain text from the expander.
+st.markdown(fmt.keep_units(filters.escape_markdown(bulletin)))
+with st.expander("复制全文（纯文本）", icon=":material/content_copy:"):
+    st.code(bulletin, language=None, wrap_lines=True)
+    st.caption("点击右上角按钮复制，直接用于工作通报。")
 
 left, right = st.columns(2)
 with left:

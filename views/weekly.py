@@ -13,6 +13,7 @@ import streamlit as st
 from queries import league, report, weekly_detail
 from reporting import pdf, xlsx
 from ui import data, filters, layout, weekly_model
+from ui import format as fmt
 
 global_scope = layout.current_scope()
 header = st.container()
@@ -97,5 +98,11 @@ else:
     layout.dataframe(ranks, hide_index=True, width="stretch")
 
 st.subheader("通报")
-st.caption("由上面的数字自动生成，点右上角按钮复制后粘贴到文档中。")
-st.code(weekly_model.bulletin_text(weekly, rows, projects), language=None, wrap_lines=True)
+st.caption("由上面的数字自动生成。要粘贴到文档中，展开下方“复制全文”，点右上角按钮复制。")
+# Read as paragraphs whose numbers stay with their units on any screen; copy from the plain
+# text below (no joiner characters end up in the document).
+for paragraph in weekly_model.bulletin_paragraphs(weekly, rows, projects):
+    for line in paragraph.split("\n"):
+        st.markdown(fmt.keep_units(filters.escape_markdown(line)))
+with st.expander("复制全文（纯文本）", icon=":material/content_copy:"):
+    st.code(weekly_model.bulletin_text(weekly, rows, projects), language=None, wrap_lines=True)

@@ -7,7 +7,7 @@
   const cut = [];
   for (const root of roots) {
     for (const el of root.querySelectorAll('*')) {
-      if (el.closest('[data-testid="stDataFrame"], .vega-embed, [data-testid="stCode"]')) continue;
+      if (el.closest('[data-testid="stDataFrame"], .vega-embed')) continue;
       const text = (el.innerText || '').trim();
       if (!text || text.length > 300) continue;
       const box = el.getBoundingClientRect();
@@ -25,7 +25,7 @@
     while (walker.nextNode()) {
       const node = walker.currentNode;
       const parent = node.parentElement;
-      if (!parent || parent.closest('[data-testid="stCode"]')) continue;
+      if (!parent) continue;
       if (!visible(parent.getBoundingClientRect())) continue;
       for (const match of node.textContent.matchAll(unit)) {
         const range = document.createRange();
