@@ -3,15 +3,19 @@
 // Argument: the CSS selector of the region to check (the whole app, or the big screen's board).
 (rootSelector) => {
   const roots = [...document.querySelectorAll(rootSelector)];
-  const visible = (r) => r.width > 0 && r.height > 0 && r.right > 0 && r.left < innerWidth;
+  // On screen: a box, inside the window sideways, not in a closed expander (<details>).
+  const visible = (el) => {
+    const r = el.getBoundingClientRect();
+    return r.width > 0 && r.height > 0 && r.right > 0 && r.left < innerWidth
+      && el.checkVisibility();
+  };
   const cut = [];
   for (const root of roots) {
     for (const el of root.querySelectorAll('*')) {
       if (el.closest('[data-testid="stDataFrame"], .vega-embed')) continue;
       const text = (el.innerText || '').trim();
       if (!text || text.length > 300) continue;
-      const box = el.getBoundingClientRect();
-      if (!visible(box)) continue;
+      if (!visible(el)) continue;
       const style = getComputedStyle(el);
       const clips = style.overflowX !== 'visible' || style.textOverflow === 'ellipsis';
       if (clips && el.scrollWidth > el.clientWidth + 1) cut.push(text.slice(0, 40));
@@ -26,7 +30,7 @@
       const node = walker.currentNode;
       const parent = node.parentElement;
       if (!parent) continue;
-      if (!visible(parent.getBoundingClientRect())) continue;
+      if (!visible(parent)) continue;
       for (const match of node.textContent.matchAll(unit)) {
         const range = document.createRange();
         range.setStart(node, match.index);
