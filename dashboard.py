@@ -6,13 +6,18 @@ Run with ``streamlit run dashboard.py``. Pages live in ``views/`` (not ``pages/`
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from ui import auth, data, filters, layout
 
 APP_TITLE = "街道治理数据看板"
 
-st.set_page_config(page_title=APP_TITLE, page_icon=":material/dashboard:", layout="wide")
+# A file in the repository: an emoji or :material: page icon makes every browser fetch the
+# favicon from an internet font host, which fails (and is logged) on an offline intranet.
+FAVICON = Path(__file__).resolve().parent / "assets" / "favicon.png"
+st.set_page_config(page_title=APP_TITLE, page_icon=str(FAVICON), layout="wide")
 
 PAGES = [
     st.Page(
@@ -38,6 +43,10 @@ PAGES = [
     st.Page("views/data_admin.py", title="数据管理", url_path="data", icon=":material/upload:"),
 ]
 SCREEN_PATHS = {"screen"}
+# The global filters a page uses (the others are not shown there); every other page uses all.
+# /weekly reports per 街道 and its own 报告日期; /data's correction list narrows by 街道 and 社区 (after
+# the login, which uses none).
+PAGE_FILTERS = {"weekly": ("subdistrict",), "data": ("subdistrict", "community")}
 
 page = st.navigation(PAGES, position="hidden")
 if page.url_path in SCREEN_PATHS and not data.database_answers():
@@ -56,6 +65,10 @@ with data.database_guard():
         with st.sidebar:
             st.markdown(f"### {APP_TITLE}")
             layout.sidebar_navigation(PAGES, SCREEN_PATHS)
-            st.divider()
-            st.session_state["scope"] = filters.render_global_filters()
+            shown = PAGE_FILTERS.get(page.url_path, filters.GLOBAL_KEYS)
+            if page.url_path == "data" and auth.current_user() is None:
+                shown = ()
+            if shown:
+                st.divider()
+            st.session_state["scope"] = filters.render_global_filters(shown)
     page.run()

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from reporting.argparse_zh import ChineseArgumentParser
 from reporting.cli import REPORT_HELP, add_report_arguments
 from reporting.delivery_cli import ALERTS_HELP, PUSH_HELP, add_delivery_arguments
 
@@ -344,8 +345,8 @@ COMMANDS: list[Command] = [
 
 def build_parser() -> argparse.ArgumentParser:
     """One subparser per entry of ``COMMANDS``."""
-    parser = argparse.ArgumentParser(prog="manage.py", description="街道治理数据看板 命令行工具")
-    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    parser = ChineseArgumentParser(prog="manage.py", description="街道治理数据看板 命令行工具")
+    subparsers = parser.add_subparsers(dest="command", metavar="命令", required=True, title="命令")
     for command in COMMANDS:
         subparser = subparsers.add_parser(command.name, help=command.help, description=command.help)
         command.add_arguments(subparser)

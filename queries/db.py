@@ -268,6 +268,19 @@ def demo_on_empty() -> bool:
     return os.environ.get("DASHBOARD_DEMO_ON_EMPTY", "1").strip() not in ("0", "false", "no")
 
 
+def _print_progress():  # type: ignore[no-untyped-def]
+    """A demo ``progress`` callback for the server's terminal: one line per 10% step."""
+    shown = {"step": -1}
+
+    def report(done: int, total: int, message: str) -> None:
+        step = int(done * 10 / total) if total else 10
+        if step != shown["step"]:
+            shown["step"] = step
+            print(f"  演示数据 {step * 10:3d}%：{message}（{done:,}/{total:,} 行）", flush=True)
+
+    return report
+
+
 def ensure_ready(engine: Engine | None = None, *, load_demo: bool | None = None) -> Engine:
     """Migrate, and fill a brand-new database with the small demo data set."""
     engine = engine or get_engine()
@@ -277,5 +290,7 @@ def ensure_ready(engine: Engine | None = None, *, load_demo: bool | None = None)
     if load_demo and is_empty(engine):
         from queries.demo import load_demo as _load_demo
 
-        _load_demo(engine, scale="small")
+        print("首次启动：数据库为空，正在载入演示数据……", flush=True)
+        _load_demo(engine, scale="small", progress=_print_progress())
+        print("演示数据已载入。", flush=True)
     return engine

@@ -1,7 +1,7 @@
 """Deterministic demo data: three real subdistricts, published figures pinned, the rest invented.
 
 Why: the dashboard must look alive on the day it is opened (projects completed last week, this
-month's fiscal row, a census campaign running today, volunteers serving this week) and a
+last closed month's fiscal rows, a census campaign running today, volunteers serving this week) and a
 report for a publication date must show the published figure (see ``queries.demo_anchors``).
 
 How: every generator is a plain function of a ``SubdistrictSpec`` and ``today`` that returns row
@@ -346,15 +346,13 @@ def _fiscal_year(spec: SubdistrictSpec, year: int, annual: float) -> FiscalYear:
     return FiscalYear(year, tuple(general), tuple(non_tax), share)
 
 
-def _month_fraction(year: int, month: int, today: dt.date) -> float | None:
-    """1.0 for a past month, the elapsed share for today's month, None for a future month."""
-    if (year, month) < (today.year, today.month):
-        return 1.0
-    if (year, month) > (today.year, today.month):
-        return None
-    next_month = dt.date(year + month // 12, month % 12 + 1, 1)
-    days = (next_month - dt.date(year, month, 1)).days
-    return today.day / days
+def month_closed(year: int, month: int, today: dt.date) -> bool:
+    """A month's fiscal figure exists only once the month is over (当月数 are closed months).
+
+    A running month would count as a whole one: on the 1st the report's 序时进度 would jump
+    to month/12 and 同比 would compare a few days with a full month of last year.
+    """
+    return (year, month) < (today.year, today.month)
 
 
 def _month_rows(
@@ -373,16 +371,15 @@ def _month_rows(
 
 
 def fiscal_rows(spec: SubdistrictSpec, today: dt.date) -> list[Row]:
-    """财政收入 (当月数) from ``fiscal_first_year`` to today's month (which is partial)."""
+    """财政收入 (当月数) from ``fiscal_first_year`` to the last closed month before today's."""
     rows: list[Row] = []
     for year, annual in _annual_generals(spec, today.year).items():
         fiscal = _fiscal_year(spec, year, annual)
         for month in range(1, 13):
-            fraction = _month_fraction(year, month, today)
-            if fraction is None:
+            if not month_closed(year, month, today):
                 break
-            general = round(fiscal.general[month - 1] * fraction)
-            non_tax = min(round(fiscal.non_tax[month - 1] * fraction), general)
+            general = fiscal.general[month - 1]
+            non_tax = min(fiscal.non_tax[month - 1], general)
             rows.extend(_month_rows(spec, year, month, general, non_tax))
     return rows
 

@@ -9,7 +9,8 @@ file shows Chinese on any machine, with no font installed there.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,6 +30,163 @@ REGULAR_FILE, BOLD_FILE = "NotoSansCJK-Regular.ttc", "NotoSansCJK-Bold.ttc"
 FONT_ENV = "DASHBOARD_PDF_FONT_DIR"
 HEADER_FILL = (221, 235, 247)
 ZEBRA_FILL = (246, 248, 251)
+# Status cells (``● 滞后``) print in their colour, the word beside the dot keeps the meaning
+# on a black-and-white printer. Same colours as the dashboard (queries.status.STATUS_COLORS).
+STATUS_INKS: dict[str, tuple[int, int, int]] = {
+    "正常": (30, 132, 73),
+    "预警": (176, 112, 0),
+    "滞后": (200, 40, 40),
+}
+CELL_PADDING_MM = 2.2
+# No column gets more than this share of the line, so a long sentence column cannot squeeze
+# the others below their longest word.
+MAX_COLUMN_SHARE = 0.5
+
+# ------------------------------------------------------------------ CJK line breaking
+# Chinese may break between any two characters, except: inside a number and what belongs to
+# it (4,38.05万元, 33.6小时, 86.5%, 1—11月), inside a Latin word or code (XHL-2026-005,
+# 2026-11-25), before closing punctuation and after opening punctuation. fpdf2 breaks a line
+# without spaces at any character, so lines are made here and handed over already broken.
+_UNIT = r"(?:个百分点|万元|亿元|小时|人次|户|人|项|个|月|日|年|天|%|名|次)"
+_ATOM = re.compile(
+    r"[+\-−↑↓]?\d[\d,.]*(?:\s?/\s?\d[\d,.]*)?(?:—\d+)?\s?" + _UNIT + r"?"  # a figure
+    r"|[A-Za-z0-9][A-Za-z0-9_.:/\-]*"  # a code or Latin word
+    r"|\s+"
+    r"|."
+)
+NBSP = "\u00a0"
+_NUMBER_SPACE_UNIT = re.compile(r"(\d) (?=" + _UNIT + ")")
+NO_LINE_START = set("，。、；：？！）》」』】〕…—%·,.;:!?)]}")
+NO_LINE_END = set("（《「『【〔([{")
+
+
+def _atoms(text: str) -> list[str]:
+    """The text cut where a line may break, punctuation kept with its neighbour."""
+    atoms: list[str] = []
+    for match in _ATOM.finditer(text):
+        piece = match.group(0)
+        if atoms and (piece[0] in NO_LINE_START or atoms[-1][-1] in NO_LINE_END):
+            atoms[-1] += piece
+        else:
+            atoms.append(piece)
+    return atoms
+
+
+def _split_long(pdf: FPDF, atom: str, width: float) -> list[str]:
+    """An atom wider than a whole line (rare: a long code) cut by characters."""
+    parts, current = [], ""
+    for ch in atom:
+        if current and pdf.get_string_width(current + ch) > width:
+            parts.append(current)
+            current = ch
+        else:
+            current += ch
+    return [*parts, current] if current else parts
+
+
+def wrap(
+    pdf: FPDF, text: str, width: float, pieces: Callable[[str], list[str]] | None = None
+) -> list[str]:
+    """``text`` in lines no wider than ``width`` (mm, current font), never splitting a figure,
+    a code or a word, never starting a line with closing punctuation. ``pieces`` cuts a
+    line of text where it may break (default: as a paragraph)."""
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        current = ""
+        for atom in (pieces or _atoms)(paragraph):
+            if pdf.get_string_width(current + atom) <= width:
+                current += atom
+            elif not current.strip():
+                # A single piece wider than the line (a very long code): cut it by characters.
+                *full, current = _split_long(pdf, atom.strip(), width) or [""]
+                lines.extend(full)
+            else:
+                lines.append(current.rstrip())
+                current = atom.lstrip()
+                if pdf.get_string_width(current) > width:
+                    *full, current = _split_long(pdf, current, width) or [""]
+                    lines.extend(full)
+        lines.append(current.rstrip())
+    return lines
+
+
+def _cell_atoms(text: str) -> list[str]:
+    """A table cell breaks only at spaces and after punctuation (names stay whole:
+    新华北路社区 was printed as 新华北路社/区); sentences still break there."""
+    glued = _NUMBER_SPACE_UNIT.sub("\\1" + NBSP, text)  # "141,860.66 万元" stays one piece
+    return [piece for piece in re.split(r"(?<=[ \t，。、；：）])", glued) if piece]
+
+
+def _cell_lines(pdf: FPDF, text: str, width: float) -> list[str]:
+    """A cell's lines: whole names and phrases first; a phrase wider than the column is
+    broken like a paragraph (figures and codes still whole)."""
+    lines: list[str] = []
+    for line in wrap(pdf, text, width, _cell_atoms):
+        line = line.replace(NBSP, " ")
+        if pdf.get_string_width(line) <= width + 0.01:
+            lines.append(line)
+        else:
+            lines.extend(wrap(pdf, line, width))
+    return lines
+
+
+# A run of Chinese text longer than this (a project title, a sentence) may wrap inside its
+# cell; shorter runs (community and subdistrict names, categories) are kept whole.
+LONG_TEXT_CHARS = 8
+TABLE_FONT_SIZES = (9.0, 8.5, 8.0, 7.5)
+
+
+def _least_width(pdf: FPDF, atom: str) -> float:
+    """The narrowest a column may be for this piece: whole, unless it is long plain text."""
+    text = atom.strip().replace(NBSP, " ")
+    width = pdf.get_string_width(text)
+    if len(text) <= LONG_TEXT_CHARS:
+        return width
+    # Long text may wrap between its characters, never inside a figure or code it holds.
+    inner = max((pdf.get_string_width(a.strip()) for a in _atoms(text)), default=0.0)
+    return min(width, max(inner, pdf.get_string_width("字" * LONG_TEXT_CHARS)))
+
+
+def column_widths(
+    pdf: FPDF, headers: Sequence[str], rows: Sequence[Sequence[str]], total: float
+) -> tuple[list[float], float]:
+    """Widths (mm) from the content, and the font size that lets them fit on the line.
+
+    Each column is at least its longest unbreakable piece (a name, a code, a date, a figure);
+    the rest of the line goes to the columns with more text. A table too wide at 9 pt is set
+    a little smaller rather than breaking a code in two.
+    """
+    columns = list(zip(headers, *rows, strict=False))
+    pad = 2 * CELL_PADDING_MM + 0.4
+    for size in TABLE_FONT_SIZES:
+        pdf.set_font(FONT_FAMILY, "", size)
+        least, natural = [], []
+        for cells in columns:
+            head = max((_least_width(pdf, a) for a in _cell_atoms(str(cells[0]))), default=0.0)
+            widest = max(
+                (_least_width(pdf, a) for c in cells[1:] for a in _cell_atoms(str(c))),
+                default=0.0,
+            )
+            full = max((pdf.get_string_width(str(c)) for c in cells), default=0.0)
+            least.append(min(max(widest, min(head, 22.0)) + pad, total * MAX_COLUMN_SHARE))
+            natural.append(min(full + pad, total))
+        if sum(least) <= total:
+            break
+    spare = total - sum(least)
+    if spare <= 0:
+        return [w * total / sum(least) for w in least], size
+    extra = [n - m for n, m in zip(natural, least, strict=True)]
+    if sum(extra) <= spare:
+        slack = (spare - sum(extra)) / len(natural)
+        return [n + slack for n in natural], size
+    return [m + spare * e / sum(extra) for m, e in zip(least, extra, strict=True)], size
+
+
+def _status_ink(value: str) -> tuple[int, int, int] | None:
+    for word, ink in STATUS_INKS.items():
+        if value.strip() in (f"● {word}", word):
+            return ink
+    return None
 
 
 class PdfFontMissing(RuntimeError):
@@ -79,9 +237,22 @@ def find_cjk_fonts() -> tuple[Path, Path | None]:
 
 
 class _WeeklyPdf(FPDF):
-    """A4 portrait with a footer: page number and the document title."""
+    """A4 portrait; every page names the document, its date and scope, and its number.
 
+    A handed-out page that got separated from the first still says what it is.
+    """
+
+    header_text = ""
     footer_text = ""
+
+    def header(self) -> None:
+        if self.page_no() == 1:
+            return
+        self.set_font(FONT_FAMILY, "", 8)
+        self.set_text_color(120, 120, 120)
+        self.cell(0, 5, self.header_text, align="L", new_x="LMARGIN", new_y="NEXT")
+        self.set_text_color(0, 0, 0)
+        self.ln(2)
 
     def footer(self) -> None:
         self.set_y(-12)
@@ -98,6 +269,7 @@ def _new_pdf(title: str) -> _WeeklyPdf:
     pdf.add_font(FONT_FAMILY, "B", str(bold or regular), collection_font_number=SC_INDEX)
     pdf.set_title(title)
     pdf.set_creator("街道治理数据看板")
+    pdf.header_text = title
     pdf.footer_text = title
     pdf.set_margins(16, 16, 16)
     pdf.set_auto_page_break(auto=True, margin=18)
@@ -109,46 +281,65 @@ def _new_pdf(title: str) -> _WeeklyPdf:
 def _write_table(pdf: FPDF, table: PdfTable) -> None:
     if table.title:
         pdf.set_font(FONT_FAMILY, "B", 10.5)
-        pdf.multi_cell(0, 7, table.title, new_x="LMARGIN", new_y="NEXT")
+        _paragraph(pdf, table.title, 7)
     pdf.set_font(FONT_FAMILY, "", 9)
     if not table.rows:
-        pdf.multi_cell(0, 6, table.empty_text, align="L", new_x="LMARGIN", new_y="NEXT")
+        _paragraph(pdf, table.empty_text, 6)
         pdf.ln(2)
         return
-    widths = tuple(table.widths) if table.widths else None
+    headers = [str(h) for h in table.headers]
+    rows = [[str(v) for v in row] for row in table.rows]
+    widths, size = column_widths(pdf, headers, rows, pdf.epw)
+    pdf.set_font(FONT_FAMILY, "", size)
     with pdf.table(
-        col_widths=widths,
+        col_widths=tuple(widths),
+        width=pdf.epw,
         headings_style=FontFace(emphasis="BOLD", fill_color=HEADER_FILL),
         cell_fill_color=ZEBRA_FILL,
         cell_fill_mode="ROWS",
-        line_height=5.5,
+        line_height=size * 0.6,
         text_align="LEFT",
         first_row_as_headings=True,
         repeat_headings=1,
+        padding=(1, CELL_PADDING_MM),
     ) as grid:
-        for cells in [table.headers, *table.rows]:
+        for number, cells in enumerate([headers, *rows]):
             row = grid.row()
-            for value in cells:
-                row.cell(str(value))
+            for width, value in zip(widths, cells, strict=True):
+                pdf.set_font(FONT_FAMILY, "B" if number == 0 else "", size)
+                text = "\n".join(_cell_lines(pdf, value, width - 2 * CELL_PADDING_MM - 0.2))
+                ink = _status_ink(value) if number else None
+                style = FontFace(emphasis="BOLD", color=ink) if ink else None
+                row.cell(text, style=style)
+    pdf.set_font(FONT_FAMILY, "", 9)
     pdf.ln(3)
+
+
+def _paragraph(pdf: FPDF, text: str, line_height: float, align: str = "L") -> None:
+    """A paragraph broken by ``wrap`` (fpdf2 would cut a figure in two at a line end)."""
+    lines = wrap(pdf, text, pdf.epw - 2 * pdf.c_margin - 0.5)
+    pdf.multi_cell(0, line_height, "\n".join(lines), align=align, new_x="LMARGIN", new_y="NEXT")
 
 
 def render_pdf(document: PdfDocument) -> bytes:
     """The document as PDF bytes (A4, Chinese font embedded)."""
     pdf = _new_pdf(document.title)
+    pdf.footer_text = document.subtitle
     pdf.set_font(FONT_FAMILY, "B", 16)
-    pdf.multi_cell(0, 9, document.title, align="C", new_x="LMARGIN", new_y="NEXT")
+    _paragraph(pdf, document.title, 9, align="C")
     pdf.set_font(FONT_FAMILY, "", 10)
     pdf.set_text_color(90, 90, 90)
-    pdf.multi_cell(0, 6, document.subtitle, align="C", new_x="LMARGIN", new_y="NEXT")
+    _paragraph(pdf, document.subtitle, 6, align="C")
     pdf.set_text_color(0, 0, 0)
     pdf.ln(3)
     for section in document.sections:
+        if pdf.will_page_break(30):  # no heading alone at the foot of a page
+            pdf.add_page()
         pdf.set_font(FONT_FAMILY, "B", 12.5)
-        pdf.multi_cell(0, 8, section.heading, new_x="LMARGIN", new_y="NEXT")
+        _paragraph(pdf, section.heading, 8)
         pdf.set_font(FONT_FAMILY, "", 10.5)
         for paragraph in section.paragraphs:
-            pdf.multi_cell(0, 6.2, paragraph, align="L", new_x="LMARGIN", new_y="NEXT")
+            _paragraph(pdf, paragraph, 6.2)
             pdf.ln(1)
         for table in section.tables:
             _write_table(pdf, table)

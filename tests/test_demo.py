@@ -16,7 +16,7 @@ from sqlalchemy import Engine, and_, distinct, func, or_, select
 from sqlalchemy.orm import aliased
 
 from queries.db import get_engine, make_engine, migrate
-from queries.demo import build_demo, load_demo
+from queries.demo import build_demo, fiscal_rows, load_demo
 from queries.demo_anchors import (
     CENSUS_2020_CAMPAIGN,
     SHUIYUAN_PROJECT,
@@ -432,14 +432,29 @@ def test_current_campaign_paces_differ(loaded):
     assert fastest > 0 and slowest < 0.8 * fastest
 
 
+def _last_closed_month(today: dt.date) -> int:
+    """The month before today's, as ``year * 100 + month``."""
+    first = today.replace(day=1) - dt.timedelta(days=1)
+    return first.year * 100 + first.month
+
+
 @pytest.mark.parametrize("subdistrict", SUBDISTRICTS)
-def test_fiscal_rows_reach_the_current_month(loaded, subdistrict):
-    """Fiscal rows run through today's month (the last complete month included)."""
+def test_fiscal_rows_reach_the_last_closed_month(loaded, subdistrict):
+    """Fiscal rows run through the last closed month, never into today's running month."""
     engine, today = loaded
     query = select(func.max(FiscalMonthly.year * 100 + FiscalMonthly.month)).where(
         FiscalMonthly.subdistrict == subdistrict
     )
-    assert scalar(engine, query) == today.year * 100 + today.month
+    assert scalar(engine, query) == _last_closed_month(today)
+
+
+@pytest.mark.parametrize(
+    "today", [dt.date(2026, 12, 1), dt.date(2026, 11, 30), dt.date(2027, 1, 1)]
+)
+def test_demo_fiscal_holds_only_closed_months(today):
+    """On the 1st of a month the demo holds no row of that month (a day is not a month)."""
+    rows = [row for spec in SMALL_SUBDISTRICTS for row in fiscal_rows(spec, today)]
+    assert max(row["year"] * 100 + row["month"] for row in rows) == _last_closed_month(today)
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -10,7 +11,9 @@ from pathlib import Path
 import pytest
 
 from queries.db import make_engine
-from queries.report import build_report
+from queries.league import community_league
+from queries.report import build_report, report_scope
+from queries.weekly_detail import week_projects
 from reporting import pdf
 from ui import weekly_model as wm
 
@@ -87,3 +90,106 @@ def test_weekly_pdf_shows_the_page_figures(app_db, tmp_path):
     assert wm.document_title(report)[:8] in text
     assert f"已完成{lv['completed']:,}项" in text.replace("\n", "")
     assert "会议议程" in text and "社区排名变化" in text
+
+
+# A figure as the report prints it: a number with what belongs to it (万元, 小时, 个百分点, %).
+FIGURE = re.compile(r"[+\-−]?\d[\d,.]*(?:\s?(?:个百分点|万元|亿元|小时|人次|户|人|项|%))")
+CODE = re.compile(r"[A-Z]{2,}-\d{4}-\d{3}")
+
+
+def _figures_and_names(document: pdf.PdfDocument) -> set[str]:
+    """Every figure, project code and name (short table cell) in the document."""
+    wanted: set[str] = set()
+    texts = [p for section in document.sections for p in section.paragraphs]
+    for section in document.sections:
+        for table in section.tables:
+            for row in table.rows:
+                texts.extend(str(cell) for cell in row)
+                # Names (社区, 街道, 类别) are kept whole; longer titles may wrap in their cell.
+                wanted.update(
+                    str(c)
+                    for c in row
+                    if 0 < len(str(c)) <= pdf.LONG_TEXT_CHARS and "\n" not in str(c)
+                )
+    for text in texts:
+        wanted.update(FIGURE.findall(text))
+        wanted.update(CODE.findall(text))
+    return wanted
+
+
+def test_weekly_pdf_never_splits_a_figure_code_or_name(app_db, tmp_path):
+    """pdftotext finds every figure, project code and name of the weekly pack on one line."""
+    as_of = dt.date.today()
+    engine = make_engine(app_db)
+    weekly = build_report(engine, as_of)
+    document = wm.pdf_document(
+        weekly,
+        community_league(engine, report_scope(as_of, None)),
+        week_projects(engine, report_scope(as_of, None)),
+    )
+    data = wm.weekly_pdf(engine, as_of, None)
+    engine.dispose()
+    lines = _pdf_text(data, tmp_path).splitlines()
+    wanted = _figures_and_names(document)
+    assert len(wanted) > 50
+    joined = ["".join(line.split()) for line in lines]  # pdftotext drops narrow spaces
+    broken = sorted(
+        item for item in wanted if not any("".join(item.split()) in line for line in joined)
+    )
+    near = [line for line in lines if any(b[:3] in line for b in broken)][:10]
+    assert not broken, f"split across lines: {broken[:20]}; lines: {near}"
+
+
+def test_every_pdf_page_names_date_scope_and_number(app_db, tmp_path):
+    """A page separated from the pack still says its date, scope and page number."""
+    as_of = dt.date.today()
+    engine = make_engine(app_db)
+    data = wm.weekly_pdf(engine, as_of, None)
+    engine.dispose()
+    pages = _pdf_text(data, tmp_path).split("\f")
+    pages = [page for page in pages if page.strip()]
+    assert len(pages) >= 2
+    for number, page in enumerate(pages, start=1):
+        assert f"报告日期 {as_of.isoformat()}" in page
+        assert "范围 全部街道" in page
+        assert f"第{number}/{len(pages)}页" in "".join(page.split())
+        assert "manage.py" not in page
+
+
+def test_status_cells_print_in_colour_with_their_word(tmp_path):
+    """滞后 prints red beside its word (readable in grey print too), not as a black dot."""
+    if not shutil.which("pdftoppm"):
+        pytest.skip("pdftoppm not installed (apt-get install poppler-utils)")
+    from PIL import Image
+
+    document = pdf.PdfDocument(
+        "t",
+        "s",
+        (
+            pdf.PdfSection(
+                "x", tables=(pdf.PdfTable("", ["状态", "社区"], [["● 滞后", "柳林社区"]]),)
+            ),
+        ),
+    )
+    path = tmp_path / "status.pdf"
+    path.write_bytes(pdf.render_pdf(document))
+    subprocess.run(["pdftoppm", "-png", "-r", "100", str(path), str(tmp_path / "s")], check=True)
+    image = Image.open(next(tmp_path.glob("s*.png"))).convert("RGB")
+    red = sum(1 for r, g, b in image.getdata() if r > 150 and g < 90 and b < 90)
+    assert red > 30
+    assert "滞后" in _pdf_text(path.read_bytes(), tmp_path)
+
+
+def test_pdf_renders_every_page_to_png(app_db, tmp_path):
+    """Each page of the weekly pack draws (looked at: tests/artifacts/screenshots/pdf-*.png)."""
+    if not shutil.which("pdftoppm"):
+        pytest.skip("pdftoppm not installed (apt-get install poppler-utils)")
+    engine = make_engine(app_db)
+    data = wm.weekly_pdf(engine, dt.date.today(), None)
+    engine.dispose()
+    path = tmp_path / "weekly.pdf"
+    path.write_bytes(data)
+    out = Path(__file__).resolve().parent / "artifacts" / "screenshots"
+    out.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["pdftoppm", "-png", "-r", "60", str(path), str(out / "pdf-weekly")], check=True)
+    assert len(list(out.glob("pdf-weekly*.png"))) >= 2

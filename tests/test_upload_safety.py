@@ -16,10 +16,14 @@ CSV = "街道,社区,常住人口,户数\n东城街道,甲社区,100,40\n"
 
 
 def zip_bytes(members: dict[str, bytes], method: int = zipfile.ZIP_DEFLATED) -> bytes:
+    """A zip of ``members`` with a fixed timestamp: the bytes are part of a test id, and
+    pytest-xdist workers collecting a second apart must see the same id."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", method) as archive:
         for name, body in members.items():
-            archive.writestr(name, body)
+            member = zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0))
+            member.compress_type = method
+            archive.writestr(member, body)
     return buffer.getvalue()
 
 

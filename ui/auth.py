@@ -146,9 +146,7 @@ def login_form(title: str = "请登录") -> None:
         _log_in(username, password)
     if sso_configured():
         st.button("使用单点登录（SSO）", on_click=st.login, key="login_sso")
-    st.caption(
-        "账号由管理员用 `python manage.py create-user` 创建。连续输错 5 次密码将锁定 15 分钟。"
-    )
+    st.caption("账号由系统管理员开通，忘记密码请联系管理员。连续输错 5 次密码将锁定 15 分钟。")
 
 
 def logout() -> None:

@@ -19,17 +19,49 @@ FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans
 ACCENT = "#1f6fb2"
 ACCENT_2 = "#f28e2b"
 PLAN_GREY = "#8a8f98"
-PALETTE = ["#1f6fb2", "#f28e2b", "#2e9d5b", "#b5548c", "#8c6d31", "#17becf", "#9467bd", "#7f7f7f"]
+# Twelve hues that stay apart on screen and in grey print (a series chart never has more:
+# callers cut to MAX_SERIES, e.g. the 12 lowest census curves).
+PALETTE = [
+    "#1f6fb2",
+    "#f28e2b",
+    "#2e9d5b",
+    "#b5548c",
+    "#8c6d31",
+    "#17becf",
+    "#9467bd",
+    "#7f7f7f",
+    "#bcbd22",
+    "#0b3d66",
+    "#ff9da7",
+    "#4e2a84",
+]
+MAX_SERIES = len(PALETTE)
+# Axis labels never rotate (month labels on end are unreadable) and never collide: overlapping
+# labels are dropped and quantitative axes get a handful of ticks.
+MAX_TICKS = 6
+# The big screen's chart text follows the height of the chart's box (720p to 4K and LED
+# walls): about 24 px on a 1080p board, twice that on 4K. Vega evaluates it in the browser;
+# containerSize(), not the layout's own height signal, so the axis labels are measured at
+# their final size (they were clipped at the left edge otherwise).
+BIG_TEXT = "clamp(containerSize()[1] / 28, 14, 96)"
 SCREEN_BG = "#0b1a2e"
 SCREEN_TEXT = "#e8f1ff"
 STATUS_DOMAIN = list(STATUS_LABELS.values())
 STATUS_RANGE = [STATUS_COLORS[key] for key in STATUS_LABELS]
 
 
+def big_text(scale: float = 1.0) -> dict:
+    """A font size (Vega expression) that grows with the chart's height on the big screen."""
+    return {"expr": f"{BIG_TEXT} * {scale}"}
+
+
+def _size(big: bool, scale: float = 1.0) -> float | dict:
+    return big_text(scale) if big else round(13 * scale)
+
+
 def _theme(big: bool) -> dict:
     text = SCREEN_TEXT if big else "#1d2733"
     grid = "#23395a" if big else "#e6e9ee"
-    size = 22 if big else 13
     return {
         "config": {
             "font": FONT,
@@ -38,26 +70,44 @@ def _theme(big: bool) -> dict:
             "axis": {
                 "labelFont": FONT,
                 "titleFont": FONT,
-                "labelFontSize": size,
-                "titleFontSize": size + 1,
+                "labelFontSize": _size(big),
+                "titleFontSize": _size(big, 1.08),
                 "labelColor": text,
                 "titleColor": text,
                 "gridColor": grid,
                 "domainColor": grid,
                 "tickColor": grid,
                 "labelLimit": 400,
+                "labelOverlap": "greedy",
+                "labelSeparation": 6,
             },
+            "axisX": {"labelAngle": 0},
+            "axisQuantitative": {"tickCount": MAX_TICKS},
+            "axisTemporal": {"tickCount": MAX_TICKS},
+            # Every series gets an entry: no symbol limit, whole labels, in a grid of rows
+            # under the chart (a single top row ran off the chart's edge).
             "legend": {
                 "labelFont": FONT,
                 "titleFont": FONT,
-                "labelFontSize": size,
-                "titleFontSize": size,
+                "labelFontSize": _size(big),
+                "titleFontSize": _size(big),
                 "labelColor": text,
                 "titleColor": text,
-                "orient": "top",
+                "orient": "bottom",
+                "direction": "horizontal",
+                "columns": 3,
+                "symbolLimit": 0,
+                "labelLimit": 0,
+                "columnPadding": 12,
             },
-            "title": {"font": FONT, "fontSize": size + 5, "color": text, "anchor": "start"},
-            "text": {"font": FONT, "fontSize": size, "color": text},
+            "title": {
+                "font": FONT,
+                "fontSize": _size(big, 1.3),
+                "color": text,
+                "anchor": "start",
+                "limit": 0,
+            },
+            "text": {"font": FONT, "fontSize": _size(big), "color": text},
             "range": {"category": PALETTE},
         }
     }
@@ -106,7 +156,7 @@ def ranking_bar(
         or [category, alt.Tooltip(f"{value}:Q", title=value_title, format=label_format)],
     )
     bars = base.mark_bar(cornerRadiusEnd=3).encode(color=color)
-    labels = base.mark_text(align="left", dx=4, fontSize=22 if big else 12).encode(
+    labels = base.mark_text(align="left", dx=4, fontSize=_size(big, 0.92)).encode(
         text=alt.Text(f"{value}:Q", format=label_format),
         color=alt.value(SCREEN_TEXT if big else "#1d2733"),
     )
@@ -207,21 +257,29 @@ def share_donut(
     colors: dict[str, str] | None = None,
     big: bool = False,
     height: int | None = None,
+    labels: bool | None = None,
 ) -> alt.Chart:
-    """Composition as a ring (税收构成, 状态分布), with the share in the tooltip."""
+    """Composition as a ring (税收构成, 状态分布), with the share in the tooltip.
+
+    ``labels`` (default: on the big screen, where nobody hovers) writes the share beside each
+    slice of at least 3%. The ring's size follows the chart's, so it fills a 4K board too.
+    """
     scale = (
         alt.Scale(domain=list(colors.keys()), range=list(colors.values()))
         if colors
         else alt.Undefined
     )
-    chart = (
+    outer = {"expr": "min(width, height) * 0.36"} if big else 110
+    inner = {"expr": "min(width, height) * 0.2"} if big else 60
+    # The ring of the tax doughnut is thick enough for its labels.
+    base = (
         alt.Chart(frame, title=title)
         .transform_joinaggregate(_total=f"sum({value})")
         .transform_calculate(_share=f"datum[{value!r}] / datum._total")
-        .mark_arc(innerRadius=90 if big else 60, outerRadius=170 if big else 110)
         .encode(
-            theta=alt.Theta(f"{value}:Q"),
-            color=alt.Color(f"{category}:N", title=None, scale=scale),
+            theta=alt.Theta(f"{value}:Q", stack=True),
+            color=alt.Color(f"{category}:N", title=None, scale=scale, sort=None),
+            order=alt.Order(f"{value}:Q", sort="descending"),
             tooltip=[
                 alt.Tooltip(f"{category}:N"),
                 alt.Tooltip(f"{value}:Q", title=value_title, format=",.2f"),
@@ -229,7 +287,28 @@ def share_donut(
             ],
         )
     )
-    return _styled(chart, big, height)
+    ring = base.mark_arc(innerRadius=inner, outerRadius=outer)
+    if not (big if labels is None else labels):
+        return _styled(ring, big, height)
+    # The share on the slice itself (names are in the legend): labels outside the ring
+    # collided with each other and with the ring.
+    radius = {"expr": "min(width, height) * 0.28"} if big else 85
+    text = (
+        base.transform_filter("datum._share >= 0.04")
+        .transform_calculate(_label="format(datum._share, '.0%')")
+        .mark_text(radius=radius, fontSize=_size(big, 0.9), fontWeight="bold")
+        .encode(text="_label:N", color=alt.value("#ffffff"))
+    )
+    return _styled(alt.layer(ring, text), big, height)
+
+
+def lowest(frame: pd.DataFrame, value: str, limit: int) -> tuple[pd.DataFrame, bool]:
+    """At most ``limit`` rows: the lowest values (who needs attention first), still best
+    first; and whether rows were left out, so the chart's title can say what it shows."""
+    if len(frame) <= limit:
+        return frame, False
+    kept = frame.sort_values(value, kind="stable").head(limit)
+    return kept.sort_values(value, ascending=False, kind="stable", ignore_index=True), True
 
 
 def status_label(status: str | None) -> str:

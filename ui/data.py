@@ -35,7 +35,7 @@ SCREEN_MESSAGES = {
 DATABASE_ERRORS = dberrors.DATABASE_ERRORS
 
 
-@st.cache_resource(show_spinner="正在准备数据库…")
+@st.cache_resource(show_spinner="正在准备数据库（首次启动时建库并载入演示数据，约需 15 秒）…")
 def _engine_for(url: str) -> Engine:
     """Engine for ``url``, migrated, filled with demo data when brand new."""
     engine = make_engine(url)

@@ -120,8 +120,9 @@ def projects_frame(projects: Sequence[EditableProject]) -> pd.DataFrame:
         for p in projects
     ]
     frame = pd.DataFrame(rows, columns=list(PROJECT_HEADERS))
-    for column in ("计划完成日期", "完成日期"):
-        frame[column] = pd.to_datetime(frame[column]).dt.date
+    frame["计划完成日期"] = pd.to_datetime(frame["计划完成日期"]).dt.date
+    # Text, empty when not finished: the editor prints a missing date as the word "None".
+    frame["完成日期"] = [day.isoformat() if day else "" for day in frame["完成日期"]]
     frame["投资金额(万元)"] = frame["投资金额(万元)"].astype(float)
     return frame
 
@@ -133,8 +134,8 @@ def projects_token(codes: Sequence[str]) -> str:
 
 def _plain(value: Any) -> Any:
     """An edited cell as a plain Python value (the editor sends ISO text, numbers or None)."""
-    if value is None:
-        return None
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None  # an emptied 完成日期 cell
     if isinstance(value, pd.Timestamp):
         return value.date()
     if isinstance(value, str) and len(value) >= 10 and value[4:5] == "-" and value[7:8] == "-":

@@ -165,10 +165,7 @@ def _confirm_import(user: User, files: list[tuple[str, bytes]]) -> None:
 def upload_panel(user: User) -> None:
     """Choose files → checked by content → preview (or every error) → confirm → written."""
     _show_import_done()
-    st.caption(
-        "与命令行 `manage.py import` 相同的校验：任何一行有错，整批都不写入。"
-        "同一文件重复导入不会产生重复数据（按唯一键更新）。"
-    )
+    st.caption("任何一行有错，整批都不写入。同一文件重复导入不会产生重复数据（按唯一键更新）。")
     files = _uploaded_files()
     if not files:
         return
@@ -253,7 +250,10 @@ def _correction_column_config() -> dict:
     return {
         "状态": column.SelectboxColumn("状态", options=list(PROJECT_STATUSES), required=True),
         "计划完成日期": column.DateColumn("计划完成日期", format="YYYY-MM-DD", required=True),
-        "完成日期": column.DateColumn("完成日期", format="YYYY-MM-DD"),
+        # Text, not a date column: an empty date cell would read "None" (no option for that).
+        "完成日期": column.TextColumn(
+            "完成日期", help="YYYY-MM-DD；未完成的项目留空", max_chars=10
+        ),
         "投资金额(万元)": column.NumberColumn("投资金额(万元)", min_value=0.0, format="%.2f"),
         "受益户数": column.NumberColumn("受益户数", min_value=0, step=1, format="%d"),
     }
@@ -341,7 +341,9 @@ def _create_account_form(admin: User) -> None:
             format_func=lambda r: accounts.ROLE_LABELS[r],
             key="new_user_role",
         )
-        chosen = st.multiselect("可写社区（社区编辑必填）", keys, key="new_user_communities")
+        chosen = st.multiselect(
+            "可写社区（社区编辑必填）", keys, key="new_user_communities", select_all=False
+        )
         password = st.text_input(
             "初始密码（至少 8 个字符）", type="password", key="new_user_password", max_chars=200
         )
@@ -409,6 +411,7 @@ def audit_panel() -> None:
         format_func=audit.ACTION_LABELS.get,
         key="audit_actions",
         placeholder="全部操作",
+        select_all=False,  # Streamlit's bulk option is labelled in English
     )
     username = user_column.text_input("用户", key="audit_user", max_chars=100).strip()
     entries = audit.list_entries(data.engine(), actions=actions, username=username or None)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 import streamlit as st
@@ -21,6 +21,7 @@ from ui.urlstate import UrlParam, changed_params, order_dates
 
 GLOBAL_KEYS: tuple[str, ...] = ("subdistrict", "community", "from", "to")
 NOTICES_KEY = "_url_notices"
+RESEED_KEY = "_filters_from_link"
 ALL = "全部街道"
 
 
@@ -68,25 +69,57 @@ def year_start(day: dt.date) -> dt.date:
     return dt.date(day.year, 1, 1)
 
 
-def render_global_filters() -> Scope:
-    """Subdistrict, communities and date range in the sidebar; returns the chosen scope."""
+def open_link(page: str, params: dict[str, str]) -> None:
+    """Go to ``page`` showing exactly the view ``params`` describe (a drill-down link).
+
+    ``st.switch_page`` alone changes the URL but not the filter widgets, which already hold
+    a value and so never read the URL again (the league row arrived as 全部社区). The flag
+    makes the next run forget every filter value and seed them from the new URL, as a
+    freshly opened link would.
+    """
+    st.session_state[RESEED_KEY] = True
+    st.switch_page(page, query_params=params)
+
+
+def _forget_filters_after_link() -> None:
+    if not st.session_state.pop(RESEED_KEY, False):
+        return
+    for key in list(st.session_state.keys()):
+        if key in GLOBAL_KEYS or str(key).startswith("pf_"):
+            del st.session_state[key]
+
+
+def render_global_filters(shown: Collection[str] = GLOBAL_KEYS) -> Scope:
+    """Subdistrict, communities and date range in the sidebar; returns the chosen scope.
+
+    Only the filters in ``shown`` get a widget (a page shows only what it uses); the others
+    keep their value from the URL or the session, untouched, for the next page.
+    """
+    _forget_filters_after_link()
     subdistricts = data.fetch(meta.list_subdistricts, None)
     sub_spec = UrlParam("subdistrict", "街道", choices=tuple(subdistricts))
     _load_from_url(sub_spec, None)
-    subdistrict = st.selectbox(
-        "街道",
-        options=[None, *subdistricts],
-        format_func=lambda v: ALL if v is None else v,
-        key="subdistrict",
-        placeholder=ALL,
-    )
+    if "subdistrict" in shown:
+        st.selectbox(
+            "街道",
+            options=[None, *subdistricts],
+            format_func=lambda v: ALL if v is None else v,
+            key="subdistrict",
+            placeholder=ALL,
+        )
+    subdistrict = st.session_state["subdistrict"]
     communities = data.fetch(meta.list_communities, None, subdistrict)
     com_spec = UrlParam("community", "社区", kind="list", choices=tuple(communities))
     _load_from_url(com_spec, [])
     st.session_state["community"] = [
         c for c in st.session_state.get("community") or [] if c in communities
     ]
-    chosen = st.multiselect("社区", options=communities, key="community", placeholder="全部社区")
+    if "community" in shown:
+        # select_all=False: the built-in bulk option is labelled in English ("Select all").
+        st.multiselect(
+            "社区", options=communities, key="community", placeholder="全部社区", select_all=False
+        )
+    chosen = st.session_state["community"]
     from_spec = UrlParam("from", "开始日期", kind="date")
     to_spec = UrlParam("to", "截止日期", kind="date")
     today = default_dates()[1]
@@ -94,25 +127,30 @@ def render_global_filters() -> Scope:
     # A link with only ?to= reads "year to date as of that day": from 1 January of its year.
     _load_from_url(from_spec, year_start(st.session_state["to"]))
     _fix_reversed_dates()
-    date_from = st.date_input(
-        "开始日期",
-        key="from",
-        min_value=EARLIEST_DATE,
-        max_value=latest_date(),
-        format="YYYY-MM-DD",
-    )
-    date_to = st.date_input(
-        "截止日期（数据截至）",
-        key="to",
-        min_value=EARLIEST_DATE,
-        max_value=latest_date(),
-        format="YYYY-MM-DD",
-    )
-    st.button(
-        "重置筛选", on_click=reset_filters, key="reset_filters", icon=":material/restart_alt:"
-    )
+    if "from" in shown:
+        st.date_input(
+            "开始日期",
+            key="from",
+            min_value=EARLIEST_DATE,
+            max_value=latest_date(),
+            format="YYYY-MM-DD",
+        )
+    if "to" in shown:
+        st.date_input(
+            "截止日期（数据截至）",
+            key="to",
+            min_value=EARLIEST_DATE,
+            max_value=latest_date(),
+            format="YYYY-MM-DD",
+        )
+    date_from, date_to = st.session_state["from"], st.session_state["to"]
+    if shown:
+        st.button(
+            "重置筛选", on_click=reset_filters, key="reset_filters", icon=":material/restart_alt:"
+        )
+    specs = [sub_spec, com_spec, from_spec, to_spec]
     _write_to_url(
-        [sub_spec, com_spec, from_spec, to_spec],
+        [spec for spec in specs if spec.key in shown],
         {
             "subdistrict": None,
             "community": [],
@@ -211,7 +249,9 @@ def url_choices(
     _seed_page_filter(spec, state_key, [])
     st.session_state[state_key] = [v for v in st.session_state[state_key] or [] if v in options]
     target = container or st
-    value = target.multiselect(label, options=list(options), key=state_key, placeholder="全部")
+    value = target.multiselect(
+        label, options=list(options), key=state_key, placeholder="全部", select_all=False
+    )
     _write_page_filter(spec, value, [])
     return list(value)
 

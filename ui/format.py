@@ -3,6 +3,15 @@
 from __future__ import annotations
 
 import math
+import re
+
+NBSP = "\u00a0"
+WORD_JOINER = "\u2060"
+# What follows a number and belongs to it. Chinese text may break between any two characters,
+# so a unit is glued to its number and its own characters to each other.
+UNITS = ("个百分点", "万元", "亿元", "小时", "人次", "户", "人", "项", "个", "月", "日", "年", "%")
+_NUMBER_UNIT = re.compile(r"(\d[\d,.]*)([ ]?)(" + "|".join(UNITS) + r")")
+_NUMBER_SLASH = re.compile(r"(\d[\d,.]*) / (?=\d)")
 
 
 def wan(amount: float | None, digits: int = 2) -> str:
@@ -57,3 +66,25 @@ def hours(value: float | None) -> str:
     if value is None:
         return "—"
     return f"{value:,.1f} 小时"
+
+
+def months_covered(month: int | None) -> str:
+    """The closed months a year-to-date fiscal figure covers: ``1—11月`` (``1月`` alone)."""
+    if not month:
+        return "—"
+    return "1月" if month == 1 else f"1—{month}月"
+
+
+def keep_units(text: str) -> str:
+    """``142,458.94 万元`` that no line break can split: no-break space, joined unit.
+
+    Browsers break Chinese text anywhere, and most eagerly at the space Western formats put
+    between a number and its unit ("598 万/元", "小/时" on the big screen). Used where text
+    wraps (big-screen notes and labels); the PDF has its own line breaker.
+    """
+
+    def glue(match: re.Match[str]) -> str:
+        number, space, unit = match.groups()
+        return number + (NBSP if space else WORD_JOINER) + WORD_JOINER.join(unit)
+
+    return _NUMBER_SLASH.sub(lambda m: m.group(1) + NBSP + "/" + NBSP, _NUMBER_UNIT.sub(glue, text))

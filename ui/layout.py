@@ -7,10 +7,11 @@ from collections.abc import Iterable, Sequence
 from typing import Protocol
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from queries import meta
 from queries.scope import Scope
-from ui import data, filters
+from ui import data, filters, tables
 
 
 def sidebar_navigation(pages: Sequence, hidden_paths: Iterable[str] = ()) -> None:
@@ -44,9 +45,10 @@ def kpi(
     *,
     delta_color: str = "normal",
     help_text: str | None = None,
+    border: bool = True,
 ) -> None:
-    """One KPI card (st.metric) with a bordered frame."""
-    column.metric(label, value, delta=delta, delta_color=delta_color, help=help_text, border=True)
+    """One KPI card (st.metric, one line per text: a number never parts from its unit)."""
+    column.metric(label, value, delta=delta, delta_color=delta_color, help=help_text, border=border)
 
 
 class CardLike(Protocol):
@@ -59,24 +61,48 @@ class CardLike(Protocol):
     help_text: str | None
 
 
+def kpi_row() -> DeltaGenerator:
+    """A row of cards that wraps to the next line instead of cutting a card's text with "…".
+
+    st.metric cuts its label, value and delta at the card edge; columns of a fixed share give
+    a card 200 px on a 1366 px laptop. A horizontal container lets each card keep the width
+    its text needs and moves the cards that do not fit to the next line (one per line on a
+    phone).
+    """
+    return st.container(horizontal=True, gap="small")
+
+
 def kpi_cards(cards: Sequence[CardLike], per_row: int | None = None) -> list:
-    """KPI cards in rows of ``per_row`` (one row by default); returns the columns used, in
-    card order, so a page can put a link under a card."""
+    """KPI cards in wrapping rows of at most ``per_row`` (one row by default); returns one
+    container per card, in card order, so a page can put a link under a card."""
     per_row = per_row or max(len(cards), 1)
     used = []
     for start in range(0, len(cards), per_row):
-        row = cards[start : start + per_row]
-        for column, card in zip(st.columns(per_row), row, strict=False):
+        row = kpi_row()
+        for card in cards[start : start + per_row]:
+            # "content": a card as wide as its text (a stretched one shrinks and cuts it).
+            cell = row.container(width="content", border=True, gap=None)
             kpi(
-                column,
+                cell,
                 card.label,
                 card.value,
                 card.delta,
                 delta_color=card.delta_color,
                 help_text=card.help_text,
+                border=False,
             )
-            used.append(column)
+            used.append(cell)
     return used
+
+
+def dataframe(data, container=None, **kwargs):  # type: ignore[no-untyped-def]
+    """st.dataframe plus a line that says what the table hides (rows below, columns aside)."""
+    target = container or st
+    event = target.dataframe(data, **kwargs)
+    note = tables.hidden_note(data)
+    if note:
+        target.caption(note)
+    return event
 
 
 def empty_state(message: str) -> None:

@@ -105,7 +105,11 @@ def kpi_cards(
     revenue = headline_fiscal(fiscal_block)
     cards.append(
         Card(
-            label="一般公共预算收入（累计）",
+            label=(
+                f"一般公共预算收入（{fmt.months_covered(revenue['month'])}累计）"
+                if revenue
+                else "一般公共预算收入（累计）"
+            ),
             value=fmt.wan(revenue.get("ytd")) if revenue else "—",
             delta=_pace_delta(revenue.get("target_rate"), revenue.get("time_progress")),
             delta_color=_pace_color(revenue.get("target_rate"), revenue.get("time_progress")),

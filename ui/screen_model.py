@@ -41,6 +41,40 @@ MAX_BARS = 10
 YI_THRESHOLD_WAN = 100_000
 WEEKDAYS = "一二三四五六日"
 TAX_SLICES = 6
+# A figure card's text width on the narrowest (16:9) canvas, in rem of the board's type scale
+# (views/screen.py sets 1 rem from the canvas, so this holds from 720p to 4K), and the value
+# sizes the board's style sheet offers.
+CARD_TEXT_REM = 15.0
+UNIT_REM = 1.5
+VALUE_SIZES_REM = (4.6, 4.0, 3.4, 2.8, 2.3, 1.9)
+
+
+def _em_width(text: str) -> float:
+    """Approximate width in em: digits half an em, separators a third, CJK a full em."""
+    width = 0.0
+    for ch in text:
+        if ch.isdigit():
+            width += 0.58
+        elif ch in ",. /:%+-−":
+            width += 0.36
+        elif ord(ch) > 0x2E80:
+            width += 1.0
+        else:
+            width += 0.6
+    return width
+
+
+def value_size(value: str, unit: str) -> int:
+    """Index into ``VALUE_SIZES_REM``: the largest size at which value and unit fit the card.
+
+    The value and its unit stay on one line (a number is never split from its unit), so the
+    value shrinks instead: "17,234.2 小时" lost its 时 at the card edge at a fixed size.
+    """
+    room = CARD_TEXT_REM - (UNIT_REM * _em_width(unit) + 0.5 if unit else 0.0)
+    for index, size in enumerate(VALUE_SIZES_REM):
+        if size * _em_width(value) <= room:
+            return index
+    return len(VALUE_SIZES_REM) - 1
 
 
 @dataclass(frozen=True)
@@ -276,7 +310,7 @@ def fiscal_figures(data: ScreenData) -> list[Figure]:
             "一般公共预算收入累计",
             ytd,
             ytd_unit,
-            f"1—{fiscal.month} 月；{fiscal.month} 月当月 {month_value} {month_unit}".strip(),
+            f"{fmt.months_covered(fiscal.month)}；{fiscal.month}月当月 {month_value} {month_unit}".strip(),
         ),
         Figure(
             "完成年度目标",
@@ -363,6 +397,13 @@ def _bars(records: list[dict], value: str, *, lowest: bool) -> tuple[pd.DataFram
     return ordered.head(MAX_BARS).reset_index(drop=True), True
 
 
+def _unfinished_first(records: list[dict], value: str) -> list[dict]:
+    """Only the communities below 100% when more than a chart's worth are: a "lowest" list
+    must not show finished ones (it padded itself with 100% bars)."""
+    unfinished = [r for r in records if r[value] is not None and r[value] < 1]
+    return unfinished if len(records) > MAX_BARS and unfinished else records
+
+
 def _label(row_subdistrict: str, community: str, scope: Scope) -> str:
     """Community names are unique within a subdistrict; add the subdistrict when mixed."""
     return community if scope.subdistrict else f"{community}（{row_subdistrict[:2]}）"
@@ -395,7 +436,9 @@ def livelihood_chart(data: ScreenData) -> ChartSpec | None:
     ]
     if not records:
         return None
-    frame, cut = _bars(records, "完成率", lowest=True)
+    shown = _unfinished_first(records, "完成率")
+    frame, cut = _bars(shown, "完成率", lowest=True)
+    cut = cut or len(shown) < len(records)
     title = "完成率最低的社区" if cut else "各社区完成率"
     return ChartSpec("ranking", frame, title, "完成率", "完成率", status="状态", percent=True)
 
@@ -419,7 +462,12 @@ def fiscal_chart(data: ScreenData) -> ChartSpec | None:
     frame = pd.DataFrame(head, columns=["税种", "累计"])
     frame["累计"] = frame["累计"].round(2)
     return ChartSpec(
-        "donut", frame, f"税收构成（1—{fiscal.month} 月累计）", "累计", "累计（万元）", "税种"
+        "donut",
+        frame,
+        f"税收构成（{fmt.months_covered(fiscal.month)}累计）",
+        "累计",
+        "累计（万元）",
+        "税种",
     )
 
 
@@ -438,7 +486,9 @@ def census_chart(data: ScreenData) -> ChartSpec | None:
     ]
     if not records:
         return None
-    frame, cut = _bars(records, "登记率", lowest=True)
+    shown = _unfinished_first(records, "登记率")
+    frame, cut = _bars(shown, "登记率", lowest=True)
+    cut = cut or len(shown) < len(records)
     title = "登记率最低的社区" if cut else "各社区登记率"
     return ChartSpec("ranking", frame, title, "登记率", "登记率", status="状态", percent=True)
 

@@ -37,3 +37,21 @@ def with_status_colors(frame: pd.DataFrame, columns: Sequence[str]) -> Styler:
     """A Styler that tints the given status columns; other cells are left alone."""
     present = [column for column in columns if column in frame.columns]
     return frame.style.map(lambda value: _TINTS.get(value, ""), subset=present)
+
+
+# st.dataframe shows about ten rows and scrolls inside; a column wider than the screen
+# scrolls sideways. Neither is visible in a screenshot or to a first-time reader, so a table
+# says so underneath.
+VISIBLE_ROWS = 10
+NARROW_SCREEN_COLUMNS = 6
+
+
+def hidden_note(frame: pd.DataFrame | Styler) -> str | None:
+    """``共 29 行，在表格内上下滚动查看；共 11 列，屏幕较窄时左右滑动查看其余列`` or None."""
+    data = frame.data if isinstance(frame, Styler) else frame
+    parts = []
+    if len(data) > VISIBLE_ROWS:
+        parts.append(f"共 {len(data):,} 行，在表格内上下滚动查看")
+    if len(data.columns) > NARROW_SCREEN_COLUMNS:
+        parts.append(f"共 {len(data.columns)} 列，屏幕较窄时左右滑动查看其余列")
+    return "；".join(parts) or None

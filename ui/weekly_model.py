@@ -27,10 +27,7 @@ Report = dict[str, Any]
 RED_MARK = "● 滞后"
 RED = STATUS_COLORS["red"]
 MOVERS_SHOWN = 3
-COMMUNITY_FILTER_NOTE = (
-    "周报按街道汇总（与 manage.py report 相同）：社区筛选和起止日期不适用于本页，"
-    "只有街道筛选和报告日期生效。"
-)
+COMMUNITY_FILTER_NOTE = "周报按街道汇总：只按街道和报告日期统计，与导出的 Excel、PDF 周报数字一致。"
 
 
 @dataclass(frozen=True)
@@ -371,11 +368,19 @@ def _livelihood_paragraph(report: Report, newly: int) -> str:
     )
 
 
+def fiscal_months_note(report: Report) -> str:
+    """``（2026年1—11月）``: the closed months the fiscal figures cover (empty without data)."""
+    fiscal = report.get("fiscal")
+    if not fiscal:
+        return ""
+    return f"（{fiscal['year']}年{fmt.months_covered(fiscal['month'])}）"
+
+
 def _fiscal_paragraph(report: Report) -> str:
     fiscal = report["fiscal"]
     if fiscal is None:
         return "二、财政税收。本年度暂无财政数据。"
-    months = f"1—{fiscal['month']}月" if fiscal["month"] > 1 else "1月"
+    months = fmt.months_covered(fiscal["month"])
     parts = []
     for item in fiscal["items"]:
         if item["item"] not in HEADLINE_FISCAL_ITEMS:
@@ -492,7 +497,7 @@ def pdf_document(
     agenda = agenda_frame(report, rows, projects)
     return PdfDocument(
         title=document_title(report),
-        subtitle=f"报告日期 {report['as_of']} · 范围 {who(report)} · 数据与 manage.py report 一致",
+        subtitle=f"报告日期 {report['as_of']} · 范围 {who(report)}",
         sections=(
             PdfSection("通报", paragraphs),
             PdfSection("本周变化", tables=(_metrics_table(week_metrics(report, projects)),)),

@@ -7,7 +7,7 @@ import streamlit as st
 from queries import census_detail as detail
 from queries.status import CENSUS_PLAN_DAYS, census_plan_rate
 from ui import census_model as model
-from ui import charts, data, filters, layout, tables
+from ui import charts, data, filters, layout, table_export, tables
 from ui import format as fmt
 from ui.livelihood_model import MAX_RANKING_BARS, lowest_bars
 
@@ -47,7 +47,7 @@ def show_ranking(summary, plan_rate) -> None:  # type: ignore[no-untyped-def]
         if behind.empty:
             st.success("没有落后于计划进度的社区。", icon=":material/check_circle:")
         else:
-            st.dataframe(
+            layout.dataframe(
                 tables.with_status_colors(behind, ["状态"]),
                 hide_index=True,
                 width="stretch",
@@ -109,11 +109,19 @@ def show_forecast(scope, campaign, start) -> None:  # type: ignore[no-untyped-de
             f"剩余户数 ÷ 近 7 日日均登记户数，向上取整到天；"
             f"计划完成日为 {model.plan_end(start).isoformat()}（共 {CENSUS_PLAN_DAYS} 天）。"
         )
-    st.dataframe(
+    layout.dataframe(
         frame,
         hide_index=True,
         width="stretch",
         column_config={"近7日日均登记户数": st.column_config.NumberColumn(format="%.1f")},
+    )
+    st.download_button(
+        "下载 Excel（预计完成日期）",
+        data=table_export.excel_bytes({"预计完成日期": frame}),
+        file_name=f"人口普查_{campaign}_{scope.as_of.isoformat()}.xlsx",
+        mime=table_export.XLSX_MIME,
+        icon=":material/download:",
+        key="census_download",
     )
 
 

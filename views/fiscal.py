@@ -23,7 +23,8 @@ if default is not None:
 
 extra = ["财政数据按街道统计，社区筛选不适用"]
 if report is not None and item:
-    extra = [f"科目：{item}", f"报告月份：{report.year}年{report.month}月", *extra]
+    months = f"{report.year}年{fmt.months_covered(report.month)}"
+    extra = [f"科目：{item}", f"财政数据月份：{months}（已结束的月份）", *extra]
 layout.page_header("财政税收", scope, extra)
 
 if report is None or item is None:
@@ -43,13 +44,15 @@ if total is None:
     st.stop()
 
 share = fiscal_model.tax_share(report)
-amounts = st.columns(3)
-layout.kpi(amounts[0], f"{month}月收入", fmt.wan(total.month_amount), help_text="当月数")
-layout.kpi(amounts[1], f"1—{month}月累计", fmt.wan(total.ytd), help_text=f"{year}年累计数")
-layout.kpi(amounts[2], "年度目标", fmt.wan(total.target))
-rates = st.columns(3)
+amounts = layout.kpi_row()
+layout.kpi(amounts, f"{month}月收入", fmt.wan(total.month_amount), help_text="当月数")
 layout.kpi(
-    rates[0],
+    amounts, f"{fmt.months_covered(month)}累计", fmt.wan(total.ytd), help_text=f"{year}年累计数"
+)
+layout.kpi(amounts, "年度目标", fmt.wan(total.target))
+rates = layout.kpi_row()
+layout.kpi(
+    rates,
     "完成年度目标",
     fmt.pct(total.target_rate),
     fiscal_model.pace_delta(total.target_rate, progress),
@@ -58,28 +61,28 @@ layout.kpi(
     f"{fmt.pace_phrase(total.target_rate, progress)}",
 )
 layout.kpi(
-    rates[1],
+    rates,
     "同比",
     fmt.signed_pct(total.yoy),
-    help_text=f"与{year - 1}年1—{month}月累计相比",
+    help_text=f"与{year - 1}年{fmt.months_covered(month)}累计相比",
 )
 layout.kpi(
-    rates[2],
+    rates,
     "税收占比",
     fmt.pct(share),
-    help_text=f"税收收入 / 一般公共预算收入（1—{month}月累计）",
+    help_text=f"税收收入 / 一般公共预算收入（{fmt.months_covered(month)}累计）",
 )
 
 st.subheader("通报")
 general = fiscal_model.item_total(report, fiscal_model.GENERAL_ITEM, prior)
 tax = fiscal_model.item_total(report, fiscal_model.TAX_ITEM, prior)
 place = scope.subdistrict or "全部街道"
-st.code(
-    fiscal_model.bulletin_text(month, progress, general, tax, share, place),
-    language=None,
-    wrap_lines=True,
-)
-st.caption("可点击右上角按钮复制，直接用于工作通报。")
+bulletin = fiscal_model.bulletin_text(month, progress, general, tax, share, place)
+# Read with numbers kept beside their units; copy the plain text from the expander.
+st.markdown(fmt.keep_units(filters.escape_markdown(bulletin)))
+with st.expander("复制全文（纯文本）", icon=":material/content_copy:"):
+    st.code(bulletin, language=None, wrap_lines=True)
+    st.caption("点击右上角按钮复制，直接用于工作通报。")
 
 left, right = st.columns(2)
 with left:
@@ -130,7 +133,9 @@ st.altair_chart(
 
 st.subheader("税收构成")
 composition = fiscal_model.tax_composition_frame(report)
-st.caption(f"1—{month}月累计；税收占比（税收收入 / 一般公共预算收入）：{fmt.pct(share)}")
+st.caption(
+    f"{fmt.months_covered(month)}累计；税收占比（税收收入 / 一般公共预算收入）：{fmt.pct(share)}"
+)
 if composition.empty:
     layout.empty_state("没有分税种数据（除一般公共预算收入、税收收入以外的科目）。")
 else:
@@ -144,8 +149,9 @@ else:
         ),
         theme=None,
     )
-    table.dataframe(
-        composition,
+    layout.dataframe(
+        container=table,
+        data=composition,
         hide_index=True,
         width="stretch",
         column_config=fiscal_model.composition_column_config(),
@@ -153,7 +159,7 @@ else:
 
 st.subheader(f"分街道：{item}")
 by_subdistrict = fiscal_model.subdistrict_frame(report, item, prior)
-st.dataframe(
+layout.dataframe(
     by_subdistrict,
     hide_index=True,
     width="stretch",

@@ -90,7 +90,7 @@ def show_overdue(scope, categories, statuses) -> None:  # type: ignore[no-untype
     if note:
         st.caption(note)
     frame = model.overdue_frame(page)
-    st.dataframe(model.styled_projects(frame), hide_index=True, width="stretch")
+    layout.dataframe(model.styled_projects(frame), hide_index=True, width="stretch")
 
 
 def show_projects(scope, categories, statuses, header_parts) -> str:  # type: ignore[no-untyped-def]
@@ -123,7 +123,7 @@ def show_projects(scope, categories, statuses, header_parts) -> str:  # type: ig
         on_click="ignore",
         key="livelihood_xlsx",
     )
-    st.dataframe(model.styled_projects(frame), hide_index=True, width="stretch")
+    layout.dataframe(model.styled_projects(frame), hide_index=True, width="stretch")
     st.caption(f"共 {page.matched:,} 项，显示 {len(page.rows):,} 项")
     return search
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from queries import census, fiscal, league, livelihood, volunteers
-from ui import charts, data, layout, overview_model, tables
+from ui import charts, data, filters, layout, overview_model, table_export, tables
 from ui import format as fmt
 
 scope = layout.current_scope()
@@ -35,7 +35,7 @@ else:
         "红黄绿按统一规则：达到或快于序时进度为绿，落后不超过 10 个百分点为黄，更多为红。"
         "点击一行查看该社区的民生实事。"
     )
-    event = st.dataframe(
+    event = layout.dataframe(
         tables.with_status_colors(table, overview_model.LEAGUE_STATUS_COLUMNS),
         hide_index=True,
         width="stretch",
@@ -46,7 +46,7 @@ else:
     )
     picked = overview_model.picked_community(table, event)
     if picked:
-        st.switch_page("views/livelihood.py", query_params=layout.link_params(*picked))
+        filters.open_link("views/livelihood.py", layout.link_params(*picked))
 
     chart_frame = overview_model.league_chart_frame(rows)
     if not chart_frame.empty:
@@ -67,5 +67,16 @@ attention = overview_model.attention_items(rows, fiscal_block)
 if attention.empty:
     st.success("当前筛选范围内没有滞后事项。", icon=":material/check_circle:")
 else:
-    st.dataframe(tables.with_status_colors(attention, ["状态"]), hide_index=True, width="stretch")
+    layout.dataframe(
+        tables.with_status_colors(attention, ["状态"]), hide_index=True, width="stretch"
+    )
 st.caption(f"序时进度（按日）：{fmt.pct(overview_model.year_progress(scope))}")
+if rows:
+    st.download_button(
+        "下载 Excel（社区排名、需要关注）",
+        data=table_export.excel_bytes({"社区排名": table, "需要关注": attention}),
+        file_name=f"领导驾驶舱_{scope.as_of.isoformat()}.xlsx",
+        mime=table_export.XLSX_MIME,
+        icon=":material/download:",
+        key="overview_download",
+    )

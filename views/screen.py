@@ -19,10 +19,10 @@ from queries.db import database_url
 from queries.finite import require_finite
 from queries.scope import Scope
 from ui import charts, data, filters, layout, screen_model
+from ui import format as fmt
 from ui.screen_model import SECTIONS, ChartSpec, Figure, Rotation, ScreenData
 
 ROTATION_KEY = "screen_rotation"
-LONG_VALUE_CHARS = 5  # "32,449" and longer: a smaller size so the unit stays in the card
 
 SCREEN_CSS = """
 <style>
@@ -70,12 +70,19 @@ html, body { overflow: hidden; }
 [class*="st-key-screen-fig-"] { height: 100%; justify-content: center; gap: 0.4rem;
   background: rgba(255,255,255,0.04); border: 1px solid #23395a; border-radius: 0.8rem;
   padding: 0.8rem 1.2rem; box-sizing: border-box; overflow: hidden; }
-[class*="st-key-screen-label-"] p { font-size: 1.5rem; color: #9fb7d6; }
+/* Labels and notes wrap in balanced lines (never one lone character on the last line). */
+[class*="st-key-screen-label-"] p { font-size: 1.35rem; color: #9fb7d6; text-wrap: balance; }
 [class*="st-key-screen-value-"] p { font-size: 4.6rem; font-weight: 700; line-height: 1.1;
   color: #ffffff; white-space: nowrap; font-variant-numeric: tabular-nums; }
-[class*="st-key-screen-value-"][class*="-long-"] p { font-size: 3.5rem; }
-[class*="st-key-screen-unit-"] p { font-size: 1.5rem; color: #9fb7d6; }
-[class*="st-key-screen-note-"] p { font-size: 1.15rem; color: #c9d8ee; }
+/* Value sizes by length (ui/screen_model.value_size): value and unit always fit the card. */
+[class*="st-key-screen-value-"][class*="-size1-"] p { font-size: 4.0rem; }
+[class*="st-key-screen-value-"][class*="-size2-"] p { font-size: 3.4rem; }
+[class*="st-key-screen-value-"][class*="-size3-"] p { font-size: 2.8rem; }
+[class*="st-key-screen-value-"][class*="-size4-"] p { font-size: 2.3rem; }
+[class*="st-key-screen-value-"][class*="-size5-"] p { font-size: 1.9rem; }
+[class*="st-key-screen-unit-"] p { font-size: 1.5rem; color: #9fb7d6; white-space: nowrap; }
+[class*="st-key-screen-note-"] p { font-size: 1.15rem; line-height: 1.35; color: #c9d8ee;
+  text-wrap: balance; }
 [class*="st-key-screen-value-green"] p { color: #4fd18b; }
 [class*="st-key-screen-value-yellow"] p { color: #ffc53d; }
 [class*="st-key-screen-value-red"] p { color: #ff6b5e; }
@@ -149,14 +156,14 @@ def _markdown(key: str, text: str) -> None:
 
 def _figure(index: int, figure: Figure) -> None:
     with st.container(key=f"screen-fig-{index}"):
-        _markdown(f"screen-label-{index}", figure.label)
+        _markdown(f"screen-label-{index}", fmt.keep_units(figure.label))
         with st.container(horizontal=True, key=f"screen-valrow-{index}"):
-            size = "long" if len(figure.value) > LONG_VALUE_CHARS else "short"
+            size = f"size{screen_model.value_size(figure.value, figure.unit)}"
             _markdown(f"screen-value-{figure.status or 'plain'}-{size}-{index}", figure.value)
             if figure.unit:
                 _markdown(f"screen-unit-{index}", figure.unit)
         if figure.note:
-            _markdown(f"screen-note-{index}", figure.note)
+            _markdown(f"screen-note-{index}", fmt.keep_units(figure.note))
 
 
 def _figures(figures: list[Figure]) -> None:

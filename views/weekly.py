@@ -13,6 +13,7 @@ import streamlit as st
 from queries import league, report, weekly_detail
 from reporting import pdf, word, xlsx
 from ui import data, filters, layout, weekly_model
+from ui import format as fmt
 
 global_scope = layout.current_scope()
 header = st.container()
@@ -45,7 +46,7 @@ projects = data.fetch(weekly_detail.week_projects, scope)
 file_stem = f"周报_{weekly['subdistrict'] or '全部街道'}_{weekly['as_of']}"
 
 xlsx_column.download_button(
-    "下载 Excel（与 manage.py report --format xlsx 相同）",
+    "下载 Excel",
     data=xlsx.render_xlsx(weekly),
     file_name=f"{file_stem}.xlsx",
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -85,29 +86,35 @@ agenda = weekly_model.agenda_frame(weekly, rows, projects)
 if agenda.empty:
     st.success("本周没有红色事项。", icon=":material/check_circle:")
 else:
-    st.dataframe(weekly_model.styled_agenda(agenda), hide_index=True, width="stretch")
+    layout.dataframe(weekly_model.styled_agenda(agenda), hide_index=True, width="stretch")
 
 st.subheader("本周完成与新增逾期的项目")
 week_list = weekly_model.projects_frame(projects)
 if week_list.empty:
     layout.empty_state("本周没有完成或新增逾期的民生实事项目。")
 else:
-    st.dataframe(week_list, hide_index=True, width="stretch")
+    layout.dataframe(week_list, hide_index=True, width="stretch")
 
-st.subheader("财政收入：当月、累计与序时进度")
+st.subheader(f"财政收入：当月、累计与序时进度{weekly_model.fiscal_months_note(weekly)}")
 fiscal_table = weekly_model.fiscal_frame(weekly)
 if fiscal_table.empty:
     layout.empty_state("本年度暂无财政数据。")
 else:
-    st.dataframe(fiscal_table, hide_index=True, width="stretch")
+    layout.dataframe(fiscal_table, hide_index=True, width="stretch")
 
 st.subheader("社区排名变化（与上周相比）")
 ranks = weekly_model.ranks_frame(rows)
 if ranks.empty:
     layout.empty_state("当前范围内没有社区。")
 else:
-    st.dataframe(ranks, hide_index=True, width="stretch")
+    layout.dataframe(ranks, hide_index=True, width="stretch")
 
 st.subheader("通报")
-st.caption("由上面的数字自动生成，点右上角按钮复制后粘贴到文档中。")
-st.code(weekly_model.bulletin_text(weekly, rows, projects), language=None, wrap_lines=True)
+st.caption("由上面的数字自动生成。要粘贴到文档中，展开下方“复制全文”，点右上角按钮复制。")
+# Read as paragraphs whose numbers stay with their units on any screen; copy from the plain
+# text below (no joiner characters end up in the document).
+for paragraph in weekly_model.bulletin_paragraphs(weekly, rows, projects):
+    for line in paragraph.split("\n"):
+        st.markdown(fmt.keep_units(filters.escape_markdown(line)))
+with st.expander("复制全文（纯文本）", icon=":material/content_copy:"):
+    st.code(weekly_model.bulletin_text(weekly, rows, projects), language=None, wrap_lines=True)
