@@ -21,7 +21,6 @@ from queries.livelihood_detail import ProjectRow, overdue_projects
 from queries.models import HEADLINE_FISCAL_ITEMS
 from queries.report import build_report, report_scope
 from queries.status import RED, status_against, year_elapsed
-from reporting.markdown import pace_phrase
 from reporting.messages import Block, Bulletin, weekly_link
 from ui import format as fmt
 
@@ -97,8 +96,8 @@ def red_items(
                         FISCAL,
                         item["subdistrict"],
                         item["subdistrict"],
-                        f"{item['item']}完成年度目标 {fmt.pct(item['target_rate'], 2)}，"
-                        f"{pace_phrase(item['target_rate'], fiscal['time_progress'])}",
+                        f"{item['item']}完成年度目标 {fmt.pct(item['target_rate'])}，"
+                        f"{fmt.pace_phrase(item['target_rate'], fiscal['time_progress'])}",
                     )
                 )
     for project in overdue:

@@ -12,6 +12,7 @@ from collections import defaultdict
 from typing import Any
 
 from queries.models import HEADLINE_FISCAL_ITEMS
+from ui.format import pace_phrase, pct, signed_pct
 
 Report = dict[str, Any]
 LAGGARDS_SHOWN = 3
@@ -25,11 +26,6 @@ def wan(amount: float | None) -> str:
     return "—" if amount is None else f"{amount:,.2f} 万元"
 
 
-def pct(rate: float | None, digits: int = 1) -> str:
-    """A fraction as a percent: 0.6667 → 66.7%; a dash when unknown."""
-    return "—" if rate is None else f"{rate * 100:.{digits}f}%"
-
-
 def count(value: int | float | None, unit: str = "") -> str:
     """An integer with thousands separators and a unit."""
     return "—" if value is None else f"{int(value):,}{unit}"
@@ -38,17 +34,6 @@ def count(value: int | float | None, unit: str = "") -> str:
 def hours(value: float | None) -> str:
     """Hours with thousands separators and 1 decimal."""
     return "—" if value is None else f"{value:,.1f} 小时"
-
-
-def pace_phrase(rate: float | None, time_progress: float) -> str:
-    """快/慢于序时进度 X 个百分点 (与序时进度持平 within 0.005 point)."""
-    if rate is None:
-        return "无年度目标"
-    delta = (rate - time_progress) * 100
-    if abs(delta) < 0.005:
-        return "与序时进度持平"
-    word = "快于" if delta > 0 else "慢于"
-    return f"{word}序时进度 {abs(delta):.2f} 个百分点"
 
 
 def yoy_phrase(yoy: float | None) -> str:
@@ -101,7 +86,7 @@ def title(report: Report) -> str:
 def livelihood_headline(block: dict[str, Any]) -> str:
     return (
         f"**民生实事**：{block['year']} 年共 {count(block['total'], ' 项')}，"
-        f"已完成 {count(block['completed'], ' 项')}，完成率 {pct(block['completion_rate'], 2)}；"
+        f"已完成 {count(block['completed'], ' 项')}，完成率 {pct(block['completion_rate'])}；"
         f"推进中 {block['in_progress']} 项，未启动 {block['not_started']} 项，"
         f"逾期 {block['overdue']} 项；本周完成 {block['completed_this_week']} 项。"
     )
@@ -133,7 +118,7 @@ def fiscal_item_sentence(item: dict[str, Any], fiscal: dict[str, Any]) -> str:
     ]
     if item["target_rate"] is not None:
         parts.append(
-            f"完成年度目标 {pct(item['target_rate'], 2)}，"
+            f"完成年度目标 {pct(item['target_rate'])}，"
             f"{pace_phrase(item['target_rate'], fiscal['time_progress'])}"
         )
     return "，".join(parts) + "。"
@@ -144,7 +129,7 @@ def fiscal_headline(fiscal: dict[str, Any] | None) -> list[str]:
         return ["**财政税收**：本年度暂无财政数据。"]
     intro = (
         f"**财政税收**：数据截至 {fiscal['year']} 年 {fiscal['month']} 月，"
-        f"序时进度 {pct(fiscal['time_progress'], 2)}。"
+        f"序时进度 {pct(fiscal['time_progress'])}。"
     )
     return [intro] + [
         f"  - {fiscal_item_sentence(item, fiscal)}" for item in headline_items(fiscal)
@@ -157,7 +142,7 @@ def census_headline(census: dict[str, Any] | None) -> str:
     return (
         f"**人口普查**（{census['campaign']}）：应登记 {count(census['expected'], ' 户')}，"
         f"已登记 {count(census['registered_households'], ' 户')}、"
-        f"{count(census['registered_persons'], ' 人')}，登记率 {pct(census['rate'], 2)}；"
+        f"{count(census['registered_persons'], ' 人')}，登记率 {pct(census['rate'])}；"
         f"本周新增登记 {count(census['registered_this_week'], ' 户')}。"
     )
 
@@ -247,7 +232,7 @@ def fiscal_section(fiscal: dict[str, Any] | None) -> list[str]:
     if fiscal is None:
         return lines + ["本年度暂无财政数据。"]
     lines += [
-        f"数据月份：{fiscal['year']} 年 {fiscal['month']} 月；序时进度 {pct(fiscal['time_progress'], 2)}。",
+        f"数据月份：{fiscal['year']} 年 {fiscal['month']} 月；序时进度 {pct(fiscal['time_progress'])}。",
         "",
     ]
     rows = [
@@ -261,7 +246,7 @@ def fiscal_section(fiscal: dict[str, Any] | None) -> list[str]:
             "—"
             if i["target_rate"] is None
             else pace_phrase(i["target_rate"], fiscal["time_progress"]),
-            "—" if i["yoy"] is None else f"{i['yoy'] * 100:+.1f}%",
+            "—" if i["yoy"] is None else signed_pct(i["yoy"]),
         ]
         for i in fiscal["items"]
     ]

@@ -17,6 +17,7 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from reporting.spreadsheet import display_width, new_workbook, write_cell
+from ui.format import pct
 
 Report = dict[str, Any]
 TITLE_ROW, HEADER_ROW, FIRST_DATA_ROW = 0, 2, 3
@@ -221,9 +222,7 @@ def write_fiscal(book: Workbook, formats: Formats, report: Report) -> None:
     if fiscal is None:
         write_sheet(book, formats, report, "财政税收", columns, [], note="本年度暂无财政数据")
         return
-    note = (
-        f"数据月份 {fiscal['year']} 年 {fiscal['month']} 月；序时进度 {fiscal['time_progress']:.2%}"
-    )
+    note = f"数据月份 {fiscal['year']} 年 {fiscal['month']} 月；序时进度 {pct(fiscal['time_progress'])}"
     rows = [with_pace(item, fiscal["time_progress"]) for item in fiscal["items"]]
     write_sheet(book, formats, report, "财政税收", columns, rows, note=note)
 

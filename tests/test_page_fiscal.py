@@ -133,7 +133,7 @@ def test_default_item_is_general_revenue_when_present(options, expected):
 )
 def test_pace_delta_is_signed_points_against_time_progress(rate, progress, expected):
     """The KPI delta: signed percentage points, and the words 快于/慢于序时进度."""
-    assert fm.pace_delta(rate, progress) == expected
+    assert fmt.pace_delta(rate, progress) == expected
 
 
 # ---------------------------------------------------------------- frames

@@ -97,8 +97,8 @@ def test_completion_rate_card_is_a_dash_without_projects():
 )
 def test_pace_is_signed_points_and_says_faster_or_slower(rate, expected, delta, sentence):
     """The card delta carries the sign; the sentence says 快于/慢于/持平."""
-    assert lm.pace_delta(rate, expected) == delta
-    assert lm.pace_sentence(rate, expected) == sentence
+    assert fmt.signed_points(rate - expected) == delta
+    assert fmt.pace_sentence(rate, expected) == sentence
 
 
 def test_pace_caption_names_the_status_level():

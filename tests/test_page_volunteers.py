@@ -71,7 +71,7 @@ def test_kpis_read_as_a_person_would_say_them():
     ]
     assert cards["注册志愿者"].value == "260 人"
     rate = cards["注册率（目标 13%）"]
-    assert (rate.value, rate.delta) == ("13.00%", "+0.00 个百分点")
+    assert (rate.value, rate.delta) == ("13.0%", "0.0 个百分点")
     assert cards["服务时长"].value == "3,456.5 小时"
     assert (cards["本周服务时长"].value, cards["本周服务时长"].delta) == (
         "110.0 小时",

@@ -74,7 +74,7 @@ def test_bulletin_states_the_report_figures(app_db):
     lv, vol = report["livelihood"], report["volunteers"]
     assert text.startswith(wm.document_title(report))
     assert f"共实施民生实事项目{lv['total']:,}项，已完成{lv['completed']:,}项" in text
-    assert f"完成率{fmt.pct(lv['completion_rate'], 2)}" in text
+    assert f"完成率{fmt.pct(lv['completion_rate'])}" in text
     assert f"本周服务{vol['hours_this_week']:,.1f}小时" in text
     if report["census"]:
         assert f"本周新增登记{report['census']['registered_this_week']:,}户" in text

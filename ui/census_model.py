@@ -17,7 +17,7 @@ from queries.census import CensusSummary, CommunityCensus
 from queries.census_detail import PACE_DAYS, CommunityPace, CurvePoint, DayIncrement
 from queries.status import CENSUS_PLAN_DAYS, STATUS_LABELS, census_plan_rate, status_against
 from ui import format as fmt
-from ui.livelihood_model import Kpi, community_labels, pace_delta, pace_sentence
+from ui.livelihood_model import Kpi, community_labels
 from ui.tables import status_mark
 
 DONE = "已完成"
@@ -44,7 +44,7 @@ def plan_end(start: dt.date) -> dt.date:
 
 def kpis(summary: CensusSummary, plan_rate: float | None) -> list[Kpi]:
     """应登记户数, 已登记户数, 已登记人数, 登记率 against the plan line, 本周新增."""
-    rate_delta = pace_delta(summary.rate, plan_rate) if plan_rate is not None else None
+    rate_delta = fmt.signed_points(summary.rate - plan_rate) if plan_rate is not None else None
     status = status_against(summary.rate, plan_rate)
     return [
         Kpi("应登记户数（户）", fmt.count(summary.expected)),
@@ -79,7 +79,7 @@ def rate_caption(
         else f"计划完成日 {plan_end(start).isoformat()} 已过"
     )
     return (
-        f"登记率 {fmt.pct(summary.rate)}，{pace_sentence(summary.rate, plan_rate, PLAN_WORD)}，"
+        f"登记率 {fmt.pct(summary.rate)}，{fmt.pace_sentence(summary.rate, plan_rate, PLAN_WORD)}，"
         f"状态：{_status_word(summary.rate, plan_rate)}。任务自 {start.isoformat()} 开始，{when}。"
     )
 

@@ -102,15 +102,6 @@ def tax_share(report: FiscalReport | None) -> float | None:
     return _rate(tax.ytd, general.ytd)
 
 
-def pace_delta(rate: float | None, time_progress: float | None) -> str | None:
-    """Signed points against 序时进度 for st.metric: ``+3.5 个百分点（快于序时进度）``."""
-    if rate is None or time_progress is None:
-        return None
-    gap = (rate - time_progress) * 100
-    word = "快于" if gap >= 0 else "慢于"
-    return f"{gap:+.1f} 个百分点（{word}序时进度）"
-
-
 def _wan_plain(amount: float) -> str:
     """万元 as written in a 通报: ``2,167.00万元`` (no space)."""
     return f"{amount:,.2f}万元"

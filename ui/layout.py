@@ -12,6 +12,7 @@ from streamlit.delta_generator import DeltaGenerator
 from queries import meta
 from queries.scope import Scope
 from ui import data, filters, tables
+from ui import format as fmt
 
 
 def sidebar_navigation(pages: Sequence, hidden_paths: Iterable[str] = ()) -> None:
@@ -47,8 +48,21 @@ def kpi(
     help_text: str | None = None,
     border: bool = True,
 ) -> None:
-    """One KPI card (st.metric, one line per text: a number never parts from its unit)."""
-    column.metric(label, value, delta=delta, delta_color=delta_color, help=help_text, border=border)
+    """One KPI card (st.metric, one line per text: a number never parts from its unit).
+
+    ``delta_color`` says which way is good ("normal", "inverse" or "off"); the arrow and its
+    colour follow the sign of the delta's number (:func:`ui.format.delta_look`).
+    """
+    color, arrow = fmt.delta_look(delta, delta_color)
+    column.metric(
+        label,
+        value,
+        delta=delta,
+        delta_color=color,
+        delta_arrow=arrow,
+        help=help_text,
+        border=border,
+    )
 
 
 class CardLike(Protocol):

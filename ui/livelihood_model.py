@@ -71,24 +71,6 @@ class Kpi:
     help_text: str | None = None
 
 
-def pace_delta(rate: float, expected: float) -> str:
-    """A short signed delta st.metric colours by its sign: ``+3.2 个百分点``."""
-    gap = (rate - expected) * 100
-    if abs(gap) < 0.05:
-        return "0.0 个百分点"
-    return f"{gap:+.1f} 个百分点"
-
-
-def pace_sentence(rate: float, expected: float, plan_word: str = "序时进度") -> str:
-    """The delta in words under the KPI row: ``慢于序时进度 0.8 个百分点（序时进度 88.9%）``."""
-    gap = rate - expected
-    if abs(gap) < 0.0005:
-        phrase = f"与{plan_word}持平"
-    else:
-        phrase = f"{'快于' if gap > 0 else '慢于'}{plan_word} {fmt.points(gap)}"
-    return f"{phrase}（{plan_word} {fmt.pct(expected)}）"
-
-
 def community_labels(places: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
     """A chart label per community: its name, or 街道·社区 when the name occurs twice."""
     places = list(places)
@@ -99,7 +81,7 @@ def community_labels(places: Iterable[tuple[str, str]]) -> dict[tuple[str, str],
 def kpis(summary: LivelihoodSummary, as_of: dt.date) -> list[Kpi]:
     """The KPI row: 完成率 against 序时进度, then the counts of §3."""
     expected = year_elapsed(as_of)
-    rate_delta = pace_delta(summary.completion_rate, expected) if summary.total else None
+    rate_delta = fmt.signed_points(summary.completion_rate - expected) if summary.total else None
     return [
         Kpi(
             "完成率",
@@ -107,7 +89,7 @@ def kpis(summary: LivelihoodSummary, as_of: dt.date) -> list[Kpi]:
             rate_delta,
             "normal" if rate_delta else "off",
             "已完成 ÷ 总数（不含已取消），与序时进度（全年已过天数占比）比较；"
-            + pace_sentence(summary.completion_rate, expected),
+            + fmt.pace_sentence(summary.completion_rate, expected),
         ),
         Kpi(
             "已完成 / 总数",
@@ -138,7 +120,7 @@ def pace_caption(summary: LivelihoodSummary, as_of: dt.date) -> str | None:
     level = STATUS_LABELS[status_against(summary.completion_rate, expected) or "red"]
     return (
         f"完成率 {fmt.pct(summary.completion_rate)}，"
-        f"{pace_sentence(summary.completion_rate, expected)}，状态：{level}。"
+        f"{fmt.pace_sentence(summary.completion_rate, expected)}，状态：{level}。"
     )
 
 

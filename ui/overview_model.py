@@ -49,15 +49,6 @@ def _pace_color(rate: float | None, expected: float | None) -> str:
     return "normal"
 
 
-def _pace_delta(rate: float | None, expected: float | None) -> str | None:
-    """A signed delta text so st.metric colours it: ``+3.2 个百分点（快于序时进度）``."""
-    if rate is None or expected is None:
-        return None
-    gap = (rate - expected) * 100
-    word = "快于" if gap >= 0 else "慢于"
-    return f"{gap:+.1f} 个百分点（{word}序时进度）"
-
-
 def headline_fiscal(block: FiscalReport | None, item: str = HEADLINE_FISCAL_ITEMS[0]) -> dict:
     """The headline item summed over the subdistricts in scope: ytd, target, rates."""
     if block is None:
@@ -93,7 +84,7 @@ def kpi_cards(
         Card(
             label=f"{projects.year}年民生实事完成率",
             value=fmt.pct(projects.completion_rate) if projects.total else "—",
-            delta=_pace_delta(projects.completion_rate, expected) if projects.total else None,
+            delta=fmt.pace_delta(projects.completion_rate, expected) if projects.total else None,
             delta_color=_pace_color(projects.completion_rate, expected),
             help_text=(
                 f"已完成 {projects.completed} / {projects.total} 项，逾期 {projects.overdue} 项，"
@@ -111,7 +102,7 @@ def kpi_cards(
                 else "一般公共预算收入（累计）"
             ),
             value=fmt.wan(revenue.get("ytd")) if revenue else "—",
-            delta=_pace_delta(revenue.get("target_rate"), revenue.get("time_progress")),
+            delta=fmt.pace_delta(revenue.get("target_rate"), revenue.get("time_progress")),
             delta_color=_pace_color(revenue.get("target_rate"), revenue.get("time_progress")),
             help_text=(
                 f"截至 {revenue['year']} 年 {revenue['month']} 月，完成年度目标 "
@@ -144,7 +135,7 @@ def kpi_cards(
         Card(
             label="本周志愿服务时长",
             value=fmt.hours(this_week),
-            delta=f"环比 {fmt.signed_pct(change)}" if change is not None else None,
+            delta=fmt.week_change_text(change),
             delta_color="normal" if change is not None else "off",
             help_text=(
                 f"上周 {fmt.hours(last_week)}；本年 {volunteer_block.person_times:,} 人次、"

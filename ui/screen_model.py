@@ -198,17 +198,9 @@ def money(amount: float | None) -> tuple[str, str]:
     return f"{amount:,.0f}", "万元"
 
 
-def percent(rate: float | None) -> str:
-    return fmt.pct(rate).rstrip("%") if rate is not None else "—"
-
-
 def _gap_note(rate: float | None, expected: float | None, what: str) -> str:
-    if rate is None or expected is None:
-        return ""
-    gap = (rate - expected) * 100
-    if abs(gap) < 0.05:
-        return f"与{what}持平"
-    return f"{'快于' if gap > 0 else '慢于'}{what} {abs(gap):.1f} 个百分点"
+    """The one pace sentence (:func:`ui.format.pace_phrase`); nothing when nothing compares."""
+    return "" if rate is None or expected is None else fmt.pace_phrase(rate, expected, what)
 
 
 def _week_change(this_week: float, last_week: float) -> tuple[str, str | None]:
@@ -231,7 +223,7 @@ def overview_figures(data: ScreenData) -> list[Figure]:
     figures = [
         Figure(
             f"{projects.year}年民生实事完成率",
-            percent(projects.completion_rate) if projects.total else "—",
+            fmt.pct_number(projects.completion_rate) if projects.total else "—",
             "%" if projects.total else "",
             _gap_note(projects.completion_rate, expected, "序时进度") if projects.total else "",
             status_against(projects.completion_rate, expected) if projects.total else None,
@@ -252,7 +244,7 @@ def overview_figures(data: ScreenData) -> list[Figure]:
     figures.append(
         Figure(
             "人口普查登记率",
-            percent(census.rate) if census else "—",
+            fmt.pct_number(census.rate) if census else "—",
             "%" if census else "",
             f"本周新增 {census.registered_this_week:,} 户" if census else "暂无普查任务",
             status_against(census.rate, data.census_expected) if census else None,
@@ -270,7 +262,7 @@ def livelihood_figures(data: ScreenData) -> list[Figure]:
     return [
         Figure(
             f"{projects.year}年完成率",
-            percent(projects.completion_rate) if projects.total else "—",
+            fmt.pct_number(projects.completion_rate) if projects.total else "—",
             "%" if projects.total else "",
             _gap_note(projects.completion_rate, expected, "序时进度") if projects.total else "",
             status_against(projects.completion_rate, expected) if projects.total else None,
@@ -314,14 +306,17 @@ def fiscal_figures(data: ScreenData) -> list[Figure]:
         ),
         Figure(
             "完成年度目标",
-            percent(revenue.get("target_rate")),
+            fmt.pct_number(revenue.get("target_rate")),
             "%" if revenue.get("target_rate") is not None else "",
             _gap_note(revenue.get("target_rate"), fiscal.time_progress, "序时进度")
             or "未设年度目标",
             status_against(revenue.get("target_rate"), fiscal.time_progress),
         ),
         Figure(
-            "序时进度", percent(fiscal.time_progress), "%", f"{fiscal.year} 年 {fiscal.month} / 12"
+            "序时进度",
+            fmt.pct_number(fiscal.time_progress),
+            "%",
+            f"{fiscal.year} 年 {fiscal.month} / 12",
         ),
         Figure(
             "税收收入累计",
@@ -340,7 +335,7 @@ def census_figures(data: ScreenData) -> list[Figure]:
     return [
         Figure(
             "登记率",
-            percent(census.rate),
+            fmt.pct_number(census.rate),
             "%",
             _gap_note(census.rate, data.census_expected, "计划进度"),
             status_against(census.rate, data.census_expected),

@@ -90,7 +90,7 @@ def week_change(this_week: float, last_week: float) -> float | None:
 def kpis(registered: int, population: int, totals: ServiceTotals, year: int) -> list[Kpi]:
     """注册志愿者, 活跃志愿者, 注册率, 服务人次, 服务时长 and 本周时长 (环比)."""
     rate = registration_rate(registered, population)
-    gap = None if rate is None else (rate - VOLUNTEER_TARGET_RATE) * 100
+    gap = None if rate is None else rate - VOLUNTEER_TARGET_RATE
     change = week_change(totals.hours_this_week, totals.hours_last_week)
     active_share = f"，占注册志愿者 {fmt.pct(totals.active / registered)}" if registered else ""
     return [
@@ -101,9 +101,9 @@ def kpis(registered: int, population: int, totals: ServiceTotals, year: int) -> 
             help_text=f"{year}年有服务记录的志愿者（去重）{active_share}",
         ),
         Kpi(
-            f"注册率（目标 {fmt.pct(VOLUNTEER_TARGET_RATE, 0)}）",
-            fmt.pct(rate, 2),
-            None if gap is None else f"{gap:+.2f} 个百分点",
+            f"注册率（目标 {fmt.target_pct(VOLUNTEER_TARGET_RATE)}）",
+            fmt.pct(rate),
+            fmt.signed_points(gap),
             "normal" if gap is not None else "off",
             f"注册志愿者 / 常住人口 {fmt.count(population, '人')}",
         ),
@@ -112,7 +112,7 @@ def kpis(registered: int, population: int, totals: ServiceTotals, year: int) -> 
         Kpi(
             "本周服务时长",
             fmt.hours(totals.hours_this_week),
-            None if change is None else f"环比 {fmt.signed_pct(change)}",
+            fmt.week_change_text(change),
             "normal" if change is not None else "off",
             f"上周 {fmt.hours(totals.hours_last_week)}（截止日期前 7 天与再前 7 天）",
         ),

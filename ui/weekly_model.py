@@ -19,7 +19,7 @@ from queries.models import HEADLINE_FISCAL_ITEMS
 from queries.report import build_report, report_scope
 from queries.status import STATUS_COLORS, STATUS_LABELS, status_against, year_elapsed
 from queries.weekly_detail import COMPLETED, NEWLY_OVERDUE, WeekProject, week_projects
-from reporting.markdown import pace_phrase, yoy_phrase
+from reporting.markdown import yoy_phrase
 from reporting.pdf import PdfDocument, PdfSection, PdfTable, render_pdf
 from ui import format as fmt
 
@@ -105,14 +105,6 @@ def headline_revenue(report: Report, item: str = HEADLINE_FISCAL_ITEMS[0]) -> di
     }
 
 
-def _points_delta(rate: float | None, expected: float | None) -> str | None:
-    """``+3.2 个百分点（快于序时进度）`` so st.metric colours it by its sign."""
-    if rate is None or expected is None:
-        return None
-    gap = (rate - expected) * 100
-    return f"{gap:+.2f} 个百分点（{'快于' if gap >= 0 else '慢于'}序时进度）"
-
-
 # ---------------------------------------------------------------- cards
 
 
@@ -126,7 +118,7 @@ def week_metrics(report: Report, projects: Sequence[WeekProject]) -> list[Metric
             fmt.count(lv["completed_this_week"], "项"),
             help_text=(
                 f"{lv['year']} 年共 {lv['total']} 项，已完成 {lv['completed']} 项，"
-                f"完成率 {fmt.pct(lv['completion_rate'], 2)}"
+                f"完成率 {fmt.pct(lv['completion_rate'])}"
             ),
         ),
         Metric(
@@ -145,7 +137,7 @@ def week_metrics(report: Report, projects: Sequence[WeekProject]) -> list[Metric
             None,
             "off",
             (
-                f"{census['campaign']}：登记率 {fmt.pct(census['rate'], 2)}，"
+                f"{census['campaign']}：登记率 {fmt.pct(census['rate'])}，"
                 f"已登记 {census['registered_households']:,} / {census['expected']:,} 户"
             )
             if census
@@ -158,7 +150,7 @@ def week_metrics(report: Report, projects: Sequence[WeekProject]) -> list[Metric
         Metric(
             "本周志愿服务时长",
             fmt.hours(vol["hours_this_week"]),
-            f"环比 {fmt.signed_pct(change)}" if change is not None else None,
+            fmt.week_change_text(change),
             "normal" if change is not None else "off",
             f"上周 {fmt.hours(vol['hours_last_week'])}",
         )
@@ -168,11 +160,11 @@ def week_metrics(report: Report, projects: Sequence[WeekProject]) -> list[Metric
         Metric(
             f"一般公共预算收入 1—{revenue['month']} 月" if revenue else "一般公共预算收入",
             fmt.wan(revenue.get("ytd")) if revenue else "—",
-            _points_delta(revenue.get("target_rate"), revenue.get("time_progress")),
+            fmt.pace_delta(revenue.get("target_rate"), revenue.get("time_progress")),
             "normal" if revenue.get("target_rate") is not None else "off",
             (
-                f"完成年度目标 {fmt.pct(revenue.get('target_rate'), 2)}，"
-                f"序时进度 {fmt.pct(revenue['time_progress'], 2)}"
+                f"完成年度目标 {fmt.pct(revenue.get('target_rate'))}，"
+                f"序时进度 {fmt.pct(revenue['time_progress'])}"
             )
             if revenue
             else "本年度暂无财政数据",
@@ -223,10 +215,10 @@ def fiscal_frame(report: Report) -> pd.DataFrame:
             "当月（万元）": f"{item['month_amount']:,.2f}",
             "累计（万元）": f"{item['ytd']:,.2f}",
             "年度目标（万元）": "—" if item["target"] is None else f"{item['target']:,.2f}",
-            "完成目标": fmt.pct(item["target_rate"], 2),
+            "完成目标": fmt.pct(item["target_rate"]),
             "与序时进度": "—"
             if item["target_rate"] is None
-            else pace_phrase(item["target_rate"], fiscal["time_progress"]),
+            else fmt.pace_phrase(item["target_rate"], fiscal["time_progress"]),
             "同比": "—" if item["yoy"] is None else fmt.signed_pct(item["yoy"]),
         }
         for item in fiscal["items"]
@@ -329,8 +321,8 @@ def agenda_frame(
                     _agenda(
                         "财政税收",
                         item["subdistrict"],
-                        f"{item['item']}完成年度目标 {fmt.pct(item['target_rate'], 2)}，"
-                        f"{pace_phrase(item['target_rate'], fiscal['time_progress'])}",
+                        f"{item['item']}完成年度目标 {fmt.pct(item['target_rate'])}，"
+                        f"{fmt.pace_phrase(item['target_rate'], fiscal['time_progress'])}",
                     )
                 )
     area_order = {"民生实事": 0, "财政税收": 1, "人口普查": 2}
@@ -361,7 +353,7 @@ def _livelihood_paragraph(report: Report, newly: int) -> str:
     expected = year_elapsed(dt.date.fromisoformat(report["as_of"]))
     return (
         f"一、民生实事。{lv['year']}年共实施民生实事项目{lv['total']:,}项，"
-        f"已完成{lv['completed']:,}项，完成率{fmt.pct(lv['completion_rate'], 2)}，"
+        f"已完成{lv['completed']:,}项，完成率{fmt.pct(lv['completion_rate'])}，"
         f"{fmt.pace_phrase(lv['completion_rate'], expected)}；推进中{lv['in_progress']:,}项，"
         f"未启动{lv['not_started']:,}项。本周完成{lv['completed_this_week']:,}项；"
         f"逾期{lv['overdue']:,}项，其中本周新增逾期{newly}项。"
@@ -391,12 +383,12 @@ def _fiscal_paragraph(report: Report) -> str:
         )
         if item["target_rate"] is not None:
             sentence += (
-                f"，完成年度目标{fmt.pct(item['target_rate'], 2)}，"
-                f"{pace_phrase(item['target_rate'], fiscal['time_progress'])}"
+                f"，完成年度目标{fmt.pct(item['target_rate'])}，"
+                f"{fmt.pace_phrase(item['target_rate'], fiscal['time_progress'])}"
             )
         parts.append(sentence)
     body = "；".join(parts) if parts else "暂无一般公共预算收入和税收收入数据"
-    return f"二、财政税收。{months}（序时进度{fmt.pct(fiscal['time_progress'], 2)}），{body}。"
+    return f"二、财政税收。{months}（序时进度{fmt.pct(fiscal['time_progress'])}），{body}。"
 
 
 def _census_paragraph(report: Report) -> str:
@@ -406,7 +398,7 @@ def _census_paragraph(report: Report) -> str:
     return (
         f"三、人口普查。{census['campaign']}应登记{census['expected']:,}户，"
         f"已登记{census['registered_households']:,}户、{census['registered_persons']:,}人，"
-        f"登记率{fmt.pct(census['rate'], 2)}；本周新增登记{census['registered_this_week']:,}户。"
+        f"登记率{fmt.pct(census['rate'])}；本周新增登记{census['registered_this_week']:,}户。"
     )
 
 

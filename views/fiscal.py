@@ -55,7 +55,7 @@ layout.kpi(
     rates,
     "完成年度目标",
     fmt.pct(total.target_rate),
-    fiscal_model.pace_delta(total.target_rate, progress),
+    fmt.pace_delta(total.target_rate, progress),
     delta_color="normal" if total.target_rate is not None else "off",
     help_text=f"序时进度 {fmt.pct(progress)}（{month}/12）；"
     f"{fmt.pace_phrase(total.target_rate, progress)}",

@@ -98,7 +98,7 @@ ranking = volunteers_model.ranking_frame(
     populations, volunteers_model.registered_by_community(summary), by_community
 )
 st.caption(
-    f"按服务时长排序；注册率目标 {fmt.pct(0.13, 0)}（常住人口），红黄绿按统一规则："
+    f"按服务时长排序；注册率目标 {fmt.target_pct(0.13)}（常住人口），红黄绿按统一规则："
     "达到目标为绿，差距不超过目标的 10% 为黄，更多为红。"
 )
 layout.dataframe(
