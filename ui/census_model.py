@@ -15,7 +15,7 @@ import pandas as pd
 
 from queries.census import CensusSummary, CommunityCensus
 from queries.census_detail import PACE_DAYS, CommunityPace, CurvePoint, DayIncrement
-from queries.status import CENSUS_PLAN_DAYS, STATUS_LABELS, census_plan_rate, status_against
+from queries.status import CENSUS_PLAN_DAYS, census_plan_rate, status_against
 from ui import format as fmt
 from ui.livelihood_model import Kpi, community_labels
 from ui.tables import status_mark
@@ -56,7 +56,7 @@ def kpis(summary: CensusSummary, plan_rate: float | None) -> list[Kpi]:
             rate_delta,
             "normal" if rate_delta else "off",
             f"已登记户数 ÷ 应登记户数；计划进度 {fmt.pct(plan_rate)}"
-            + (f"，{STATUS_LABELS[status]}" if status else ""),
+            + (f"，{fmt.status_word(status)}" if status else ""),
         ),
         Kpi(
             "本周新增（户）",
@@ -80,12 +80,8 @@ def rate_caption(
     )
     return (
         f"登记率 {fmt.pct(summary.rate)}，{fmt.pace_sentence(summary.rate, plan_rate, PLAN_WORD)}，"
-        f"状态：{_status_word(summary.rate, plan_rate)}。任务自 {start.isoformat()} 开始，{when}。"
+        f"状态：{fmt.status_word(status_against(summary.rate, plan_rate))}。任务自 {start.isoformat()} 开始，{when}。"
     )
-
-
-def _status_word(rate: float, plan_rate: float | None) -> str:
-    return STATUS_LABELS.get(status_against(rate, plan_rate) or "", "—")
 
 
 def ranking_frame(rows: Sequence[CommunityCensus], plan_rate: float | None) -> pd.DataFrame:
@@ -96,7 +92,7 @@ def ranking_frame(rows: Sequence[CommunityCensus], plan_rate: float | None) -> p
             "社区": labels[(row.subdistrict, row.community)],
             "街道": row.subdistrict,
             "登记率": row.rate,
-            "状态": _status_word(row.rate, plan_rate),
+            "状态": fmt.status_word(status_against(row.rate, plan_rate)),
             "已登记户数": row.registered_households,
             "应登记户数": row.expected,
         }

@@ -14,6 +14,7 @@ import altair as alt
 import pandas as pd
 
 from queries.status import STATUS_COLORS, STATUS_LABELS
+from ui import format as fmt
 
 FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
 ACCENT = "#1f6fb2"
@@ -21,20 +22,7 @@ ACCENT_2 = "#f28e2b"
 PLAN_GREY = "#8a8f98"
 # Twelve hues that stay apart on screen and in grey print (a series chart never has more:
 # callers cut to MAX_SERIES, e.g. the 12 lowest census curves).
-PALETTE = [
-    "#1f6fb2",
-    "#f28e2b",
-    "#2e9d5b",
-    "#b5548c",
-    "#8c6d31",
-    "#17becf",
-    "#9467bd",
-    "#7f7f7f",
-    "#bcbd22",
-    "#0b3d66",
-    "#ff9da7",
-    "#4e2a84",
-]
+PALETTE = list(fmt.PALETTE)
 MAX_SERIES = len(PALETTE)
 # Axis labels never rotate (month labels on end are unreadable) and never collide: overlapping
 # labels are dropped and quantitative axes get a handful of ticks.
@@ -184,7 +172,7 @@ def time_series(
     height: int | None = None,
 ) -> alt.Chart | alt.LayerChart:
     """Lines (or bars) over time, optionally with a dashed plan / 序时进度 line."""
-    fmt = ".0%" if percent else ",.0f"
+    axis_fmt = ".0%" if percent else ",.0f"
     tip_fmt = ".1%" if percent else ",.2f"
     tooltips: list = [alt.Tooltip(f"{x}:{x_type}", title=x_title or "时间")]
     if series:
@@ -192,7 +180,7 @@ def time_series(
     tooltips.append(alt.Tooltip(f"{y}:Q", title=y_title, format=tip_fmt))
     encoding = {
         "x": alt.X(f"{x}:{x_type}", title=x_title or None),
-        "y": alt.Y(f"{y}:Q", title=y_title, axis=alt.Axis(format=fmt)),
+        "y": alt.Y(f"{y}:Q", title=y_title, axis=alt.Axis(format=axis_fmt)),
         "tooltip": tooltips,
     }
     if series:
@@ -264,11 +252,8 @@ def share_donut(
     ``labels`` (default: on the big screen, where nobody hovers) writes the share beside each
     slice of at least 3%. The ring's size follows the chart's, so it fills a 4K board too.
     """
-    scale = (
-        alt.Scale(domain=list(colors.keys()), range=list(colors.values()))
-        if colors
-        else alt.Undefined
-    )
+    colors = colors or fmt.category_colors(frame[category])
+    scale = alt.Scale(domain=list(colors.keys()), range=list(colors.values()))
     outer = {"expr": "min(width, height) * 0.36"} if big else 110
     inner = {"expr": "min(width, height) * 0.2"} if big else 60
     # The ring of the tax doughnut is thick enough for its labels.
@@ -309,11 +294,6 @@ def lowest(frame: pd.DataFrame, value: str, limit: int) -> tuple[pd.DataFrame, b
         return frame, False
     kept = frame.sort_values(value, kind="stable").head(limit)
     return kept.sort_values(value, ascending=False, kind="stable", ignore_index=True), True
-
-
-def status_label(status: str | None) -> str:
-    """The Chinese word of a status level (for data frames fed to the charts)."""
-    return STATUS_LABELS.get(status or "", "—")
 
 
 def day_labels(chart: alt.Chart | alt.LayerChart) -> alt.Chart | alt.LayerChart:

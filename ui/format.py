@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import math
 import re
+import zlib
+from collections.abc import Iterable
+
+from queries.status import STATUS_COLORS, STATUS_LABELS
 
 NBSP = "\u00a0"
 WORD_JOINER = "\u2060"
@@ -157,3 +161,71 @@ def keep_units(text: str) -> str:
         return number + (NBSP if space else WORD_JOINER) + WORD_JOINER.join(unit)
 
     return _NUMBER_SLASH.sub(lambda m: m.group(1) + NBSP + "/" + NBSP, _NUMBER_UNIT.sub(glue, text))
+
+
+# ---------------------------------------------------------------- status words, marks, colours
+
+
+def status_word(status: str | None) -> str:
+    """正常 / 预警 / 滞后 for a status key of :mod:`queries.status`; a dash when unjudged."""
+    return STATUS_LABELS.get(status or "", "—")
+
+
+def status_mark(status: str | None) -> str:
+    """``● 正常`` / ``● 预警`` / ``● 滞后`` (a mark every CJK font has), or a dash."""
+    return f"● {STATUS_LABELS[status]}" if status in STATUS_LABELS else "—"
+
+
+def status_color(status: str | None) -> str | None:
+    """The one colour of a status level (None when unjudged)."""
+    return STATUS_COLORS.get(status or "")
+
+
+# Twelve hues that stay apart on screen and in grey print.
+PALETTE: tuple[str, ...] = (
+    "#1f6fb2",
+    "#f28e2b",
+    "#2e9d5b",
+    "#b5548c",
+    "#8c6d31",
+    "#17becf",
+    "#9467bd",
+    "#7f7f7f",
+    "#bcbd22",
+    "#0b3d66",
+    "#ff9da7",
+    "#4e2a84",
+)
+OTHER_COLOR = "#a0a6ae"
+# One colour per 科目 / 税种 wherever it is drawn (/fiscal, /screen, the PDF): the order of
+# the slices, or which ones a chart folds into 其他税种, never changes a tax type's colour.
+ITEM_COLORS: dict[str, str] = {
+    "一般公共预算收入": PALETTE[0],
+    "税收收入": PALETTE[1],
+    "增值税": PALETTE[0],
+    "企业所得税": PALETTE[1],
+    "个人所得税": PALETTE[2],
+    "城市维护建设税": PALETTE[3],
+    "房产税": PALETTE[4],
+    "城镇土地使用税": PALETTE[5],
+    "印花税": PALETTE[6],
+    "土地增值税": PALETTE[8],
+    "契税": PALETTE[9],
+    "车船税": PALETTE[10],
+    "环境保护税": PALETTE[11],
+    "其他税种": OTHER_COLOR,
+}
+
+
+def category_color(name: str) -> str:
+    """The fixed colour of a 科目 (or any category): listed ones by name, others by a stable
+    hash of the name, so an imported 科目 keeps its colour from page to page and run to run."""
+    listed = ITEM_COLORS.get(name)
+    if listed:
+        return listed
+    return PALETTE[zlib.crc32(name.encode("utf-8")) % len(PALETTE)]
+
+
+def category_colors(names: Iterable[str]) -> dict[str, str]:
+    """``{name: colour}`` for a chart's categories, in the order given."""
+    return {str(name): category_color(str(name)) for name in dict.fromkeys(names)}

@@ -16,7 +16,7 @@ import pandas as pd
 
 from queries.livelihood import CommunityLivelihood, LivelihoodSummary
 from queries.livelihood_detail import MonthPoint, ProjectPage, ProjectRow
-from queries.status import STATUS_COLORS, STATUS_LABELS, status_against, year_elapsed
+from queries.status import STATUS_COLORS, status_against, year_elapsed
 from ui import format as fmt
 from ui.table_export import excel_bytes
 
@@ -117,7 +117,7 @@ def pace_caption(summary: LivelihoodSummary, as_of: dt.date) -> str | None:
     if not summary.total:
         return None
     expected = year_elapsed(as_of)
-    level = STATUS_LABELS[status_against(summary.completion_rate, expected) or "red"]
+    level = fmt.status_word(status_against(summary.completion_rate, expected) or "red")
     return (
         f"完成率 {fmt.pct(summary.completion_rate)}，"
         f"{fmt.pace_sentence(summary.completion_rate, expected)}，状态：{level}。"
@@ -134,7 +134,7 @@ def ranking_frame(rows: Sequence[CommunityLivelihood], as_of: dt.date) -> pd.Dat
             "社区": labels[(row.subdistrict, row.community)],
             "街道": row.subdistrict,
             "完成率": row.completion_rate,
-            "状态": STATUS_LABELS[status_against(row.completion_rate, expected) or "red"],
+            "状态": fmt.status_word(status_against(row.completion_rate, expected) or "red"),
             "已完成": row.completed,
             "总数": row.total,
             "逾期": row.overdue,

@@ -19,7 +19,7 @@ from queries.league import LeagueRow
 from queries.livelihood import LivelihoodSummary
 from queries.models import HEADLINE_FISCAL_ITEMS
 from queries.scope import Scope
-from queries.status import STATUS_LABELS, status_against, year_elapsed
+from queries.status import status_against, year_elapsed
 from queries.volunteers import VolunteerSummary
 from ui import format as fmt
 from ui.tables import status_mark
@@ -218,7 +218,7 @@ def league_chart_frame(rows: Sequence[LeagueRow]) -> pd.DataFrame:
                 "社区": row.community,
                 "街道": row.subdistrict,
                 "综合得分": round(row.score * 100, 1),
-                "状态": STATUS_LABELS.get(status or "", "—"),
+                "状态": fmt.status_word(status),
             }
         )
     return pd.DataFrame.from_records(records, columns=["社区", "街道", "综合得分", "状态"])

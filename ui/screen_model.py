@@ -19,7 +19,7 @@ from queries.league import LeagueRow
 from queries.livelihood import CommunityLivelihood, LivelihoodSummary
 from queries.models import HEADLINE_FISCAL_ITEMS
 from queries.scope import Scope
-from queries.status import STATUS_LABELS, status_against, year_elapsed
+from queries.status import status_against, year_elapsed
 from queries.volunteers import VolunteerSummary
 from ui import format as fmt
 from ui.overview_model import headline_fiscal, league_chart_frame
@@ -379,10 +379,6 @@ def section_figures(section: str, data: ScreenData) -> list[Figure]:
 # ---------------------------------------------------------------- charts per section
 
 
-def _status_word(status: str | None) -> str:
-    return STATUS_LABELS.get(status or "", "—")
-
-
 def _bars(records: list[dict], value: str, *, lowest: bool) -> tuple[pd.DataFrame, bool]:
     """At most ``MAX_BARS`` rows: the lowest (who needs help) or the highest; and if cut."""
     frame = pd.DataFrame.from_records(records, columns=["社区", value, "状态"])
@@ -424,7 +420,7 @@ def livelihood_chart(data: ScreenData) -> ChartSpec | None:
         {
             "社区": _label(r.subdistrict, r.community, data.scope),
             "完成率": r.completion_rate,
-            "状态": _status_word(status_against(r.completion_rate, expected)),
+            "状态": fmt.status_word(status_against(r.completion_rate, expected)),
         }
         for r in data.livelihood_rows
         if r.total
@@ -474,7 +470,7 @@ def census_chart(data: ScreenData) -> ChartSpec | None:
         {
             "社区": _label(r.subdistrict, r.community, data.scope),
             "登记率": r.rate,
-            "状态": _status_word(status_against(r.rate, data.census_expected)),
+            "状态": fmt.status_word(status_against(r.rate, data.census_expected)),
         }
         for r in census.by_community
         if r.expected

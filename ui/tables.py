@@ -12,17 +12,13 @@ import pandas as pd
 from pandas.io.formats.style import Styler
 
 from queries.status import STATUS_COLORS, STATUS_LABELS
+from ui.format import status_mark
 
-STATUS_MARKS: dict[str, str] = {key: f"● {label}" for key, label in STATUS_LABELS.items()}
+STATUS_MARKS: dict[str, str] = {key: status_mark(key) for key in STATUS_LABELS}
 _TINTS: dict[str, str] = {
     STATUS_MARKS[key]: f"background-color: {color}22; color: {color}; font-weight: 600"
     for key, color in STATUS_COLORS.items()
 }
-
-
-def status_mark(status: str | None) -> str:
-    """``● 正常`` / ``● 预警`` / ``● 滞后``, or a dash when there is nothing to judge."""
-    return STATUS_MARKS.get(status or "", "—")
 
 
 def status_of_mark(mark: str) -> str | None:

@@ -17,16 +17,17 @@ import pandas as pd
 from queries.league import LeagueRow, community_league
 from queries.models import HEADLINE_FISCAL_ITEMS
 from queries.report import build_report, report_scope
-from queries.status import STATUS_COLORS, STATUS_LABELS, status_against, year_elapsed
+from queries.status import STATUS_COLORS, status_against, year_elapsed
 from queries.weekly_detail import COMPLETED, NEWLY_OVERDUE, WeekProject, week_projects
 from reporting.markdown import yoy_phrase
 from reporting.pdf import PdfDocument, PdfSection, PdfTable, render_pdf
 from ui import format as fmt
 
 Report = dict[str, Any]
-RED_MARK = "● 滞后"
+RED_MARK = fmt.status_mark("red")
 RED = STATUS_COLORS["red"]
 MOVERS_SHOWN = 3
+RANK_STATUS_COLUMNS = ("民生实事", "人口普查", "志愿服务")
 COMMUNITY_FILTER_NOTE = "周报按街道汇总：只按街道和报告日期统计，与导出的 Excel、PDF 周报数字一致。"
 
 
@@ -238,10 +239,6 @@ def rank_change_text(change: int | None) -> str:
     return "持平"
 
 
-def _status_word(status: str | None) -> str:
-    return STATUS_LABELS.get(status or "", "—")
-
-
 def ranks_frame(rows: Sequence[LeagueRow]) -> pd.DataFrame:
     """This week's league with the change since last week, best first."""
     records = [
@@ -251,13 +248,13 @@ def ranks_frame(rows: Sequence[LeagueRow]) -> pd.DataFrame:
             "街道": row.subdistrict,
             "社区": row.community,
             "综合得分": "—" if row.score is None else f"{row.score * 100:+.1f}",
-            "民生实事": _status_word(row.livelihood_status),
-            "人口普查": _status_word(row.census_status),
-            "志愿服务": _status_word(row.volunteer_status),
+            "民生实事": fmt.status_mark(row.livelihood_status),
+            "人口普查": fmt.status_mark(row.census_status),
+            "志愿服务": fmt.status_mark(row.volunteer_status),
         }
         for row in rows
     ]
-    columns = ["排名", "较上周", "街道", "社区", "综合得分", "民生实事", "人口普查", "志愿服务"]
+    columns = ["排名", "较上周", "街道", "社区", "综合得分", *RANK_STATUS_COLUMNS]
     return pd.DataFrame.from_records(records, columns=columns)
 
 

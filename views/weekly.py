@@ -12,7 +12,7 @@ import streamlit as st
 
 from queries import league, report, weekly_detail
 from reporting import pdf, word, xlsx
-from ui import data, filters, layout, weekly_model
+from ui import data, filters, layout, tables, weekly_model
 from ui import format as fmt
 
 global_scope = layout.current_scope()
@@ -107,7 +107,10 @@ ranks = weekly_model.ranks_frame(rows)
 if ranks.empty:
     layout.empty_state("当前范围内没有社区。")
 else:
-    layout.dataframe(ranks, hide_index=True, width="stretch")
+    status_columns = list(weekly_model.RANK_STATUS_COLUMNS)
+    layout.dataframe(
+        tables.with_status_colors(ranks, status_columns), hide_index=True, width="stretch"
+    )
 
 st.subheader("通报")
 st.caption("由上面的数字自动生成。要粘贴到文档中，展开下方“复制全文”，点右上角按钮复制。")
