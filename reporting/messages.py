@@ -270,10 +270,12 @@ def _change_lines(
         lines.append(f"本周普查新增登记 {fmt.count(census['registered_this_week'], '户')}")
     risers, fallers = wm.movers(rows)
     if risers:
-        names = "、".join(f"{r.community}（{wm.rank_change_text(r.rank_change)}）" for r in risers)
+        names = "、".join(f"{r.community}（{fmt.rank_change_text(r.rank_change)}）" for r in risers)
         lines.append(f"排名上升：{names}")
     if fallers:
-        names = "、".join(f"{r.community}（{wm.rank_change_text(r.rank_change)}）" for r in fallers)
+        names = "、".join(
+            f"{r.community}（{fmt.rank_change_text(r.rank_change)}）" for r in fallers
+        )
         lines.append(f"排名下降：{names}")
     return lines
 

@@ -44,7 +44,7 @@ def test_week_change_is_this_week_over_last_week_minus_one():
 @pytest.mark.parametrize(("change", "text"), [(2, "↑2"), (-1, "↓1"), (0, "持平"), (None, "—")])
 def test_rank_change_text_shows_direction_and_size(change, text):
     """A rise is ↑n, a fall ↓n, no move 持平, and no rank either week a dash."""
-    assert wm.rank_change_text(change) == text
+    assert fmt.rank_change_text(change) == text
 
 
 def test_newly_overdue_count_counts_only_newly_overdue_projects():

@@ -126,6 +126,17 @@ def delta_look(delta: str | None, mode: str = "normal") -> MetricLook:
     return ("green" if good else "red"), arrow
 
 
+def rank_change_text(change: int | None) -> str:
+    """A move in the league: ``↑2`` (rose two places) / ``↓1`` / ``持平`` / ``—`` (no rank)."""
+    if change is None:
+        return "—"
+    if change > 0:
+        return f"↑{change}"
+    if change < 0:
+        return f"↓{-change}"
+    return "持平"
+
+
 def count(value: float | int | None, unit: str = "") -> str:
     """An integer count with separators and an optional unit: ``6,965 人次``."""
     if value is None:

@@ -151,22 +151,12 @@ def _mark(status: str | None) -> str:
     return status_mark(status)
 
 
-def _rank_change_text(change: int | None) -> str:
-    if change is None:
-        return "—"
-    if change > 0:
-        return f"↑{change}"
-    if change < 0:
-        return f"↓{-change}"
-    return "持平"
-
-
 def league_frame(rows: Sequence[LeagueRow]) -> pd.DataFrame:
     """The league as the table leaders read: rank, community, per-area status and figures."""
     records = [
         {
             "排名": row.rank,
-            "较上周": _rank_change_text(row.rank_change),
+            "较上周": fmt.rank_change_text(row.rank_change),
             "街道": row.subdistrict,
             "社区": row.community,
             "民生实事完成率": row.livelihood_rate,

@@ -228,23 +228,12 @@ def fiscal_frame(report: Report) -> pd.DataFrame:
     return pd.DataFrame.from_records(records, columns=columns)
 
 
-def rank_change_text(change: int | None) -> str:
-    """``↑2`` / ``↓1`` / ``持平`` / ``—`` (no rank last week or now)."""
-    if change is None:
-        return "—"
-    if change > 0:
-        return f"↑{change}"
-    if change < 0:
-        return f"↓{-change}"
-    return "持平"
-
-
 def ranks_frame(rows: Sequence[LeagueRow]) -> pd.DataFrame:
     """This week's league with the change since last week, best first."""
     records = [
         {
             "排名": "—" if row.rank is None else str(row.rank),
-            "较上周": rank_change_text(row.rank_change),
+            "较上周": fmt.rank_change_text(row.rank_change),
             "街道": row.subdistrict,
             "社区": row.community,
             "综合得分": "—" if row.score is None else f"{row.score * 100:+.1f}",
@@ -412,7 +401,7 @@ def _volunteer_paragraph(report: Report) -> str:
 
 
 def _mover_names(rows: Sequence[LeagueRow]) -> str:
-    return "、".join(f"{r.community}（{rank_change_text(r.rank_change)}）" for r in rows)
+    return "、".join(f"{r.community}（{fmt.rank_change_text(r.rank_change)}）" for r in rows)
 
 
 def _ranks_paragraph(rows: Sequence[LeagueRow]) -> str:
