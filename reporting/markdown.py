@@ -12,7 +12,7 @@ from collections import defaultdict
 from typing import Any
 
 from queries.models import HEADLINE_FISCAL_ITEMS
-from ui.format import pace_phrase, pct, signed_pct
+from ui.format import LEVEL_POINTS, hours, pace_phrase, pct, signed_pct, wan
 
 Report = dict[str, Any]
 LAGGARDS_SHOWN = 3
@@ -21,26 +21,16 @@ LAGGARDS_SHOWN = 3
 # ---------------------------------------------------------------- number formats
 
 
-def wan(amount: float | None) -> str:
-    """万元 with thousands separators and 2 decimals; a dash when unknown."""
-    return "—" if amount is None else f"{amount:,.2f} 万元"
-
-
 def count(value: int | float | None, unit: str = "") -> str:
     """An integer with thousands separators and a unit."""
     return "—" if value is None else f"{int(value):,}{unit}"
-
-
-def hours(value: float | None) -> str:
-    """Hours with thousands separators and 1 decimal."""
-    return "—" if value is None else f"{value:,.1f} 小时"
 
 
 def yoy_phrase(yoy: float | None) -> str:
     """同比增长/下降 X% (无上年同期数 when the comparison is undefined)."""
     if yoy is None:
         return "无上年同期数"
-    if abs(yoy) < 0.00005:
+    if abs(yoy) < LEVEL_POINTS:  # would read 0.0%
         return "同比持平"
     return f"同比{'增长' if yoy > 0 else '下降'} {pct(abs(yoy))}"
 
