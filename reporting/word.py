@@ -240,7 +240,7 @@ def _table_cells(row: LeagueRow) -> tuple[str, ...]:
         fmt.pct(row.livelihood_rate),
         fmt.count(row.overdue, "项"),
         fmt.pct(row.census_rate),
-        f"{(row.score or 0.0) * 100:+.1f}",
+        fmt.score_text(row.score or 0.0),
     )
 
 

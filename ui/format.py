@@ -126,6 +126,11 @@ def delta_look(delta: str | None, mode: str = "normal") -> MetricLook:
     return ("green" if good else "red"), arrow
 
 
+def score_text(score: float | None) -> str:
+    """The league's 综合得分 (mean gap to the expected share, in points): -0.052 → ``-5.2``."""
+    return "—" if score is None else f"{score * 100:+.1f}"
+
+
 def rank_change_text(change: int | None) -> str:
     """A move in the league: ``↑2`` (rose two places) / ``↓1`` / ``持平`` / ``—`` (no rank)."""
     if change is None:

@@ -236,7 +236,7 @@ def ranks_frame(rows: Sequence[LeagueRow]) -> pd.DataFrame:
             "较上周": fmt.rank_change_text(row.rank_change),
             "街道": row.subdistrict,
             "社区": row.community,
-            "综合得分": "—" if row.score is None else f"{row.score * 100:+.1f}",
+            "综合得分": fmt.score_text(row.score),
             "民生实事": fmt.status_mark(row.livelihood_status),
             "人口普查": fmt.status_mark(row.census_status),
             "志愿服务": fmt.status_mark(row.volunteer_status),
