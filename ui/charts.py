@@ -218,12 +218,21 @@ def grouped_bar(
     title: str = "",
     big: bool = False,
     height: int | None = None,
+    fixed_colors: bool = False,
 ) -> alt.Chart:
-    """Bars by category, stacked (composition) or side by side (comparison)."""
+    """Bars by category, stacked (composition) or side by side (comparison).
+
+    ``fixed_colors``: each series (a 科目, a 类别) in its one colour of ``ui.format``'s palette,
+    the same on every page, instead of a colour by position.
+    """
+    scale = alt.Undefined
+    if fixed_colors:
+        colors = fmt.category_colors(frame[series].astype(str))
+        scale = alt.Scale(domain=list(colors), range=list(colors.values()))
     encoding = {
         "x": alt.X(f"{x}:{x_type}", title=x_title or None, sort=None),
         "y": alt.Y(f"{y}:Q", title=y_title, stack="zero" if stacked else None),
-        "color": alt.Color(f"{series}:N", title=None),
+        "color": alt.Color(f"{series}:N", title=None, scale=scale),
         "tooltip": [
             alt.Tooltip(f"{x}:{x_type}", title=x_title or x),
             alt.Tooltip(f"{series}:N"),
