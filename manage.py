@@ -163,7 +163,7 @@ def run_import(args: argparse.Namespace) -> int:
     """
     from sqlalchemy.exc import SQLAlchemyError
 
-    from queries import audit
+    from queries import audit, dberrors
     from queries.importer import import_files
 
     actor = cli_actor()
@@ -180,13 +180,11 @@ def run_import(args: argparse.Namespace) -> int:
     try:
         engine = ready_engine()
         result = import_files(engine, files, user=actor, progress=progress)
-    except SQLAlchemyError as exc:
+    except dberrors.DATABASE_ERRORS as exc:
         progress.finish()
-        print(
-            f"导入失败：数据库出错（{type(exc).__name__}），未写入任何数据。"
-            "请检查数据库是否可用后重试。",
-            file=sys.stderr,
-        )
+        problem = dberrors.describe(exc, "manage.py import")
+        print(f"导入失败：数据库出错，未写入任何数据。{problem.message}", file=sys.stderr)
+        print(f"（详细信息已写入日志：{dberrors.log_file()}）", file=sys.stderr)
         return 1
     progress.finish()
     for warning in result.warnings:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from functools import lru_cache
 from pathlib import Path
@@ -268,7 +268,7 @@ def demo_on_empty() -> bool:
     return os.environ.get("DASHBOARD_DEMO_ON_EMPTY", "1").strip() not in ("0", "false", "no")
 
 
-def _print_progress():  # type: ignore[no-untyped-def]
+def print_progress():  # type: ignore[no-untyped-def]
     """A demo ``progress`` callback for the server's terminal: one line per 10% step."""
     shown = {"step": -1}
 
@@ -281,8 +281,17 @@ def _print_progress():  # type: ignore[no-untyped-def]
     return report
 
 
-def ensure_ready(engine: Engine | None = None, *, load_demo: bool | None = None) -> Engine:
-    """Migrate, and fill a brand-new database with the small demo data set."""
+def ensure_ready(
+    engine: Engine | None = None,
+    *,
+    load_demo: bool | None = None,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> Engine:
+    """Migrate, and fill a brand-new database with the small demo data set.
+
+    ``progress(done, total, message)`` hears how far the demo load is (the terminal's 10 %
+    lines by default; the app also draws it on the first page).
+    """
     engine = engine or get_engine()
     migrate(engine)
     if load_demo is None:
@@ -291,6 +300,6 @@ def ensure_ready(engine: Engine | None = None, *, load_demo: bool | None = None)
         from queries.demo import load_demo as _load_demo
 
         print("首次启动：数据库为空，正在载入演示数据……", flush=True)
-        _load_demo(engine, scale="small", progress=_print_progress())
+        _load_demo(engine, scale="small", progress=progress or print_progress())
         print("演示数据已载入。", flush=True)
     return engine

@@ -62,4 +62,4 @@ def test_weekly_page_offers_the_word_document(app_db):
     at = open_page("weekly", {"as_of": "2026-11-30"})
     assert not at.exception
     labels = [button.proto.label for button in at.get("download_button")]
-    assert "下载 Word 通报（公文格式）" in labels
+    assert "下载 Word 通报" in labels

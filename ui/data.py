@@ -15,9 +15,10 @@ from typing import Any, TypeVar
 
 import streamlit as st
 from sqlalchemy import Engine
+from streamlit.delta_generator import DeltaGenerator
 
 from queries import dberrors, health, meta
-from queries.db import database_url, ensure_ready, make_engine
+from queries.db import database_url, ensure_ready, make_engine, print_progress
 from queries.finite import require_finite
 from queries.scope import Scope
 
@@ -35,11 +36,35 @@ SCREEN_MESSAGES = {
 DATABASE_ERRORS = dberrors.DATABASE_ERRORS
 
 
-@st.cache_resource(show_spinner="正在准备数据库（首次启动时建库并载入演示数据，约需 15 秒）…")
+def demo_progress_on_page(
+    placeholder: DeltaGenerator, terminal: Callable[[int, int, str], None]
+) -> Callable[[int, int, str], None]:
+    """A demo-load ``progress`` callback that tells the terminal and draws a bar on the page.
+
+    The first visit after a fresh install waits ~15 s on the demo build: the page says what is
+    being done and how far along it is (issue 13), redrawn only when the percentage moves.
+    """
+    shown = {"percent": -1}
+
+    def report(done: int, total: int, message: str) -> None:
+        terminal(done, total, message)
+        percent = min(100, done * 100 // total) if total else 100
+        if percent != shown["percent"]:
+            shown["percent"] = percent
+            text = f"首次启动：正在载入演示数据（{message}），已完成 {percent}%"
+            placeholder.progress(percent, text=text)
+
+    return report
+
+
+@st.cache_resource(show_spinner=False)  # its own words and bar below (a spinner hid the bar)
 def _engine_for(url: str) -> Engine:
     """Engine for ``url``, migrated, filled with demo data when brand new."""
     engine = make_engine(url)
-    ensure_ready(engine)
+    placeholder = st.empty()
+    placeholder.progress(0, text="正在准备数据库（首次启动时建库并载入演示数据，约需 15 秒）…")
+    ensure_ready(engine, progress=demo_progress_on_page(placeholder, print_progress()))
+    placeholder.empty()
     return engine
 
 

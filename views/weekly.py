@@ -69,7 +69,8 @@ else:
     )
 
 docx_column.download_button(
-    "下载 Word 通报（公文格式）",
+    "下载 Word 通报",
+    help="公文格式（GB/T 9704），可直接编辑后印发",
     # Built only when clicked, like the PDF (the same as manage.py report --format docx).
     data=functools.partial(data.fetch, word.weekly_docx, None, as_of, subdistrict),
     file_name=f"通报_{weekly['subdistrict'] or '全部街道'}_{weekly['as_of']}.docx",
