@@ -130,7 +130,7 @@ def editable_projects(
     allowed: set[CommunityKey] | None = None,
     year: int | None = None,
     subdistrict: str | None = None,
-    communities: Sequence[str] = (),
+    communities: Sequence[CommunityKey] = (),
     search: str = "",
     limit: int = MAX_LIST,
 ) -> list[EditableProject]:
@@ -145,7 +145,8 @@ def editable_projects(
     if subdistrict:
         conditions.append(Community.subdistrict == subdistrict)
     if communities:
-        conditions.append(Community.name.in_(list(communities)))
+        # (街道, 社区) pairs: a name alone would also pick another 街道's namesake.
+        conditions.append(tuple_(Community.subdistrict, Community.name).in_(list(communities)))
     text = search.strip().lower()
     if text:
         pattern = f"%{text}%"

@@ -7,11 +7,15 @@ formats values into SQL: it returns SQLAlchemy clauses with bound parameters.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import ColumnElement, and_, select, true
+from sqlalchemy import ColumnElement, and_, select, true, tuple_
 
 from queries.models import Community
+
+CommunityKey = tuple[str, str]
+"""A community's identity: ``(街道, 社区)``. Two 街道 may each have a 新华社区."""
 
 # The one range of dates anything accepts from a URL or the command line (README, "日期范围").
 # Data starts in 2000 (the 2000 and 2010 census, the oldest fiscal series); plans may run into
@@ -36,17 +40,48 @@ def clamp_date(day: dt.date, today: dt.date | None = None) -> dt.date:
     return min(max(day, EARLIEST_DATE), latest_date(today))
 
 
+def shared_names(directory: Iterable[CommunityKey]) -> frozenset[str]:
+    """社区 names that more than one 街道 has: the ones a bare name cannot identify."""
+    seen: dict[str, str] = {}
+    shared: set[str] = set()
+    for subdistrict, name in directory:
+        if seen.setdefault(name, subdistrict) != subdistrict:
+            shared.add(name)
+    return frozenset(shared)
+
+
+def community_label(key: CommunityKey, shared: Iterable[str], subdistrict: str | None) -> str:
+    """What a person reads for a community: its name, with ``（街道）`` only where needed.
+
+    Needed when another 街道 has a community of the same name and no 街道 is chosen (with
+    one chosen, every listed community is in it and the name alone is clear).
+    """
+    if subdistrict is None and key[1] in shared:
+        return f"{key[1]}（{key[0]}）"
+    return key[1]
+
+
 @dataclass(frozen=True)
 class Scope:
     """The global filter set shared by every page, the report and the big screen.
 
     ``date_to`` is the as-of date (what was true then); ``date_from`` only bounds time series.
+    ``communities`` are ``(街道, 社区)`` pairs, never bare names (names repeat across 街道).
+    ``shared_names`` (names more than one 街道 has) only shapes the caption's words.
     """
 
     subdistrict: str | None = None
-    communities: tuple[str, ...] = field(default_factory=tuple)
+    communities: tuple[CommunityKey, ...] = field(default_factory=tuple)
     date_from: dt.date | None = None
     date_to: dt.date | None = None
+    shared_names: frozenset[str] = field(default_factory=frozenset, compare=False)
+
+    def __post_init__(self) -> None:
+        if any(isinstance(key, str) or len(key) != 2 for key in self.communities):
+            raise TypeError("Scope.communities holds (街道, 社区) pairs, not bare names")
+        keys = tuple((str(key[0]), str(key[1])) for key in self.communities)
+        object.__setattr__(self, "communities", keys)
+        object.__setattr__(self, "shared_names", frozenset(self.shared_names))
 
     @property
     def as_of(self) -> dt.date:
@@ -59,7 +94,9 @@ class Scope:
         if self.subdistrict:
             conditions.append(Community.subdistrict == self.subdistrict)
         if self.communities:
-            conditions.append(Community.name.in_(self.communities))
+            # A (街道, 社区) row-value IN with bound parameters: SQLite and PostgreSQL both have it.
+            pairs = tuple_(Community.subdistrict, Community.name)
+            conditions.append(pairs.in_(list(self.communities)))
         if not conditions:
             return None
         return select(Community.id).where(and_(*conditions)).scalar_subquery()
@@ -77,10 +114,17 @@ class Scope:
             return true()
         return subdistrict_column == self.subdistrict
 
+    def community_words(self) -> list[str]:
+        """The chosen communities as a person reads them (names; the 街道 where needed)."""
+        names = [name for _, name in self.communities]
+        shared = self.shared_names | {n for n in names if names.count(n) > 1}
+        return [community_label(key, shared, self.subdistrict) for key in self.communities]
+
     def describe(self) -> str:
         """The filter in words, for the caption every page shows (当前筛选：…)."""
         parts = [self.subdistrict or "全部街道"]
-        parts.append("、".join(self.communities) if self.communities else "全部社区")
+        words = self.community_words()
+        parts.append("、".join(words) if words else "全部社区")
         if self.date_from:
             parts.append(f"{self.date_from.isoformat()} 至 {self.as_of.isoformat()}")
         else:

@@ -140,7 +140,7 @@ def test_livelihood_by_community_shows_cancelled_only_community_with_zero_total(
     [
         (Scope(subdistrict="东城街道", date_to=AS_OF), 2),
         (Scope(subdistrict="西城街道", date_to=AS_OF), 1),
-        (Scope(communities=("乙社区",), date_to=AS_OF), 1),
+        (Scope(communities=(EAST_B,), date_to=AS_OF), 1),
         (SCOPE, 3),
     ],
 )
@@ -251,7 +251,9 @@ def test_fiscal_follows_subdistrict_scope_only(engine, rows):
     """A subdistrict scope keeps its own rows; its month ignores other subdistricts."""
     rows.fiscal("东城街道", Y, 3, "税收收入", 1.0)
     rows.fiscal("西城街道", Y, 5, "税收收入", 1.0)
-    report = fiscal_report(engine, Scope(subdistrict="东城街道", communities=("x",), date_to=AS_OF))
+    report = fiscal_report(
+        engine, Scope(subdistrict="东城街道", communities=(("东城街道", "x"),), date_to=AS_OF)
+    )
     assert (report.month, [i.subdistrict for i in report.items]) == (3, ["东城街道"])
 
 

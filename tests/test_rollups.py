@@ -150,7 +150,11 @@ SCOPES = [
     Scope(date_to=dt.date(2025, 12, 31)),
     Scope(date_to=dt.date(2025, 6, 15)),
     Scope(subdistrict="东风东路街道", date_to=TODAY),
-    Scope(subdistrict="东风路街道", communities=("东风路东社区",), date_to=dt.date(2025, 3, 1)),
+    Scope(
+        subdistrict="东风路街道",
+        communities=(("东风路街道", "东风路东社区"),),
+        date_to=dt.date(2025, 3, 1),
+    ),
 ]
 
 

@@ -14,10 +14,16 @@ from typing import Any
 
 import streamlit as st
 
-from queries import meta
+from queries import meta, templates
 from queries.scope import EARLIEST_DATE, Scope, latest_date
 from ui import data
-from ui.urlstate import UrlParam, changed_params, order_dates
+from ui.urlstate import (
+    CommunityParam,
+    UrlParam,
+    changed_params,
+    community_token,
+    order_dates,
+)
 
 GLOBAL_KEYS: tuple[str, ...] = ("subdistrict", "community", "from", "to")
 NOTICES_KEY = "_url_notices"
@@ -29,7 +35,7 @@ def _notices() -> list[str]:
     return st.session_state.setdefault(NOTICES_KEY, [])
 
 
-def _load_from_url(spec: UrlParam, default: Any) -> None:
+def _load_from_url(spec: UrlParam | CommunityParam, default: Any) -> None:
     """Seed the widget state from the URL once (while the widget has no state yet)."""
     if spec.key in st.session_state:
         return
@@ -44,7 +50,7 @@ def _load_from_url(spec: UrlParam, default: Any) -> None:
     st.session_state[spec.key] = value
 
 
-def _write_to_url(specs: Sequence[UrlParam], defaults: dict[str, Any]) -> None:
+def _write_to_url(specs: Sequence[UrlParam | CommunityParam], defaults: dict[str, Any]) -> None:
     """Make the URL show the current non-default values of ``specs``."""
     wanted: dict[str, str | None] = {}
     for spec in specs:
@@ -108,18 +114,23 @@ def render_global_filters(shown: Collection[str] = GLOBAL_KEYS) -> Scope:
             placeholder=ALL,
         )
     subdistrict = st.session_state["subdistrict"]
-    communities = data.fetch(meta.list_communities, None, subdistrict)
-    com_spec = UrlParam("community", "社区", kind="list", choices=tuple(communities))
+    com_spec = community_param(subdistrict)
+    options = com_spec.options()
     _load_from_url(com_spec, [])
     st.session_state["community"] = [
-        c for c in st.session_state.get("community") or [] if c in communities
+        c for c in st.session_state.get("community") or [] if c in options
     ]
     if "community" in shown:
         # select_all=False: the built-in bulk option is labelled in English ("Select all").
         st.multiselect(
-            "社区", options=communities, key="community", placeholder="全部社区", select_all=False
+            "社区",
+            options=list(options),
+            format_func=com_spec.display,
+            key="community",
+            placeholder="全部社区",
+            select_all=False,
         )
-    chosen = st.session_state["community"]
+    chosen = com_spec.keys(st.session_state["community"])
     from_spec = UrlParam("from", "开始日期", kind="date")
     to_spec = UrlParam("to", "截止日期", kind="date")
     today = default_dates()[1]
@@ -148,7 +159,7 @@ def render_global_filters(shown: Collection[str] = GLOBAL_KEYS) -> Scope:
         st.button(
             "重置筛选", on_click=reset_filters, key="reset_filters", icon=":material/restart_alt:"
         )
-    specs = [sub_spec, com_spec, from_spec, to_spec]
+    specs: list[UrlParam | CommunityParam] = [sub_spec, com_spec, from_spec, to_spec]
     _write_to_url(
         [spec for spec in specs if spec.key in shown],
         {
@@ -160,10 +171,22 @@ def render_global_filters(shown: Collection[str] = GLOBAL_KEYS) -> Scope:
     )
     return Scope(
         subdistrict=subdistrict,
-        communities=tuple(chosen),
+        communities=chosen,
         date_from=date_from,
         date_to=date_to,
+        shared_names=com_spec.shared,
     )
+
+
+def community_param(subdistrict: str | None) -> CommunityParam:
+    """The ``community`` URL parameter read against every ``(街道, 社区)`` in the database."""
+    directory = data.fetch(templates.list_community_keys, None)
+    return CommunityParam(tuple(directory), subdistrict)
+
+
+def community_link_value(subdistrict: str, name: str) -> str:
+    """``community=`` for a link to one community: the form the 社区 filter reads back."""
+    return community_token((subdistrict, name), community_param(None).shared)
 
 
 def _fix_reversed_dates() -> None:
@@ -183,10 +206,8 @@ def scope_from_url() -> Scope:
         params.get("subdistrict") or ""
     )
     notices = [notice] if notice else []
-    communities = data.fetch(meta.list_communities, None, sub)
-    chosen, notice = UrlParam("community", "社区", kind="list", choices=tuple(communities)).parse(
-        params.get("community") or ""
-    )
+    com_spec = community_param(sub)
+    chosen, notice = com_spec.parse(params.get("community") or "")
     notices += [notice] if notice else []
     date_from, notice_from = UrlParam("from", "开始日期", kind="date").parse(
         params.get("from") or ""
@@ -197,7 +218,7 @@ def scope_from_url() -> Scope:
     date_from, date_to, notice = order_dates(date_from or year_start(date_to), date_to)
     notices += [notice] if notice else []
     _notices().extend(notices)
-    return Scope(sub, tuple(chosen or ()), date_from, date_to)
+    return Scope(sub, com_spec.keys(chosen or ()), date_from, date_to, com_spec.shared)
 
 
 def reset_filters() -> None:

@@ -134,5 +134,7 @@ def link_params(subdistrict: str | None = None, community: str | None = None) ->
     if subdistrict:
         params["subdistrict"] = subdistrict
     if community:
-        params["community"] = community
+        params["community"] = (
+            filters.community_link_value(subdistrict, community) if subdistrict else community
+        )
     return params

@@ -126,7 +126,7 @@ def screen_title(scope: Scope) -> str:
     """The board's title names the subdistrict (or 全部街道) and, if chosen, the communities."""
     who = scope.subdistrict or "全部街道"
     if scope.communities:
-        who += "（" + "、".join(scope.communities) + "）"
+        who += "（" + "、".join(scope.community_words()) + "）"
     return f"{who}治理数据大屏"
 
 

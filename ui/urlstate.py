@@ -1,6 +1,8 @@
 """Parsing and writing filter values in the URL, without Streamlit (so it is testable alone).
 
 The URL is the contract (§4): ``?subdistrict=NAME&community=A,B&from=YYYY-MM-DD&to=YYYY-MM-DD``.
+A ``community`` item is a bare 社区 name where that name is unique, or ``街道/社区`` where two
+街道 have a community of that name (``CommunityParam``).
 A value that does not parse or names something unknown is dropped and reported as a notice,
 never raised: a colleague's stale link must still open.
 """
@@ -12,7 +14,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from queries.scope import clamp_date, date_range_text
+from queries.scope import (
+    CommunityKey,
+    clamp_date,
+    community_label,
+    date_range_text,
+    shared_names,
+)
 
 MAX_URL_VALUE_LENGTH = 300
 
@@ -114,6 +122,100 @@ class UrlParam:
         if self.kind == "list":
             return join_list(list(value))
         return str(value)
+
+
+COMMUNITY_SEPARATORS = ("/", "／")
+
+
+def community_token(key: CommunityKey, shared: frozenset[str]) -> str:
+    """How one community is written in the URL and held by the 社区 widget.
+
+    The bare name when no other 街道 has that name (the contract's ``community=A,B``),
+    ``街道/社区`` otherwise, so a link the app writes always reads back as the same community.
+    """
+    return f"{key[0]}/{key[1]}" if key[1] in shared else key[1]
+
+
+@dataclass(frozen=True)
+class CommunityParam:
+    """``community=A,B`` read against the directory of ``(街道, 社区)`` pairs.
+
+    An item is ``街道/社区`` or a bare name; a bare name is accepted where it is unique (in the
+    chosen ``subdistrict`` when there is one, else in the whole directory). An ambiguous bare
+    name is dropped with a notice asking for the 街道, never merged with its namesakes.
+    """
+
+    directory: tuple[CommunityKey, ...]
+    subdistrict: str | None = None
+    key: str = "community"
+    label: str = "社区"
+
+    @property
+    def shared(self) -> frozenset[str]:
+        """Names more than one 街道 has (in the whole directory)."""
+        return shared_names(self.directory)
+
+    def options(self) -> dict[str, CommunityKey]:
+        """Token → community for every community the widget offers, sorted by name."""
+        shared = self.shared
+        keys = sorted(
+            (k for k in self.directory if self.subdistrict in (None, k[0])),
+            key=lambda k: (k[1], k[0]),
+        )
+        return {community_token(k, shared): k for k in keys}
+
+    def display(self, token: str) -> str:
+        """The widget's label of a token: ``社区（街道）`` only where the name alone is unclear."""
+        key = self.options().get(token)
+        return token if key is None else community_label(key, self.shared, self.subdistrict)
+
+    def resolve(self, item: str) -> tuple[CommunityKey | None, str | None]:
+        """One URL item → its community, or None and why (unknown or ambiguous)."""
+        text = item
+        for separator in COMMUNITY_SEPARATORS[1:]:
+            text = text.replace(separator, COMMUNITY_SEPARATORS[0])
+        candidates = [k for k in self.directory if self.subdistrict in (None, k[0])]
+        matches = [k for k in candidates if k[1] == text]  # a bare name (it may hold a "/")
+        if not matches and "/" in text:
+            subdistrict, _, name = (part.strip() for part in text.partition("/"))
+            matches = [k for k in candidates if k == (subdistrict, name)]
+        if len(matches) > 1:
+            return None, f"「{item}」在多个街道都有，请选择街道"
+        return (matches[0], None) if matches else (None, "")
+
+    def parse(self, raw: str) -> tuple[list[str] | None, str | None]:
+        """Tokens of the communities named (in URL order) and one notice for the rest."""
+        raw = raw.strip()
+        if not raw:
+            return None, None
+        if len(raw) > MAX_URL_VALUE_LENGTH:
+            return None, f"已忽略过长的筛选参数「{self.label}」"
+        shared = self.shared
+        tokens: list[str] = []
+        unknown: list[str] = []
+        notices: list[str] = []
+        for item in split_list(raw):
+            key, why = self.resolve(item)
+            if key is not None:
+                token = community_token(key, shared)
+                if token not in tokens:
+                    tokens.append(token)
+            elif why:
+                notices.append(why)
+            else:
+                unknown.append(item)
+        if unknown:
+            notices.append(f"已忽略无效的{self.label}：{'、'.join(unknown)}")
+        return tokens or None, "；".join(notices) or None
+
+    def format(self, value: Any) -> str | None:
+        """The URL text for the widget's tokens; None removes the parameter."""
+        return join_list(list(value)) if value else None
+
+    def keys(self, tokens: Sequence[str]) -> tuple[CommunityKey, ...]:
+        """The communities behind the widget's tokens (unknown tokens left out)."""
+        options = self.options()
+        return tuple(options[t] for t in tokens if t in options)
 
 
 def parse_params(

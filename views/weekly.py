@@ -30,7 +30,9 @@ with header:
     if global_scope.communities:
         st.info(
             filters.escape_markdown(
-                "已忽略社区筛选（" + "、".join(global_scope.communities) + "）：周报按街道汇总。"
+                "已忽略社区筛选（"
+                + "、".join(global_scope.community_words())
+                + "）：周报按街道汇总。"
             ),
             icon=":material/filter_alt_off:",
         )
