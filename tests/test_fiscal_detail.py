@@ -50,7 +50,7 @@ def test_community_choice_does_not_narrow_fiscal_sums(engine, rows):
     """Fiscal rows are per subdistrict: choosing communities leaves the sums unchanged."""
     rows.community(EAST, "甲社区")
     rows.fiscal(EAST, 2020, 3, GENERAL, 10.0)
-    scope = Scope(EAST, ("甲社区",), dt.date(2020, 1, 1), AS_OF)
+    scope = Scope(EAST, ((EAST, "甲社区"),), dt.date(2020, 1, 1), AS_OF)
     assert amounts(monthly_amounts(engine, scope, (GENERAL,))) == [(2020, 3, GENERAL, 10.0)]
 
 

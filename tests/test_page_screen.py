@@ -76,7 +76,7 @@ def test_money_keeps_big_amounts_short(amount, shown):
     [
         (Scope(), "全部街道治理数据大屏"),
         (Scope("花园路街道"), "花园路街道治理数据大屏"),
-        (Scope("花园路街道", ("柳林社区",)), "花园路街道（柳林社区）治理数据大屏"),
+        (Scope("花园路街道", (("花园路街道", "柳林社区"),)), "花园路街道（柳林社区）治理数据大屏"),
     ],
 )
 def test_title_names_the_subdistrict(scope, title):

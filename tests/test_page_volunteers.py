@@ -168,7 +168,9 @@ def test_community_from_url_narrows_figures_and_ranking(app_db):
     at = open_page("volunteers", {"subdistrict": "花园路街道", "community": "柳林社区"})
     assert not at.exception
     engine = make_engine(app_db)
-    summary = volunteer_summary(engine, Scope("花园路街道", ("柳林社区",), None, dt.date.today()))
+    summary = volunteer_summary(
+        engine, Scope("花园路街道", (("花园路街道", "柳林社区"),), None, dt.date.today())
+    )
     engine.dispose()
     assert_report_figures(metrics(at), summary)
     ranking = next(frame.value for frame in at.dataframe if "注册率" in frame.value.columns)

@@ -77,7 +77,7 @@ def mixed(rows: ServiceRows) -> ServiceRows:
 SCOPES = [
     Scope(date_to=AS_OF),
     Scope("东城街道", (), None, AS_OF),
-    Scope("东城街道", ("乙社区",), None, AS_OF),
+    Scope("东城街道", (("东城街道", "乙社区"),), None, AS_OF),
 ]
 
 
@@ -198,7 +198,7 @@ def test_by_type_sums_each_type_most_person_times_first(engine, mixed):
     ("scope", "expected"),
     [
         (Scope(date_from=dt.date(2020, 1, 1), date_to=AS_OF), sorted([CLEAN, PATROL])),
-        (Scope("东城街道", ("乙社区",), dt.date(2020, 1, 1), AS_OF), [CLEAN]),
+        (Scope("东城街道", (("东城街道", "乙社区"),), dt.date(2020, 1, 1), AS_OF), [CLEAN]),
         (Scope(date_from=days(-7), date_to=days(-1)), [PATROL]),
     ],
     ids=["all", "one-community", "week-before-as-of"],
