@@ -12,6 +12,7 @@ import pytest
 from conftest import open_page
 from report_rows import Rows
 from sqlalchemy import create_engine
+from streamlit.testing.v1 import AppTest
 
 from queries.census import census_summary
 from queries.corrections import editable_projects
@@ -237,3 +238,29 @@ def test_picked_twins_round_trip_through_the_page_url(twin_app):
         "新华路街道/新华社区",
     ]
     assert _metrics(again)["已完成 / 总数"] == "1 / 5"
+
+
+def test_big_screen_of_one_xinhua(twin_app):
+    """/screen?community=新华路街道/新华社区: that community's board, named by its 街道."""
+    at = open_page("screen", {"community": "新华路街道/新华社区"})
+    assert not at.exception
+    texts = " ".join(str(m.value) for m in at.markdown)
+    assert "新华路街道（新华社区）治理数据大屏" in texts
+
+
+def _league_link() -> None:
+    import streamlit as st
+
+    from ui import layout
+
+    st.session_state["link"] = layout.link_params("花园路街道", "新华社区")
+
+
+def test_league_row_link_names_the_xinhua_by_its_subdistrict(twin_app):
+    """The league row click's link reads back as that 新华社区, wherever it is opened."""
+    at = AppTest.from_function(_league_link).run()
+    assert not at.exception
+    assert at.session_state["link"] == {
+        "subdistrict": "花园路街道",
+        "community": "花园路街道/新华社区",
+    }

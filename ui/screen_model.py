@@ -125,8 +125,13 @@ class ChartSpec:
 def screen_title(scope: Scope) -> str:
     """The board's title names the subdistrict (or 全部街道) and, if chosen, the communities."""
     who = scope.subdistrict or "全部街道"
-    if scope.communities:
-        who += "（" + "、".join(scope.community_words()) + "）"
+    words = scope.community_words()
+    places = {subdistrict for subdistrict, _ in scope.communities}
+    if not scope.subdistrict and len(places) == 1:
+        # All in one 街道: say it once (花园路街道（新华社区）), not inside the brackets.
+        who, words = places.pop(), [name for _, name in scope.communities]
+    if words:
+        who += "（" + "、".join(words) + "）"
     return f"{who}治理数据大屏"
 
 
