@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from queries.scope import (
@@ -150,13 +151,14 @@ class CommunityParam:
     key: str = "community"
     label: str = "社区"
 
-    @property
+    @cached_property
     def shared(self) -> frozenset[str]:
         """Names more than one 街道 has (in the whole directory)."""
         return shared_names(self.directory)
 
-    def options(self) -> dict[str, CommunityKey]:
-        """Token → community for every community the widget offers, sorted by name."""
+    @cached_property
+    def _options(self) -> dict[str, CommunityKey]:
+        # Computed once: the widget labels every option (a city has a thousand communities).
         shared = self.shared
         keys = sorted(
             (k for k in self.directory if self.subdistrict in (None, k[0])),
@@ -164,9 +166,13 @@ class CommunityParam:
         )
         return {community_token(k, shared): k for k in keys}
 
+    def options(self) -> dict[str, CommunityKey]:
+        """Token → community for every community the widget offers, sorted by name."""
+        return dict(self._options)
+
     def display(self, token: str) -> str:
         """The widget's label of a token: ``社区（街道）`` only where the name alone is unclear."""
-        key = self.options().get(token)
+        key = self._options.get(token)
         return token if key is None else community_label(key, self.shared, self.subdistrict)
 
     def resolve(self, item: str) -> tuple[CommunityKey | None, str | None]:
@@ -214,8 +220,7 @@ class CommunityParam:
 
     def keys(self, tokens: Sequence[str]) -> tuple[CommunityKey, ...]:
         """The communities behind the widget's tokens (unknown tokens left out)."""
-        options = self.options()
-        return tuple(options[t] for t in tokens if t in options)
+        return tuple(self._options[t] for t in tokens if t in self._options)
 
 
 def parse_params(
