@@ -49,8 +49,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from queries import audit
 from queries.models import Base, Community
-
-CommunityKey = tuple[str, str]
+from queries.scope import CommunityKey
 
 ROLES: tuple[str, ...] = ("viewer", "editor", "admin")
 ROLE_LABELS: dict[str, str] = {"viewer": "只读", "editor": "社区编辑", "admin": "街道管理员"}

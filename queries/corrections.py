@@ -24,8 +24,8 @@ from queries.db import write_transaction
 from queries.importer import SPEC_BY_KEY, ImportIssue, row_rules
 from queries.models import Community, ImportBatch, LivelihoodProject
 from queries.parsing import ParseError, is_blank
+from queries.scope import CommunityKey
 
-CommunityKey = tuple[str, str]
 P = LivelihoodProject
 SOURCE = "在线更正"
 SPEC = SPEC_BY_KEY["livelihood"]

@@ -90,9 +90,9 @@ from queries.reader import (
     damage,
     read_file,
 )
+from queries.scope import CommunityKey
 
 Progress = Callable[[int, int, str], None]
-CommunityKey = tuple[str, str]
 
 LOOKUP_CHUNK = 500  # keys per ``IN (...)``: well under every database's parameter limit
 WRITE_CHUNK = 5000  # rows per executemany, so that progress moves during a big write

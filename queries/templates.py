@@ -34,9 +34,9 @@ from queries.models import (
     Volunteer,
 )
 from queries.parsing import KIND_BY_KEY, TABLE_KINDS, TableKind
+from queries.scope import CommunityKey
 from reporting.spreadsheet import XLSX_MIME, new_workbook, write_cell
 
-CommunityKey = tuple[str, str]
 FIXED_TIME = dt.datetime(2024, 1, 1)  # fixed file metadata: the same template byte for byte
 EXAMPLE_PREFIX = "示例："
 EXAMPLE_NOTE = "第 2 行（灰色）是填写示例，导入前请删除或覆盖；保留会被拒绝导入。"
