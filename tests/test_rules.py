@@ -20,7 +20,7 @@ from queries.db import get_engine
 from queries.league import community_league
 from queries.report import build_report, report_scope
 from queries.scope import Scope
-from queries.status import DEFAULT_RULES, Rules, load_rules, year_elapsed
+from queries.status import DEFAULT_RULES, Rules, load_rules, status_against, year_elapsed
 from reporting.alerts import red_items
 from tests.report_rows import Rows
 from ui import screen_model as sm
@@ -149,6 +149,13 @@ def test_invalid_bands_are_refused_in_chinese(engine, rows, value, message):
     assert load_rules(engine) == DEFAULT_RULES
 
 
+@pytest.mark.parametrize(("band", "status"), [(10.0, "red"), (12.0, "red"), (15.0, "yellow")])
+def test_status_against_takes_the_band_it_is_given(band, status):
+    """12.1 points behind: red under 10 and 12, yellow under 15; on plan is green under any."""
+    assert status_against(3 / 8, year_elapsed(AS_OF), Rules(band)) == status
+    assert status_against(0.5, 0.5, Rules(band)) == "green"
+
+
 def test_the_rule_sentence_states_the_configured_band():
     """Every caption that explains the colours says the band in force."""
     assert "落后不超过 10 个百分点为黄" in DEFAULT_RULES.sentence()
@@ -247,3 +254,17 @@ def test_an_editor_has_no_rules_tab(admin_db):
     assert "预警规则" not in [tab.label for tab in at.tabs]
     with pytest.raises(KeyError):
         at.number_input(key="rules_yellow_points")
+
+
+def test_captions_on_weekly_and_volunteers_state_the_configured_band(admin_db):
+    """The captions that explain the colours say the band in force, not a fixed 10."""
+    import streamlit as st
+
+    settings.change_yellow_band(get_engine(admin_db), User("admin1", "admin"), 12.5)
+    st.cache_data.clear()
+    weekly = open_page("weekly")
+    assert not weekly.exception
+    assert "落后应完成比例超过 12.5 个百分点" in " ".join(c.value for c in weekly.caption)
+    volunteers = open_page("volunteers")
+    assert not volunteers.exception
+    assert "差距不超过目标的 12.5% 为黄" in " ".join(c.value for c in volunteers.caption)
