@@ -31,6 +31,7 @@ ACTION_LABELS: dict[str, str] = {
     "user_changed": "修改账号",
     "delivery": "消息推送",
     "delivery_failed": "推送失败",
+    "rules_changed": "修改预警规则",
 }
 EXPORT_HEADERS: tuple[str, ...] = (
     "时间",

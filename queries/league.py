@@ -20,6 +20,7 @@ from queries.scope import Scope
 from queries.status import (
     Status,
     census_plan_rate,
+    load_rules,
     status_against,
     volunteer_target_share,
     year_elapsed,
@@ -74,6 +75,7 @@ def _mean(values: list[float]) -> float | None:
 
 def _standing(connection: Connection, scope: Scope) -> list[LeagueRow]:
     as_of = scope.as_of
+    rules = load_rules(connection)
     expected_livelihood = year_elapsed(as_of)
     projects = {
         (row.subdistrict, row.community): row
@@ -117,14 +119,14 @@ def _standing(connection: Connection, scope: Scope) -> list[LeagueRow]:
                 population=population,
                 livelihood_rate=project_rate,
                 livelihood_expected=round(expected_livelihood, 4),
-                livelihood_status=status_against(project_rate, expected_livelihood),
+                livelihood_status=status_against(project_rate, expected_livelihood, rules),
                 overdue=project.overdue if project else 0,
                 census_rate=census_rate,
                 census_expected=None if census_expected is None else round(census_expected, 4),
-                census_status=status_against(census_rate, census_expected),
+                census_status=status_against(census_rate, census_expected, rules),
                 volunteer_registered=registered,
                 volunteer_share=None if share is None else round(share, 4),
-                volunteer_status=status_against(capped_share, 1.0),
+                volunteer_status=status_against(capped_share, 1.0, rules),
                 volunteer_hours=volunteer_row.hours if volunteer_row else 0.0,
                 score=_mean(gaps),
             )

@@ -12,6 +12,7 @@ from queries.models import (
     FiscalMonthly,
     ImportBatch,
     LivelihoodProject,
+    RuleSetting,
     ServiceRecord,
 )
 from queries.scope import Scope
@@ -34,9 +35,15 @@ def list_communities(engine: Engine, subdistrict: str | None = None) -> list[str
 
 
 def data_version(engine: Engine) -> int:
-    """Changes whenever an import is committed: part of every cache key."""
+    """Changes whenever an import is committed or the rules change: part of every cache key.
+
+    Both ids only grow (a rule change appends a ``rule_setting`` row), so their sum moves on
+    either and a cached result judged under the old rules is never shown again.
+    """
+    imports = select(func.coalesce(func.max(ImportBatch.id), 0)).scalar_subquery()
+    rules = select(func.coalesce(func.max(RuleSetting.id), 0)).scalar_subquery()
     with engine.connect() as conn:
-        return int(conn.execute(select(func.coalesce(func.max(ImportBatch.id), 0))).scalar_one())
+        return int(conn.execute(select(imports + rules)).scalar_one())
 
 
 def latest_data_date(engine: Engine, scope: Scope) -> dt.date | None:

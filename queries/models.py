@@ -190,3 +190,18 @@ class AlertSent(Base):
     area: Mapped[str] = mapped_column(String(20))
     summary: Mapped[str] = mapped_column(Text, default="")
     sent_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class RuleSetting(Base):
+    """One saved version of the 红黄绿 rule set (``queries.status.Rules``); the newest row rules.
+
+    Every change appends a row (who, when), so the id only grows: ``meta.data_version`` adds it
+    to the import generation and every cached page result is recomputed under the new rules.
+    """
+
+    __tablename__ = "rule_setting"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    yellow_points: Mapped[float] = mapped_column(Float)
+    changed_by: Mapped[str] = mapped_column(String(100))
+    changed_at: Mapped[dt.datetime] = mapped_column(DateTime)

@@ -20,7 +20,7 @@ from queries.league import LeagueRow, community_league
 from queries.livelihood_detail import ProjectRow, overdue_projects
 from queries.models import HEADLINE_FISCAL_ITEMS
 from queries.report import build_report, report_scope
-from queries.status import RED, status_against, year_elapsed
+from queries.status import RED, Rules, load_rules, status_against, year_elapsed
 from reporting.messages import Block, Bulletin, weekly_link
 from ui import format as fmt
 
@@ -54,14 +54,14 @@ class RedItem:
 
 
 def red_items(
-    report: Report, rows: Sequence[LeagueRow], overdue: Sequence[ProjectRow]
+    report: Report, rows: Sequence[LeagueRow], overdue: Sequence[ProjectRow], rules: Rules
 ) -> list[RedItem]:
     """Every red item of the report's scope, by area then place."""
     as_of = dt.date.fromisoformat(report["as_of"])
     expected = year_elapsed(as_of)
     items: list[RedItem] = []
     for row in report["livelihood"]["by_community"]:
-        if row["total"] and status_against(row["completion_rate"], expected) == RED:
+        if row["total"] and status_against(row["completion_rate"], expected, rules) == RED:
             items.append(
                 RedItem(
                     f"livelihood:{row['subdistrict']}/{row['community']}",
@@ -89,7 +89,7 @@ def red_items(
         for item in fiscal["items"]:
             if item["item"] not in HEADLINE_FISCAL_ITEMS or item["target_rate"] is None:
                 continue
-            if status_against(item["target_rate"], fiscal["time_progress"]) == RED:
+            if status_against(item["target_rate"], fiscal["time_progress"], rules) == RED:
                 items.append(
                     RedItem(
                         f"fiscal:{item['subdistrict']}/{item['item']}/{fiscal['year']}",
@@ -121,7 +121,7 @@ def current_red_items(engine: Engine, as_of: dt.date, subdistrict: str | None) -
     report = build_report(engine, as_of, subdistrict)
     rows = community_league(engine, scope)
     overdue = overdue_projects(engine, scope, limit=MAX_OVERDUE_PROJECTS).rows
-    return red_items(report, rows, overdue)
+    return red_items(report, rows, overdue, load_rules(engine))
 
 
 def alert_bulletin(

@@ -123,6 +123,7 @@ def run_push(args: argparse.Namespace, engine_factory: Callable[[], Engine]) -> 
     """Send the weekly 通报 to every chosen channel; exit 1 if any of them failed."""
     from queries.league import community_league
     from queries.report import build_report, report_scope
+    from queries.status import load_rules
     from queries.weekly_detail import week_projects
     from reporting.delivery import weekly_attachments
     from reporting.messages import outgoing, weekly_bulletin
@@ -135,7 +136,11 @@ def run_push(args: argparse.Namespace, engine_factory: Callable[[], Engine]) -> 
     scope = report_scope(as_of, subdistrict)
     report = build_report(engine, as_of, subdistrict)
     bulletin = weekly_bulletin(
-        report, community_league(engine, scope), week_projects(engine, scope), public_url()
+        report,
+        community_league(engine, scope),
+        week_projects(engine, scope),
+        public_url(),
+        load_rules(engine),
     )
     if bulletin.link is None:
         print("提示：未设置 DASHBOARD_PUBLIC_URL，消息中不含看板链接。", file=sys.stderr)

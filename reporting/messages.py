@@ -18,7 +18,7 @@ from typing import Any
 
 from queries.league import LeagueRow
 from queries.models import HEADLINE_FISCAL_ITEMS
-from queries.status import year_elapsed
+from queries.status import Rules, year_elapsed
 from queries.weekly_detail import WeekProject
 from reporting.channels import Attachment, OutgoingMessage
 from reporting.markdown import change_phrase
@@ -249,10 +249,10 @@ def _headline_lines(report: Report, rows: Sequence[LeagueRow]) -> list[str]:
 
 
 def _red_lines(
-    report: Report, rows: Sequence[LeagueRow], projects: Sequence[WeekProject]
+    report: Report, rows: Sequence[LeagueRow], projects: Sequence[WeekProject], rules: Rules
 ) -> list[str]:
     """The 周例会 agenda's red items (the same list the page shows), each with its place."""
-    agenda = wm.agenda_frame(report, rows, projects)
+    agenda = wm.agenda_frame(report, rows, projects, rules)
     return [f"{row['对象']}：{row['领域']}，{row['情况']}" for _, row in agenda.iterrows()]
 
 
@@ -285,10 +285,11 @@ def weekly_bulletin(
     rows: Sequence[LeagueRow],
     projects: Sequence[WeekProject],
     public_url: str | None,
+    rules: Rules,
 ) -> Bulletin:
     """The Monday message: headline figures, red items with their community, changes, link."""
     as_of = dt.date.fromisoformat(report["as_of"])
-    red = _red_lines(report, rows, projects)
+    red = _red_lines(report, rows, projects, rules)
     red_block = (
         Block(f"红色事项（{len(red)} 项）", tuple(red), is_list=True)
         if red

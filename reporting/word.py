@@ -33,6 +33,7 @@ from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 
 from queries.league import LeagueRow
+from queries.status import Rules, load_rules
 from queries.weekly_detail import WeekProject
 from ui import format as fmt
 from ui import weekly_model as wm
@@ -279,7 +280,7 @@ def _date_words(day: dt.date) -> str:
 
 
 def render_docx(
-    report: Report, rows: Sequence[LeagueRow], projects: Sequence[WeekProject]
+    report: Report, rows: Sequence[LeagueRow], projects: Sequence[WeekProject], rules: Rules
 ) -> bytes:
     """The 通报: title, the page's paragraphs, the table of communities behind, 数据截至."""
     document = Document()
@@ -289,7 +290,7 @@ def render_docx(
     core.title = wm.document_title(report)
     core.author = "街道治理数据看板"
     _title(document, report)
-    for text in wm.bulletin_paragraphs(report, rows, projects):
+    for text in wm.bulletin_paragraphs(report, rows, projects, rules):
         for line in text.split("\n"):
             _body(document, line)
     _behind_table(document, rows)
@@ -314,4 +315,5 @@ def weekly_docx(engine, as_of: dt.date, subdistrict: str | None) -> bytes:  # ty
         build_report(engine, as_of, subdistrict),
         community_league(engine, scope),
         week_projects(engine, scope),
+        load_rules(engine),
     )

@@ -13,7 +13,7 @@ from queries.census_detail import CommunityPace, CurvePoint
 from queries.db import make_engine
 from queries.report import build_report
 from queries.scope import Scope
-from queries.status import CENSUS_PLAN_DAYS
+from queries.status import CENSUS_PLAN_DAYS, DEFAULT_RULES
 from ui import census_model as cm
 from ui import format as fmt
 from ui.tables import status_mark
@@ -79,7 +79,7 @@ def test_forecast_frame_lists_the_latest_first_and_compares_with_the_plan():
 def test_behind_frame_lists_red_and_yellow_furthest_behind_first():
     """Only 滞后/预警 communities, sorted by points behind the plan line."""
     rows = [community("甲社区", 0.9), community("乙社区", 0.45), community("丙社区", 0.3)]
-    frame = cm.behind_frame(rows, 0.5)
+    frame = cm.behind_frame(rows, 0.5, DEFAULT_RULES)
     assert list(frame["社区"]) == ["丙社区", "乙社区"]
     assert list(frame["状态"]) == [status_mark("red"), status_mark("yellow")]
     assert list(frame["落后(个百分点)"]) == [20.0, 5.0]
@@ -88,12 +88,12 @@ def test_behind_frame_lists_red_and_yellow_furthest_behind_first():
 
 def test_behind_frame_is_empty_without_a_plan_line():
     """No plan line known: nobody is declared behind."""
-    assert cm.behind_frame([community("甲社区", 0.1)], None).empty
+    assert cm.behind_frame([community("甲社区", 0.1)], None, DEFAULT_RULES).empty
 
 
 def test_kpis_show_the_campaign_figures_and_the_plan_gap():
     """应登记, 已登记户/人, 登记率 with its signed gap to the plan line, 本周新增."""
-    cards = cm.kpis(census(0.4), 0.5)
+    cards = cm.kpis(census(0.4), 0.5, DEFAULT_RULES)
     assert [(c.label, c.value) for c in cards] == [
         ("应登记户数（户）", "1,000"),
         ("已登记户数（户）", "400"),
@@ -106,7 +106,7 @@ def test_kpis_show_the_campaign_figures_and_the_plan_gap():
 
 def test_rate_caption_says_which_day_of_the_campaign_it_is():
     """登记率, 慢于计划进度, the status and 第 N 天 of the planned days."""
-    text = cm.rate_caption(census(0.4), 0.5, START, AS_OF)
+    text = cm.rate_caption(census(0.4), 0.5, START, AS_OF, DEFAULT_RULES)
     assert text is not None
     assert text.startswith("登记率 40.0%，慢于计划进度 10.0 个百分点（计划进度 50.0%），状态：预警")
     assert f"第 20 天（计划 {CENSUS_PLAN_DAYS} 天完成）" in text
@@ -114,13 +114,15 @@ def test_rate_caption_says_which_day_of_the_campaign_it_is():
 
 def test_rate_caption_after_the_planned_end_says_it_has_passed():
     """Long after the campaign: no 第 N 天, the planned end date instead."""
-    text = cm.rate_caption(census(1.0), 1.0, START, dt.date(2026, 1, 1))
+    text = cm.rate_caption(census(1.0), 1.0, START, dt.date(2026, 1, 1), DEFAULT_RULES)
     assert text is not None and text.endswith("计划完成日 2020-12-10 已过。")
 
 
 def test_ranking_frame_is_sorted_with_status_against_the_plan():
     """Highest rate first; 正常 at or above the plan line."""
-    frame = cm.ranking_frame([community("甲社区", 0.3), community("乙社区", 0.6)], 0.5)
+    frame = cm.ranking_frame(
+        [community("甲社区", 0.3), community("乙社区", 0.6)], 0.5, DEFAULT_RULES
+    )
     assert list(frame["社区"]) == ["乙社区", "甲社区"]
     assert list(frame["状态"]) == ["正常", "滞后"]
 

@@ -153,7 +153,7 @@ def test_editor_sees_no_admin_tabs(admin_db: str) -> None:
 
 
 def test_admin_sees_accounts_and_audit_log(admin_db: str) -> None:
-    """The admin also gets 账号管理 and 操作日志, listing the three accounts."""
+    """The admin also gets 账号管理, 操作日志 and 预警规则, listing the three accounts."""
     at = open_data_as("admin1")
     assert [tab.label for tab in at.tabs] == [
         "上传导入",
@@ -162,6 +162,7 @@ def test_admin_sees_accounts_and_audit_log(admin_db: str) -> None:
         "账号管理",
         "操作日志",
         "消息推送",
+        "预警规则",
     ]
     assert {"admin1", "editor1", "viewer1"} <= set(frames_text(at).split())
 

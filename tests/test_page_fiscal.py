@@ -14,6 +14,7 @@ from queries.db import make_engine
 from queries.fiscal import FiscalItem, FiscalReport
 from queries.fiscal_detail import MonthAmount
 from queries.report import build_report
+from queries.status import DEFAULT_RULES
 from ui import fiscal_model as fm
 from ui import format as fmt
 from ui.table_export import excel_bytes
@@ -182,7 +183,7 @@ def test_year_on_year_frame_pairs_each_month_of_both_years():
 def test_subdistrict_table_adds_a_total_row_only_for_several(subdistricts, rows):
     """One row per subdistrict, plus 合计 when there are several."""
     block = report(*(item(s, GENERAL, 100.0, 200.0) for s in subdistricts))
-    frame = fm.subdistrict_frame(block, GENERAL)
+    frame = fm.subdistrict_frame(block, GENERAL, DEFAULT_RULES)
     assert len(frame) == rows
     assert (frame["街道"].iloc[-1] == fm.TOTAL_LABEL) is (rows > 1)
 

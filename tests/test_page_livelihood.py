@@ -16,6 +16,7 @@ from queries.livelihood import CommunityLivelihood, LivelihoodSummary, livelihoo
 from queries.livelihood_detail import MonthPoint, ProjectPage, ProjectRow
 from queries.report import build_report
 from queries.scope import Scope
+from queries.status import DEFAULT_RULES
 from ui import format as fmt
 from ui import livelihood_model as lm
 
@@ -103,7 +104,7 @@ def test_pace_is_signed_points_and_says_faster_or_slower(rate, expected, delta, 
 
 def test_pace_caption_names_the_status_level():
     """The sentence under the KPIs gives rate, pace and 正常/预警/滞后."""
-    text = lm.pace_caption(summary(completed=3, not_started=4), AS_OF)
+    text = lm.pace_caption(summary(completed=3, not_started=4), AS_OF, DEFAULT_RULES)
     assert text is not None and text.startswith("完成率 30.0%，慢于序时进度")
     assert text.endswith("状态：滞后。")
 
@@ -126,7 +127,7 @@ def test_ranking_frame_is_sorted_and_coloured_by_the_pace_rule():
         CommunityLivelihood("东城街道", "丙社区", 10, 4, 0.4, 0),
         CommunityLivelihood("西城街道", "丁社区", 0, 0, 0.0, 0),
     ]
-    frame = lm.ranking_frame(rows, AS_OF)
+    frame = lm.ranking_frame(rows, AS_OF, DEFAULT_RULES)
     assert list(frame["社区"]) == ["乙社区", "丙社区", "甲社区"]
     assert list(frame["状态"]) == ["正常", "预警", "滞后"]
 

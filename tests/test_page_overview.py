@@ -9,7 +9,7 @@ from conftest import open_page
 from queries.db import get_engine
 from queries.report import build_report
 from queries.scope import Scope
-from queries.status import year_elapsed
+from queries.status import DEFAULT_RULES, year_elapsed
 from ui import format as fmt
 from ui import overview_model
 
@@ -113,7 +113,7 @@ def test_attention_lists_red_before_yellow():
             FiscalItem("乙街道", "一般公共预算收入", 10, 300, 1000, 0.30, None),
         ],
     )
-    frame = overview_model.attention_items([], block)
+    frame = overview_model.attention_items([], block, DEFAULT_RULES)
     assert list(frame["对象"]) == ["乙街道", "甲街道"]
     assert list(frame["状态"]) == ["● 滞后", "● 预警"]
 

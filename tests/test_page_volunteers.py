@@ -12,6 +12,7 @@ from queries import volunteer_detail as vd
 from queries.db import make_engine
 from queries.report import build_report
 from queries.scope import Scope
+from queries.status import DEFAULT_RULES
 from queries.volunteer_detail import (
     CommunityPopulation,
     CommunityService,
@@ -46,7 +47,7 @@ def test_registration_rate_and_status_against_the_13_percent_target(
 ):
     """Rate = registered / residents; at 13% or more green, within 10% of it yellow, else red."""
     assert vm.registration_rate(registered, population) == rate
-    assert vm.registration_status(registered, population) == status
+    assert vm.registration_status(registered, population, DEFAULT_RULES) == status
 
 
 @pytest.mark.parametrize(
@@ -96,7 +97,9 @@ def test_ranking_lists_every_community_most_hours_first_with_shared_ranks():
         CommunityPopulation("西城", "丙", 2000),
     ]
     service = [CommunityService("东城", "甲", 3, 6.0), CommunityService("西城", "丙", 2, 6.0)]
-    frame = vm.ranking_frame(populations, {("东城", "甲"): 130, ("西城", "丙"): 100}, service)
+    frame = vm.ranking_frame(
+        populations, {("东城", "甲"): 130, ("西城", "丙"): 100}, service, DEFAULT_RULES
+    )
     assert list(frame.itertuples(index=False, name=None)) == [
         (1, "东城", "甲", 1000, 130, 0.13, "● 正常", 3, 6.0),
         (1, "西城", "丙", 2000, 100, 0.05, "● 滞后", 2, 6.0),
@@ -107,7 +110,9 @@ def test_ranking_lists_every_community_most_hours_first_with_shared_ranks():
 def test_rate_chart_frame_uses_the_status_words_of_the_chart_legend():
     """The chart colours by 正常/预警/滞后, the words of the shared status scale."""
     populations = [CommunityPopulation("东城", "甲", 1000), CommunityPopulation("东城", "乙", 0)]
-    frame = vm.rate_chart_frame(vm.ranking_frame(populations, {("东城", "甲"): 120}, []))
+    frame = vm.rate_chart_frame(
+        vm.ranking_frame(populations, {("东城", "甲"): 120}, [], DEFAULT_RULES)
+    )
     assert frame.to_dict("records") == [{"社区": "甲", "注册率": 0.12, "状态": "预警"}]
 
 

@@ -11,6 +11,7 @@ from queries.db import make_engine
 from queries.demo import load_demo
 from queries.league import community_league
 from queries.report import build_report, report_scope
+from queries.status import DEFAULT_RULES
 from queries.weekly_detail import COMPLETED, NEWLY_OVERDUE, WeekProject, week_projects
 from ui import format as fmt
 from ui import weekly_model as wm
@@ -69,7 +70,7 @@ def test_bulletin_states_the_report_figures(app_db):
     report = _report(app_db, TODAY)
     engine = make_engine(app_db)
     rows = community_league(engine, report_scope(TODAY))
-    text = wm.bulletin_text(report, rows, week_projects(engine, report_scope(TODAY)))
+    text = wm.bulletin_text(report, rows, week_projects(engine, report_scope(TODAY)), DEFAULT_RULES)
     engine.dispose()
     lv, vol = report["livelihood"], report["volunteers"]
     assert text.startswith(wm.document_title(report))
@@ -83,7 +84,7 @@ def test_bulletin_states_the_report_figures(app_db):
 def test_agenda_names_every_community_with_overdue_projects(app_db):
     """Each community with overdue projects in the report is on the agenda with its count."""
     report = _report(app_db, TODAY)
-    agenda = wm.agenda_frame(report, [], [])
+    agenda = wm.agenda_frame(report, [], [], DEFAULT_RULES)
     overdue = [r for r in report["livelihood"]["by_community"] if r["overdue"]]
     texts = set(zip(agenda["对象"], agenda["情况"], strict=True))
     for row in overdue:

@@ -13,6 +13,7 @@ import pytest
 from queries.db import make_engine
 from queries.league import community_league
 from queries.report import build_report, report_scope
+from queries.status import DEFAULT_RULES
 from queries.weekly_detail import week_projects
 from reporting import pdf
 from ui import weekly_model as wm
@@ -126,6 +127,7 @@ def test_weekly_pdf_never_splits_a_figure_code_or_name(app_db, tmp_path):
         weekly,
         community_league(engine, report_scope(as_of, None)),
         week_projects(engine, report_scope(as_of, None)),
+        DEFAULT_RULES,
     )
     data = wm.weekly_pdf(engine, as_of, None)
     engine.dispose()

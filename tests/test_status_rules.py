@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from queries.status import (
+    DEFAULT_RULES,
     census_plan_rate,
     fiscal_time_progress,
     status_against,
@@ -30,7 +31,7 @@ from ui import format as fmt
 )
 def test_status_against_expected(achieved, expected, status):
     """On or ahead green; up to 10 points behind yellow; further behind red."""
-    assert status_against(achieved, expected) == status
+    assert status_against(achieved, expected, DEFAULT_RULES) == status
 
 
 @pytest.mark.parametrize(

@@ -20,6 +20,7 @@ from queries.db import make_engine
 from queries.fiscal import fiscal_report
 from queries.league import community_league
 from queries.report import build_report, report_scope
+from queries.status import DEFAULT_RULES
 from queries.weekly_detail import week_projects
 from reporting.markdown import render_markdown
 from ui import charts, fiscal_model, overview_model, screen_model, weekly_model
@@ -83,7 +84,7 @@ def test_pace_sentence_and_rates_are_written_alike_on_every_surface(demo_engine)
     table = weekly_model.fiscal_frame(report)
     row = table[table["科目"] == "一般公共预算收入"].iloc[0]
     assert (row["完成目标"], row["与序时进度"]) == (rate_text, pace)
-    bulletin = weekly_model.bulletin_text(report, rows, projects)
+    bulletin = weekly_model.bulletin_text(report, rows, projects, DEFAULT_RULES)
     assert f"完成年度目标{rate_text}，{pace}" in bulletin
     assert f"完成率{lv_rate}" in bulletin
 

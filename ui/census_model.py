@@ -15,7 +15,7 @@ import pandas as pd
 
 from queries.census import CensusSummary, CommunityCensus
 from queries.census_detail import PACE_DAYS, CommunityPace, CurvePoint, DayIncrement
-from queries.status import CENSUS_PLAN_DAYS, census_plan_rate, status_against
+from queries.status import CENSUS_PLAN_DAYS, Rules, census_plan_rate, status_against
 from ui import format as fmt
 from ui.livelihood_model import Kpi, community_labels
 from ui.tables import status_mark
@@ -42,10 +42,10 @@ def plan_end(start: dt.date) -> dt.date:
     return start + dt.timedelta(days=CENSUS_PLAN_DAYS - 1)
 
 
-def kpis(summary: CensusSummary, plan_rate: float | None) -> list[Kpi]:
+def kpis(summary: CensusSummary, plan_rate: float | None, rules: Rules) -> list[Kpi]:
     """应登记户数, 已登记户数, 已登记人数, 登记率 against the plan line, 本周新增."""
     rate_delta = fmt.signed_points(summary.rate - plan_rate) if plan_rate is not None else None
-    status = status_against(summary.rate, plan_rate)
+    status = status_against(summary.rate, plan_rate, rules)
     return [
         Kpi("应登记户数（户）", fmt.count(summary.expected)),
         Kpi("已登记户数（户）", fmt.count(summary.registered_households)),
@@ -67,7 +67,11 @@ def kpis(summary: CensusSummary, plan_rate: float | None) -> list[Kpi]:
 
 
 def rate_caption(
-    summary: CensusSummary, plan_rate: float | None, start: dt.date | None, as_of: dt.date
+    summary: CensusSummary,
+    plan_rate: float | None,
+    start: dt.date | None,
+    as_of: dt.date,
+    rules: Rules,
 ) -> str | None:
     """The sentence under the KPI row: 登记率 against the plan line, and which day it is."""
     if plan_rate is None or start is None:
@@ -80,11 +84,13 @@ def rate_caption(
     )
     return (
         f"登记率 {fmt.pct(summary.rate)}，{fmt.pace_sentence(summary.rate, plan_rate, PLAN_WORD)}，"
-        f"状态：{fmt.status_word(status_against(summary.rate, plan_rate))}。任务自 {start.isoformat()} 开始，{when}。"
+        f"状态：{fmt.status_word(status_against(summary.rate, plan_rate, rules))}。任务自 {start.isoformat()} 开始，{when}。"
     )
 
 
-def ranking_frame(rows: Sequence[CommunityCensus], plan_rate: float | None) -> pd.DataFrame:
+def ranking_frame(
+    rows: Sequence[CommunityCensus], plan_rate: float | None, rules: Rules
+) -> pd.DataFrame:
     """登记率 per community with its level against the plan line, highest first."""
     labels = community_labels((row.subdistrict, row.community) for row in rows)
     records = [
@@ -92,7 +98,7 @@ def ranking_frame(rows: Sequence[CommunityCensus], plan_rate: float | None) -> p
             "社区": labels[(row.subdistrict, row.community)],
             "街道": row.subdistrict,
             "登记率": row.rate,
-            "状态": fmt.status_word(status_against(row.rate, plan_rate)),
+            "状态": fmt.status_word(status_against(row.rate, plan_rate, rules)),
             "已登记户数": row.registered_households,
             "应登记户数": row.expected,
         }
@@ -136,11 +142,13 @@ def increment_frame(increments: Sequence[DayIncrement]) -> pd.DataFrame:
     return pd.DataFrame.from_records(records, columns=["日期", "新增户数", "新增人数"])
 
 
-def behind_frame(rows: Sequence[CommunityCensus], plan_rate: float | None) -> pd.DataFrame:
+def behind_frame(
+    rows: Sequence[CommunityCensus], plan_rate: float | None, rules: Rules
+) -> pd.DataFrame:
     """Communities at 滞后 (red) or 预警 (yellow), furthest behind first."""
     records = []
     for row in rows:
-        status = status_against(row.rate, plan_rate)
+        status = status_against(row.rate, plan_rate, rules)
         if status not in ("red", "yellow") or plan_rate is None:
             continue
         records.append(

@@ -21,6 +21,7 @@ from queries import dberrors, health, meta
 from queries.db import database_url, ensure_ready, make_engine, print_progress
 from queries.finite import require_finite
 from queries.scope import Scope
+from queries.status import Rules, load_rules
 
 T = TypeVar("T")
 dberrors.log_to_stream()  # database failure details: the server log, never the page
@@ -97,6 +98,11 @@ def _cached_call(
 def fetch(fn: Callable[..., T], scope: Scope | None, *args: Any) -> T:
     """``fn(engine, scope, *args)`` through the cache; ``args`` must be hashable values."""
     return _cached_call(fn.__module__, fn.__name__, database_url(), data_version(), scope, args)
+
+
+def rules() -> Rules:
+    """The 红黄绿 rules in force, read once per data version (a rule change moves it)."""
+    return fetch(load_rules, None)
 
 
 def clear_caches() -> None:

@@ -18,7 +18,7 @@ import streamlit as st
 from queries.fiscal import FiscalItem, FiscalReport
 from queries.fiscal_detail import MonthAmount
 from queries.models import HEADLINE_FISCAL_ITEMS
-from queries.status import status_against
+from queries.status import Rules, status_against
 from ui import format as fmt
 from ui.tables import status_mark
 
@@ -150,7 +150,10 @@ def bulletin_text(
 
 
 def subdistrict_frame(
-    report: FiscalReport | None, item: str, prior: dict[str, float] | None = None
+    report: FiscalReport | None,
+    item: str,
+    rules: Rules,
+    prior: dict[str, float] | None = None,
 ) -> pd.DataFrame:
     """The item per subdistrict (plus a 合计 row when there are several), as leaders read it."""
     columns = [
@@ -167,16 +170,18 @@ def subdistrict_frame(
     if report is None:
         return pd.DataFrame(columns=columns)
     rows = [row for row in report.items if row.item == item]
-    records = [_subdistrict_record(row.subdistrict, row, report.time_progress) for row in rows]
+    records = [
+        _subdistrict_record(row.subdistrict, row, report.time_progress, rules) for row in rows
+    ]
     if len(rows) > 1:
         total = item_total(report, item, prior)
         if total is not None:
-            records.append(_subdistrict_record(TOTAL_LABEL, total, report.time_progress))
+            records.append(_subdistrict_record(TOTAL_LABEL, total, report.time_progress, rules))
     return pd.DataFrame.from_records(records, columns=columns)
 
 
 def _subdistrict_record(
-    name: str, row: FiscalItem | ItemTotal, time_progress: float
+    name: str, row: FiscalItem | ItemTotal, time_progress: float, rules: Rules
 ) -> dict[str, Any]:
     gap = None if row.target_rate is None else round((row.target_rate - time_progress) * 100, 1)
     return {
@@ -187,7 +192,7 @@ def _subdistrict_record(
         "完成目标": row.target_rate,
         "序时进度": time_progress,
         "较序时进度（个百分点）": gap,
-        "状态": status_mark(status_against(row.target_rate, time_progress)),
+        "状态": status_mark(status_against(row.target_rate, time_progress, rules)),
         "同比": row.yoy,
     }
 

@@ -16,7 +16,7 @@ import pandas as pd
 
 from queries.livelihood import CommunityLivelihood, LivelihoodSummary
 from queries.livelihood_detail import MonthPoint, ProjectPage, ProjectRow
-from queries.status import STATUS_COLORS, status_against, year_elapsed
+from queries.status import STATUS_COLORS, Rules, status_against, year_elapsed
 from ui import format as fmt
 from ui.table_export import excel_bytes
 
@@ -112,19 +112,21 @@ def kpis(summary: LivelihoodSummary, as_of: dt.date) -> list[Kpi]:
     ]
 
 
-def pace_caption(summary: LivelihoodSummary, as_of: dt.date) -> str | None:
+def pace_caption(summary: LivelihoodSummary, as_of: dt.date, rules: Rules) -> str | None:
     """The sentence under the KPI row: 完成率 88.5%，慢于序时进度 0.4 个百分点（序时进度 88.9%）."""
     if not summary.total:
         return None
     expected = year_elapsed(as_of)
-    level = fmt.status_word(status_against(summary.completion_rate, expected) or "red")
+    level = fmt.status_word(status_against(summary.completion_rate, expected, rules) or "red")
     return (
         f"完成率 {fmt.pct(summary.completion_rate)}，"
         f"{fmt.pace_sentence(summary.completion_rate, expected)}，状态：{level}。"
     )
 
 
-def ranking_frame(rows: Sequence[CommunityLivelihood], as_of: dt.date) -> pd.DataFrame:
+def ranking_frame(
+    rows: Sequence[CommunityLivelihood], as_of: dt.date, rules: Rules
+) -> pd.DataFrame:
     """Completion rate per community with its 红黄绿 level against 序时进度, best first."""
     expected = year_elapsed(as_of)
     counted = [row for row in rows if row.total]
@@ -134,7 +136,7 @@ def ranking_frame(rows: Sequence[CommunityLivelihood], as_of: dt.date) -> pd.Dat
             "社区": labels[(row.subdistrict, row.community)],
             "街道": row.subdistrict,
             "完成率": row.completion_rate,
-            "状态": fmt.status_word(status_against(row.completion_rate, expected) or "red"),
+            "状态": fmt.status_word(status_against(row.completion_rate, expected, rules) or "red"),
             "已完成": row.completed,
             "总数": row.total,
             "逾期": row.overdue,

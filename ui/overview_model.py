@@ -19,7 +19,7 @@ from queries.league import LeagueRow
 from queries.livelihood import LivelihoodSummary
 from queries.models import HEADLINE_FISCAL_ITEMS
 from queries.scope import Scope
-from queries.status import status_against, year_elapsed
+from queries.status import Rules, status_against, year_elapsed
 from queries.volunteers import VolunteerSummary
 from ui import format as fmt
 from ui.tables import status_mark
@@ -196,13 +196,13 @@ def picked_community(table: pd.DataFrame, event: Any) -> tuple[str, str] | None:
     return str(row["街道"]), str(row["社区"])
 
 
-def league_chart_frame(rows: Sequence[LeagueRow]) -> pd.DataFrame:
+def league_chart_frame(rows: Sequence[LeagueRow], rules: Rules) -> pd.DataFrame:
     """Score per community (in points) with its overall status, for the ranking bar chart."""
     records = []
     for row in rows:
         if row.score is None:
             continue
-        status = status_against(1 + row.score, 1.0)
+        status = status_against(1 + row.score, 1.0, rules)
         records.append(
             {
                 "社区": row.community,
@@ -217,6 +217,7 @@ def league_chart_frame(rows: Sequence[LeagueRow]) -> pd.DataFrame:
 def attention_items(
     rows: Sequence[LeagueRow],
     fiscal_block: FiscalReport | None,
+    rules: Rules,
 ) -> pd.DataFrame:
     """Red items first, then yellow: what the meeting should talk about."""
     items: list[dict[str, Any]] = []
@@ -247,7 +248,7 @@ def attention_items(
         for item in fiscal_block.items:
             if item.item not in HEADLINE_FISCAL_ITEMS or item.target_rate is None:
                 continue
-            status = status_against(item.target_rate, fiscal_block.time_progress)
+            status = status_against(item.target_rate, fiscal_block.time_progress, rules)
             if status in ("red", "yellow"):
                 items.append(
                     _item(

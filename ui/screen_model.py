@@ -19,7 +19,7 @@ from queries.league import LeagueRow
 from queries.livelihood import CommunityLivelihood, LivelihoodSummary
 from queries.models import HEADLINE_FISCAL_ITEMS
 from queries.scope import Scope
-from queries.status import status_against, year_elapsed
+from queries.status import Rules, status_against, year_elapsed
 from queries.volunteers import VolunteerSummary
 from ui import format as fmt
 from ui.overview_model import headline_fiscal, league_chart_frame
@@ -91,6 +91,7 @@ class ScreenData:
     league: tuple[LeagueRow, ...]
     data_date: dt.date | None
     loaded_at: dt.datetime
+    rules: Rules  # the 红黄绿 rules in force at this refresh (every colour on the screen)
 
 
 @dataclass(frozen=True)
@@ -231,7 +232,9 @@ def overview_figures(data: ScreenData) -> list[Figure]:
             fmt.pct_number(projects.completion_rate) if projects.total else "—",
             "%" if projects.total else "",
             _gap_note(projects.completion_rate, expected, "序时进度") if projects.total else "",
-            status_against(projects.completion_rate, expected) if projects.total else None,
+            status_against(projects.completion_rate, expected, data.rules)
+            if projects.total
+            else None,
         )
     ]
     revenue = headline_fiscal(data.fiscal)
@@ -242,7 +245,7 @@ def overview_figures(data: ScreenData) -> list[Figure]:
             value,
             unit,
             f"完成年度目标 {fmt.pct(revenue.get('target_rate'))}" if revenue else "暂无本年数据",
-            status_against(revenue.get("target_rate"), revenue.get("time_progress")),
+            status_against(revenue.get("target_rate"), revenue.get("time_progress"), data.rules),
         )
     )
     census = data.census
@@ -252,7 +255,7 @@ def overview_figures(data: ScreenData) -> list[Figure]:
             fmt.pct_number(census.rate) if census else "—",
             "%" if census else "",
             f"本周新增 {census.registered_this_week:,} 户" if census else "暂无普查任务",
-            status_against(census.rate, data.census_expected) if census else None,
+            status_against(census.rate, data.census_expected, data.rules) if census else None,
         )
     )
     vol = data.volunteers
@@ -270,7 +273,9 @@ def livelihood_figures(data: ScreenData) -> list[Figure]:
             fmt.pct_number(projects.completion_rate) if projects.total else "—",
             "%" if projects.total else "",
             _gap_note(projects.completion_rate, expected, "序时进度") if projects.total else "",
-            status_against(projects.completion_rate, expected) if projects.total else None,
+            status_against(projects.completion_rate, expected, data.rules)
+            if projects.total
+            else None,
         ),
         Figure(
             "已完成 / 项目总数",
@@ -315,7 +320,7 @@ def fiscal_figures(data: ScreenData) -> list[Figure]:
             "%" if revenue.get("target_rate") is not None else "",
             _gap_note(revenue.get("target_rate"), fiscal.time_progress, "序时进度")
             or "未设年度目标",
-            status_against(revenue.get("target_rate"), fiscal.time_progress),
+            status_against(revenue.get("target_rate"), fiscal.time_progress, data.rules),
         ),
         Figure(
             "序时进度",
@@ -328,7 +333,9 @@ def fiscal_figures(data: ScreenData) -> list[Figure]:
             tax_value,
             tax_unit,
             f"完成年度目标 {fmt.pct(tax.get('target_rate'))}" if tax else "暂无税收收入数据",
-            status_against(tax.get("target_rate"), fiscal.time_progress) if tax else None,
+            status_against(tax.get("target_rate"), fiscal.time_progress, data.rules)
+            if tax
+            else None,
         ),
     ]
 
@@ -343,7 +350,7 @@ def census_figures(data: ScreenData) -> list[Figure]:
             fmt.pct_number(census.rate),
             "%",
             _gap_note(census.rate, data.census_expected, "计划进度"),
-            status_against(census.rate, data.census_expected),
+            status_against(census.rate, data.census_expected, data.rules),
         ),
         Figure(
             "已登记户数",
@@ -406,7 +413,7 @@ def _label(row_subdistrict: str, community: str, scope: Scope) -> str:
 
 
 def overview_chart(data: ScreenData) -> ChartSpec | None:
-    frame = league_chart_frame(data.league)
+    frame = league_chart_frame(data.league, data.rules)
     if frame.empty:
         return None
     frame = frame.assign(
@@ -425,7 +432,7 @@ def livelihood_chart(data: ScreenData) -> ChartSpec | None:
         {
             "社区": _label(r.subdistrict, r.community, data.scope),
             "完成率": r.completion_rate,
-            "状态": fmt.status_word(status_against(r.completion_rate, expected)),
+            "状态": fmt.status_word(status_against(r.completion_rate, expected, data.rules)),
         }
         for r in data.livelihood_rows
         if r.total
@@ -475,7 +482,7 @@ def census_chart(data: ScreenData) -> ChartSpec | None:
         {
             "社区": _label(r.subdistrict, r.community, data.scope),
             "登记率": r.rate,
-            "状态": fmt.status_word(status_against(r.rate, data.census_expected)),
+            "状态": fmt.status_word(status_against(r.rate, data.census_expected, data.rules)),
         }
         for r in census.by_community
         if r.expected
@@ -546,7 +553,7 @@ def load_screen_data(engine, scope: Scope, loaded_at: dt.datetime) -> ScreenData
     Uses the area queries and the league, so the screen shows the report's own figures.
     """
     from queries import census, fiscal, league, livelihood, meta, volunteers
-    from queries.status import census_plan_rate
+    from queries.status import census_plan_rate, load_rules
 
     census_block = census.census_summary(engine, scope)
     expected = None
@@ -564,4 +571,5 @@ def load_screen_data(engine, scope: Scope, loaded_at: dt.datetime) -> ScreenData
         league=tuple(league.community_league(engine, scope)),
         data_date=meta.latest_data_date(engine, scope),
         loaded_at=loaded_at,
+        rules=load_rules(engine),
     )

@@ -18,6 +18,7 @@ import streamlit as st
 from queries.status import (
     STATUS_LABELS,
     VOLUNTEER_TARGET_RATE,
+    Rules,
     status_against,
     volunteer_target_share,
 )
@@ -74,10 +75,10 @@ def registration_rate(registered: int, population: int) -> float | None:
     return round(registered / population, 4)
 
 
-def registration_status(registered: int, population: int) -> str | None:
+def registration_status(registered: int, population: int, rules: Rules) -> str | None:
     """green / yellow / red of the registration rate against the 13% target (league rule)."""
     share = volunteer_target_share(registered, population)
-    return status_against(None if share is None else min(share, 1.0), 1.0)
+    return status_against(None if share is None else min(share, 1.0), 1.0, rules)
 
 
 def week_change(this_week: float, last_week: float) -> float | None:
@@ -123,6 +124,7 @@ def ranking_frame(
     populations: Sequence[CommunityPopulation],
     registered: dict[tuple[str, str], int],
     service: Sequence[CommunityService],
+    rules: Rules,
 ) -> pd.DataFrame:
     """Every community in scope, most service hours first, with its registration status."""
     by_place = {(row.subdistrict, row.community): row for row in service}
@@ -131,7 +133,7 @@ def ranking_frame(
         key = (place.subdistrict, place.community)
         count = registered.get(key, 0)
         served = by_place.get(key)
-        status = registration_status(count, place.population)
+        status = registration_status(count, place.population, rules)
         records.append(
             {
                 "街道": place.subdistrict,

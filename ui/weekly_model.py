@@ -17,7 +17,7 @@ import pandas as pd
 from queries.league import LeagueRow, community_league
 from queries.models import HEADLINE_FISCAL_ITEMS
 from queries.report import build_report, report_scope
-from queries.status import STATUS_COLORS, status_against, year_elapsed
+from queries.status import STATUS_COLORS, Rules, load_rules, status_against, year_elapsed
 from queries.weekly_detail import COMPLETED, NEWLY_OVERDUE, WeekProject, week_projects
 from reporting.markdown import yoy_phrase
 from reporting.pdf import PdfDocument, PdfSection, PdfTable, render_pdf
@@ -262,7 +262,7 @@ def movers(rows: Sequence[LeagueRow]) -> tuple[list[LeagueRow], list[LeagueRow]]
 
 
 def agenda_frame(
-    report: Report, rows: Sequence[LeagueRow], projects: Sequence[WeekProject]
+    report: Report, rows: Sequence[LeagueRow], projects: Sequence[WeekProject], rules: Rules
 ) -> pd.DataFrame:
     """Red items with their community: the meeting's agenda, by area then place."""
     as_of = dt.date.fromisoformat(report["as_of"])
@@ -279,7 +279,7 @@ def agenda_frame(
         if row["overdue"]:
             extra = f"（本周新增 {newly[key]} 项）" if newly.get(key) else ""
             items.append(_agenda("民生实事", place, f"逾期项目 {row['overdue']} 项{extra}"))
-        if row["total"] and status_against(row["completion_rate"], expected) == "red":
+        if row["total"] and status_against(row["completion_rate"], expected, rules) == "red":
             items.append(
                 _agenda(
                     "民生实事",
@@ -302,7 +302,7 @@ def agenda_frame(
         for item in fiscal["items"]:
             if item["item"] not in HEADLINE_FISCAL_ITEMS or item["target_rate"] is None:
                 continue
-            if status_against(item["target_rate"], fiscal["time_progress"]) == "red":
+            if status_against(item["target_rate"], fiscal["time_progress"], rules) == "red":
                 items.append(
                     _agenda(
                         "财政税收",
@@ -428,7 +428,7 @@ def _agenda_paragraph(agenda: pd.DataFrame) -> str:
 
 
 def bulletin_paragraphs(
-    report: Report, rows: Sequence[LeagueRow], projects: Sequence[WeekProject]
+    report: Report, rows: Sequence[LeagueRow], projects: Sequence[WeekProject], rules: Rules
 ) -> list[str]:
     """The 通报 as paragraphs, every figure taken from the report, the league and the list."""
     as_of = dt.date.fromisoformat(report["as_of"])
@@ -439,15 +439,17 @@ def bulletin_paragraphs(
         _census_paragraph(report),
         _volunteer_paragraph(report),
         _ranks_paragraph(rows),
-        _agenda_paragraph(agenda_frame(report, rows, projects)),
+        _agenda_paragraph(agenda_frame(report, rows, projects, rules)),
     ]
 
 
 def bulletin_text(
-    report: Report, rows: Sequence[LeagueRow], projects: Sequence[WeekProject]
+    report: Report, rows: Sequence[LeagueRow], projects: Sequence[WeekProject], rules: Rules
 ) -> str:
     """The 通报 ready to paste into a document: a title line, then one paragraph per area."""
-    return "\n\n".join([document_title(report), *bulletin_paragraphs(report, rows, projects)])
+    return "\n\n".join(
+        [document_title(report), *bulletin_paragraphs(report, rows, projects, rules)]
+    )
 
 
 # ---------------------------------------------------------------- PDF
@@ -468,11 +470,11 @@ def _metrics_table(metrics: Sequence[Metric]) -> PdfTable:
 
 
 def pdf_document(
-    report: Report, rows: Sequence[LeagueRow], projects: Sequence[WeekProject]
+    report: Report, rows: Sequence[LeagueRow], projects: Sequence[WeekProject], rules: Rules
 ) -> PdfDocument:
     """The page as a printable document: 通报, the week's cards, then the page's tables."""
-    paragraphs = bulletin_paragraphs(report, rows, projects)
-    agenda = agenda_frame(report, rows, projects)
+    paragraphs = bulletin_paragraphs(report, rows, projects, rules)
+    agenda = agenda_frame(report, rows, projects, rules)
     return PdfDocument(
         title=document_title(report),
         subtitle=f"报告日期 {report['as_of']} · 范围 {who(report)}",
@@ -502,4 +504,4 @@ def weekly_pdf(engine, as_of: dt.date, subdistrict: str | None) -> bytes:  # typ
     scope = report_scope(as_of, subdistrict)
     rows = community_league(engine, scope)
     projects = week_projects(engine, scope)
-    return render_pdf(pdf_document(weekly, rows, projects))
+    return render_pdf(pdf_document(weekly, rows, projects, load_rules(engine)))

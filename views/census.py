@@ -13,15 +13,18 @@ from ui.livelihood_model import MAX_RANKING_BARS, lowest_bars
 
 
 def show_kpis(summary, plan_rate, start, as_of) -> None:  # type: ignore[no-untyped-def]
-    layout.kpi_cards(model.kpis(summary, plan_rate))
-    sentence = model.rate_caption(summary, plan_rate, start, as_of)
+    rules = data.rules()
+    layout.kpi_cards(model.kpis(summary, plan_rate, rules))
+    sentence = model.rate_caption(summary, plan_rate, start, as_of, rules)
     if sentence:
         st.caption(sentence)
 
 
 def show_ranking(summary, plan_rate) -> None:  # type: ignore[no-untyped-def]
     left, right = st.columns([3, 2])
-    ranking, cut = lowest_bars(model.ranking_frame(summary.by_community, plan_rate), "登记率")
+    ranking, cut = lowest_bars(
+        model.ranking_frame(summary.by_community, plan_rate, data.rules()), "登记率"
+    )
     with left:
         if cut:
             st.caption(
@@ -43,7 +46,7 @@ def show_ranking(summary, plan_rate) -> None:  # type: ignore[no-untyped-def]
         )
     with right:
         st.markdown("#### 进度落后的社区")
-        behind = model.behind_frame(summary.by_community, plan_rate)
+        behind = model.behind_frame(summary.by_community, plan_rate, data.rules())
         if behind.empty:
             st.success("没有落后于计划进度的社区。", icon=":material/check_circle:")
         else:

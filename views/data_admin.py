@@ -1,4 +1,5 @@
-"""数据管理 (``/data``): upload, templates, corrections; accounts and the audit log for admins.
+"""数据管理 (``/data``): upload, templates, corrections; accounts, the audit log and the
+红黄绿 rules for admins.
 
 Always behind a login: a viewer sees 无权限, an editor writes only their communities' rows, an
 admin everything. The tabs are drawn by ``ui.data_admin_panels``; a database that fails while
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import auth, delivery_panel, filters
+from ui import auth, delivery_panel, filters, rules_panel
 from ui import data_admin_panels as panels
 
 filters.show_notices()  # what the URL asked for and was changed (e.g. a date out of range)
@@ -24,7 +25,7 @@ with auth.database_errors():
 
     names = ["上传导入", "模板下载", "在线更正"]
     if user.is_admin:
-        names += ["账号管理", "操作日志", "消息推送"]
+        names += ["账号管理", "操作日志", "消息推送", "预警规则"]
     tabs = st.tabs(names)
     with tabs[0]:
         panels.upload_panel(user)
@@ -39,3 +40,5 @@ with auth.database_errors():
             panels.audit_panel()
         with tabs[5]:
             delivery_panel.delivery_panel(user)
+        with tabs[6]:
+            rules_panel.rules_panel(user)

@@ -159,7 +159,7 @@ else:
     )
 
 st.subheader(f"分街道：{item}")
-by_subdistrict = fiscal_model.subdistrict_frame(report, item, prior)
+by_subdistrict = fiscal_model.subdistrict_frame(report, item, data.rules(), prior)
 layout.dataframe(
     tables.with_status_colors(by_subdistrict, ["状态"]),
     hide_index=True,

@@ -21,7 +21,7 @@ def show_kpis(summary, as_of) -> None:  # type: ignore[no-untyped-def]
     cards = {card.label: card for card in model.kpis(summary, as_of)}
     ordered = [cards[label] for labels in model.KPI_ROWS for label in labels]
     layout.kpi_cards(ordered, per_row=model.KPI_COLUMNS)
-    sentence = model.pace_caption(summary, as_of)
+    sentence = model.pace_caption(summary, as_of, data.rules())
     if sentence:
         st.caption(sentence)
 
@@ -29,7 +29,9 @@ def show_kpis(summary, as_of) -> None:  # type: ignore[no-untyped-def]
 def show_charts(scope, categories, summary) -> None:  # type: ignore[no-untyped-def]
     left, right = st.columns([3, 2])
     ranking = model.ranking_frame(
-        data.fetch(livelihood.livelihood_by_community, scope, categories), scope.as_of
+        data.fetch(livelihood.livelihood_by_community, scope, categories),
+        scope.as_of,
+        data.rules(),
     )
     ranking, cut = model.lowest_bars(ranking, "完成率")
     with left:

@@ -26,15 +26,13 @@ for column, card in zip(layout.kpi_cards(cards), cards, strict=True):
     )
 
 rows = data.fetch(league.community_league, scope)
+rules = data.rules()
 st.subheader("社区排名")
 if not rows:
     layout.empty_state("当前筛选范围内没有社区。请在左侧调整街道或社区。")
 else:
     table = overview_model.league_frame(rows)
-    st.caption(
-        "红黄绿按统一规则：达到或快于序时进度为绿，落后不超过 10 个百分点为黄，更多为红。"
-        "点击一行查看该社区的民生实事。"
-    )
+    st.caption(f"红黄绿按统一规则：{rules.sentence()}。点击一行查看该社区的民生实事。")
     event = layout.dataframe(
         tables.with_status_colors(table, overview_model.LEAGUE_STATUS_COLUMNS),
         hide_index=True,
@@ -48,7 +46,7 @@ else:
     if picked:
         filters.open_link("views/livelihood.py", layout.link_params(*picked))
 
-    chart_frame = overview_model.league_chart_frame(rows)
+    chart_frame = overview_model.league_chart_frame(rows, rules)
     if not chart_frame.empty:
         st.altair_chart(
             charts.ranking_bar(
@@ -63,7 +61,7 @@ else:
         )
 
 st.subheader("需要关注")
-attention = overview_model.attention_items(rows, fiscal_block)
+attention = overview_model.attention_items(rows, fiscal_block, rules)
 if attention.empty:
     st.success("当前筛选范围内没有滞后事项。", icon=":material/check_circle:")
 else:

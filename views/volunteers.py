@@ -95,11 +95,11 @@ else:
 
 st.subheader("社区排名")
 ranking = volunteers_model.ranking_frame(
-    populations, volunteers_model.registered_by_community(summary), by_community
+    populations, volunteers_model.registered_by_community(summary), by_community, data.rules()
 )
 st.caption(
     f"按服务时长排序；注册率目标 {fmt.target_pct(0.13)}（常住人口），红黄绿按统一规则："
-    "达到目标为绿，差距不超过目标的 10% 为黄，更多为红。"
+    f"达到目标为绿，差距不超过目标的 {data.rules().band_text}% 为黄，更多为红。"
 )
 layout.dataframe(
     tables.with_status_colors(ranking, ["状态"]),

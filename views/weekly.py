@@ -45,6 +45,7 @@ if not weekly_model.has_data(weekly):
 
 rows = data.fetch(league.community_league, scope)
 projects = data.fetch(weekly_detail.week_projects, scope)
+rules = data.rules()
 file_stem = f"周报_{weekly['subdistrict'] or '全部街道'}_{weekly['as_of']}"
 
 xlsx_column.download_button(
@@ -85,7 +86,11 @@ st.subheader("本周变化")
 layout.kpi_cards(weekly_model.week_metrics(weekly, projects))
 
 st.subheader("会议议程：红色事项")
-agenda = weekly_model.agenda_frame(weekly, rows, projects)
+st.caption(
+    f"红色：落后应完成比例超过 {rules.band_text} 个百分点（预警规则，可在「数据管理」页修改），"
+    "或有逾期项目。"
+)
+agenda = weekly_model.agenda_frame(weekly, rows, projects, rules)
 if agenda.empty:
     st.success("本周没有红色事项。", icon=":material/check_circle:")
 else:
@@ -119,8 +124,10 @@ st.subheader("通报")
 st.caption("由上面的数字自动生成。要粘贴到文档中，展开下方“复制全文”，点右上角按钮复制。")
 # Read as paragraphs whose numbers stay with their units on any screen; copy from the plain
 # text below (no joiner characters end up in the document).
-for paragraph in weekly_model.bulletin_paragraphs(weekly, rows, projects):
+for paragraph in weekly_model.bulletin_paragraphs(weekly, rows, projects, rules):
     for line in paragraph.split("\n"):
         st.markdown(fmt.keep_units(filters.escape_markdown(line)))
 with st.expander("复制全文（纯文本）", icon=":material/content_copy:"):
-    st.code(weekly_model.bulletin_text(weekly, rows, projects), language=None, wrap_lines=True)
+    st.code(
+        weekly_model.bulletin_text(weekly, rows, projects, rules), language=None, wrap_lines=True
+    )
