@@ -65,7 +65,9 @@ def _theme(big: bool) -> dict:
                 "gridColor": grid,
                 "domainColor": grid,
                 "tickColor": grid,
-                "labelLimit": 400,
+                # The big screen's labels grow to ~50 px at 4K: a fixed pixel limit cut
+                # "丰庆路社区（花园）" to "丰庆路社区…" there, so the screen has none.
+                "labelLimit": 0 if big else 400,
                 "labelOverlap": "greedy",
                 "labelSeparation": 6,
             },
@@ -87,6 +89,9 @@ def _theme(big: bool) -> dict:
                 "symbolLimit": 0,
                 "labelLimit": 0,
                 "columnPadding": 12,
+                # The symbol is an area in px²: on the big screen it follows the text size,
+                # or at 4K a 6 px dot stood beside 48 px words.
+                "symbolSize": {"expr": f"pow({BIG_TEXT} * 0.7, 2)"} if big else 100,
             },
             "title": {
                 "font": FONT,
@@ -125,7 +130,9 @@ def ranking_bar(
 ) -> alt.Chart:
     """Horizontal bars sorted high to low (排名), coloured by status level when given."""
     axis_format = ".1~%" if percent else ",.0f"
-    label_format = ".1%" if percent else ",.2f"
+    # Every number a bar carries has one decimal: rates (66.7%), points (−11.3), hours
+    # (1,301.2), as the tables and cards beside the chart write them (ui.format).
+    label_format = ".1%" if percent else ",.1f"
     color = (
         alt.Color(
             f"{status}:N",
