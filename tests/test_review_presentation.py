@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-import pandas as pd
+from pathlib import Path
 
-from ui import charts
+import pandas as pd
+import pytest
+
+from ui import census_model, charts, fiscal_model, overview_model, tables, volunteers_model
+from ui import format as fmt
 
 
 def _layer_formats(chart) -> list[str]:  # type: ignore[no-untyped-def]
@@ -32,3 +36,79 @@ def test_big_screen_names_are_never_cut_and_legend_dots_grow():
     assert config["axis"]["labelLimit"] == 0
     assert "containerSize" in config["legend"]["symbolSize"]["expr"]
     assert charts._theme(big=False)["config"]["axis"]["labelLimit"] == 400
+
+
+def _shown(styler) -> str:  # type: ignore[no-untyped-def]
+    """The table's text as the page shows it (the Styler's display values)."""
+    return styler.to_string(delimiter="|")
+
+
+def test_tables_write_rates_counts_and_amounts_the_one_way():
+    """A rate 70.1% (st's "percent" printed 70.11%), a count 12,317 人 (not 12317 人)."""
+    frame = pd.DataFrame(
+        {"注册率": [0.70109], "常住人口": [12317], "累计（万元）": [118790.0], "时长": [1301.2]}
+    )
+    text = _shown(
+        tables.written(
+            frame,
+            rates=("注册率",),
+            counts={"常住人口": "人"},
+            amounts=("累计（万元）",),
+            one_decimal=("时长",),
+        )
+    )
+    assert "70.1%" in text and "70.11" not in text
+    assert "12,317 人" in text and "118,790.00" in text and "1,301.2" in text
+    assert frame["注册率"].iloc[0] == 0.70109  # the numbers stay numbers (sorting, downloads)
+
+
+def test_page_tables_show_one_decimal_rates_and_separated_counts():
+    """/fiscal, /census and /volunteers tables: 86.5% / 91.7% / 13.2%, 2,188 户, 12,317 人."""
+    fiscal = pd.DataFrame(
+        {
+            "街道": ["文化路街道"],
+            "当月（万元）": [9219.16],
+            "累计（万元）": [102715.01],
+            "年度目标（万元）": [118790.0],
+            "完成目标": [0.8647],
+            "序时进度": [0.91667],
+            "较序时进度（个百分点）": [-5.2],
+            "状态": ["● 预警"],
+            "同比": [0.0351],
+        }
+    )
+    text = _shown(fiscal_model.subdistrict_table(fiscal))
+    assert all(word in text for word in ("86.5%", "91.7%", "3.5%", "118,790.00"))
+    assert "86.47" not in text and "91.67" not in text
+    shares = _shown(fiscal_model.composition_table(pd.DataFrame({"占比": [0.4017]})))
+    assert "40.2%" in shares and "40.17" not in shares
+    behind = pd.DataFrame({"登记率": [0.2699], "计划进度": [0.625], "未登记户数": [2188]})
+    text = _shown(census_model.behind_table(behind))
+    assert "27.0%" in text and "62.5%" in text and "2,188 户" in text
+    forecast = _shown(census_model.forecast_table(pd.DataFrame({"应登记户数": [2997]})))
+    assert "2,997" in forecast
+    ranking = pd.DataFrame({"常住人口": [12317], "注册率": [0.1315], "服务时长（小时）": [1301.2]})
+    text = _shown(volunteers_model.ranking_table(ranking))
+    assert "12,317 人" in text and "13.2%" in text and "1,301.2" in text
+
+
+def test_league_bars_print_one_decimal():
+    """The league's progress bars print 70.1% (Streamlit's "percent" printed 70.11%)."""
+    frame = pd.DataFrame({"民生实事完成率": [0.8571], "普查登记率": [0.7011]})
+    shown = overview_model.league_display(frame)
+    assert shown["普查登记率"].iloc[0] == pytest.approx(70.11)
+    config = overview_model.league_column_config()["普查登记率"]
+    assert config["type_config"]["format"] == fmt.PCT_PRINTF == "%.1f%%"
+    assert config["type_config"]["max_value"] == 100
+    assert frame["普查登记率"].iloc[0] == 0.7011  # the download keeps the fraction
+
+
+def test_no_table_uses_streamlits_own_percent_or_unseparated_counts():
+    """The class of problem: a column format that writes 70.11% or 12317 人 on a page."""
+    offenders = []
+    for path in [*Path("views").glob("*.py"), *Path("ui").glob("*.py")]:
+        source = path.read_text("utf-8")
+        for bad in ('format="percent"', 'format="%d 人"', 'format="%d 户"', 'format="localized"'):
+            if bad in source:
+                offenders.append(f"{path}: {bad}")
+    assert offenders == []

@@ -8,7 +8,7 @@ from __future__ import annotations
 import streamlit as st
 
 from queries import volunteer_detail, volunteers
-from ui import charts, data, filters, layout, table_export, tables, volunteers_model
+from ui import charts, data, filters, layout, table_export, volunteers_model
 from ui import format as fmt
 
 RATE_BARS = 20
@@ -91,7 +91,12 @@ else:
         ),
         theme=None,
     )
-    layout.dataframe(container=right, data=by_type, hide_index=True, width="stretch")
+    layout.dataframe(
+        container=right,
+        data=volunteers_model.type_table(by_type),
+        hide_index=True,
+        width="stretch",
+    )
 
 st.subheader("社区排名")
 ranking = volunteers_model.ranking_frame(
@@ -102,7 +107,7 @@ st.caption(
     "达到目标为绿，差距不超过目标的 10% 为黄，更多为红。"
 )
 layout.dataframe(
-    tables.with_status_colors(ranking, ["状态"]),
+    volunteers_model.ranking_table(ranking),
     hide_index=True,
     width="stretch",
     column_config=volunteers_model.ranking_column_config(),
