@@ -112,3 +112,19 @@ def test_no_table_uses_streamlits_own_percent_or_unseparated_counts():
             if bad in source:
                 offenders.append(f"{path}: {bad}")
     assert offenders == []
+
+
+def test_pdf_cell_never_starts_a_line_with_a_closing_bracket():
+    """The printed fiscal table's header read 年度目标（万元 / ） with the bracket alone."""
+    from reporting import pdf
+
+    try:
+        document = pdf._new_pdf("测试")
+    except pdf.PdfFontMissing:
+        pytest.skip("no CJK font")
+    document.set_font(pdf.FONT_FAMILY, size=9)
+    header = "年度目标（万元）"
+    width = document.get_string_width(header[:-1]) + 0.1  # room for all but the bracket
+    lines = pdf._cell_lines(document, header, width)
+    assert len(lines) == 2 and "".join(lines) == header
+    assert not any(line[0] in pdf.NO_LINE_START for line in lines), lines
