@@ -128,3 +128,37 @@ def test_pdf_cell_never_starts_a_line_with_a_closing_bracket():
     lines = pdf._cell_lines(document, header, width)
     assert len(lines) == 2 and "".join(lines) == header
     assert not any(line[0] in pdf.NO_LINE_START for line in lines), lines
+
+
+def _ems(text: str) -> float:
+    """Printed width in type sizes: a CJK character one, a digit or Latin letter about half."""
+    import unicodedata
+
+    return sum(1.0 if unicodedata.east_asian_width(ch) in "WF" else 0.5 for ch in text)
+
+
+def test_word_table_keeps_names_and_rows_whole(app_db):
+    """The 通报's table printed 花园路街/道, 新华北路社/区 and split a row over two pages."""
+    import datetime as dt
+    import io
+
+    from docx import Document
+    from docx.oxml.ns import qn
+
+    from queries.db import make_engine
+    from reporting import word
+
+    engine = make_engine(app_db)
+    document = Document(io.BytesIO(word.weekly_docx(engine, dt.date.today(), None)))
+    engine.dispose()
+    table = document.tables[0]
+    assert [c.text for c in table.rows[0].cells] == list(word.TABLE_HEADERS)
+    assert table.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None
+    assert all(row._tr.trPr.find(qn("w:cantSplit")) is not None for row in table.rows)
+    assert table._tbl.tblPr.find(qn("w:tblCellMar")) is not None
+    char_mm = 12 / 72 * 25.4  # 小四, a CJK character is as wide as the type size
+    for index, width in enumerate(word.TABLE_WIDTHS_MM):
+        longest = max(_ems(row.cells[index].text) for row in table.rows)
+        needed = longest * char_mm + 2 * word.CELL_MARGIN_MM
+        assert needed <= width, (word.TABLE_HEADERS[index], longest, needed, width)
+    assert sum(word.TABLE_WIDTHS_MM) <= 156
