@@ -162,3 +162,19 @@ def test_word_table_keeps_names_and_rows_whole(app_db):
         needed = longest * char_mm + 2 * word.CELL_MARGIN_MM
         assert needed <= width, (word.TABLE_HEADERS[index], longest, needed, width)
     assert sum(word.TABLE_WIDTHS_MM) <= 156
+
+
+def test_a_falls_label_stands_left_of_its_bar():
+    """−24.9 was drawn across its red bar in dark ink; it now stands beyond the bar's end."""
+    frame = pd.DataFrame({"社区": ["甲社区", "乙社区"], "综合得分": [5.2, -24.9]})
+    spec = charts.ranking_bar(
+        frame, category="社区", value="综合得分", value_title="个百分点"
+    ).to_dict()
+    text = next(layer for layer in spec["layer"] if layer["mark"]["type"] == "text")
+    assert "< 0 ? 'right' : 'left'" in text["mark"]["align"]["expr"]
+    assert 'datum["综合得分"]' in text["mark"]["dx"]["expr"]
+    assert text["encoding"]["x"]["scale"]["padding"] > 0  # room for the label
+    rising = charts.ranking_bar(
+        frame.assign(综合得分=[5.2, 1.0]), category="社区", value="综合得分", value_title="点"
+    ).to_dict()
+    assert "scale" not in next(iter(rising["layer"]))["encoding"]["x"]

@@ -8,6 +8,7 @@ three status levels, one accent for actual figures, grey dashes for plan / 序�
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 
 import altair as alt
@@ -111,6 +112,11 @@ def _styled(chart: alt.Chart | alt.LayerChart, big: bool, height: int | None) ->
     return themed.configure(**_theme(big)["config"])
 
 
+def _label_room(big: bool) -> float | alt.ExprRef:
+    """Pixels beyond the bars for a label such as −24.9: four characters of the chart text."""
+    return alt.ExprRef(f"{BIG_TEXT} * 3.2") if big else 44
+
+
 def empty_frame(columns: Sequence[str]) -> pd.DataFrame:
     return pd.DataFrame({column: [] for column in columns})
 
@@ -144,14 +150,23 @@ def ranking_bar(
     )
     # An explicit order: Vega-Lite drops a channel sort ("-x") when layers share the y scale.
     order = frame.sort_values(value, ascending=False, kind="stable")[category].tolist()
+    # A fall's label stands left of its bar's end (−24.9 was printed across the red bar in
+    # dark ink); the scale leaves room for it beyond the longest negative bar.
+    negative = bool(len(frame)) and float(pd.to_numeric(frame[value]).min()) < 0
+    scale = alt.Scale(padding=_label_room(big)) if negative else alt.Undefined
     base = alt.Chart(frame, title=title).encode(
         y=alt.Y(f"{category}:N", sort=order, title=None),
-        x=alt.X(f"{value}:Q", title=value_title, axis=alt.Axis(format=axis_format)),
+        x=alt.X(f"{value}:Q", title=value_title, axis=alt.Axis(format=axis_format), scale=scale),
         tooltip=list(tooltip)
         or [category, alt.Tooltip(f"{value}:Q", title=value_title, format=label_format)],
     )
     bars = base.mark_bar(cornerRadiusEnd=3).encode(color=color)
-    labels = base.mark_text(align="left", dx=4, fontSize=_size(big, 0.92)).encode(
+    is_fall = f"datum[{json.dumps(value, ensure_ascii=False)}] < 0"
+    labels = base.mark_text(
+        align=alt.ExprRef(f"{is_fall} ? 'right' : 'left'"),
+        dx=alt.ExprRef(f"{is_fall} ? -4 : 4"),
+        fontSize=_size(big, 0.92),
+    ).encode(
         text=alt.Text(f"{value}:Q", format=label_format),
         color=alt.value(SCREEN_TEXT if big else "#1d2733"),
     )
