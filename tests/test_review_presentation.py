@@ -178,3 +178,26 @@ def test_a_falls_label_stands_left_of_its_bar():
         frame.assign(综合得分=[5.2, 1.0]), category="社区", value="综合得分", value_title="点"
     ).to_dict()
     assert "scale" not in next(iter(rising["layer"]))["encoding"]["x"]
+
+
+def test_long_chart_titles_wrap_for_a_phone():
+    """A chart title longer than a phone's chart is two lines, cut at its "：" or "（"."""
+    assert charts.title_lines("一般公共预算收入：2026年与2025年同月对比（同比 +4.6%）") == [
+        "一般公共预算收入：",
+        "2026年与2025年同月对比（同比 +4.6%）",
+    ]
+    assert charts.title_lines("逐月累计完成（虚线：按计划完成日期的累计计划数）") == [
+        "逐月累计完成",
+        "（虚线：按计划完成日期的累计计划数）",
+    ]
+    assert charts.title_lines("月度收入（当月数）") == "月度收入（当月数）"
+    frame = pd.DataFrame({"月份": ["2026-01"], "年度": ["2026年"], "金额": [1.0]})
+    spec = charts.grouped_bar(
+        frame,
+        x="月份",
+        y="金额",
+        series="年度",
+        y_title="万元",
+        title="一般公共预算收入：2026年与2025年同月对比",
+    ).to_dict()
+    assert spec["title"] == ["一般公共预算收入：", "2026年与2025年同月对比"]
