@@ -201,3 +201,12 @@ def test_long_chart_titles_wrap_for_a_phone():
         title="一般公共预算收入：2026年与2025年同月对比",
     ).to_dict()
     assert spec["title"] == ["一般公共预算收入：", "2026年与2025年同月对比"]
+
+
+def test_printed_weekly_metrics_have_no_blank_cells():
+    """The PDF's 本周变化 left 变化 blank for three rows, read as a figure left out."""
+    from ui import weekly_model as wm
+
+    metrics = [wm.Metric("本周完成民生实事", "9 项", help_text="2026 年共 113 项")]
+    table = wm._metrics_table(metrics)
+    assert table.rows == [["本周完成民生实事", "9 项", "—", "2026 年共 113 项"]]
