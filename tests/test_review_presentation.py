@@ -210,3 +210,19 @@ def test_printed_weekly_metrics_have_no_blank_cells():
     metrics = [wm.Metric("本周完成民生实事", "9 项", help_text="2026 年共 113 项")]
     table = wm._metrics_table(metrics)
     assert table.rows == [["本周完成民生实事", "9 项", "—", "2026 年共 113 项"]]
+
+
+def test_the_running_month_says_it_is_not_finished():
+    """/volunteers drew 2 days of December as a month: the line fell from 1,600 to 170."""
+    import datetime as dt
+
+    from queries.volunteer_detail import MonthService
+
+    months = [MonthService(2026, 11, 540, 1600.0, 300), MonthService(2026, 12, 50, 170.0, 40)]
+    frame = volunteers_model.month_frame(months, dt.date(2026, 12, 2))
+    assert frame["月份"].tolist() == ["2026-11", "2026-12（至2日）"]
+    note = volunteers_model.running_month_note(frame)
+    assert note is not None and "2026-12 只含 1—2 日的记录" in note and "不是整月" in note
+    closed = volunteers_model.month_frame(months, dt.date(2026, 12, 31))
+    assert closed["月份"].tolist() == ["2026-11", "2026-12"]
+    assert volunteers_model.running_month_note(closed) is None

@@ -8,6 +8,8 @@ same way the league table does.
 
 from __future__ import annotations
 
+import calendar
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -191,11 +193,22 @@ def rate_chart_frame(ranking: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def month_frame(months: Sequence[MonthService]) -> pd.DataFrame:
-    """人次 and hours per month (月份 as YYYY-MM, in calendar order)."""
+def _month_label(year: int, month: int, as_of: dt.date | None) -> str:
+    """``2026-11``; the month of ``as_of`` before its last day ``2026-12（至2日）``."""
+    label = f"{year}-{month:02d}"
+    if as_of is None or (year, month) != (as_of.year, as_of.month):
+        return label
+    if as_of.day == calendar.monthrange(year, month)[1]:
+        return label
+    return f"{label}（至{as_of.day}日）"
+
+
+def month_frame(months: Sequence[MonthService], as_of: dt.date | None = None) -> pd.DataFrame:
+    """人次 and hours per month (月份 as YYYY-MM, in calendar order). The month still running
+    on ``as_of`` says so: two days of December drawn as a month read as a collapse."""
     records = [
         {
-            "月份": f"{row.year}-{row.month:02d}",
+            "月份": _month_label(row.year, row.month, as_of),
             "服务人次": row.person_times,
             "服务时长": row.hours,
             "参与志愿者": row.volunteers,
@@ -205,6 +218,18 @@ def month_frame(months: Sequence[MonthService]) -> pd.DataFrame:
     return pd.DataFrame.from_records(
         records, columns=["月份", "服务人次", "服务时长", "参与志愿者"]
     )
+
+
+def running_month_note(months: pd.DataFrame) -> str | None:
+    """A caption when the last month is still running (its axis label may be thinned out)."""
+    if months.empty:
+        return None
+    last = str(months["月份"].iloc[-1])
+    if "（至" not in last:
+        return None
+    month, _, rest = last.partition("（至")
+    day = rest.removesuffix("日）")
+    return f"{month} 只含 1—{day} 日的记录，不是整月，柱和线因此偏低。"
 
 
 def type_frame(groups: Sequence[GroupService]) -> pd.DataFrame:

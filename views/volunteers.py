@@ -49,7 +49,9 @@ st.caption(
 )
 
 st.subheader("服务趋势")
-months = volunteers_model.month_frame(data.fetch(volunteer_detail.service_by_month, scope, types))
+months = volunteers_model.month_frame(
+    data.fetch(volunteer_detail.service_by_month, scope, types), scope.as_of
+)
 if months.empty:
     layout.empty_state("所选时间段内没有志愿服务记录。请调整日期范围或活动类型。")
 else:
@@ -77,6 +79,9 @@ else:
         ),
         theme=None,
     )
+    note = volunteers_model.running_month_note(months)
+    if note:
+        st.caption(note)
     by_type = volunteers_model.type_frame(
         data.fetch(volunteer_detail.service_by_type, scope, types)
     )
