@@ -226,3 +226,14 @@ def test_the_running_month_says_it_is_not_finished():
     closed = volunteers_model.month_frame(months, dt.date(2026, 12, 31))
     assert closed["月份"].tolist() == ["2026-11", "2026-12"]
     assert volunteers_model.running_month_note(closed) is None
+
+
+def test_type_table_lists_types_in_the_order_of_the_bars_beside_it():
+    """The table beside the 服务时长 bars followed 人次: 便民服务 and 文明劝导 swapped places."""
+    from queries.volunteer_detail import GroupService
+
+    groups = [
+        GroupService("文明劝导", None, 888, 2389.5, 872),
+        GroupService("便民服务", None, 886, 2465.2, 868),
+    ]
+    assert volunteers_model.type_frame(groups)["活动类型"].tolist() == ["便民服务", "文明劝导"]

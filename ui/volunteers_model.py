@@ -233,7 +233,9 @@ def running_month_note(months: pd.DataFrame) -> str | None:
 
 
 def type_frame(groups: Sequence[GroupService]) -> pd.DataFrame:
-    """人次, hours and distinct volunteers per 活动类型."""
+    """人次, hours and distinct volunteers per 活动类型, most hours first: the table stands
+    beside the bars of 服务时长 and lists the types in the same order (it followed 人次, so
+    便民服务 and 文明劝导 swapped places between the two)."""
     records = [
         {
             "活动类型": row.activity_type,
@@ -241,7 +243,7 @@ def type_frame(groups: Sequence[GroupService]) -> pd.DataFrame:
             "服务时长": row.hours,
             "参与志愿者": row.volunteers,
         }
-        for row in groups
+        for row in sorted(groups, key=lambda g: (-g.hours, g.activity_type))
     ]
     return pd.DataFrame.from_records(
         records, columns=["活动类型", "服务人次", "服务时长", "参与志愿者"]
