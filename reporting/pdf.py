@@ -84,6 +84,17 @@ def _split_long(pdf: FPDF, atom: str, width: float) -> list[str]:
     return [*parts, current] if current else parts
 
 
+def _too_wide(
+    pdf: FPDF, piece: str, width: float, pieces: Callable[[str], list[str]] | None
+) -> list[str]:
+    """A piece wider than the line. A cell's piece (a header such as 年度目标（万元）) is broken
+    like a paragraph, so its closing bracket never starts a line alone; a paragraph's piece
+    is one figure or code, cut by characters only when nothing else fits."""
+    if pieces is not None:
+        return wrap(pdf, piece, width)
+    return _split_long(pdf, piece, width)
+
+
 def wrap(
     pdf: FPDF, text: str, width: float, pieces: Callable[[str], list[str]] | None = None
 ) -> list[str]:
@@ -98,13 +109,13 @@ def wrap(
                 current += atom
             elif not current.strip():
                 # A single piece wider than the line (a very long code): cut it by characters.
-                *full, current = _split_long(pdf, atom.strip(), width) or [""]
+                *full, current = _too_wide(pdf, atom.strip(), width, pieces) or [""]
                 lines.extend(full)
             else:
                 lines.append(current.rstrip())
                 current = atom.lstrip()
                 if pdf.get_string_width(current) > width:
-                    *full, current = _split_long(pdf, current, width) or [""]
+                    *full, current = _too_wide(pdf, current, width, pieces) or [""]
                     lines.extend(full)
         lines.append(current.rstrip())
     return lines

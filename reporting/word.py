@@ -58,10 +58,13 @@ CHAR_SPACING_TWIPS = math.floor((TEXT_WIDTH_PT / CHARS_PER_LINE - BODY_SIZE.pt) 
 FIGURE_HYPHEN = re.compile(r"-(?=\d)")  # 2026-06-30, -58.1: a hyphen a line must not end on
 HEADING_LEAD = re.compile(r"^([一二三四五六七八九十]+、[^。]{1,20}[。（])")
 TABLE_HEADERS = ("街道", "社区", "民生实事完成率", "逾期项目", "普查登记率", "综合得分")
-# 156 mm, the 版心 width. Each column holds its header on one line at 小四 (12 pt a character
-# plus 2 × 5.4 pt of cell margin: 民生实事完成率 needs 33.4 mm, 普查登记率 25.0, 逾期项目 and 综合得分
-# 20.8); 街道 and 社区 names of up to 4 and 5 characters fit too.
-TABLE_WIDTHS_MM = (23, 29, 34, 22, 26, 22)
+# 156 mm, the 版心 width. Each column holds its header and its longest usual entry on one
+# line at 小四 (12 pt = 4.23 mm a character, plus 2 × 1 mm of cell margin): 街道 names of 5
+# characters (花园路街道, 25 mm) and 社区 names of 7 (34 mm) stay whole, where 23 and 29 mm
+# with Word's 1.9 mm margins printed 花园路街/道 and 新华北路社/区; 民生实事完成率 needs 31.6 mm,
+# 普查登记率 23.2, 逾期项目 and 综合得分 19.0.
+TABLE_WIDTHS_MM = (25, 34, 32, 20, 25, 20)
+CELL_MARGIN_MM = 1.0
 
 
 def _set_fonts(run: Run, east_asia: str, size: Pt, latin: str = LATIN_FONT) -> None:
@@ -254,6 +257,31 @@ def _cell_text(cell, text: str, bold: bool = False) -> None:  # type: ignore[no-
     _set_fonts(run, HEADING_FONT if bold else BODY_FONT, TABLE_SIZE)
 
 
+def _cell_margins(table, mm: float) -> None:  # type: ignore[no-untyped-def]
+    """Left and right cell margins of the whole table (w:tblCellMar, before w:tblLook)."""
+    margins = OxmlElement("w:tblCellMar")
+    for side in ("left", "right"):
+        element = OxmlElement(f"w:{side}")
+        element.set(qn("w:w"), str(round(mm / 25.4 * 1440)))
+        element.set(qn("w:type"), "dxa")
+        margins.append(element)
+    properties = table._tbl.tblPr
+    look = properties.find(qn("w:tblLook"))
+    if look is not None:
+        look.addprevious(margins)
+    else:
+        properties.append(margins)
+
+
+def _keep_row_whole(row, header: bool = False) -> None:  # type: ignore[no-untyped-def]
+    """A row never breaks across pages (文化路街 on one page, 道 on the next); the header
+    row repeats on every page the table runs onto."""
+    properties = row._tr.get_or_add_trPr()
+    properties.append(OxmlElement("w:cantSplit"))
+    if header:
+        properties.append(OxmlElement("w:tblHeader"))
+
+
 def _behind_table(document, rows: Sequence[LeagueRow]) -> None:  # type: ignore[no-untyped-def]
     behind = behind_rows(rows)
     if not behind:
@@ -264,11 +292,15 @@ def _behind_table(document, rows: Sequence[LeagueRow]) -> None:  # type: ignore[
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
+    _cell_margins(table, CELL_MARGIN_MM)
     for cell, header in zip(table.rows[0].cells, TABLE_HEADERS, strict=True):
         _cell_text(cell, header, bold=True)
+    _keep_row_whole(table.rows[0], header=True)
     for row in behind:
-        for cell, text in zip(table.add_row().cells, _table_cells(row), strict=True):
+        added = table.add_row()
+        for cell, text in zip(added.cells, _table_cells(row), strict=True):
             _cell_text(cell, text)
+        _keep_row_whole(added)
     for column, width in zip(table.columns, TABLE_WIDTHS_MM, strict=True):
         column.width = Mm(width)  # w:gridCol, which LibreOffice reads
         for cell in column.cells:

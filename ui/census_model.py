@@ -12,11 +12,13 @@ import math
 from collections.abc import Sequence
 
 import pandas as pd
+from pandas.io.formats.style import Styler
 
 from queries.census import CensusSummary, CommunityCensus
 from queries.census_detail import PACE_DAYS, CommunityPace, CurvePoint, DayIncrement
 from queries.status import CENSUS_PLAN_DAYS, Rules, census_plan_rate, status_against
 from ui import format as fmt
+from ui import tables
 from ui.livelihood_model import Kpi, community_labels
 from ui.tables import status_mark
 
@@ -228,3 +230,22 @@ def _forecast_order(forecast: dt.date | str) -> int:
     if forecast == DONE:
         return -1
     return forecast.toordinal() if isinstance(forecast, dt.date) else 0
+
+
+def behind_table(frame: pd.DataFrame) -> Styler:
+    """The laggards as shown: 登记率 26.9% (not 26.99%), 未登记户数 2,188 户."""
+    return tables.written(
+        tables.with_status_colors(frame, ["状态"]),
+        rates=("登记率", "计划进度"),
+        counts={"未登记户数": "户"},
+        one_decimal=("落后(个百分点)",),
+    )
+
+
+def forecast_table(frame: pd.DataFrame) -> Styler:
+    """The forecast as shown: household counts with separators (2,997, as on the cards)."""
+    return tables.written(
+        frame,
+        counts={"应登记户数": "", "已登记户数": "", "剩余户数": ""},
+        one_decimal=("近7日日均登记户数",),
+    )

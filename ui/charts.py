@@ -8,6 +8,7 @@ three status levels, one accent for actual figures, grey dashes for plan / 序�
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 
 import altair as alt
@@ -65,7 +66,9 @@ def _theme(big: bool) -> dict:
                 "gridColor": grid,
                 "domainColor": grid,
                 "tickColor": grid,
-                "labelLimit": 400,
+                # The big screen's labels grow to ~50 px at 4K: a fixed pixel limit cut
+                # "丰庆路社区（花园）" to "丰庆路社区…" there, so the screen has none.
+                "labelLimit": 0 if big else 400,
                 "labelOverlap": "greedy",
                 "labelSeparation": 6,
             },
@@ -87,6 +90,9 @@ def _theme(big: bool) -> dict:
                 "symbolLimit": 0,
                 "labelLimit": 0,
                 "columnPadding": 12,
+                # The symbol is an area in px²: on the big screen it follows the text size,
+                # or at 4K a 6 px dot stood beside 48 px words.
+                "symbolSize": {"expr": f"pow({BIG_TEXT} * 0.7, 2)"} if big else 100,
             },
             "title": {
                 "font": FONT,
@@ -104,6 +110,28 @@ def _theme(big: bool) -> dict:
 def _styled(chart: alt.Chart | alt.LayerChart, big: bool, height: int | None) -> alt.Chart:
     themed = chart.properties(height=height or (420 if big else 320))
     return themed.configure(**_theme(big)["config"])
+
+
+# A chart title no longer than this fits a phone's chart (about 300 px at 13.3 × 1.3 px).
+TITLE_LINE_CHARS = 16
+
+
+def title_lines(title: str) -> str | list[str]:
+    """A long title in two lines, cut after its first "：" or before its first "（" (Vega
+    does not wrap titles: on a phone "一般公共预算收入：2026年与2025年同月对比（同比 +4.6%）"
+    ran off the chart)."""
+    if len(title) <= TITLE_LINE_CHARS:
+        return title
+    cuts = [i + 1 for i in [title.find("：")] if i > 0] + [i for i in [title.find("（")] if i > 0]
+    cut = min(cuts, default=0)
+    if not 0 < cut < len(title):
+        return title
+    return [title[:cut], title[cut:]]
+
+
+def _label_room(big: bool) -> float | alt.ExprRef:
+    """Pixels beyond the bars for a label such as −24.9: four characters of the chart text."""
+    return alt.ExprRef(f"{BIG_TEXT} * 3.2") if big else 44
 
 
 def empty_frame(columns: Sequence[str]) -> pd.DataFrame:
@@ -125,7 +153,9 @@ def ranking_bar(
 ) -> alt.Chart:
     """Horizontal bars sorted high to low (排名), coloured by status level when given."""
     axis_format = ".1~%" if percent else ",.0f"
-    label_format = ".1%" if percent else ",.2f"
+    # Every number a bar carries has one decimal: rates (66.7%), points (−11.3), hours
+    # (1,301.2), as the tables and cards beside the chart write them (ui.format).
+    label_format = ".1%" if percent else ",.1f"
     color = (
         alt.Color(
             f"{status}:N",
@@ -137,14 +167,23 @@ def ranking_bar(
     )
     # An explicit order: Vega-Lite drops a channel sort ("-x") when layers share the y scale.
     order = frame.sort_values(value, ascending=False, kind="stable")[category].tolist()
-    base = alt.Chart(frame, title=title).encode(
+    # A fall's label stands left of its bar's end (−24.9 was printed across the red bar in
+    # dark ink); the scale leaves room for it beyond the longest negative bar.
+    negative = bool(len(frame)) and float(pd.to_numeric(frame[value]).min()) < 0
+    scale = alt.Scale(padding=_label_room(big)) if negative else alt.Undefined
+    base = alt.Chart(frame, title=title_lines(title)).encode(
         y=alt.Y(f"{category}:N", sort=order, title=None),
-        x=alt.X(f"{value}:Q", title=value_title, axis=alt.Axis(format=axis_format)),
+        x=alt.X(f"{value}:Q", title=value_title, axis=alt.Axis(format=axis_format), scale=scale),
         tooltip=list(tooltip)
         or [category, alt.Tooltip(f"{value}:Q", title=value_title, format=label_format)],
     )
     bars = base.mark_bar(cornerRadiusEnd=3).encode(color=color)
-    labels = base.mark_text(align="left", dx=4, fontSize=_size(big, 0.92)).encode(
+    is_fall = f"datum[{json.dumps(value, ensure_ascii=False)}] < 0"
+    labels = base.mark_text(
+        align=alt.ExprRef(f"{is_fall} ? 'right' : 'left'"),
+        dx=alt.ExprRef(f"{is_fall} ? -4 : 4"),
+        fontSize=_size(big, 0.92),
+    ).encode(
         text=alt.Text(f"{value}:Q", format=label_format),
         color=alt.value(SCREEN_TEXT if big else "#1d2733"),
     )
@@ -185,7 +224,7 @@ def time_series(
     }
     if series:
         encoding["color"] = alt.Color(f"{series}:N", title=None)
-    base = alt.Chart(frame, title=title)
+    base = alt.Chart(frame, title=title_lines(title))
     if kind == "bar":
         layer = base.mark_bar().encode(**encoding)
     else:
@@ -241,7 +280,9 @@ def grouped_bar(
     }
     if not stacked:
         encoding["xOffset"] = alt.XOffset(f"{series}:N")
-    return _styled(alt.Chart(frame, title=title).mark_bar().encode(**encoding), big, height)
+    return _styled(
+        alt.Chart(frame, title=title_lines(title)).mark_bar().encode(**encoding), big, height
+    )
 
 
 def share_donut(
@@ -267,7 +308,7 @@ def share_donut(
     inner = {"expr": "min(width, height) * 0.2"} if big else 60
     # The ring of the tax doughnut is thick enough for its labels.
     base = (
-        alt.Chart(frame, title=title)
+        alt.Chart(frame, title=title_lines(title))
         .transform_joinaggregate(_total=f"sum({value})")
         .transform_calculate(_share=f"datum[{value!r}] / datum._total")
         .encode(

@@ -14,12 +14,14 @@ from typing import Any
 
 import pandas as pd
 import streamlit as st
+from pandas.io.formats.style import Styler
 
 from queries.fiscal import FiscalItem, FiscalReport
 from queries.fiscal_detail import MonthAmount
 from queries.models import HEADLINE_FISCAL_ITEMS
 from queries.status import Rules, status_against
 from ui import format as fmt
+from ui import tables
 from ui.tables import status_mark
 
 GENERAL_ITEM, TAX_ITEM = HEADLINE_FISCAL_ITEMS
@@ -197,21 +199,20 @@ def _subdistrict_record(
     }
 
 
-def _amount_column() -> Any:
-    return st.column_config.NumberColumn(format="localized")
+AMOUNT_COLUMNS = ("当月（万元）", "累计（万元）", "年度目标（万元）")
+
+
+def subdistrict_table(frame: pd.DataFrame) -> Styler:
+    """The per-街道 table as shown: 86.5% (not 86.47%), 118,790.00 beside 102,715.01."""
+    return tables.written(
+        tables.with_status_colors(frame, ["状态"]),
+        rates=("完成目标", "序时进度", "同比"),
+        amounts=AMOUNT_COLUMNS,
+    )
 
 
 def subdistrict_column_config() -> dict[str, Any]:
-    percent = st.column_config.NumberColumn(format="percent")
-    return {
-        "当月（万元）": _amount_column(),
-        "累计（万元）": _amount_column(),
-        "年度目标（万元）": _amount_column(),
-        "完成目标": percent,
-        "序时进度": percent,
-        "较序时进度（个百分点）": st.column_config.NumberColumn(format="%+.1f"),
-        "同比": percent,
-    }
+    return {"较序时进度（个百分点）": st.column_config.NumberColumn(format="%+.1f")}
 
 
 def headline_months_frame(months: Sequence[MonthAmount]) -> pd.DataFrame:
@@ -273,11 +274,9 @@ def tax_composition_frame(report: FiscalReport | None) -> pd.DataFrame:
     return pd.DataFrame.from_records(records, columns=columns)
 
 
-def composition_column_config() -> dict[str, Any]:
-    return {
-        "累计（万元）": _amount_column(),
-        "占比": st.column_config.NumberColumn(format="percent"),
-    }
+def composition_table(frame: pd.DataFrame) -> Styler:
+    """The tax composition as shown: shares 40.2% (not 40.17%), amounts in 万元."""
+    return tables.written(frame, rates=("占比",), amounts=("累计（万元）",))
 
 
 def donut_frame(composition: pd.DataFrame) -> pd.DataFrame:

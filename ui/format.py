@@ -33,6 +33,11 @@ def pct(rate: float | None) -> str:
     return f"{rate * 100:.1f}%"
 
 
+# pct() for st.column_config.ProgressColumn, which ignores a Styler's text and has only
+# "percent" (up to two decimals, 70.11%) built in: the column holds percent (0–100) values.
+PCT_PRINTF = "%.1f%%"
+
+
 def pct_number(rate: float | None) -> str:
     """:func:`pct` without its sign, for a display that sets ``%`` apart (the big screen)."""
     text = pct(rate)

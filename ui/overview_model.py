@@ -172,15 +172,29 @@ def league_frame(rows: Sequence[LeagueRow]) -> pd.DataFrame:
     return pd.DataFrame.from_records(records)
 
 
+# The rates are drawn as bars; counts are written by tables.written (ui.format).
+LEAGUE_RATES = ("民生实事完成率", "普查登记率")
+LEAGUE_COUNTS = {"逾期项目": "项", "注册志愿者": "人"}
+
+
+def league_display(table: pd.DataFrame) -> pd.DataFrame:
+    """The league as shown: rates in percent (0–100) so their bars print 70.1%, not 70.11%.
+
+    The table itself (downloads, tests) keeps fractions, as the report does.
+    """
+    shown = table.copy()
+    for column in LEAGUE_RATES:
+        if column in shown.columns:
+            shown[column] = shown[column] * 100
+    return shown
+
+
 def league_column_config() -> dict[str, Any]:
+    rate_bar = st.column_config.ProgressColumn(format=fmt.PCT_PRINTF, min_value=0, max_value=100)
     return {
         "排名": st.column_config.NumberColumn(format="%d", width="small"),
-        "民生实事完成率": st.column_config.ProgressColumn(
-            format="percent", min_value=0, max_value=1
-        ),
-        "普查登记率": st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1),
-        "逾期项目": st.column_config.NumberColumn(format="%d 项"),
-        "注册志愿者": st.column_config.NumberColumn(format="%d 人"),
+        "民生实事完成率": rate_bar,
+        "普查登记率": rate_bar,
     }
 
 

@@ -6,12 +6,13 @@ cell is tinted with the status colour, so it reads without colour and without an
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import pandas as pd
 from pandas.io.formats.style import Styler
 
 from queries.status import STATUS_COLORS, STATUS_LABELS
+from ui import format as fmt
 from ui.format import status_mark
 
 STATUS_MARKS: dict[str, str] = {key: status_mark(key) for key in STATUS_LABELS}
@@ -51,3 +52,32 @@ def hidden_note(frame: pd.DataFrame | Styler) -> str | None:
     if len(data.columns) > NARROW_SCREEN_COLUMNS:
         parts.append(f"共 {len(data.columns)} 列，屏幕较窄时左右滑动查看其余列")
     return "；".join(parts) or None
+
+
+def written(
+    data: pd.DataFrame | Styler,
+    *,
+    rates: Sequence[str] = (),
+    counts: Mapping[str, str] | None = None,
+    amounts: Sequence[str] = (),
+    one_decimal: Sequence[str] = (),
+) -> Styler:
+    """Cells written as ``ui.format`` writes them on every other surface, values kept numeric.
+
+    st.dataframe's own percent format prints 70.11% and a ``%d 人`` format prints 12317 人
+    (issue 10); a Styler's display text is shown instead when a column has no format of its
+    own, while sorting and ``.value`` still see the numbers. Rates 70.1%, counts 12,317 人,
+    万元 amounts 118,790.00, hours 1,301.2.
+    """
+    styler = data if isinstance(data, Styler) else data.style
+    columns = set(styler.data.columns)
+
+    def present(names: Sequence[str]) -> list[str]:
+        return [name for name in names if name in columns]
+
+    styler = styler.format(fmt.pct, subset=present(rates), na_rep="—")
+    for name, unit in (counts or {}).items():
+        if name in columns:
+            styler = styler.format(lambda v, u=unit: fmt.count(v, u), subset=[name], na_rep="—")
+    styler = styler.format("{:,.2f}", subset=present(amounts), na_rep="—")
+    return styler.format("{:,.1f}", subset=present(one_decimal), na_rep="—")

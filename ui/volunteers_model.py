@@ -8,12 +8,15 @@ same way the league table does.
 
 from __future__ import annotations
 
+import calendar
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 import streamlit as st
+from pandas.io.formats.style import Styler
 
 from queries.status import (
     STATUS_LABELS,
@@ -31,6 +34,7 @@ from queries.volunteer_detail import (
 )
 from queries.volunteers import VolunteerSummary
 from ui import format as fmt
+from ui import tables
 from ui.tables import status_mark
 
 RANKING_COLUMNS = [
@@ -160,15 +164,25 @@ def ranking_frame(
     return frame
 
 
+def ranking_table(frame: pd.DataFrame) -> Styler:
+    """The league as shown: 12,317 人 (not 12317 人), 注册率 13.2% (not 13.15%), 1,301.2 小时."""
+    return tables.written(
+        tables.with_status_colors(frame, ["状态"]),
+        rates=("注册率",),
+        counts={"常住人口": "人", "注册志愿者": "人", "服务人次": ""},
+        one_decimal=("服务时长（小时）",),
+    )
+
+
+def type_table(frame: pd.DataFrame) -> Styler:
+    """Per 活动类型 as shown: 3,180.5 hours and 1,193 人次, as the bars beside them."""
+    return tables.written(
+        frame, counts={"服务人次": "", "参与志愿者": ""}, one_decimal=("服务时长",)
+    )
+
+
 def ranking_column_config() -> dict[str, Any]:
-    return {
-        "排名": st.column_config.NumberColumn(format="%d", width="small"),
-        "常住人口": st.column_config.NumberColumn(format="%d 人"),
-        "注册志愿者": st.column_config.NumberColumn(format="%d 人"),
-        "注册率": st.column_config.NumberColumn(format="percent"),
-        "服务人次": st.column_config.NumberColumn(format="%d"),
-        "服务时长（小时）": st.column_config.NumberColumn(format="%.1f"),
-    }
+    return {"排名": st.column_config.NumberColumn(format="%d", width="small")}
 
 
 def rate_chart_frame(ranking: pd.DataFrame) -> pd.DataFrame:
@@ -181,11 +195,22 @@ def rate_chart_frame(ranking: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def month_frame(months: Sequence[MonthService]) -> pd.DataFrame:
-    """人次 and hours per month (月份 as YYYY-MM, in calendar order)."""
+def _month_label(year: int, month: int, as_of: dt.date | None) -> str:
+    """``2026-11``; the month of ``as_of`` before its last day ``2026-12（至2日）``."""
+    label = f"{year}-{month:02d}"
+    if as_of is None or (year, month) != (as_of.year, as_of.month):
+        return label
+    if as_of.day == calendar.monthrange(year, month)[1]:
+        return label
+    return f"{label}（至{as_of.day}日）"
+
+
+def month_frame(months: Sequence[MonthService], as_of: dt.date | None = None) -> pd.DataFrame:
+    """人次 and hours per month (月份 as YYYY-MM, in calendar order). The month still running
+    on ``as_of`` says so: two days of December drawn as a month read as a collapse."""
     records = [
         {
-            "月份": f"{row.year}-{row.month:02d}",
+            "月份": _month_label(row.year, row.month, as_of),
             "服务人次": row.person_times,
             "服务时长": row.hours,
             "参与志愿者": row.volunteers,
@@ -197,8 +222,22 @@ def month_frame(months: Sequence[MonthService]) -> pd.DataFrame:
     )
 
 
+def running_month_note(months: pd.DataFrame) -> str | None:
+    """A caption when the last month is still running (its axis label may be thinned out)."""
+    if months.empty:
+        return None
+    last = str(months["月份"].iloc[-1])
+    if "（至" not in last:
+        return None
+    month, _, rest = last.partition("（至")
+    day = rest.removesuffix("日）")
+    return f"{month} 只含 1—{day} 日的记录，不是整月，柱和线因此偏低。"
+
+
 def type_frame(groups: Sequence[GroupService]) -> pd.DataFrame:
-    """人次, hours and distinct volunteers per 活动类型."""
+    """人次, hours and distinct volunteers per 活动类型, most hours first: the table stands
+    beside the bars of 服务时长 and lists the types in the same order (it followed 人次, so
+    便民服务 and 文明劝导 swapped places between the two)."""
     records = [
         {
             "活动类型": row.activity_type,
@@ -206,7 +245,7 @@ def type_frame(groups: Sequence[GroupService]) -> pd.DataFrame:
             "服务时长": row.hours,
             "参与志愿者": row.volunteers,
         }
-        for row in groups
+        for row in sorted(groups, key=lambda g: (-g.hours, g.activity_type))
     ]
     return pd.DataFrame.from_records(
         records, columns=["活动类型", "服务人次", "服务时长", "参与志愿者"]

@@ -465,7 +465,8 @@ def _table(title: str, frame: pd.DataFrame, widths: Sequence[float] | None = Non
 
 
 def _metrics_table(metrics: Sequence[Metric]) -> PdfTable:
-    rows = [[m.label, m.value, m.delta or "", m.help_text or ""] for m in metrics]
+    # A printed table has no blank cells: a blank 变化 read as a figure left out.
+    rows = [[m.label, m.value, m.delta or "—", m.help_text or "—"] for m in metrics]
     return PdfTable("", ["指标", "数值", "变化", "说明"], rows, (3, 2.4, 2.6, 5))
 
 

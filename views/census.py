@@ -7,7 +7,7 @@ import streamlit as st
 from queries import census_detail as detail
 from queries.status import CENSUS_PLAN_DAYS, census_plan_rate
 from ui import census_model as model
-from ui import charts, data, filters, layout, table_export, tables
+from ui import charts, data, filters, layout, table_export
 from ui import format as fmt
 from ui.livelihood_model import MAX_RANKING_BARS, lowest_bars
 
@@ -51,15 +51,9 @@ def show_ranking(summary, plan_rate) -> None:  # type: ignore[no-untyped-def]
             st.success("没有落后于计划进度的社区。", icon=":material/check_circle:")
         else:
             layout.dataframe(
-                tables.with_status_colors(behind, ["状态"]),
+                model.behind_table(behind),
                 hide_index=True,
                 width="stretch",
-                column_config={
-                    "登记率": st.column_config.NumberColumn(format="percent"),
-                    "计划进度": st.column_config.NumberColumn(format="percent"),
-                    "落后(个百分点)": st.column_config.NumberColumn(format="%.1f"),
-                    "未登记户数": st.column_config.NumberColumn(format="%d 户"),
-                },
             )
 
 
@@ -112,12 +106,7 @@ def show_forecast(scope, campaign, start) -> None:  # type: ignore[no-untyped-de
             f"剩余户数 ÷ 近 7 日日均登记户数，向上取整到天；"
             f"计划完成日为 {model.plan_end(start).isoformat()}（共 {CENSUS_PLAN_DAYS} 天）。"
         )
-    layout.dataframe(
-        frame,
-        hide_index=True,
-        width="stretch",
-        column_config={"近7日日均登记户数": st.column_config.NumberColumn(format="%.1f")},
-    )
+    layout.dataframe(model.forecast_table(frame), hide_index=True, width="stretch")
     st.download_button(
         "下载 Excel（预计完成日期）",
         data=table_export.excel_bytes({"预计完成日期": frame}),

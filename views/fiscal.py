@@ -6,7 +6,7 @@ import streamlit as st
 
 from queries import fiscal, fiscal_detail
 from queries.models import HEADLINE_FISCAL_ITEMS
-from ui import charts, data, filters, fiscal_model, layout, table_export, tables
+from ui import charts, data, filters, fiscal_model, layout, table_export
 from ui import format as fmt
 
 scope = layout.current_scope()
@@ -152,16 +152,15 @@ else:
     )
     layout.dataframe(
         container=table,
-        data=composition,
+        data=fiscal_model.composition_table(composition),
         hide_index=True,
         width="stretch",
-        column_config=fiscal_model.composition_column_config(),
     )
 
 st.subheader(f"分街道：{item}")
 by_subdistrict = fiscal_model.subdistrict_frame(report, item, data.rules(), prior)
 layout.dataframe(
-    tables.with_status_colors(by_subdistrict, ["状态"]),
+    fiscal_model.subdistrict_table(by_subdistrict),
     hide_index=True,
     width="stretch",
     column_config=fiscal_model.subdistrict_column_config(),

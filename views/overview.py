@@ -34,7 +34,12 @@ else:
     table = overview_model.league_frame(rows)
     st.caption(f"红黄绿按统一规则：{rules.sentence()}。点击一行查看该社区的民生实事。")
     event = layout.dataframe(
-        tables.with_status_colors(table, overview_model.LEAGUE_STATUS_COLUMNS),
+        tables.written(
+            tables.with_status_colors(
+                overview_model.league_display(table), overview_model.LEAGUE_STATUS_COLUMNS
+            ),
+            counts=overview_model.LEAGUE_COUNTS,
+        ),
         hide_index=True,
         width="stretch",
         on_select="rerun",

@@ -8,7 +8,7 @@ from __future__ import annotations
 import streamlit as st
 
 from queries import volunteer_detail, volunteers
-from ui import charts, data, filters, layout, table_export, tables, volunteers_model
+from ui import charts, data, filters, layout, table_export, volunteers_model
 from ui import format as fmt
 
 RATE_BARS = 20
@@ -49,7 +49,9 @@ st.caption(
 )
 
 st.subheader("服务趋势")
-months = volunteers_model.month_frame(data.fetch(volunteer_detail.service_by_month, scope, types))
+months = volunteers_model.month_frame(
+    data.fetch(volunteer_detail.service_by_month, scope, types), scope.as_of
+)
 if months.empty:
     layout.empty_state("所选时间段内没有志愿服务记录。请调整日期范围或活动类型。")
 else:
@@ -77,6 +79,9 @@ else:
         ),
         theme=None,
     )
+    note = volunteers_model.running_month_note(months)
+    if note:
+        st.caption(note)
     by_type = volunteers_model.type_frame(
         data.fetch(volunteer_detail.service_by_type, scope, types)
     )
@@ -91,7 +96,12 @@ else:
         ),
         theme=None,
     )
-    layout.dataframe(container=right, data=by_type, hide_index=True, width="stretch")
+    layout.dataframe(
+        container=right,
+        data=volunteers_model.type_table(by_type),
+        hide_index=True,
+        width="stretch",
+    )
 
 st.subheader("社区排名")
 ranking = volunteers_model.ranking_frame(
@@ -102,7 +112,7 @@ st.caption(
     f"达到目标为绿，差距不超过目标的 {data.rules().band_text}% 为黄，更多为红。"
 )
 layout.dataframe(
-    tables.with_status_colors(ranking, ["状态"]),
+    volunteers_model.ranking_table(ranking),
     hide_index=True,
     width="stretch",
     column_config=volunteers_model.ranking_column_config(),
