@@ -67,12 +67,17 @@ def load_rules(engine_or_connection: Engine | Connection) -> Rules:
     return DEFAULT_RULES if value is None else Rules(yellow_points=float(value))
 
 
+# A gap smaller than this (in points) is written "0.0 个百分点 / 与序时进度持平" with one
+# decimal place, so it is judged on pace (green) too: a card may not say 持平 beside 预警.
+ON_PACE_POINTS = 0.05
+
+
 def status_against(achieved: float | None, expected: float | None, rules: Rules) -> Status | None:
     """Green / yellow / red by percentage points behind ``expected``; None when unknown."""
     if achieved is None or expected is None:
         return None
     behind_points = (expected - achieved) * 100
-    if behind_points <= 1e-9:
+    if behind_points < ON_PACE_POINTS:  # reads "0.0 个百分点（持平）": judged as it reads
         return GREEN
     if behind_points <= rules.yellow_points + 1e-9:
         return YELLOW

@@ -82,3 +82,16 @@ def test_money_and_percent_formats():
     assert fmt.pct(0.6667) == "66.7%"
     assert fmt.signed_pct(0.2763) == "+27.6%"
     assert fmt.wan(None) == "—"
+
+
+@pytest.mark.parametrize(
+    ("achieved", "status", "phrase"),
+    [
+        (0.4996, "green", "与序时进度持平"),
+        (0.4994, "yellow", "慢于序时进度 0.1 个百分点"),
+    ],
+)
+def test_a_gap_that_reads_level_is_judged_level(achieved, status, phrase):
+    """A card never says 持平 beside 预警: a gap written as 0.0 points is on pace (green)."""
+    assert status_against(achieved, 0.50, DEFAULT_RULES) == status
+    assert fmt.pace_phrase(achieved, 0.50) == phrase

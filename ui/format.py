@@ -7,7 +7,7 @@ import re
 import zlib
 from collections.abc import Iterable
 
-from queries.status import STATUS_COLORS, STATUS_LABELS
+from queries.status import ON_PACE_POINTS, STATUS_COLORS, STATUS_LABELS
 
 NBSP = "\u00a0"
 WORD_JOINER = "\u2060"
@@ -57,7 +57,7 @@ def points(delta: float | None) -> str:
 
 
 # Below half of the last shown digit a gap reads 0.0: the sentence then says 持平.
-LEVEL_POINTS = 0.0005
+LEVEL_POINTS = ON_PACE_POINTS / 100  # a gap that rounds to 0.0 points: 持平
 
 
 def pace_phrase(rate: float | None, expected: float | None, plan_word: str = "序时进度") -> str:
