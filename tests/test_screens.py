@@ -110,6 +110,12 @@ def test_table_note_says_what_is_hidden():
     assert tables.hidden_note(frame.head(5)[["列0", "列1"]]) is None
 
 
+def test_a_four_column_table_says_it_scrolls_sideways_on_a_phone():
+    """会议议程 and 需要关注 have four columns: on a 390 px phone the last one is out of sight."""
+    note = tables.hidden_note(pd.DataFrame({f"列{i}": range(3) for i in range(4)}))
+    assert note is not None and "共 4 列" in note and "手机" in note
+
+
 def test_manage_help_is_chinese(capsys):
     """``manage.py --help``: 用法, 选项, 命令 and the help line in Chinese, no argparse English."""
     with pytest.raises(SystemExit):

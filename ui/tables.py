@@ -40,17 +40,19 @@ def with_status_colors(frame: pd.DataFrame, columns: Sequence[str]) -> Styler:
 # scrolls sideways. Neither is visible in a screenshot or to a first-time reader, so a table
 # says so underneath.
 VISIBLE_ROWS = 10
-NARROW_SCREEN_COLUMNS = 6
+# On a 390 px phone four short columns already overflow (会议议程, 需要关注): from four on,
+# a table says it scrolls sideways.
+NARROW_SCREEN_COLUMNS = 3
 
 
 def hidden_note(frame: pd.DataFrame | Styler) -> str | None:
-    """``共 29 行，在表格内上下滚动查看；共 11 列，屏幕较窄时左右滑动查看其余列`` or None."""
+    """``共 29 行，在表格内上下滚动查看；共 11 列，屏幕较窄（如手机）时左右滑动查看其余列`` or None."""
     data = frame.data if isinstance(frame, Styler) else frame
     parts = []
     if len(data) > VISIBLE_ROWS:
         parts.append(f"共 {len(data):,} 行，在表格内上下滚动查看")
     if len(data.columns) > NARROW_SCREEN_COLUMNS:
-        parts.append(f"共 {len(data.columns)} 列，屏幕较窄时左右滑动查看其余列")
+        parts.append(f"共 {len(data.columns)} 列，屏幕较窄（如手机）时左右滑动查看其余列")
     return "；".join(parts) or None
 
 
