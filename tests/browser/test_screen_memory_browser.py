@@ -37,7 +37,10 @@ MIB = 1024 * 1024
 # Growth allowed between the two samples. Same-section DOM counts differ by up to ~6 % from
 # sample to sample (a legend or tooltip mid-render); the heap warms up by 1–5 MiB in the first
 # minute (JIT code, lazily loaded chart code) before it levels off (benchmarks/SOAK.md).
-MAX_DOM_GROWTH = 0.10
+# In the full suite (another worker driving Chromium beside it) live nodes varied by up to
+# 11 % between two same-section samples with no leak; an injected leak of two elements per render
+# adds 24 %, so 15 % still catches it.
+MAX_DOM_GROWTH = 0.15
 MAX_HEAP_GROWTH_BYTES = 8 * MIB
 LAP_S = 5 * ROTATE_S  # five sections
 MIN_ROTATIONS = GAP_S // ROTATE_S // 2
@@ -174,7 +177,7 @@ def test_screen_keeps_rotating_and_reloading_for_a_minute(soaked) -> None:
 
 
 def test_screen_dom_does_not_grow_while_rotating(soaked) -> None:
-    """Same section, 30–40 s later: at most 10 % more elements and live (incl. detached) nodes."""
+    """Same section, 30–40 s later: at most 15 % more elements and live (incl. detached) nodes."""
     first, last, _ = soaked
     assert last.elements <= first.elements * (1 + MAX_DOM_GROWTH), (first, last)
     assert last.live_nodes <= first.live_nodes * (1 + MAX_DOM_GROWTH), (first, last)
