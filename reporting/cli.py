@@ -40,11 +40,16 @@ class UsageError(Exception):
     """A bad option value; the message is shown to the user as is."""
 
 
+def add_scope_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--as-of`` and ``--subdistrict``: the scope of ``report``, ``push`` and ``alerts``."""
+    parser.add_argument("--as-of", dest="as_of", metavar="YYYY-MM-DD", help="截至日期，默认今天")
+    parser.add_argument("--subdistrict", metavar="街道名称", help="只统计该街道，默认全部街道")
+
+
 def add_report_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare ``--as-of``, ``--subdistrict``, ``--format`` and ``--output``."""
     parser.description = REPORT_DESCRIPTION
-    parser.add_argument("--as-of", dest="as_of", metavar="YYYY-MM-DD", help="截至日期，默认今天")
-    parser.add_argument("--subdistrict", metavar="街道名称", help="只统计该街道，默认全部街道")
+    add_scope_arguments(parser)
     parser.add_argument(
         "--format",
         dest="format",

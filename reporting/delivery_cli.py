@@ -31,7 +31,7 @@ from reporting.channels import (
     feishu_payload,
     wecom_payload,
 )
-from reporting.cli import UsageError, check_subdistrict, parse_as_of
+from reporting.cli import UsageError, add_scope_arguments, check_subdistrict, parse_as_of
 from reporting.delivery import public_url, send_and_audit
 
 PUSH_HELP = "推送周例会通报到企业微信、钉钉、飞书和邮件（--dry-run 只打印不发送）"
@@ -41,8 +41,7 @@ NO_NEW_ALERTS = "无新增预警"
 
 def add_delivery_arguments(parser: argparse.ArgumentParser) -> None:
     """``--as-of``, ``--subdistrict``, ``--channel ...`` and ``--dry-run`` (push and alerts)."""
-    parser.add_argument("--as-of", dest="as_of", metavar="YYYY-MM-DD", help="截至日期，默认今天")
-    parser.add_argument("--subdistrict", metavar="街道名称", help="只统计该街道，默认全部街道")
+    add_scope_arguments(parser)
     parser.add_argument(
         "--channel",
         dest="channels",

@@ -11,6 +11,17 @@ from __future__ import annotations
 from conftest import REPO_ROOT
 
 URL_PATHS = {"data_admin": "data"}
+# Every page file, in the order of the navigation.
+PAGES = [
+    "overview",
+    "livelihood",
+    "fiscal",
+    "census",
+    "volunteers",
+    "screen",
+    "weekly",
+    "data_admin",
+]
 
 
 def open_direct(page: str, params: dict[str, str] | None = None, timeout: int = 60):  # type: ignore[no-untyped-def]

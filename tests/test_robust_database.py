@@ -17,23 +17,13 @@ import uuid
 import pytest
 import streamlit as st
 from conftest import REPO_ROOT
-from direct import open_direct
+from direct import PAGES, open_direct
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.exc import DataError, OperationalError
 
 from queries import dberrors
 from queries.db import get_engine, make_engine, migrate
 
-PAGES = [
-    "overview",
-    "livelihood",
-    "fiscal",
-    "census",
-    "volunteers",
-    "screen",
-    "weekly",
-    "data_admin",
-]
 SECRET = "s3cretPassw0rd"
 CLOSED_PG = f"postgresql+psycopg://dash:{SECRET}@127.0.0.1:9/dashboard"
 LEAKS = ("127.0.0.1", ":9", SECRET, "SELECT", "INSERT", "sqlalche.me", "Traceback", "psycopg")

@@ -10,21 +10,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from direct import open_direct
+from direct import PAGES, open_direct
 
 from queries.scope import EARLIEST_DATE, clamp_date, latest_date
 from ui.urlstate import UrlParam
 
-PAGES = [
-    "overview",
-    "livelihood",
-    "fiscal",
-    "census",
-    "volunteers",
-    "screen",
-    "weekly",
-    "data_admin",
-]
 BAD_URLS = [
     {"from": "1999-12-31"},
     {"to": "9999-12-31"},
