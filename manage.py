@@ -36,7 +36,7 @@ class Command:
 
 def ready_engine() -> Engine:
     """The engine of ``DATABASE_URL`` with the schema created or upgraded."""
-    from queries.db import get_engine, migrate
+    from storage.db import get_engine, migrate
 
     engine = get_engine()
     migrate(engine)
@@ -75,7 +75,7 @@ class TerminalProgress:
     def __call__(self, done: int, total: int, message: str) -> None:
         if not (self.stream.isatty() or total >= LARGE_IMPORT_ROWS):
             return
-        from queries.parsing import visible
+        from ingest.parsing import visible
 
         percent = 100 * done // total if total else 100
         line = visible(f"{message}：{done}/{total} 行（{percent}%）")  # message names a file
@@ -92,7 +92,7 @@ class TerminalProgress:
 
 def read_import_files(paths: list[str]) -> tuple[list[tuple[str, bytes]], list[str]]:
     """``(name, bytes)`` of each path, and a Chinese error for each path that cannot be read."""
-    from queries.reader import MAX_FILE_BYTES
+    from ingest.reader import MAX_FILE_BYTES
 
     files, problems = [], []
     for path in map(Path, paths):
@@ -137,7 +137,7 @@ def say(text: object, stream=None) -> None:  # type: ignore[no-untyped-def]
     A cell holding ``ESC[2J`` (or a bidi override) must not clear or rewrite the terminal of
     the person who runs the import.
     """
-    from queries.parsing import visible
+    from ingest.parsing import visible
 
     print(visible(str(text)), file=stream or sys.stdout)
 
@@ -146,7 +146,7 @@ def _audit_refused(engine: Engine, actor: str, files: list[tuple[str, bytes]], r
     """Record a refused import; a log that cannot be written must not hide the refusal itself."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from queries import audit
+    from administration import audit
 
     try:
         audit.record_refused_import(engine, actor, files, reason)
@@ -163,8 +163,9 @@ def run_import(args: argparse.Namespace) -> int:
     """
     from sqlalchemy.exc import SQLAlchemyError
 
-    from queries import audit, dberrors
-    from queries.importer import import_files
+    from administration import audit
+    from ingest.importer import import_files
+    from storage import dberrors
 
     actor = cli_actor()
     files, problems = read_import_files(args.files)
@@ -226,7 +227,7 @@ def add_demo_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run_demo(args: argparse.Namespace) -> int:
     """Replace the database content with the demo data set (as it stands today)."""
-    from queries.demo import TABLE_LABELS, load_demo
+    from demo.subdistricts import TABLE_LABELS, load_demo
 
     progress = TerminalProgress()
     try:
@@ -298,7 +299,7 @@ def run_create_user(args: argparse.Namespace) -> int:
     """Create a local account; the password is prompted (twice) or read from stdin."""
     import getpass
 
-    from queries.accounts import AccountError, create_user, parse_community
+    from administration.accounts import AccountError, create_user, parse_community
 
     try:
         communities = [parse_community(text) for text in args.community]
@@ -359,9 +360,9 @@ def main(argv: list[str] | None = None) -> int:
     """Parse ``argv`` and run the chosen command; returns its exit code.
 
     A database failure in any command is one Chinese line on stderr and exit 1; what the
-    driver said (host, SQL, row values) goes to the log file only (``queries.dberrors``).
+    driver said (host, SQL, row values) goes to the log file only (``storage.dberrors``).
     """
-    from queries import dberrors
+    from storage import dberrors
 
     args = build_parser().parse_args(argv)
     dberrors.log_to_file()

@@ -24,8 +24,8 @@ for path in (REPO_ROOT, REPO_ROOT / "scripts"):
 
 import make_samples  # noqa: E402
 
-from queries.db import make_engine, migrate  # noqa: E402
-from queries.importer import import_files, plan_import  # noqa: E402
+from ingest.importer import import_files, plan_import  # noqa: E402
+from storage.db import make_engine, migrate  # noqa: E402
 
 
 def timed(label: str, rows: int, run) -> None:  # type: ignore[no-untyped-def]

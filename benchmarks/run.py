@@ -16,10 +16,10 @@ Every measurement runs in a subprocess of this file (``--worker NAME``), so that
   (cached). Median over ``--runs``.
 - ``report``: ``python manage.py report --format json`` wall time (process start included).
 - ``import``: a CSV of new 志愿服务 rows for existing volunteers, imported with full
-  validation through ``queries.importer.import_files`` (rollup refresh included); the rows
+  validation through ``ingest.importer.import_files`` (rollup refresh included); the rows
   are deleted again afterwards so ``--reuse`` stays valid.
 - ``ours`` / ``naive`` / ``duckdb``: the whole-city 志愿服务 block of the report (the figure
-  that reads the 10M-row table) from a cold process: through ``queries.volunteers``; by
+  that reads the 10M-row table) from a cold process: through ``figures.volunteers``; by
   ``pd.read_sql`` of whole tables and a pandas group-by; by DuckDB over Parquet. The three
   results are compared, then time and peak memory are given as ratios.
 - ``serve``: a real ``streamlit run`` with ``--sessions`` Chromium tabs (Playwright, one
@@ -140,7 +140,7 @@ def service_rows_in(url: str) -> int:
     """Rows of ``service_record`` (0 when the schema is not there yet)."""
     from sqlalchemy import inspect, text
 
-    from queries.db import make_engine
+    from storage.db import make_engine
 
     engine = make_engine(url)
     try:
@@ -153,7 +153,7 @@ def service_rows_in(url: str) -> int:
 
 
 def scale_of(name: str):  # type: ignore[no-untyped-def]
-    from queries.demo_city import CITY, TINY
+    from demo.city import CITY, TINY
 
     return {"city": CITY, "tiny": TINY}[name]
 
@@ -167,8 +167,8 @@ def median_ms(values: list[float]) -> float:
 
 def worker_build(url: str, scale_name: str, today: str) -> None:
     """Migrate and load the city data set, with a progress line on stderr."""
-    from queries.db import make_engine, migrate
-    from queries.demo_city import load_city
+    from demo.city import load_city
+    from storage.db import make_engine, migrate
 
     def progress(done: int, total: int, message: str) -> None:
         percent = 100 * done // total if total else 100
@@ -236,10 +236,10 @@ def worker_import(url: str, rows: str, today: str) -> None:
     """Import a CSV of new 志愿服务 rows (full validation), then delete them again."""
     from sqlalchemy import and_, delete, select
 
-    from queries import rollups
-    from queries.db import make_engine
-    from queries.importer import import_files
-    from queries.models import Community, ServiceRecord, Volunteer
+    from ingest.importer import import_files
+    from storage import rollups
+    from storage.db import make_engine
+    from storage.models import Community, ServiceRecord, Volunteer
 
     engine = make_engine(url)
     count = int(rows)
@@ -321,10 +321,10 @@ def _figures(registered, active, person_times, hours, this_week, last_week, by_c
 
 
 def worker_ours(url: str, today: str) -> None:
-    """The volunteers block for the whole city through ``queries.volunteers`` (cold process)."""
-    from queries.db import make_engine
-    from queries.scope import Scope
-    from queries.volunteers import volunteer_summary
+    """The volunteers block for the whole city through ``figures.volunteers`` (cold process)."""
+    from figures.scope import Scope
+    from figures.volunteers import volunteer_summary
+    from storage.db import make_engine
 
     started = time.perf_counter()
     engine = make_engine(url)
@@ -349,7 +349,7 @@ def worker_naive(url: str, today: str) -> None:
     """The naive Streamlit pattern: whole tables into pandas, then filter and group there."""
     import pandas as pd
 
-    from queries.db import make_engine
+    from storage.db import make_engine
 
     as_of = dt.date.fromisoformat(today)
     year_start, week, last, last_end, end = _weeks(as_of)
@@ -381,7 +381,7 @@ def worker_export(url: str) -> None:
     import pyarrow.parquet as pq
     from sqlalchemy import text
 
-    from queries.db import make_engine
+    from storage.db import make_engine
 
     PARQUET_DIR.mkdir(parents=True, exist_ok=True)
     engine = make_engine(url)

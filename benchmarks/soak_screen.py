@@ -140,7 +140,7 @@ def is_healthy(base_url: str) -> bool:
 
 def prepare_database(url: str) -> None:
     """Migrate and load the small demo before the server starts (as its first run would)."""
-    from queries.db import ensure_ready, make_engine
+    from storage.db import ensure_ready, make_engine
 
     engine = make_engine(url)
     try:

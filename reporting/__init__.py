@@ -1,6 +1,6 @@
 """Renderers of the weekly report (contract §3) for people: Markdown and Excel.
 
-Both take the dict built by ``queries.report.build_report`` and compute nothing from the
+Both take the dict built by ``figures.report.build_report`` and compute nothing from the
 database, so every figure they show is exactly the one in ``report --format json``.
 ``render_markdown`` and ``render_xlsx`` are loaded on first use, so that importing
 ``reporting.cli`` (every ``manage.py`` start) does not load xlsxwriter.

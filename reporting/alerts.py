@@ -2,7 +2,7 @@
 
 The rules are the 周例会 agenda's (``ui.weekly_model.agenda_frame``), so an alert never calls
 red what the page does not: a community whose 民生实事 completion rate or 普查 registration rate
-is red by ``queries.status``, a subdistrict whose headline 财政 item is red against 序时进度,
+is red by ``figures.status``, a subdistrict whose headline 财政 item is red against 序时进度,
 and every overdue project (one item per project, so a newly overdue project is news on its own).
 """
 
@@ -15,13 +15,13 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from queries.alert_log import RememberedItem
-from queries.league import LeagueRow, community_league
-from queries.livelihood_detail import ProjectRow, overdue_projects
-from queries.models import HEADLINE_FISCAL_ITEMS
-from queries.report import build_report, report_scope
-from queries.status import RED, Rules, load_rules, status_against, year_elapsed
+from administration.alert_log import RememberedItem
+from figures.league import LeagueRow, community_league
+from figures.livelihood_detail import ProjectRow, overdue_projects
+from figures.report import build_report, report_scope
+from figures.status import RED, Rules, load_rules, status_against, year_elapsed
 from reporting.messages import Block, Bulletin, weekly_link
+from storage.models import HEADLINE_FISCAL_ITEMS
 from ui import format as fmt
 
 Report = dict[str, Any]

@@ -17,8 +17,8 @@ from typing import BinaryIO
 
 from sqlalchemy import Engine, select, union
 
-from queries.models import Community, FiscalMonthly, FiscalTarget
-from queries.scope import clamp_date, date_range_text
+from figures.scope import clamp_date, date_range_text
+from storage.models import Community, FiscalMonthly, FiscalTarget
 
 FORMATS = ("json", "md", "xlsx", "docx")
 BINARY_FORMATS = ("xlsx", "docx")
@@ -66,7 +66,7 @@ def parse_as_of(text: str | None, today: dt.date | None = None) -> dt.date:
     """``YYYY-MM-DD`` (a real calendar date inside the accepted range), or today when not given.
 
     Used by every command that takes ``--as-of``. A date outside the range of
-    ``queries.scope`` is a usage error (a report for year 1 is a typo, not a wish).
+    ``figures.scope`` is a usage error (a report for year 1 is a typo, not a wish).
     """
     if text is None:
         return today or dt.date.today()
@@ -116,7 +116,7 @@ def check_subdistrict(engine: Engine, name: str | None) -> str | None:
 def render(report: dict, fmt: str) -> bytes:
     """The report in the format, as bytes (text formats in UTF-8)."""
     if fmt == "json":
-        from queries.report import report_to_json
+        from figures.report import report_to_json
 
         return (report_to_json(report) + "\n").encode("utf-8")
     if fmt == "md":
@@ -143,7 +143,7 @@ def write_output(data: bytes, output: str | None, stdout: BinaryIO) -> None:
 
 
 def _engine() -> Engine:
-    from queries.db import get_engine, migrate
+    from storage.db import get_engine, migrate
 
     engine = get_engine()
     migrate(engine)
@@ -156,7 +156,7 @@ def run_report(args: argparse.Namespace, engine_factory: Callable[[], Engine] | 
     ``engine_factory`` (default: ``DATABASE_URL``, migrated) is called only once the options
     are valid, so a typo in ``--as-of`` never touches the database.
     """
-    from queries.report import build_report
+    from figures.report import build_report
 
     stdout = sys.stdout.buffer
     try:

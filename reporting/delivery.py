@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 from sqlalchemy import Engine
 
-from queries import audit
+from administration import audit
 from reporting.channels import (
     CHANNEL_LABELS,
     ENV_PUBLIC_URL,
@@ -74,7 +74,7 @@ def weekly_attachments(
     engine: Engine, as_of: dt.date, subdistrict: str | None
 ) -> tuple[list[Attachment], list[str]]:
     """The weekly xlsx, PDF and Word 通报 for the email, and a note for each one that failed."""
-    from queries.report import build_report
+    from figures.report import build_report
     from reporting.pdf import PdfFontMissing
     from reporting.word import weekly_docx
     from reporting.xlsx import render_xlsx

@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from sqlalchemy import Engine
 
-from queries import alert_log
+from administration import alert_log
 from reporting.channels import (
     CHANNEL_LABELS,
     CHANNEL_NAMES,
@@ -120,10 +120,10 @@ def _report_results(results) -> int:  # type: ignore[no-untyped-def]
 
 def run_push(args: argparse.Namespace, engine_factory: Callable[[], Engine]) -> int:
     """Send the weekly 通报 to every chosen channel; exit 1 if any of them failed."""
-    from queries.league import community_league
-    from queries.report import build_report, report_scope
-    from queries.status import load_rules
-    from queries.weekly_detail import week_projects
+    from figures.league import community_league
+    from figures.report import build_report, report_scope
+    from figures.status import load_rules
+    from figures.weekly_detail import week_projects
     from reporting.delivery import weekly_attachments
     from reporting.messages import outgoing, weekly_bulletin
 

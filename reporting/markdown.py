@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from queries.models import HEADLINE_FISCAL_ITEMS
+from storage.models import HEADLINE_FISCAL_ITEMS
 from ui.format import LEVEL_POINTS, hours, pace_phrase, pct, signed_pct, wan
 
 Report = dict[str, Any]

@@ -16,12 +16,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from queries.league import LeagueRow
-from queries.models import HEADLINE_FISCAL_ITEMS
-from queries.status import Rules, year_elapsed
-from queries.weekly_detail import WeekProject
+from figures.league import LeagueRow
+from figures.status import Rules, year_elapsed
+from figures.weekly_detail import WeekProject
 from reporting.channels import Attachment, OutgoingMessage
 from reporting.markdown import change_phrase
+from storage.models import HEADLINE_FISCAL_ITEMS
 from ui import format as fmt
 from ui import weekly_model as wm
 

@@ -31,7 +31,7 @@ FONT_ENV = "DASHBOARD_PDF_FONT_DIR"
 HEADER_FILL = (221, 235, 247)
 ZEBRA_FILL = (246, 248, 251)
 # Status cells (``● 滞后``) print in their colour, the word beside the dot keeps the meaning
-# on a black-and-white printer. Same colours as the dashboard (queries.status.STATUS_COLORS).
+# on a black-and-white printer. Same colours as the dashboard (figures.status.STATUS_COLORS).
 STATUS_INKS: dict[str, tuple[int, int, int]] = {
     "正常": (30, 132, 73),
     "预警": (176, 112, 0),

@@ -1,7 +1,7 @@
 """Write the empty import templates, one ``.xlsx`` per table, to ``data/templates/``.
 
 Run from the repository root: ``python scripts/make_templates.py``. The workbooks come from
-``queries.templates.template_xlsx``, the same function behind the template downloads at
+``ingest.templates.template_xlsx``, the same function behind the template downloads at
 ``/data``, so the files here and the downloads can never differ (one code path). Without a
 database there is no community list, so these files have the 状态 drop-down only.
 """
@@ -16,8 +16,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
-from queries.parsing import TABLE_KINDS, TableKind  # noqa: E402
-from queries.templates import file_name, template_xlsx  # noqa: E402
+from ingest.parsing import TABLE_KINDS, TableKind  # noqa: E402
+from ingest.templates import file_name, template_xlsx  # noqa: E402
 
 TEMPLATES_DIR = REPO_ROOT / "data" / "templates"
 

@@ -20,7 +20,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
-from queries.db import make_engine, migrate  # noqa: E402
+from storage.db import make_engine, migrate  # noqa: E402
 
 DB_KINDS = ["sqlite", "pg"]
 
@@ -93,7 +93,7 @@ def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
 @pytest.fixture(scope="session")
 def demo_db_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A SQLite file with the small demo data, built once per test run (copied per test)."""
-    from queries.demo import load_demo
+    from demo.subdistricts import load_demo
 
     path = tmp_path_factory.mktemp("demo") / "demo.db"
     engine = make_engine(f"sqlite:///{path}")
@@ -119,7 +119,7 @@ def app_db(demo_db_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("DATABASE_URL", url)
     st.cache_data.clear()
     st.cache_resource.clear()
-    from queries.db import get_engine
+    from storage.db import get_engine
 
     get_engine.cache_clear()
     return url

@@ -11,8 +11,8 @@ import itertools
 
 from sqlalchemy import Engine, insert
 
-from queries import rollups
-from queries.models import (
+from storage import rollups
+from storage.models import (
     CensusProgress,
     Community,
     FiscalMonthly,

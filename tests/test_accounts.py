@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import Engine, insert, select
 
 import manage
-from queries import accounts, audit
-from queries.accounts import AccountError, User
-from queries.models import Community
+from administration import accounts, audit
+from administration.accounts import AccountError, User
+from storage.models import Community
 
 PASSWORD = "correct-horse-1"
 T0 = dt.datetime(2024, 3, 1, 9, 0, 0)
@@ -215,7 +215,7 @@ def test_a_community_without_its_subdistrict_is_refused(text: str) -> None:
 def run_create_user(monkeypatch, url: str, argv: list[str], stdin: str = PASSWORD + "\n") -> int:
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
-    from queries.db import get_engine
+    from storage.db import get_engine
 
     get_engine.cache_clear()
     return manage.main(["create-user", *argv])

@@ -7,11 +7,11 @@ import datetime as dt
 import pytest
 from report_rows import Rows
 
-from queries.census import census_summary
-from queries.fiscal import fiscal_report
-from queries.livelihood import livelihood_by_community, livelihood_summary
-from queries.scope import Scope
-from queries.volunteers import volunteer_summary
+from figures.census import census_summary
+from figures.fiscal import fiscal_report
+from figures.livelihood import livelihood_by_community, livelihood_summary
+from figures.scope import Scope
+from figures.volunteers import volunteer_summary
 
 AS_OF = dt.date(2020, 6, 30)
 Y = AS_OF.year

@@ -10,9 +10,9 @@ import openpyxl
 import pytest
 from sqlalchemy import Engine, insert
 
-from queries import audit
-from queries.importer import import_files
-from queries.models import Community
+from administration import audit
+from ingest.importer import import_files
+from storage.models import Community
 
 T0 = dt.datetime(2024, 3, 1, 9, 0, 0)
 COMMUNITIES = "街道,社区,常住人口,户数\n东城街道,甲社区,100,40\n东城街道,乙社区,200,80\n"

@@ -7,9 +7,9 @@ import datetime as dt
 import pytest
 from report_rows import Rows
 
-from queries import census_detail as detail
-from queries.census import census_summary
-from queries.scope import Scope
+from figures import census_detail as detail
+from figures.census import census_summary
+from figures.scope import Scope
 
 AS_OF = dt.date(2020, 11, 20)
 START = dt.date(2020, 11, 1)

@@ -13,8 +13,7 @@ from itertools import pairwise
 import pytest
 from sqlalchemy import func, select
 
-from queries.db import make_engine, migrate
-from queries.demo_city import (
+from demo.city import (
     TINY,
     CityScale,
     build_city,
@@ -26,9 +25,10 @@ from queries.demo_city import (
     service_window,
     subdistrict_name,
 )
-from queries.importer import plan_import
-from queries.models import CensusProgress, Community, ServiceRecord, Volunteer
-from queries.templates import TABLE_KINDS, table_xlsx
+from ingest.importer import plan_import
+from ingest.templates import TABLE_KINDS, table_xlsx
+from storage.db import make_engine, migrate
+from storage.models import CensusProgress, Community, ServiceRecord, Volunteer
 
 TODAY = dt.date(2026, 11, 22)
 

@@ -14,12 +14,12 @@ from report_rows import Rows
 from sqlalchemy import create_engine
 from streamlit.testing.v1 import AppTest
 
-from queries.census import census_summary
-from queries.corrections import editable_projects
-from queries.league import community_league
-from queries.livelihood import livelihood_by_community, livelihood_summary
-from queries.scope import Scope
-from queries.volunteers import volunteer_summary
+from figures.census import census_summary
+from figures.league import community_league
+from figures.livelihood import livelihood_by_community, livelihood_summary
+from figures.scope import Scope
+from figures.volunteers import volunteer_summary
+from ingest.corrections import editable_projects
 from ui import format as fmt
 from ui.urlstate import CommunityParam
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from queries.db import make_engine
-from queries.importer import import_files
-from queries.models import ServiceRecord, Volunteer
+from ingest.importer import import_files
+from storage.db import make_engine
+from storage.models import ServiceRecord, Volunteer
 
 SAMPLES = Path(__file__).resolve().parent.parent / "data" / "samples"
 VALID = ["communities.csv", "volunteers.csv", "service_records.csv", "census.csv"]

@@ -7,10 +7,12 @@ import datetime as dt
 import pytest
 from sqlalchemy import Engine, select
 
-from queries import audit, corrections, meta
-from queries.corrections import ProjectEdit
-from queries.importer import import_files
-from queries.models import ImportBatch, LivelihoodProject
+from administration import audit
+from figures import meta
+from ingest import corrections
+from ingest.corrections import ProjectEdit
+from ingest.importer import import_files
+from storage.models import ImportBatch, LivelihoodProject
 
 MINE = ("东城街道", "甲社区")
 THEIRS = ("西城街道", "乙社区")

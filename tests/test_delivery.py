@@ -25,10 +25,10 @@ import pytest
 from sqlalchemy import Engine
 
 import manage
-from queries import audit
-from queries.db import get_engine, make_engine
+from administration import audit
 from reporting.channels import mask_url
 from reporting.messages import WECOM_LIMIT_BYTES, Block, Bulletin, fit, wecom_markdown
+from storage.db import get_engine, make_engine
 from tests.report_rows import Rows
 
 AS_OF = dt.date(2026, 6, 30)
@@ -488,7 +488,7 @@ def test_long_lists_give_way_first_and_a_city_sized_message_fits_quickly():
 def test_alert_memory_is_per_channel_and_forgets_only_within_the_scope(engine):
     """Remembered per channel; an item no longer red is forgotten (so it can alert again), but a
     run scoped to one subdistrict never forgets another subdistrict's items."""
-    from queries.alert_log import RememberedItem, forget_cleared, remember, sent_keys
+    from administration.alert_log import RememberedItem, forget_cleared, remember, sent_keys
 
     east = RememberedItem("livelihood:东城街道/甲社区", "东城街道", "民生实事", "甲")
     west = RememberedItem("census:西城街道/丙社区", "西城街道", "人口普查", "丙")

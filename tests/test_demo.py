@@ -15,15 +15,15 @@ from conftest import _drop_pg_database, _new_pg_database
 from sqlalchemy import Engine, and_, distinct, func, or_, select
 from sqlalchemy.orm import aliased
 
-from queries.db import get_engine, make_engine, migrate
-from queries.demo import build_demo, fiscal_rows, load_demo
-from queries.demo_anchors import (
+from demo.anchors import (
     CENSUS_2020_CAMPAIGN,
     SHUIYUAN_PROJECT,
     SMALL_SUBDISTRICTS,
     WENHUALU_2012_GENERAL,
 )
-from queries.models import (
+from demo.subdistricts import build_demo, fiscal_rows, load_demo
+from storage.db import get_engine, make_engine, migrate
+from storage.models import (
     CensusProgress,
     Community,
     FiscalMonthly,

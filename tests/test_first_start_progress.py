@@ -6,7 +6,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from queries.db import ensure_ready, make_engine
+from storage.db import ensure_ready, make_engine
 
 
 def _page_with_a_demo_half_loaded() -> None:

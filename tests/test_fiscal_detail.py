@@ -7,9 +7,9 @@ import datetime as dt
 import pytest
 from report_rows import Rows
 
-from queries.fiscal import fiscal_report
-from queries.fiscal_detail import MonthAmount, month_number, monthly_amounts, two_year_months
-from queries.scope import Scope
+from figures.fiscal import fiscal_report
+from figures.fiscal_detail import MonthAmount, month_number, monthly_amounts, two_year_months
+from figures.scope import Scope
 
 GENERAL, TAX, VAT = "一般公共预算收入", "税收收入", "增值税"
 EAST, WEST = "东城街道", "西城街道"

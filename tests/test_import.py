@@ -16,8 +16,8 @@ import openpyxl
 import pytest
 from sqlalchemy import Engine, func, select
 
-from queries.importer import ImportIssue, import_files, plan_import
-from queries.models import (
+from ingest.importer import ImportIssue, import_files, plan_import
+from storage.models import (
     CensusProgress,
     Community,
     FiscalMonthly,
@@ -666,7 +666,7 @@ def test_a_changed_row_is_updated_in_place(engine):
 
 def test_service_rollups_follow_new_and_moved_records(engine):
     """After an import the 志愿服务 rollups equal the records, also when a record moves day."""
-    from queries.rollups import rollups_match
+    from storage.rollups import rollups_match
 
     second = {**SERVICE, "记录编号": "S002", "服务日期": "2024-03-06"}
     must_import(engine, COMMUNITIES, VOLUNTEERS, table_file("服务.csv", SERVICE, second))
@@ -906,7 +906,7 @@ def test_cli_import_exits_1_listing_every_error_and_writes_nothing(db_url, tmp_p
     assert "文件 项目.csv，第 2 行，列「状态」" in done.stderr
     assert "文件 项目.csv，第 3 行，列「年度」" in done.stderr
     assert done.stdout == ""
-    from queries.db import make_engine
+    from storage.db import make_engine
 
     engine = make_engine(db_url)
     try:

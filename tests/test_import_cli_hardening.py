@@ -17,8 +17,9 @@ from test_import import (
     write,
 )
 
-from queries import audit, importer
-from queries.db import make_engine
+from administration import audit
+from ingest import importer
+from storage.db import make_engine
 
 
 def actor() -> str:
@@ -84,7 +85,7 @@ def test_a_database_failure_mid_import_is_one_chinese_line_and_writes_nothing(
 ):
     """The database fails after rows were inserted: exit 1, no SQL or values, nothing kept."""
     import manage
-    from queries.db import get_engine
+    from storage.db import get_engine
 
     monkeypatch.setenv("DATABASE_URL", db_url)
     get_engine.cache_clear()

@@ -21,8 +21,8 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from sqlalchemy import Engine, func, select
 from test_import import ALL_TABLES, COMMUNITIES, VOLUNTEERS, must_import
 
-from queries.importer import import_files, plan_import
-from queries.parsing import TABLE_KINDS
+from ingest.importer import import_files, plan_import
+from ingest.parsing import TABLE_KINDS
 
 EXAMPLES = {"sqlite": 150, "postgresql": 40}
 FIXED_TIME = dt.datetime(2024, 1, 1)

@@ -1,7 +1,7 @@
 """Issue 9 (ingest) and issue 13 (data entry): every reproduction of a bad file, on both databases.
 
 Each test is one reproduction from the issue: it crashed, wrote something wrong or exhausted the
-machine before the defensive reader (``queries.reader``) and the importer's checks; now it is a
+machine before the defensive reader (``ingest.reader``) and the importer's checks; now it is a
 clean Chinese error naming file, sheet, row and column, or a correct import. "Nothing written"
 is always proved with a snapshot of every table.
 """
@@ -29,11 +29,11 @@ from test_import import (
     xlsx_file,
 )
 
-from queries import reader
-from queries.importer import MAX_LISTED_ERRORS, db_limit_problem, import_files, plan_import
-from queries.models import FiscalMonthly, LivelihoodProject
-from queries.parsing import MAX_NUMBER
-from queries.upload_safety import upload_problem
+from ingest import reader
+from ingest.importer import MAX_LISTED_ERRORS, db_limit_problem, import_files, plan_import
+from ingest.parsing import MAX_NUMBER
+from ingest.upload_safety import upload_problem
+from storage.models import FiscalMonthly, LivelihoodProject
 
 HEADERS = list(PROJECT)
 COMMUNITY_HEADERS = list(COMMUNITY)
@@ -252,7 +252,7 @@ def test_a_1900_workbook_keeps_its_epoch(engine):
 
 def test_a_template_example_row_is_one_error_and_never_imported(engine):
     """The template's 示例： row left in: one error for the row, not one per cell."""
-    from queries.templates import EXAMPLE_PREFIX, EXAMPLES
+    from ingest.templates import EXAMPLE_PREFIX, EXAMPLES
 
     must_import(engine, COMMUNITIES)
     example = [EXAMPLE_PREFIX + EXAMPLES[h] for h in HEADERS]
@@ -419,7 +419,7 @@ def test_a_padded_workbook_that_passes_the_upload_check_previews_quickly(sqlite_
 
 def test_every_check_runs_on_every_row_in_one_pass(engine):
     """A row with a format error is still checked for its community, its rule and its rights."""
-    from queries.importer import import_files as run
+    from ingest.importer import import_files as run
 
     must_import(engine, COMMUNITIES)
     bad = {
@@ -533,7 +533,7 @@ def test_a_file_over_the_size_limit_is_refused_before_reading(tmp_path, monkeypa
 
 def test_every_written_column_is_range_checked_or_internal():
     """A new template column must name its table column (``Column.db``) to get its limit."""
-    from queries.importer import SPECS
+    from ingest.importer import SPECS
 
     internal = {"id", "batch_id", "community_id", "volunteer_id"}
     checked_by_parser = {("fiscal_monthly", "year"), ("fiscal_monthly", "month")}  # parse_month

@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from queries.league import campaign_start, community_league
-from queries.scope import Scope
+from figures.league import campaign_start, community_league
+from figures.scope import Scope
 from tests.report_rows import Rows
 
 AS_OF = dt.date(2026, 6, 30)  # 序时进度 by day: 181/365 = 0.4959

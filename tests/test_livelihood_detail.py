@@ -8,10 +8,10 @@ import itertools
 import pytest
 from report_rows import Rows
 
-from queries import livelihood_detail as detail
-from queries.livelihood import livelihood_by_community, livelihood_summary
-from queries.models import LivelihoodProject
-from queries.scope import Scope
+from figures import livelihood_detail as detail
+from figures.livelihood import livelihood_by_community, livelihood_summary
+from figures.scope import Scope
+from storage.models import LivelihoodProject
 
 AS_OF = dt.date(2020, 6, 30)
 Y = AS_OF.year

@@ -17,7 +17,7 @@ import openpyxl
 import pytest
 from sqlalchemy import Engine, select
 
-from queries import accounts, audit
+from administration import accounts, audit
 
 PASSWORD = "correct-horse-1"
 T0 = dt.datetime(2024, 3, 1, 9, 0, 0)

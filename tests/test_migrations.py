@@ -7,9 +7,10 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import MetaData
 
-from queries import accounts, audit, rollups  # noqa: F401  (tables declared beside their logic)
-from queries.db import MIGRATIONS_DIR, migrate
-from queries.models import Base
+from administration import accounts, audit  # noqa: F401  (tables declared beside their logic)
+from storage import rollups
+from storage.db import MIGRATIONS_DIR, migrate
+from storage.models import Base
 
 DIALECT_ONLY_INDEXES = {"ix_rollup_daily_date_covering"}  # PostgreSQL only, by design (0003)
 

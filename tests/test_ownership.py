@@ -15,10 +15,10 @@ import openpyxl
 import pytest
 from sqlalchemy import Engine, select
 
-from queries import corrections
-from queries.corrections import ProjectEdit
-from queries.importer import import_files, plan_import
-from queries.models import (
+from ingest import corrections
+from ingest.corrections import ProjectEdit
+from ingest.importer import import_files, plan_import
+from storage.models import (
     CensusProgress,
     Community,
     ImportBatch,

@@ -7,13 +7,13 @@ import datetime as dt
 import pytest
 from conftest import open_page
 
-from queries import census_detail as detail
-from queries.census import CensusSummary, CommunityCensus
-from queries.census_detail import CommunityPace, CurvePoint
-from queries.db import make_engine
-from queries.report import build_report
-from queries.scope import Scope
-from queries.status import CENSUS_PLAN_DAYS, DEFAULT_RULES
+from figures import census_detail as detail
+from figures.census import CensusSummary, CommunityCensus
+from figures.census_detail import CommunityPace, CurvePoint
+from figures.report import build_report
+from figures.scope import Scope
+from figures.status import CENSUS_PLAN_DAYS, DEFAULT_RULES
+from storage.db import make_engine
 from ui import census_model as cm
 from ui import format as fmt
 from ui.tables import status_mark

@@ -16,9 +16,9 @@ from conftest import open_page
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
-from queries import accounts, audit
-from queries.db import make_engine
-from queries.models import LivelihoodProject
+from administration import accounts, audit
+from storage.db import make_engine
+from storage.models import LivelihoodProject
 from ui import data_admin_model as model
 
 PASSWORD = "correct-horse-1"
@@ -239,7 +239,7 @@ def _has_key(at, key: str) -> bool:  # type: ignore[no-untyped-def]
 
 def test_error_list_downloads_as_xlsx(admin_db: str) -> None:
     """The download holds the same rows as the table on screen."""
-    from queries.importer import plan_import
+    from ingest.importer import plan_import
 
     body = csv_file(project_row("BAD-1", status="完成了"), project_row("BAD-2", amount="x"))
     result = plan_import(make_engine(admin_db), [("有错.csv", body)])
@@ -429,7 +429,7 @@ def test_database_down_shows_a_message_and_recovers(
 
 
 def _import_xss_project(url: str) -> str:
-    from queries.importer import import_files
+    from ingest.importer import import_files
 
     code = "XSS-0001"
     body = csv_file(project_row(code, name=XSS_NAME))

@@ -20,8 +20,8 @@ from test_page_data_admin import (
     upload,
 )
 
-from queries import accounts, audit
-from queries.db import make_engine
+from administration import accounts, audit
+from storage.db import make_engine
 from ui import data_admin_model as model
 
 

@@ -7,8 +7,8 @@ from conftest import open_page
 from test_delivery import WECOM_KEY, Receiver
 from test_page_data_admin import admin_db, login  # noqa: F401  (fixture and helper reused)
 
-from queries import audit
-from queries.db import make_engine
+from administration import audit
+from storage.db import make_engine
 
 
 @pytest.fixture

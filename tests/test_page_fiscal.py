@@ -10,11 +10,11 @@ import pandas as pd
 import pytest
 from conftest import open_page
 
-from queries.db import make_engine
-from queries.fiscal import FiscalItem, FiscalReport
-from queries.fiscal_detail import MonthAmount
-from queries.report import build_report
-from queries.status import DEFAULT_RULES
+from figures.fiscal import FiscalItem, FiscalReport
+from figures.fiscal_detail import MonthAmount
+from figures.report import build_report
+from figures.status import DEFAULT_RULES
+from storage.db import make_engine
 from ui import fiscal_model as fm
 from ui import format as fmt
 from ui.table_export import excel_bytes

@@ -10,13 +10,13 @@ import pandas as pd
 import pytest
 from conftest import open_page
 
-from queries import livelihood_detail as detail
-from queries.db import make_engine
-from queries.livelihood import CommunityLivelihood, LivelihoodSummary, livelihood_summary
-from queries.livelihood_detail import MonthPoint, ProjectPage, ProjectRow
-from queries.report import build_report
-from queries.scope import Scope
-from queries.status import DEFAULT_RULES
+from figures import livelihood_detail as detail
+from figures.livelihood import CommunityLivelihood, LivelihoodSummary, livelihood_summary
+from figures.livelihood_detail import MonthPoint, ProjectPage, ProjectRow
+from figures.report import build_report
+from figures.scope import Scope
+from figures.status import DEFAULT_RULES
+from storage.db import make_engine
 from ui import format as fmt
 from ui import livelihood_model as lm
 

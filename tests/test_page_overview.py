@@ -7,10 +7,10 @@ import datetime as dt
 import pytest
 from conftest import open_page
 
-from queries.db import get_engine
-from queries.report import build_report
-from queries.scope import Scope
-from queries.status import DEFAULT_RULES, year_elapsed
+from figures.report import build_report
+from figures.scope import Scope
+from figures.status import DEFAULT_RULES, year_elapsed
+from storage.db import get_engine
 from ui import format as fmt
 from ui import overview_model
 
@@ -104,7 +104,7 @@ def test_empty_database_shows_helpful_messages(empty_app_db):
 
 def test_attention_lists_red_before_yellow():
     """The agenda puts 滞后 before 预警."""
-    from queries.fiscal import FiscalItem, FiscalReport
+    from figures.fiscal import FiscalItem, FiscalReport
 
     block = FiscalReport(
         year=2026,
@@ -122,9 +122,9 @@ def test_attention_lists_red_before_yellow():
 
 def test_kpi_card_delta_is_points_against_year_elapsed():
     """The completion card's delta is signed points against 序时进度 by day."""
-    from queries.census import CensusSummary
-    from queries.livelihood import LivelihoodSummary
-    from queries.volunteers import VolunteerSummary
+    from figures.census import CensusSummary
+    from figures.livelihood import LivelihoodSummary
+    from figures.volunteers import VolunteerSummary
 
     as_of = dt.date(2026, 6, 30)
     projects = LivelihoodSummary(2026, 10, 6, 4, 0, 0, 0.6, 1, 2)

@@ -7,9 +7,9 @@ import datetime as dt
 import pytest
 from conftest import open_page
 
-from queries.db import make_engine
-from queries.report import build_report
-from queries.scope import Scope
+from figures.report import build_report
+from figures.scope import Scope
+from storage.db import make_engine
 from ui import screen_model as sm
 
 TODAY = dt.date.today()

@@ -8,19 +8,19 @@ from dataclasses import asdict
 import pytest
 from conftest import open_page
 
-from queries import volunteer_detail as vd
-from queries.db import make_engine
-from queries.report import build_report
-from queries.scope import Scope
-from queries.status import DEFAULT_RULES
-from queries.volunteer_detail import (
+from figures import volunteer_detail as vd
+from figures.report import build_report
+from figures.scope import Scope
+from figures.status import DEFAULT_RULES
+from figures.volunteer_detail import (
     CommunityPopulation,
     CommunityService,
     GroupService,
     MonthService,
     ServiceTotals,
 )
-from queries.volunteers import volunteer_summary
+from figures.volunteers import volunteer_summary
+from storage.db import make_engine
 from ui import format as fmt
 from ui import volunteers_model as vm
 

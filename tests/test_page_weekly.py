@@ -7,12 +7,12 @@ import datetime as dt
 import pytest
 from conftest import open_page
 
-from queries.db import make_engine
-from queries.demo import load_demo
-from queries.league import community_league
-from queries.report import build_report, report_scope
-from queries.status import DEFAULT_RULES
-from queries.weekly_detail import COMPLETED, NEWLY_OVERDUE, WeekProject, week_projects
+from demo.subdistricts import load_demo
+from figures.league import community_league
+from figures.report import build_report, report_scope
+from figures.status import DEFAULT_RULES
+from figures.weekly_detail import COMPLETED, NEWLY_OVERDUE, WeekProject, week_projects
+from storage.db import make_engine
 from ui import format as fmt
 from ui import weekly_model as wm
 

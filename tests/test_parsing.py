@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from queries.parsing import (
+from ingest.parsing import (
     KIND_BY_KEY,
     TABLE_KINDS,
     ParseError,
@@ -424,7 +424,7 @@ def test_full_width_digits_typed_with_a_chinese_ime_are_read(parser, raw, expect
 )
 def test_codes_are_read_in_nfkc_so_full_width_letters_match(raw, expected):
     """Keys typed with a Chinese IME: full-width letters normalise like full-width digits."""
-    from queries.parsing import parse_code
+    from ingest.parsing import parse_code
 
     assert parse_code(raw) == expected
 
@@ -447,7 +447,7 @@ def test_line_breaks_and_tabs_inside_a_cell_are_ordinary_text(text):
 @given(st.text(max_size=30))
 def test_visible_leaves_nothing_a_terminal_would_interpret(text):
     """``visible`` escapes every control character (the CLI prints through it)."""
-    from queries.parsing import visible
+    from ingest.parsing import visible
 
     shown = visible(text)
     assert not any(0 <= ord(c) < 0x20 and c not in "\t\n\r" for c in shown)
@@ -462,6 +462,6 @@ def test_numbers_beyond_the_documented_maximum_or_not_finite_are_refused(raw):
 
 
 def test_the_maximum_number_itself_is_accepted():
-    from queries.parsing import MAX_NUMBER
+    from ingest.parsing import MAX_NUMBER
 
     assert parse_number(str(MAX_NUMBER)) == MAX_NUMBER

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from queries.db import make_engine
-from queries.league import community_league
-from queries.report import build_report, report_scope
-from queries.status import DEFAULT_RULES
-from queries.weekly_detail import week_projects
+from figures.league import community_league
+from figures.report import build_report, report_scope
+from figures.status import DEFAULT_RULES
+from figures.weekly_detail import week_projects
 from reporting import pdf
+from storage.db import make_engine
 from ui import weekly_model as wm
 
 DOC = pdf.PdfDocument(

@@ -14,7 +14,7 @@ import openpyxl
 import pytest
 from report_rows import Rows
 
-from queries.report import build_report, report_to_json
+from figures.report import build_report, report_to_json
 from reporting.cli import UsageError, parse_as_of
 from reporting.markdown import pace_phrase, pct, render_markdown, wan, yoy_phrase
 from reporting.xlsx import render_xlsx
@@ -337,8 +337,8 @@ def test_building_and_rendering_the_report_never_imports_pandas(tmp_path):
     url = f"sqlite:///{tmp_path / 'p.db'}"
     code = (
         "import sys, datetime as dt\n"
-        "from queries.db import make_engine, migrate\n"
-        "from queries.report import build_report, report_to_json\n"
+        "from storage.db import make_engine, migrate\n"
+        "from figures.report import build_report, report_to_json\n"
         "from reporting import render_markdown, render_xlsx\n"
         f"engine = make_engine({url!r})\n"
         "migrate(engine)\n"
@@ -365,7 +365,7 @@ def run_manage(db_url: str, *args: str) -> subprocess.CompletedProcess[bytes]:
 
 @pytest.fixture
 def filled_url(db_url):  # type: ignore[no-untyped-def]
-    from queries.db import make_engine
+    from storage.db import make_engine
 
     engine = make_engine(db_url)
     populate(Rows(engine))

@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from queries.db import make_engine
-from queries.report import build_report, report_to_json
+from figures.report import build_report, report_to_json
+from storage.db import make_engine
 from tests.oracle.compute import expected_report, raw_report, report_differences
 from tests.oracle.dataset import (
     DEFAULT_ANCHOR,

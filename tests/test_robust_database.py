@@ -21,8 +21,8 @@ from direct import PAGES, open_direct
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.exc import DataError, OperationalError
 
-from queries import dberrors
-from queries.db import get_engine, make_engine, migrate
+from storage import dberrors
+from storage.db import get_engine, make_engine, migrate
 
 SECRET = "s3cretPassw0rd"
 CLOSED_PG = f"postgresql+psycopg://dash:{SECRET}@127.0.0.1:9/dashboard"
@@ -189,7 +189,7 @@ def test_postgresql_statement_timeout_is_set_on_every_connection():
 
 def test_statement_timeout_comes_from_the_environment(monkeypatch, tmp_path):
     """``DASHBOARD_STATEMENT_TIMEOUT`` (seconds) sets the limit; the default is 30 s."""
-    from queries import db
+    from storage import db
 
     assert db.DEFAULT_STATEMENT_TIMEOUT == 30
     monkeypatch.setenv("DASHBOARD_STATEMENT_TIMEOUT", "0.2")
@@ -200,7 +200,7 @@ def test_statement_timeout_comes_from_the_environment(monkeypatch, tmp_path):
 
 def test_a_page_with_a_runaway_query_says_query_timeout(app_db, monkeypatch):
     """The page shows 查询超时 instead of hanging."""
-    from queries import meta
+    from figures import meta
 
     monkeypatch.setenv("DASHBOARD_STATEMENT_TIMEOUT", "0.5")
     _clear_caches()
@@ -214,7 +214,7 @@ def test_a_page_with_a_runaway_query_says_query_timeout(app_db, monkeypatch):
 
 def test_writers_have_no_statement_time_limit(tmp_path):
     """An import or the demo load must not be cut off half-way by the readers' limit."""
-    from queries.db import write_transaction
+    from storage.db import write_transaction
 
     engine = make_engine(f"sqlite:///{tmp_path / 'w.db'}", timeout=0.2)
     migrate(engine)
@@ -304,7 +304,7 @@ def test_postgresql_stopping_mid_import_gives_the_message_and_writes_nothing(
 HOLD_LOCK = """
 import sys, time
 sys.path.insert(0, sys.argv[1])
-from queries.db import make_engine, write_transaction
+from storage.db import make_engine, write_transaction
 engine = make_engine(sys.argv[2])
 with write_transaction(engine):
     print("locked", flush=True)
@@ -369,7 +369,7 @@ def test_data_page_says_another_import_is_running_not_unreachable(app_db, monkey
     """/data 确认导入 while another import holds the lock past the wait: the busy message."""
     from test_page_data_admin import csv_file, project_row, upload
 
-    from queries import accounts
+    from administration import accounts
 
     monkeypatch.setattr(accounts, "FAILURE_DELAY_SECONDS", 0.0)
     monkeypatch.setenv("DASHBOARD_WRITER_WAIT", "1")

@@ -2,7 +2,7 @@
 
 Issue 9: ``?from=1999-12-31``, ``?to=9999-12-31``, ``/weekly?as_of=1970-01-01`` and
 ``/screen?to=0001-01-01`` showed a traceback on 37 of 59 loads; ``report --as-of 0001-01-01``
-crashed. The one rule lives in ``queries.scope`` (2000-01-01 to 31 December of next year).
+crashed. The one rule lives in ``figures.scope`` (2000-01-01 to 31 December of next year).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import datetime as dt
 import pytest
 from direct import PAGES, open_direct
 
-from queries.scope import EARLIEST_DATE, clamp_date, latest_date
+from figures.scope import EARLIEST_DATE, clamp_date, latest_date
 from ui.urlstate import UrlParam
 
 BAD_URLS = [

@@ -20,10 +20,10 @@ import streamlit as st
 from conftest import REPO_ROOT
 from sqlalchemy import insert, select, update
 
-from queries import dberrors
-from queries.db import get_engine, make_engine
-from queries.models import Community, FiscalMonthly
-from queries.report import build_report, finite_numbers, report_to_json
+from figures.report import build_report, finite_numbers, report_to_json
+from storage import dberrors
+from storage.db import get_engine, make_engine
+from storage.models import Community, FiscalMonthly
 
 TODAY = dt.date.today()
 HUGE = 1e308
@@ -64,8 +64,8 @@ def test_inf_is_found_in_frames_and_dataclasses_but_missing_values_are_not():
     """Pages get frames and dataclasses: inf anywhere is refused, pandas' NA/nan is not."""
     import pandas as pd
 
-    from queries.finite import require_finite
-    from queries.scope import Scope
+    from figures.scope import Scope
+    from storage.finite import require_finite
 
     frame = pd.DataFrame({"金额": [1.0, None], "n": pd.array([1, None], dtype="Int64")})
     assert require_finite({"rows": [frame], "scope": Scope()}, nan=False) is not None

@@ -8,12 +8,12 @@ import datetime as dt
 import pytest
 from sqlalchemy import Integer, and_, case, delete, func, select, update
 
-from queries import rollups
-from queries.db import _alembic_config, make_engine
-from queries.demo_city import TINY, load_city
-from queries.models import Community, ServiceRecord, Volunteer
-from queries.scope import Scope
-from queries.volunteers import volunteer_by_community, volunteer_summary
+from demo.city import TINY, load_city
+from figures.scope import Scope
+from figures.volunteers import volunteer_by_community, volunteer_summary
+from storage import rollups
+from storage.db import _alembic_config, make_engine
+from storage.models import Community, ServiceRecord, Volunteer
 
 TODAY = dt.date(2026, 11, 22)
 R = ServiceRecord

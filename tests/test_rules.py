@@ -1,7 +1,7 @@
 """Configurable 红黄绿 rules: an admin changes the yellow band, every surface judges with it.
 
 One community is 12.1 points behind 序时进度 on 民生实事: red under the default 10-point band,
-yellow under 15. The change goes through ``queries.settings`` (admins only, validated,
+yellow under 15. The change goes through ``administration.settings`` (admins only, validated,
 audited) or the /data 预警规则 tab, and the league, the big screen, the /weekly agenda and
 the captions that explain the rule all follow it.
 """
@@ -14,14 +14,15 @@ import math
 import pytest
 from conftest import open_page
 
-from queries import audit, meta, settings
-from queries.accounts import User
-from queries.db import get_engine
-from queries.league import community_league
-from queries.report import build_report, report_scope
-from queries.scope import Scope
-from queries.status import DEFAULT_RULES, Rules, load_rules, status_against, year_elapsed
+from administration import audit, settings
+from administration.accounts import User
+from figures import meta
+from figures.league import community_league
+from figures.report import build_report, report_scope
+from figures.scope import Scope
+from figures.status import DEFAULT_RULES, Rules, load_rules, status_against, year_elapsed
 from reporting.alerts import red_items
+from storage.db import get_engine
 from tests.report_rows import Rows
 from ui import screen_model as sm
 from ui import weekly_model as wm
@@ -170,7 +171,7 @@ PASSWORD = "correct-horse-1"
 @pytest.fixture
 def admin_db(app_db: str, monkeypatch: pytest.MonkeyPatch) -> str:
     """The demo database with an admin and an editor."""
-    from queries import accounts
+    from administration import accounts
 
     monkeypatch.setattr(accounts, "FAILURE_DELAY_SECONDS", 0.0)
     engine = get_engine(app_db)

@@ -12,10 +12,10 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine
 
+from demo.subdistricts import load_demo
+from figures.fiscal import fiscal_report
+from figures.scope import Scope
 from manage import build_parser
-from queries.demo import load_demo
-from queries.fiscal import fiscal_report
-from queries.scope import Scope
 from ui import charts, screen_model, tables
 from ui import format as fmt
 
@@ -136,7 +136,7 @@ def test_manage_errors_are_chinese(capsys):
 
 def test_correction_table_shows_an_empty_cell_not_none():
     """在线更正: an unfinished project's 完成日期 is an empty cell; emptying it saves None."""
-    from queries.corrections import EditableProject
+    from ingest.corrections import EditableProject
     from ui import data_admin_model as model
 
     projects = [

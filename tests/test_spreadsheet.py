@@ -26,10 +26,11 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine
 
-from queries import audit, templates
-from queries.db import make_engine
-from queries.importer import ImportIssue, import_files, plan_import
+from administration import audit
+from ingest import templates
+from ingest.importer import ImportIssue, import_files, plan_import
 from reporting import spreadsheet
+from storage.db import make_engine
 from ui import data_admin_model
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -288,7 +289,7 @@ def open_with(db_url: str, monkeypatch: pytest.MonkeyPatch, page: str, params: d
     import streamlit as st
     from conftest import open_page
 
-    from queries.db import get_engine
+    from storage.db import get_engine
 
     monkeypatch.setenv("DATABASE_URL", db_url)
     monkeypatch.setenv("DASHBOARD_DEMO_ON_EMPTY", "0")
@@ -364,7 +365,18 @@ def test_page_frames_keep_numbers_as_numbers() -> None:
 
 # --------------------------------------------------------------------------- no bypass
 
-APP_CODE = ("queries", "reporting", "ui", "views", "manage.py", "dashboard.py")
+APP_CODE = (
+    "figures",
+    "storage",
+    "ingest",
+    "administration",
+    "demo",
+    "reporting",
+    "ui",
+    "views",
+    "manage.py",
+    "dashboard.py",
+)
 WRITER = "reporting/spreadsheet.py"
 # Ways to put a value into a spreadsheet without the module.
 FORBIDDEN_CALLS = {
@@ -388,10 +400,10 @@ FORBIDDEN_CALLS = {
 }
 FORBIDDEN_IMPORTS = {"xlsxwriter", "csv"}
 READERS = {
-    "queries/importer.py",
-    "queries/parsing.py",
-    "queries/reader.py",
-    "queries/upload_safety.py",
+    "ingest/importer.py",
+    "ingest/parsing.py",
+    "ingest/reader.py",
+    "ingest/upload_safety.py",
 }
 # Modules whose ``to_csv`` / ``to_xlsx`` are built on ``reporting.spreadsheet``.
 SAFE_RECEIVERS = {"audit", "spreadsheet"}

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from queries.status import (
+from figures.status import (
     DEFAULT_RULES,
     census_plan_rate,
     fiscal_time_progress,

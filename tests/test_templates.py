@@ -10,10 +10,10 @@ import openpyxl
 import pytest
 from sqlalchemy import Engine
 
-from queries import templates
-from queries.importer import import_files, plan_import
-from queries.parsing import KIND_BY_KEY, TABLE_KINDS, normalize_header
-from queries.upload_safety import MAX_UPLOAD_BYTES, upload_problem
+from ingest import templates
+from ingest.importer import import_files, plan_import
+from ingest.parsing import KIND_BY_KEY, TABLE_KINDS, normalize_header
+from ingest.upload_safety import MAX_UPLOAD_BYTES, upload_problem
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ALL_FILES = [

@@ -90,7 +90,7 @@ def test_views_folder_holds_the_pages() -> None:
 
 
 def test_views_never_touch_the_database() -> None:
-    """No page file imports SQLAlchemy or a driver, or contains SQL: pages read through queries/."""
+    """No page file imports SQLAlchemy or a driver, or contains SQL: pages read through the data layer."""
     offenders = []
     for path in _python_files("views"):
         source = path.read_text(encoding="utf-8")
@@ -108,14 +108,19 @@ def test_views_do_not_patch_sys_path() -> None:
     assert not offenders
 
 
-def test_queries_never_import_streamlit() -> None:
+DATA_LAYER = ("figures", "storage", "ingest", "administration", "demo")
+
+
+def test_data_layer_never_imports_streamlit() -> None:
     """The data layer works without Streamlit (CLI, tests, reports)."""
+    for package in DATA_LAYER:
+        assert _python_files(package), f"{package}/ 下没有模块"
     offenders = [
         str(path.relative_to(REPO_ROOT))
-        for path in _python_files("queries")
+        for package in DATA_LAYER
+        for path in _python_files(package)
         if "streamlit" in _imported_modules(path)
     ]
-    assert _python_files("queries")
     assert not offenders
 
 

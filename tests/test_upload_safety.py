@@ -7,10 +7,10 @@ import zipfile
 
 import pytest
 
-from queries import upload_safety
-from queries.parsing import KIND_BY_KEY
-from queries.templates import template_xlsx
-from queries.upload_safety import upload_problem
+from ingest import upload_safety
+from ingest.parsing import KIND_BY_KEY
+from ingest.templates import template_xlsx
+from ingest.upload_safety import upload_problem
 
 CSV = "街道,社区,常住人口,户数\n东城街道,甲社区,100,40\n"
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from queries.scope import latest_date
+from figures.scope import latest_date
 from ui.urlstate import UrlParam, changed_params, order_dates, parse_params, split_list
 
 SUBDISTRICT = UrlParam("subdistrict", "街道", choices=("花园路街道", "新华路街道"))

@@ -16,13 +16,13 @@ import re
 import pytest
 from conftest import open_page
 
-from queries.db import make_engine
-from queries.fiscal import fiscal_report
-from queries.league import community_league
-from queries.report import build_report, report_scope
-from queries.status import DEFAULT_RULES
-from queries.weekly_detail import week_projects
+from figures.fiscal import fiscal_report
+from figures.league import community_league
+from figures.report import build_report, report_scope
+from figures.status import DEFAULT_RULES
+from figures.weekly_detail import week_projects
 from reporting.markdown import render_markdown
+from storage.db import make_engine
 from ui import charts, fiscal_model, overview_model, screen_model, weekly_model
 from ui import format as fmt
 

@@ -8,11 +8,11 @@ import itertools
 import pytest
 from report_rows import Rows
 
-from queries import volunteer_detail as vd
-from queries.models import ServiceRecord
-from queries.rollups import refresh_service
-from queries.scope import Scope
-from queries.volunteers import volunteer_summary
+from figures import volunteer_detail as vd
+from figures.scope import Scope
+from figures.volunteers import volunteer_summary
+from storage.models import ServiceRecord
+from storage.rollups import refresh_service
 
 AS_OF = dt.date(2020, 6, 30)
 EAST_A = ("东城街道", "甲社区")

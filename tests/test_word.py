@@ -23,9 +23,9 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
 import manage
-from queries.db import get_engine
-from queries.report import build_report
+from figures.report import build_report
 from reporting.word import TABLE_HEADERS, weekly_docx
+from storage.db import get_engine
 from tests.report_rows import Rows
 
 AS_OF = dt.date(2026, 6, 30)

@@ -1,6 +1,6 @@
 """Login on the Streamlit side: the form, the session, role checks and the database guard.
 
-The rules (roles, argon2, throttling, idle timeout) live in ``queries.accounts``; this module
+The rules (roles, argon2, throttling, idle timeout) live in ``administration.accounts``; this module
 keeps the logged-in user's name and last activity in ``st.session_state`` (one browser tab is
 one session: reloading the page means logging in again), reads the account back from the
 database on every run (so a role change or a switched-off account applies at once) and ends
@@ -27,8 +27,9 @@ from contextlib import contextmanager
 
 import streamlit as st
 
-from queries import accounts, health
-from queries.accounts import User
+from administration import accounts
+from administration.accounts import User
+from storage import health
 from ui import data
 from ui.filters import escape_markdown
 
@@ -75,7 +76,7 @@ def _sso_user() -> User | None:
         )
         return None
     if not st.session_state.get(SESSION_SSO_LOGGED):
-        from queries import audit
+        from administration import audit
 
         audit.record(data.engine(), "login", user.username, "单点登录（OIDC）")
         st.session_state[SESSION_SSO_LOGGED] = True

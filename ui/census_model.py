@@ -1,6 +1,6 @@
 """What the 人口普查 page shows, computed from query results without drawing anything.
 
-The plan line is the one rule of :mod:`queries.status` (``census_plan_rate``); red/yellow/green
+The plan line is the one rule of :mod:`figures.status` (``census_plan_rate``); red/yellow/green
 come from ``status_against``. The forecast is plain arithmetic on the last 7 days' pace:
 remaining households ÷ average daily increment, rounded up to whole days.
 """
@@ -14,9 +14,9 @@ from collections.abc import Sequence
 import pandas as pd
 from pandas.io.formats.style import Styler
 
-from queries.census import CensusSummary, CommunityCensus
-from queries.census_detail import PACE_DAYS, CommunityPace, CurvePoint, DayIncrement
-from queries.status import CENSUS_PLAN_DAYS, Rules, census_plan_rate, status_against
+from figures.census import CensusSummary, CommunityCensus
+from figures.census_detail import PACE_DAYS, CommunityPace, CurvePoint, DayIncrement
+from figures.status import CENSUS_PLAN_DAYS, Rules, census_plan_rate, status_against
 from ui import format as fmt
 from ui import tables
 from ui.livelihood_model import Kpi, community_labels

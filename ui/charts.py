@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import altair as alt
 import pandas as pd
 
-from queries.status import STATUS_COLORS, STATUS_LABELS
+from figures.status import STATUS_COLORS, STATUS_LABELS
 from ui import format as fmt
 
 FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"

@@ -1,6 +1,6 @@
-"""The one door from pages to ``queries``: a cached engine and cached query results.
+"""The one door from pages to the data layer (``figures``): a cached engine and cached query results.
 
-``fetch(fn, scope, *args)`` runs a ``queries`` function with the app's engine and caches the
+``fetch(fn, scope, *args)`` runs a ``figures`` function with the app's engine and caches the
 result keyed on the function, the database URL, the data version (bumped by every import) and
 the plain filter values, so the same view never queries twice and an import is seen at once.
 """
@@ -17,11 +17,12 @@ import streamlit as st
 from sqlalchemy import Engine
 from streamlit.delta_generator import DeltaGenerator
 
-from queries import dberrors, health, meta
-from queries.db import database_url, ensure_ready, make_engine, print_progress
-from queries.finite import require_finite
-from queries.scope import Scope
-from queries.status import Rules, load_rules
+from figures import meta
+from figures.scope import Scope
+from figures.status import Rules, load_rules
+from storage import dberrors, health
+from storage.db import database_url, ensure_ready, make_engine, print_progress
+from storage.finite import require_finite
 
 T = TypeVar("T")
 dberrors.log_to_stream()  # database failure details: the server log, never the page

@@ -13,12 +13,12 @@ from typing import Any
 
 import pandas as pd
 
-from queries.accounts import ROLE_LABELS, AccountRow, format_community
-from queries.audit import EXPORT_HEADERS as AUDIT_HEADERS
-from queries.audit import AuditEntry, export_rows
-from queries.corrections import EDITABLE, EditableProject, ProjectEdit
-from queries.importer import ImportIssue, TableSummary
-from queries.parsing import KIND_BY_KEY
+from administration.accounts import ROLE_LABELS, AccountRow, format_community
+from administration.audit import EXPORT_HEADERS as AUDIT_HEADERS
+from administration.audit import AuditEntry, export_rows
+from ingest.corrections import EDITABLE, EditableProject, ProjectEdit
+from ingest.importer import ImportIssue, TableSummary
+from ingest.parsing import KIND_BY_KEY
 from reporting.spreadsheet import rows_xlsx
 
 ISSUE_HEADERS = ("文件", "工作表", "行", "列", "原因")

@@ -2,7 +2,7 @@
 
 Uploads go through the very importer of ``manage.py import``: ``plan_import`` for the preview
 (nothing written), ``import_files`` after the user confirms, both with the user's allowed
-communities. Files are checked by content first (``queries.upload_safety``). After every write
+communities. Files are checked by content first (``ingest.upload_safety``). After every write
 the page caches are cleared, so every page shows the new data at once.
 """
 
@@ -13,12 +13,13 @@ import functools
 
 import streamlit as st
 
-from queries import accounts, audit, corrections, templates
-from queries.accounts import User
-from queries.importer import ImportResult, import_files, plan_import
-from queries.models import PROJECT_STATUSES
-from queries.parsing import TABLE_KINDS
-from queries.upload_safety import MAX_UPLOAD_MB, upload_problem
+from administration import accounts, audit
+from administration.accounts import User
+from ingest import corrections, templates
+from ingest.importer import ImportResult, import_files, plan_import
+from ingest.parsing import TABLE_KINDS
+from ingest.upload_safety import MAX_UPLOAD_MB, upload_problem
+from storage.models import PROJECT_STATUSES
 from ui import data, layout
 from ui import data_admin_model as model
 from ui.filters import escape_markdown

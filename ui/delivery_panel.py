@@ -10,8 +10,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from queries import audit
-from queries.accounts import User
+from administration import audit
+from administration.accounts import User
 from reporting.channels import (
     CHANNEL_LABELS,
     CHANNEL_NAMES,

@@ -14,8 +14,9 @@ from typing import Any
 
 import streamlit as st
 
-from queries import meta, templates
-from queries.scope import EARLIEST_DATE, Scope, latest_date
+from figures import meta
+from figures.scope import EARLIEST_DATE, Scope, latest_date
+from ingest import templates
 from ui import data
 from ui.urlstate import (
     CommunityParam,

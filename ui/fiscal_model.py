@@ -1,6 +1,6 @@
 """What the 财政税收 page shows, computed from query results without drawing anything.
 
-The figures are the report's (``queries.fiscal.fiscal_report``): for one subdistrict they are
+The figures are the report's (``figures.fiscal.fiscal_report``): for one subdistrict they are
 its items unchanged; for 全部街道 the items of every subdistrict in scope are summed (a target
 only when every subdistrict has one, so a rate never mixes covered and uncovered money) and
 the 同比 is the summed ytd over the summed ytd of the same months last year.
@@ -16,10 +16,10 @@ import pandas as pd
 import streamlit as st
 from pandas.io.formats.style import Styler
 
-from queries.fiscal import FiscalItem, FiscalReport
-from queries.fiscal_detail import MonthAmount
-from queries.models import HEADLINE_FISCAL_ITEMS
-from queries.status import Rules, status_against
+from figures.fiscal import FiscalItem, FiscalReport
+from figures.fiscal_detail import MonthAmount
+from figures.status import Rules, status_against
+from storage.models import HEADLINE_FISCAL_ITEMS
 from ui import format as fmt
 from ui import tables
 from ui.tables import status_mark

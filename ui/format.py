@@ -7,7 +7,7 @@ import re
 import zlib
 from collections.abc import Iterable
 
-from queries.status import ON_PACE_POINTS, STATUS_COLORS, STATUS_LABELS
+from figures.status import ON_PACE_POINTS, STATUS_COLORS, STATUS_LABELS
 
 NBSP = "\u00a0"
 WORD_JOINER = "\u2060"
@@ -188,7 +188,7 @@ def keep_units(text: str) -> str:
 
 
 def status_word(status: str | None) -> str:
-    """正常 / 预警 / 滞后 for a status key of :mod:`queries.status`; a dash when unjudged."""
+    """正常 / 预警 / 滞后 for a status key of :mod:`figures.status`; a dash when unjudged."""
     return STATUS_LABELS.get(status or "", "—")
 
 

@@ -9,8 +9,8 @@ from typing import Protocol
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from queries import meta
-from queries.scope import Scope
+from figures import meta
+from figures.scope import Scope
 from ui import data, filters, tables
 from ui import format as fmt
 

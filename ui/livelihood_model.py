@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from queries.livelihood import CommunityLivelihood, LivelihoodSummary
-from queries.livelihood_detail import MonthPoint, ProjectPage, ProjectRow
-from queries.status import STATUS_COLORS, Rules, status_against, year_elapsed
+from figures.livelihood import CommunityLivelihood, LivelihoodSummary
+from figures.livelihood_detail import MonthPoint, ProjectPage, ProjectRow
+from figures.status import STATUS_COLORS, Rules, status_against, year_elapsed
 from ui import format as fmt
 from ui.table_export import excel_bytes
 

@@ -13,14 +13,14 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from queries.census import CensusSummary
-from queries.fiscal import FiscalReport
-from queries.league import LeagueRow
-from queries.livelihood import LivelihoodSummary
-from queries.models import HEADLINE_FISCAL_ITEMS
-from queries.scope import Scope
-from queries.status import Rules, status_against, year_elapsed
-from queries.volunteers import VolunteerSummary
+from figures.census import CensusSummary
+from figures.fiscal import FiscalReport
+from figures.league import LeagueRow
+from figures.livelihood import LivelihoodSummary
+from figures.scope import Scope
+from figures.status import Rules, status_against, year_elapsed
+from figures.volunteers import VolunteerSummary
+from storage.models import HEADLINE_FISCAL_ITEMS
 from ui import format as fmt
 from ui.tables import status_mark
 

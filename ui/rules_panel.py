@@ -1,6 +1,6 @@
 """The 预警规则 tab of 数据管理 (``/data``, admins only): the 红黄绿 rules and a form to change them.
 
-The form only collects the number; ``queries.settings.change_yellow_band`` checks the role and
+The form only collects the number; ``administration.settings.change_yellow_band`` checks the role and
 the range, saves and audits. After a change every cache is dropped, so every page and the big
 screen draw their colours under the new band at once.
 """
@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from queries import settings
-from queries.accounts import User
-from queries.status import MAX_YELLOW_POINTS, MIN_YELLOW_POINTS
+from administration import settings
+from administration.accounts import User
+from figures.status import MAX_YELLOW_POINTS, MIN_YELLOW_POINTS
 from ui import data
 from ui.filters import escape_markdown
 

@@ -13,14 +13,14 @@ from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
-from queries.census import CensusSummary
-from queries.fiscal import FiscalReport
-from queries.league import LeagueRow
-from queries.livelihood import CommunityLivelihood, LivelihoodSummary
-from queries.models import HEADLINE_FISCAL_ITEMS
-from queries.scope import Scope
-from queries.status import Rules, status_against, year_elapsed
-from queries.volunteers import VolunteerSummary
+from figures.census import CensusSummary
+from figures.fiscal import FiscalReport
+from figures.league import LeagueRow
+from figures.livelihood import CommunityLivelihood, LivelihoodSummary
+from figures.scope import Scope
+from figures.status import Rules, status_against, year_elapsed
+from figures.volunteers import VolunteerSummary
+from storage.models import HEADLINE_FISCAL_ITEMS
 from ui import format as fmt
 from ui.overview_model import headline_fiscal, league_chart_frame
 
@@ -552,8 +552,8 @@ def load_screen_data(engine, scope: Scope, loaded_at: dt.datetime) -> ScreenData
 
     Uses the area queries and the league, so the screen shows the report's own figures.
     """
-    from queries import census, fiscal, league, livelihood, meta, volunteers
-    from queries.status import census_plan_rate, load_rules
+    from figures import census, fiscal, league, livelihood, meta, volunteers
+    from figures.status import census_plan_rate, load_rules
 
     census_block = census.census_summary(engine, scope)
     expected = None

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 from pandas.io.formats.style import Styler
 
-from queries.status import STATUS_COLORS, STATUS_LABELS
+from figures.status import STATUS_COLORS, STATUS_LABELS
 from ui import format as fmt
 from ui.format import status_mark
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from queries.scope import (
+from figures.scope import (
     CommunityKey,
     clamp_date,
     community_label,

@@ -2,7 +2,7 @@
 
 Only counts and sums: the page never lists a person (no names exist, and volunteer codes are
 not shown either). Registration rate = registered / residents of the communities in scope,
-judged against ``VOLUNTEER_TARGET_RATE`` with the one status rule (``queries.status``), the
+judged against ``VOLUNTEER_TARGET_RATE`` with the one status rule (``figures.status``), the
 same way the league table does.
 """
 
@@ -18,21 +18,21 @@ import pandas as pd
 import streamlit as st
 from pandas.io.formats.style import Styler
 
-from queries.status import (
+from figures.status import (
     STATUS_LABELS,
     VOLUNTEER_TARGET_RATE,
     Rules,
     status_against,
     volunteer_target_share,
 )
-from queries.volunteer_detail import (
+from figures.volunteer_detail import (
     CommunityPopulation,
     CommunityService,
     GroupService,
     MonthService,
     ServiceTotals,
 )
-from queries.volunteers import VolunteerSummary
+from figures.volunteers import VolunteerSummary
 from ui import format as fmt
 from ui import tables
 from ui.tables import status_mark

@@ -1,6 +1,6 @@
 """What the 周例会 page shows, computed from the weekly report (contract §3) and the league.
 
-Every number comes from ``queries.report.build_report`` (the same dict ``manage.py report
+Every number comes from ``figures.report.build_report`` (the same dict ``manage.py report
 --format json`` prints), the league (rank changes) and the week's project list. The page, the
 通报 text and the PDF are all built from the values here, so the PDF is what the page shows.
 """
@@ -14,13 +14,13 @@ from typing import Any
 
 import pandas as pd
 
-from queries.league import LeagueRow, community_league
-from queries.models import HEADLINE_FISCAL_ITEMS
-from queries.report import build_report, report_scope
-from queries.status import STATUS_COLORS, Rules, load_rules, status_against, year_elapsed
-from queries.weekly_detail import COMPLETED, NEWLY_OVERDUE, WeekProject, week_projects
+from figures.league import LeagueRow, community_league
+from figures.report import build_report, report_scope
+from figures.status import STATUS_COLORS, Rules, load_rules, status_against, year_elapsed
+from figures.weekly_detail import COMPLETED, NEWLY_OVERDUE, WeekProject, week_projects
 from reporting.markdown import yoy_phrase
 from reporting.pdf import PdfDocument, PdfSection, PdfTable, render_pdf
+from storage.models import HEADLINE_FISCAL_ITEMS
 from ui import format as fmt
 
 Report = dict[str, Any]

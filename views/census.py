@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from queries import census_detail as detail
-from queries.status import CENSUS_PLAN_DAYS, census_plan_rate
+from figures import census_detail as detail
+from figures.status import CENSUS_PLAN_DAYS, census_plan_rate
 from ui import census_model as model
 from ui import charts, data, filters, layout, table_export
 from ui import format as fmt

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from queries import fiscal, fiscal_detail
-from queries.models import HEADLINE_FISCAL_ITEMS
+from figures import fiscal, fiscal_detail
+from storage.models import HEADLINE_FISCAL_ITEMS
 from ui import charts, data, filters, fiscal_model, layout, table_export
 from ui import format as fmt
 

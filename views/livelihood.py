@@ -6,9 +6,9 @@ import functools
 
 import streamlit as st
 
-from queries import livelihood
-from queries import livelihood_detail as detail
-from queries.models import PROJECT_STATUSES
+from figures import livelihood
+from figures import livelihood_detail as detail
+from storage.models import PROJECT_STATUSES
 from ui import charts, data, filters, layout
 from ui import livelihood_model as model
 from ui.table_export import XLSX_MIME

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from queries import census, fiscal, league, livelihood, volunteers
+from figures import census, fiscal, league, livelihood, volunteers
 from ui import charts, data, filters, layout, overview_model, table_export, tables
 from ui import format as fmt
 

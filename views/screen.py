@@ -15,9 +15,9 @@ import zoneinfo
 
 import streamlit as st
 
-from queries.db import database_url
-from queries.finite import require_finite
-from queries.scope import Scope
+from figures.scope import Scope
+from storage.db import database_url
+from storage.finite import require_finite
 from ui import charts, data, filters, layout, screen_model
 from ui import format as fmt
 from ui.screen_model import SECTIONS, ChartSpec, Figure, Rotation, ScreenData

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from queries import volunteer_detail, volunteers
+from figures import volunteer_detail, volunteers
 from ui import charts, data, filters, layout, table_export, volunteers_model
 from ui import format as fmt
 

@@ -1,6 +1,6 @@
 """周例会: the week's changes as of a date, the 通报 text, and the exports (xlsx, PDF).
 
-Every figure is the weekly report's (``queries.report.build_report``, the same as
+Every figure is the weekly report's (``figures.report.build_report``, the same as
 ``manage.py report --format json``) for the chosen 报告日期 and the sidebar's subdistrict.
 """
 
@@ -10,7 +10,7 @@ import functools
 
 import streamlit as st
 
-from queries import league, report, weekly_detail
+from figures import league, report, weekly_detail
 from reporting import pdf, word, xlsx
 from ui import data, filters, layout, tables, weekly_model
 from ui import format as fmt

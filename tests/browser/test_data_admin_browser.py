@@ -15,10 +15,10 @@ import pytest
 from playwright.sync_api import Page
 from sqlalchemy import func, select
 
-from queries import accounts, audit
-from queries.db import make_engine, migrate
-from queries.demo import load_demo
-from queries.models import LivelihoodProject
+from administration import accounts, audit
+from demo.subdistricts import load_demo
+from storage.db import make_engine, migrate
+from storage.models import LivelihoodProject
 
 from .conftest import EXCEPTION_BOX, save_screenshot, sqlite_url, streamlit_server, wait_for_app
 
@@ -165,7 +165,7 @@ def test_audit_log_shows_the_changes_to_the_admin(
     """After an upload the admin's 操作日志 lists the import with its file name."""
     engine = make_engine(sqlite_url(data_workdir))
     body = csv_bytes(project_line("BR-AUDIT", "审计测试"))
-    from queries.importer import import_files
+    from ingest.importer import import_files
 
     assert import_files(engine, [("审计.csv", body)], user="editor1").ok
     audit.record_import(engine, "editor1", [("审计.csv", body)])
@@ -189,7 +189,7 @@ def test_a_name_with_html_is_shown_as_text_and_never_runs(
 ) -> None:
     """``<img src=x onerror=alert(1)>``: shown literally, no <img> element, no alert dialog."""
     if project_count(data_workdir, "BR-XSS") == 0:
-        from queries.importer import import_files
+        from ingest.importer import import_files
 
         engine = make_engine(sqlite_url(data_workdir))
         assert import_files(engine, [("xss.csv", csv_bytes(project_line("BR-XSS", XSS_NAME)))]).ok

@@ -9,10 +9,10 @@ import pytest
 from playwright.sync_api import Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from queries import volunteer_detail
-from queries.db import make_engine
-from queries.report import build_report
-from queries.scope import Scope
+from figures import volunteer_detail
+from figures.report import build_report
+from figures.scope import Scope
+from storage.db import make_engine
 from ui import format as fmt
 
 from .conftest import EXCEPTION_BOX, SIDEBAR, save_screenshot, wait_for_app

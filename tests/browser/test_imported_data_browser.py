@@ -6,7 +6,7 @@ as the seven CSV files of contract §1 and imported with ``python manage.py impo
 SQLite file, with ``DASHBOARD_DEMO_ON_EMPTY=0`` so that no demo row is ever mixed in. Each page
 is opened for the anchor date (``?from=2024-01-01&to=2024-06-30``, the report's year to date;
 ``?to=`` alone is checked at the end); it must show no exception, Chinese text, and one figure equal to
-``queries.report.build_report`` for that date.
+``figures.report.build_report`` for that date.
 """
 
 from __future__ import annotations
@@ -23,10 +23,10 @@ import pytest
 from playwright.sync_api import Page
 from sqlalchemy import func, select
 
-from queries import accounts
-from queries.db import make_engine
-from queries.models import Community
-from queries.report import build_report
+from administration import accounts
+from figures.report import build_report
+from storage.db import make_engine
+from storage.models import Community
 from tests.oracle.dataset import make_dataset, write_csv_files
 from ui import format as fmt
 

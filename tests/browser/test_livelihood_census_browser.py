@@ -8,10 +8,10 @@ from urllib.parse import parse_qs, quote, urlparse
 import pytest
 from playwright.sync_api import Page
 
-from queries import census_detail, livelihood
-from queries.db import make_engine
-from queries.report import build_report
-from queries.scope import Scope
+from figures import census_detail, livelihood
+from figures.report import build_report
+from figures.scope import Scope
+from storage.db import make_engine
 from ui import format as fmt
 
 from .conftest import EXCEPTION_BOX, SIDEBAR, save_screenshot, wait_for_app

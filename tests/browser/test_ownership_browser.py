@@ -21,11 +21,11 @@ import pytest
 from playwright.sync_api import Browser, Page
 from sqlalchemy import select
 
-from queries import accounts, audit
-from queries.db import make_engine, migrate
-from queries.demo import load_demo
-from queries.importer import import_files
-from queries.models import Community, LivelihoodProject
+from administration import accounts, audit
+from demo.subdistricts import load_demo
+from ingest.importer import import_files
+from storage.db import make_engine, migrate
+from storage.models import Community, LivelihoodProject
 
 from .conftest import (
     EXCEPTION_BOX,

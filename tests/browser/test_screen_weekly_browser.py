@@ -19,9 +19,9 @@ import openpyxl
 import pytest
 from playwright.sync_api import Page
 
-from queries.db import make_engine
-from queries.report import build_report
+from figures.report import build_report
 from reporting.xlsx import render_xlsx
+from storage.db import make_engine
 from ui import format as fmt
 
 from .conftest import EXCEPTION_BOX, SCREENSHOT_DIR, wait_for_app

@@ -16,9 +16,9 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Route
 
-from queries.db import make_engine
-from queries.league import community_league
-from queries.scope import Scope
+from figures.league import community_league
+from figures.scope import Scope
+from storage.db import make_engine
 
 from .conftest import EXCEPTION_BOX, SCREENSHOT_DIR, SIDEBAR, save_screenshot, wait_for_app
 

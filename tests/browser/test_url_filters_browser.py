@@ -7,8 +7,8 @@ from urllib.parse import parse_qs, quote, urlparse
 import pytest
 from playwright.sync_api import Page
 
-from queries.db import make_engine
-from queries.meta import list_communities, list_subdistricts
+from figures.meta import list_communities, list_subdistricts
+from storage.db import make_engine
 
 from .conftest import SIDEBAR, wait_for_app
 

@@ -1,0 +1,159 @@
+"""财政税收: month, year-to-date, target and year-on-year per (subdistrict, 科目) (contract §3).
+
+Fiscal rows are per subdistrict, so a scope filters them by subdistrict only (a community
+choice does not apply). Amounts are 当月数 in 万元; every running figure is a SUM in SQL.
+
+As of a date D in year Y:
+- month M = the latest month of Y, not after D's month, with any fiscal row in scope;
+  the report's ``fiscal`` is None when there is none (rows dated after D did not exist yet);
+- time_progress (序时进度) = M / 12;
+- one item per (subdistrict, 科目) with a row of Y in months 1…M or a target of Y;
+- month_amount = the amount of month M (0 when the item has no row that month);
+- ytd = sum of months 1…M of Y; target = 年度目标 of Y or None; target_rate = ytd / target
+  (None without a target, or a target of 0);
+- yoy = ytd / (sum of months 1…M of Y − 1) − 1, None when that sum is 0 or missing.
+
+Items are sorted by subdistrict, then 一般公共预算收入, 税收收入, then the other 科目 (tax types)
+by name in code-point order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import Connection, Engine, and_, case, func, select, union
+
+from figures.area_helpers import connected, round_amount, round_rate
+from figures.scope import Scope
+from storage.models import HEADLINE_FISCAL_ITEMS, FiscalMonthly, FiscalTarget
+
+M = FiscalMonthly
+T = FiscalTarget
+
+
+@dataclass(frozen=True)
+class FiscalItem:
+    """One 科目 of one subdistrict (a row of ``items``)."""
+
+    subdistrict: str
+    item: str
+    month_amount: float
+    ytd: float
+    target: float | None
+    target_rate: float | None
+    yoy: float | None
+
+
+@dataclass(frozen=True)
+class FiscalReport:
+    """The ``fiscal`` block of §3: the reporting month and its items."""
+
+    year: int
+    month: int
+    time_progress: float
+    items: list[FiscalItem] = field(default_factory=list)
+
+
+def item_sort_key(item: FiscalItem) -> tuple[str, int, str]:
+    """Subdistrict, then the headline items in their fixed order, then 科目 by name."""
+    rank = (
+        HEADLINE_FISCAL_ITEMS.index(item.item)
+        if item.item in HEADLINE_FISCAL_ITEMS
+        else len(HEADLINE_FISCAL_ITEMS)
+    )
+    return (item.subdistrict, rank, item.item)
+
+
+def reporting_month(engine_or_connection: Engine | Connection, scope: Scope) -> int | None:
+    """The latest month of the as-of year, not after the as-of month, with a row in scope."""
+    as_of = scope.as_of
+    query = select(func.max(M.month)).where(
+        M.year == as_of.year, M.month <= as_of.month, scope.subdistrict_clause(M.subdistrict)
+    )
+    with connected(engine_or_connection) as connection:
+        month = connection.execute(query).scalar_one_or_none()
+    return None if month is None else int(month)
+
+
+def _items_query(scope: Scope, year: int, month: int):  # type: ignore[no-untyped-def]
+    """One row per item: the item keys left-joined to the monthly sums and the target."""
+    in_months = and_(M.month <= month, scope.subdistrict_clause(M.subdistrict))
+    keys = union(
+        select(M.subdistrict, M.item).where(M.year == year, in_months),
+        select(T.subdistrict, T.item).where(
+            T.year == year, scope.subdistrict_clause(T.subdistrict)
+        ),
+    ).subquery("keys")
+    this_year = M.year == year
+    prior_year = M.year == year - 1
+    sums = (
+        select(
+            M.subdistrict,
+            M.item,
+            func.sum(case((and_(this_year, M.month == month), M.amount), else_=0)).label(
+                "month_amount"
+            ),
+            func.sum(case((this_year, M.amount), else_=0)).label("ytd"),
+            func.sum(case((prior_year, M.amount))).label("prior"),
+        )
+        .where(M.year.in_((year, year - 1)), in_months)
+        .group_by(M.subdistrict, M.item)
+        .subquery("sums")
+    )
+    targets = select(T.subdistrict, T.item, T.target).where(T.year == year).subquery("targets")
+    return (
+        select(
+            keys.c.subdistrict,
+            keys.c.item,
+            sums.c.month_amount,
+            sums.c.ytd,
+            sums.c.prior,
+            targets.c.target,
+        )
+        .select_from(keys)
+        .outerjoin(sums, and_(sums.c.subdistrict == keys.c.subdistrict, sums.c.item == keys.c.item))
+        .outerjoin(
+            targets,
+            and_(targets.c.subdistrict == keys.c.subdistrict, targets.c.item == keys.c.item),
+        )
+    )
+
+
+def _year_on_year(ytd: float, prior: float | None) -> float | None:
+    if not prior:
+        return None
+    return round_rate(ytd / float(prior) - 1)
+
+
+def _target_rate(ytd: float, target: float | None) -> float | None:
+    if not target:
+        return None
+    return round_rate(ytd / float(target))
+
+
+def _item_from_row(row) -> FiscalItem:  # type: ignore[no-untyped-def]
+    ytd = float(row.ytd or 0)
+    target = None if row.target is None else float(row.target)
+    return FiscalItem(
+        subdistrict=row.subdistrict,
+        item=row.item,
+        month_amount=round_amount(float(row.month_amount or 0)) or 0.0,
+        ytd=round_amount(ytd) or 0.0,
+        target=round_amount(target),
+        target_rate=_target_rate(ytd, target),
+        yoy=_year_on_year(ytd, row.prior),
+    )
+
+
+def fiscal_report(engine_or_connection: Engine | Connection, scope: Scope) -> FiscalReport | None:
+    """The reporting month and every item's month, ytd, target and yoy; None without data."""
+    with connected(engine_or_connection) as connection:
+        month = reporting_month(connection, scope)
+        if month is None:
+            return None
+        year = scope.as_of.year
+        rows = connection.execute(_items_query(scope, year, month)).all()
+    items = sorted((_item_from_row(row) for row in rows), key=item_sort_key)
+    return FiscalReport(
+        year=year, month=month, time_progress=round_rate(month / 12) or 0.0, items=items
+    )

@@ -1,0 +1,96 @@
+"""Lists the filters offer (subdistricts, communities, categories) and the data's own dates."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Engine, func, select
+
+from figures.scope import Scope
+from storage.models import (
+    CensusProgress,
+    Community,
+    FiscalMonthly,
+    ImportBatch,
+    LivelihoodProject,
+    RuleSetting,
+    ServiceRecord,
+)
+
+
+def list_subdistricts(engine: Engine) -> list[str]:
+    """Every subdistrict that has a community, sorted."""
+    query = select(Community.subdistrict).distinct().order_by(Community.subdistrict)
+    with engine.connect() as conn:
+        return list(conn.execute(query).scalars())
+
+
+def list_communities(engine: Engine, subdistrict: str | None = None) -> list[str]:
+    """Community names, limited to one subdistrict when given, sorted."""
+    query = select(Community.name).distinct().order_by(Community.name)
+    if subdistrict:
+        query = query.where(Community.subdistrict == subdistrict)
+    with engine.connect() as conn:
+        return list(conn.execute(query).scalars())
+
+
+def data_version(engine: Engine) -> int:
+    """Changes whenever an import is committed or the rules change: part of every cache key.
+
+    Both ids only grow (a rule change appends a ``rule_setting`` row), so their sum moves on
+    either and a cached result judged under the old rules is never shown again.
+    """
+    imports = select(func.coalesce(func.max(ImportBatch.id), 0)).scalar_subquery()
+    rules = select(func.coalesce(func.max(RuleSetting.id), 0)).scalar_subquery()
+    with engine.connect() as conn:
+        return int(conn.execute(select(imports + rules)).scalar_one())
+
+
+def latest_data_date(engine: Engine, scope: Scope) -> dt.date | None:
+    """数据截至: the newest date of any fact in scope, not after the as-of date."""
+    as_of = scope.as_of
+    parts = [
+        select(func.max(ServiceRecord.service_date).label("d")).where(
+            scope.community_clause(ServiceRecord.community_id), ServiceRecord.service_date <= as_of
+        ),
+        select(func.max(CensusProgress.day).label("d")).where(
+            scope.community_clause(CensusProgress.community_id), CensusProgress.day <= as_of
+        ),
+        select(func.max(LivelihoodProject.completed_on).label("d")).where(
+            scope.community_clause(LivelihoodProject.community_id),
+            LivelihoodProject.completed_on <= as_of,
+        ),
+    ]
+    with engine.connect() as conn:
+        dates = [conn.execute(part).scalar() for part in parts]
+        month = conn.execute(
+            select(FiscalMonthly.year, FiscalMonthly.month)
+            .where(
+                scope.subdistrict_clause(FiscalMonthly.subdistrict),
+                FiscalMonthly.year * 100 + FiscalMonthly.month <= as_of.year * 100 + as_of.month,
+            )
+            .order_by(FiscalMonthly.year.desc(), FiscalMonthly.month.desc())
+            .limit(1)
+        ).first()
+    dates = [_as_date(d) for d in dates if d is not None]
+    if month is not None:
+        dates.append(_month_end(int(month[0]), int(month[1]), as_of))
+    return max(dates) if dates else None
+
+
+def _as_date(value: dt.date | str) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+
+
+def _month_end(year: int, month: int, cap: dt.date) -> dt.date:
+    """The last day of a fiscal month (fiscal rows are monthly), never after ``cap``."""
+    following = dt.date(year + month // 12, month % 12 + 1, 1)
+    return min(following - dt.timedelta(days=1), cap)
+
+
+__all__ = [
+    "data_version",
+    "latest_data_date",
+    "list_communities",
+    "list_subdistricts",
+]

@@ -1,0 +1,1 @@
+"""Ingest: reading, checking and writing the communities' files, templates and online corrections."""

@@ -1,0 +1,76 @@
+"""Finite numbers only: find inf/nan in any computed result and refuse to pass it on.
+
+Amounts are floats. On SQLite a sum past the float range (two 当月金额 of 1e308) is ``inf``
+and ``inf / inf`` is ``nan``, where PostgreSQL raises an overflow error. Neither may reach a
+person: JSON has no such numbers, Markdown would print "inf", the xlsx writer refuses them.
+``require_finite`` turns them into the same problem as PostgreSQL's overflow
+(``FigureOutOfRange``, worded by ``storage.dberrors``), so both databases behave alike.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Any
+
+from storage.dberrors import FigureOutOfRange
+
+MAX_DEPTH = 8
+
+
+def _frame_paths(value: Any, path: str, nan: bool) -> list[str]:
+    """Numeric columns of a pandas DataFrame (or a numeric Series) holding inf (or nan)."""
+    import numpy as np
+    from pandas.api.types import is_bool_dtype, is_numeric_dtype
+
+    if hasattr(value, "columns"):
+        columns = [(f"{path}[{c}]", value[c]) for c in value.columns]
+    else:
+        columns = [(path or ".", value)]
+    found = []
+    for name, column in columns:
+        if getattr(column, "ndim", 1) != 1:  # a duplicated column name: a frame, look inside
+            found += _frame_paths(column, name, nan)
+            continue
+        if not is_numeric_dtype(column.dtype) or is_bool_dtype(column.dtype) or not column.size:
+            continue
+        array = column.to_numpy(dtype=float, na_value=np.nan)
+        if (~np.isfinite(array) if nan else np.isinf(array)).any():
+            found.append(name)
+    return found
+
+
+def non_finite_paths(value: Any, *, nan: bool = True, path: str = "", depth: int = 0) -> list[str]:
+    """Where ``value`` holds inf (and nan when ``nan``): floats, dataclasses, dicts, lists,
+    tuples and pandas objects are searched; anything else is left alone."""
+    if depth > MAX_DEPTH or value is None or isinstance(value, bool | int | str):
+        return []
+    if isinstance(value, float):
+        bad = math.isinf(value) or (nan and math.isnan(value))
+        return [path or "."] if bad else []
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        items = ((f.name, getattr(value, f.name)) for f in dataclasses.fields(value))
+    elif isinstance(value, dict):
+        items = ((str(key), item) for key, item in value.items())
+    elif isinstance(value, list | tuple):
+        items = ((f"[{i}]", item) for i, item in enumerate(value))
+    elif hasattr(value, "dtypes") or type(value).__name__ == "Series":
+        return _frame_paths(value, path, nan)
+    else:
+        return []
+    found: list[str] = []
+    for key, item in items:
+        child = f"{path}{key}" if key.startswith("[") or not path else f"{path}.{key}"
+        found += non_finite_paths(item, nan=nan, path=child, depth=depth + 1)
+    return found
+
+
+def require_finite(value: Any, *, nan: bool = True) -> Any:
+    """``value`` itself when every number in it is finite; ``FigureOutOfRange`` otherwise.
+
+    ``nan=False`` lets nan through (pandas uses it for "no value"), still refusing inf.
+    """
+    found = non_finite_paths(value, nan=nan)
+    if found:
+        raise FigureOutOfRange(", ".join(found[:20]))
+    return value

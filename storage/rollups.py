@@ -1,0 +1,281 @@
+"""Rollup tables: pre-aggregated 志愿服务 figures, kept current by every writer.
+
+Why: at city scale a year has about two million service records; summing them on every page
+view takes seconds. Two small tables answer the same questions exactly:
+
+- ``rollup_service_daily``: per (day, community, 活动类型) the number of records (人次) and
+  their hours. Additive, so any date range and any set of communities is a SUM over it
+  (about ten times fewer rows than the records, and far fewer for a whole-city total).
+- ``rollup_volunteer_year``: per (year, volunteer) the first day they served that year.
+  "Active volunteers of year Y as of D" (distinct volunteers with a record in Y dated ≤ D)
+  is then ``COUNT(*) WHERE year = Y AND first_date <= D``: a distinct count becomes a range
+  count. It covers the whole city only (a volunteer serving in two communities is one
+  person); scoped counts use the service records through their (community, date) index.
+
+Who keeps them current: ``ingest.importer`` calls ``refresh_service`` with the keys of the
+records it writes (old and new values of an updated record), ``demo.subdistricts`` and
+``demo.city`` call ``rebuild`` after replacing everything, and migration 0003 fills
+them for a database that already has data. ``rollups_match`` re-derives both from the
+records, for tests and for the benchmark's sanity check.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from sqlalchemy import (
+    Column,
+    Connection,
+    Date,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    column,
+    delete,
+    extract,
+    func,
+    insert,
+    literal,
+    select,
+    table,
+)
+
+from storage.models import ServiceRecord
+
+R = ServiceRecord.__table__
+metadata = MetaData()
+
+service_daily = Table(
+    "rollup_service_daily",
+    metadata,
+    Column("service_date", Date, primary_key=True),
+    Column("community_id", Integer, primary_key=True),
+    Column("activity_type", String(100), primary_key=True),
+    Column("person_times", Integer, nullable=False),
+    Column("hours", Float, nullable=False),
+    Index(
+        "ix_rollup_daily_community_date", "community_id", "service_date", "person_times", "hours"
+    ),
+    sqlite_with_rowid=False,
+)
+
+volunteer_year = Table(
+    "rollup_volunteer_year",
+    metadata,
+    Column("year", Integer, primary_key=True),
+    Column("volunteer_id", Integer, primary_key=True),
+    Column("first_date", Date, nullable=False),
+    Index("ix_rollup_volunteer_year_first", "year", "first_date"),
+    sqlite_with_rowid=False,
+)
+
+CHUNK = 500  # keys per DELETE / INSERT … SELECT (well under both databases' parameter limits)
+
+ServiceKey = tuple[dt.date, int, int]  # (service_date, community_id, volunteer_id)
+
+
+def _year_of(column):  # type: ignore[no-untyped-def]
+    return func.cast(extract("year", column), Integer)
+
+
+def _daily_select():  # type: ignore[no-untyped-def]
+    return select(
+        R.c.service_date,
+        R.c.community_id,
+        R.c.activity_type,
+        func.count().label("person_times"),
+        func.sum(R.c.hours).label("hours"),
+    ).group_by(R.c.service_date, R.c.community_id, R.c.activity_type)
+
+
+def _first_dates_select():  # type: ignore[no-untyped-def]
+    year = _year_of(R.c.service_date)
+    return select(
+        year.label("year"), R.c.volunteer_id, func.min(R.c.service_date).label("first_date")
+    ).group_by(year, R.c.volunteer_id)
+
+
+def rebuild(connection: Connection) -> None:
+    """Recompute both rollups from every service record (after a bulk load)."""
+    connection.execute(delete(service_daily))
+    connection.execute(delete(volunteer_year))
+    daily = _daily_select()
+    connection.execute(
+        insert(service_daily).from_select(
+            ["service_date", "community_id", "activity_type", "person_times", "hours"], daily
+        )
+    )
+    connection.execute(
+        insert(volunteer_year).from_select(
+            ["year", "volunteer_id", "first_date"], _first_dates_select()
+        )
+    )
+
+
+def _chunks(items: list, size: int = CHUNK) -> Iterable[list]:  # type: ignore[type-arg]
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _as_date(value: dt.date | str) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+
+
+def refresh_service(connection: Connection, keys: Iterable[ServiceKey]) -> None:
+    """Recompute the rollup rows touched by service records with these keys.
+
+    ``keys`` must hold every (service_date, community_id, volunteer_id) written, and for an
+    updated record also its values before the update: a record that moved to another day
+    changes the old day's totals too.
+    """
+    days: set[tuple[dt.date, int]] = set()
+    volunteer_years: set[tuple[int, int]] = set()
+    for day, community_id, volunteer_id in keys:
+        if day is None:
+            continue
+        day = _as_date(day)
+        if community_id is not None:
+            days.add((day, int(community_id)))
+        if volunteer_id is not None:
+            volunteer_years.add((day.year, int(volunteer_id)))
+    _refresh_days(connection, sorted(days))
+    _refresh_volunteer_years(connection, sorted(volunteer_years))
+
+
+PAIRS_TABLE = "tmp_rollup_pairs"
+JOINED_FROM = 200  # from this many (day, community) pairs one joined statement beats per-day ones
+_pairs = table(PAIRS_TABLE, column("service_date", Date), column("community_id", Integer))
+# ``CROSS JOIN`` makes SQLite read the few pairs first and seek into the records' index (a plain
+# JOIN lets it scan all records); PostgreSQL treats it as an ordinary join and plans freely.
+_REFRESH_FROM_PAIRS = (
+    "DELETE FROM rollup_service_daily WHERE (service_date, community_id) IN "
+    f"(SELECT service_date, community_id FROM {PAIRS_TABLE})",
+    "INSERT INTO rollup_service_daily "
+    "(service_date, community_id, activity_type, person_times, hours) "
+    "SELECT r.service_date, r.community_id, r.activity_type, count(*), sum(r.hours) "
+    f"FROM {PAIRS_TABLE} AS t CROSS JOIN service_record AS r "
+    "WHERE r.service_date = t.service_date AND r.community_id = t.community_id "
+    "GROUP BY r.service_date, r.community_id, r.activity_type",
+)
+
+
+def _refresh_days_joined(connection: Connection, pairs: list[tuple[dt.date, int]]) -> None:
+    """Many pairs (a big import): write them to a temporary table, then one DELETE and one
+    INSERT … SELECT joined to it, instead of two statements per day."""
+    connection.exec_driver_sql(
+        f"CREATE TEMPORARY TABLE IF NOT EXISTS {PAIRS_TABLE} "
+        "(service_date DATE NOT NULL, community_id INTEGER NOT NULL)"
+    )
+    connection.exec_driver_sql(f"DELETE FROM {PAIRS_TABLE}")
+    connection.execute(insert(_pairs), [{"service_date": d, "community_id": c} for d, c in pairs])
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(f"ANALYZE {PAIRS_TABLE}")
+    for statement in _REFRESH_FROM_PAIRS:
+        connection.exec_driver_sql(statement)
+    connection.exec_driver_sql(f"DELETE FROM {PAIRS_TABLE}")
+
+
+def _refresh_days(connection: Connection, pairs: list[tuple[dt.date, int]]) -> None:
+    if len(pairs) >= JOINED_FROM:
+        _refresh_days_joined(connection, pairs)
+        return
+    _refresh_days_per_day(connection, pairs)
+
+
+def _refresh_days_per_day(connection: Connection, pairs: list[tuple[dt.date, int]]) -> None:
+    """Per day: ``service_date = :day AND community_id IN (…)``, which both databases serve
+    from an index (a row-value ``IN`` of (day, community) pairs makes SQLite scan the table)."""
+    columns = ["service_date", "community_id", "activity_type", "person_times", "hours"]
+    by_day: dict[dt.date, list[int]] = {}
+    for day, community_id in pairs:
+        by_day.setdefault(day, []).append(community_id)
+    for day, community_ids in sorted(by_day.items()):
+        for chunk in _chunks(community_ids):
+            connection.execute(
+                delete(service_daily).where(
+                    service_daily.c.service_date == day, service_daily.c.community_id.in_(chunk)
+                )
+            )
+            source = _daily_select().where(R.c.service_date == day, R.c.community_id.in_(chunk))
+            connection.execute(insert(service_daily).from_select(columns, source))
+
+
+def _refresh_volunteer_years(connection: Connection, pairs: list[tuple[int, int]]) -> None:
+    by_year: dict[int, list[int]] = {}
+    for year, volunteer_id in pairs:
+        by_year.setdefault(year, []).append(volunteer_id)
+    for year, volunteer_ids in sorted(by_year.items()):
+        for chunk in _chunks(volunteer_ids):
+            connection.execute(
+                delete(volunteer_year).where(
+                    volunteer_year.c.year == year, volunteer_year.c.volunteer_id.in_(chunk)
+                )
+            )
+            source = (
+                select(
+                    literal(year, Integer),
+                    R.c.volunteer_id,
+                    func.min(R.c.service_date),
+                )
+                .where(
+                    R.c.volunteer_id.in_(chunk),
+                    R.c.service_date >= dt.date(year, 1, 1),
+                    R.c.service_date <= dt.date(year, 12, 31),
+                )
+                .group_by(R.c.volunteer_id)
+            )
+            connection.execute(
+                insert(volunteer_year).from_select(["year", "volunteer_id", "first_date"], source)
+            )
+
+
+def service_keys_of_ids(connection: Connection, ids: Iterable[int]) -> list[ServiceKey]:
+    """The stored (date, community, volunteer) of these service record ids (before an update)."""
+    keys: list[ServiceKey] = []
+    for chunk in _chunks(sorted(set(ids))):
+        query = select(R.c.service_date, R.c.community_id, R.c.volunteer_id).where(
+            R.c.id.in_(chunk)
+        )
+        keys.extend((row[0], row[1], row[2]) for row in connection.execute(query))
+    return keys
+
+
+def rollups_match(connection: Connection) -> bool:
+    """Whether both rollups equal what the service records give now (exact counts, hours
+    to 1e-6)."""
+    daily = {
+        (_as_date(r[0]), r[1], r[2]): (int(r[3]), float(r[4]))
+        for r in connection.execute(_daily_select())
+    }
+    stored = {
+        (_as_date(r.service_date), r.community_id, r.activity_type): (
+            int(r.person_times),
+            float(r.hours),
+        )
+        for r in connection.execute(select(service_daily))
+    }
+    if daily.keys() != stored.keys():
+        return False
+    if any(daily[k][0] != stored[k][0] or abs(daily[k][1] - stored[k][1]) > 1e-6 for k in daily):
+        return False
+    firsts = {(int(r[0]), r[1]): _as_date(r[2]) for r in connection.execute(_first_dates_select())}
+    stored_firsts = {
+        (int(r.year), r.volunteer_id): _as_date(r.first_date)
+        for r in connection.execute(select(volunteer_year))
+    }
+    return firsts == stored_firsts
+
+
+__all__ = [
+    "ServiceKey",
+    "rebuild",
+    "refresh_service",
+    "rollups_match",
+    "service_daily",
+    "service_keys_of_ids",
+    "volunteer_year",
+]
