@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, replace
 
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Connection, Engine, select
 
 from figures import census, livelihood, volunteers
 from figures.area_helpers import connected
@@ -24,7 +24,7 @@ from figures.status import (
     volunteer_target_share,
     year_elapsed,
 )
-from storage.models import CensusProgress, Community
+from storage.models import Community
 
 
 @dataclass(frozen=True)
@@ -59,16 +59,6 @@ def _communities(connection: Connection, scope: Scope) -> list[tuple[str, str, i
     return [(row[0], row[1], int(row[2])) for row in connection.execute(query)]
 
 
-def campaign_start(engine_or_connection: Engine | Connection, campaign: str) -> dt.date | None:
-    """The first day with any row of ``campaign`` (the plan line starts there)."""
-    query = select(func.min(CensusProgress.day)).where(CensusProgress.campaign == campaign)
-    with connected(engine_or_connection) as connection:
-        value = connection.execute(query).scalar()
-    if value is None or isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value)[:10])
-
-
 def _mean(values: list[float]) -> float | None:
     return sum(values) / len(values) if values else None
 
@@ -86,7 +76,7 @@ def _standing(connection: Connection, scope: Scope) -> list[LeagueRow]:
     census_expected = None
     if census_summary is not None:
         census_rows = {(r.subdistrict, r.community): r for r in census_summary.by_community}
-        start = campaign_start(connection, census_summary.campaign)
+        start = census.campaign_start(connection, census_summary.campaign)
         census_expected = census_plan_rate(start, as_of) if start else None
     volunteer_rows = {
         (r.subdistrict, r.community): r

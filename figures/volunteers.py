@@ -16,9 +16,10 @@ reads the ten million service records of a city.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, Engine, and_, case, func, or_, select
+from sqlalchemy import Connection, Engine, and_, case, extract, func, or_, select, true
 
 from figures.area_helpers import connected, last_week_of, place_key, round_amount, week_of
 from figures.scope import Scope
@@ -182,3 +183,327 @@ def volunteer_summary(engine_or_connection: Engine | Connection, scope: Scope) -
         hours_last_week=round_amount(float(totals.hours_last_week)) or 0.0,
         by_community=by_community,
     )
+
+
+# --- 志愿服务 page: service by month, by activity type, by community and the top activities.
+# The report's figures (``volunteers.volunteer_summary``) cover every activity type. The page
+# can narrow the service records to some 活动类型; the functions here take that choice
+# (``types``, empty = all) and apply the same §3 definitions to the narrowed records:
+# - year figures (``service_totals``, ``service_by_community``): records of the as-of year
+#   dated ≤ as-of, by the record's community; the week and last week as in ``volunteers``;
+# - breakdowns for the charts (``service_by_month``, ``service_by_type``, ``top_activities``):
+#   records dated ``date_from`` … as-of (the page's time window), grouped in SQL.
+# Additive figures (人次, hours, which types occur) are sums over ``rollup_service_daily``;
+# distinct volunteer counts are not additive and still count the records in the window.
+# Nothing here returns a person: volunteers are only counted (never listed).
+
+TOP_LIMIT = 10
+TOP_MEASURES = ("person_times", "hours")
+
+
+@dataclass(frozen=True)
+class ServiceTotals:
+    """Year figures and the two weeks of the records of the chosen types."""
+
+    person_times: int
+    hours: float
+    active: int
+    hours_this_week: float
+    hours_last_week: float
+
+
+@dataclass(frozen=True)
+class CommunityService:
+    """One community's year figures (by the record's community)."""
+
+    subdistrict: str
+    community: str
+    person_times: int
+    hours: float
+
+
+@dataclass(frozen=True)
+class CommunityPopulation:
+    """A community in scope with its resident population (the registration rate's base)."""
+
+    subdistrict: str
+    community: str
+    population: int
+
+
+@dataclass(frozen=True)
+class MonthService:
+    """Service of one calendar month of the window."""
+
+    year: int
+    month: int
+    person_times: int
+    hours: float
+    volunteers: int
+
+
+@dataclass(frozen=True)
+class GroupService:
+    """Service of one activity type, or one activity (name and type), in the window."""
+
+    activity_type: str
+    activity_name: str | None
+    person_times: int
+    hours: float
+    volunteers: int
+
+
+def window(scope: Scope) -> tuple[dt.date, dt.date]:
+    """The page's time window: ``date_from`` (default 1 January of the as-of year) … as-of."""
+    return scope.date_from or dt.date(scope.as_of.year, 1, 1), scope.as_of
+
+
+def _type_clause(types: Sequence[str]):  # type: ignore[no-untyped-def]
+    return R.activity_type.in_(list(types)) if types else true()
+
+
+def _in_window(scope: Scope, types: Sequence[str]):  # type: ignore[no-untyped-def]
+    start, end = window(scope)
+    return and_(
+        R.service_date >= start,
+        R.service_date <= end,
+        scope.community_clause(R.community_id),
+        _type_clause(types),
+    )
+
+
+def _codepoint_order(column, connection: Connection):  # type: ignore[no-untyped-def]
+    """The column in code-point order on both databases (ties break the same everywhere)."""
+    return column.collate("C") if connection.dialect.name == "postgresql" else column
+
+
+def activity_types(engine_or_connection: Engine | Connection, scope: Scope) -> list[str]:
+    """The 活动类型 of the records in the window and scope (the filter's options).
+
+    Read from the daily rollup: it has a row for every (day, community, type) with a record.
+    """
+    start, end = window(scope)
+    query = (
+        select(D.c.activity_type)
+        .where(
+            D.c.service_date >= start,
+            D.c.service_date <= end,
+            scope.community_clause(D.c.community_id),
+        )
+        .distinct()
+    )
+    with connected(engine_or_connection) as connection:
+        return sorted(connection.execute(query).scalars())
+
+
+def _daily_types(types: Sequence[str]):  # type: ignore[no-untyped-def]
+    return D.c.activity_type.in_(list(types)) if types else true()
+
+
+def _active(connection: Connection, scope: Scope, types: Sequence[str]) -> int:
+    """Distinct volunteers with a record of the chosen types in the year, dated ≤ as-of.
+
+    Not additive, so not in the daily rollup: the whole city without a type filter reads
+    ``rollup_volunteer_year`` (a range count); otherwise the records in scope are counted.
+    """
+    as_of = scope.as_of
+    if not types and scope.community_ids() is None:
+        query = select(func.count()).where(
+            rollups.volunteer_year.c.year == as_of.year,
+            rollups.volunteer_year.c.first_date <= as_of,
+        )
+    else:
+        query = select(func.count(func.distinct(R.volunteer_id))).where(
+            R.service_date >= dt.date(as_of.year, 1, 1),
+            R.service_date <= as_of,
+            scope.community_clause(R.community_id),
+            _type_clause(types),
+        )
+    return int(connection.execute(query).scalar_one())
+
+
+def service_totals(
+    engine_or_connection: Engine | Connection, scope: Scope, types: tuple[str, ...] = ()
+) -> ServiceTotals:
+    """人次, hours and active volunteers of the year, and hours of the week and last week.
+
+    人次 and hours are sums over the daily rollup (additive); active volunteers see ``_active``.
+    """
+    as_of = scope.as_of
+    week, last_week = week_of(as_of), last_week_of(as_of)
+    in_year = D.c.service_date >= dt.date(as_of.year, 1, 1)
+
+    def hours_between(start: dt.date, end: dt.date):  # type: ignore[no-untyped-def]
+        inside = and_(D.c.service_date >= start, D.c.service_date <= end)
+        return func.coalesce(func.sum(case((inside, D.c.hours), else_=0)), 0)
+
+    query = select(
+        func.coalesce(func.sum(case((in_year, D.c.person_times), else_=0)), 0).label(
+            "person_times"
+        ),
+        func.coalesce(func.sum(case((in_year, D.c.hours), else_=0)), 0).label("hours"),
+        hours_between(*week).label("this_week"),
+        hours_between(*last_week).label("last_week"),
+    ).where(
+        D.c.service_date <= as_of,
+        or_(in_year, D.c.service_date >= last_week[0]),
+        scope.community_clause(D.c.community_id),
+        _daily_types(types),
+    )
+    with connected(engine_or_connection) as connection:
+        row = connection.execute(query).one()
+        active = _active(connection, scope, types)
+    return ServiceTotals(
+        person_times=int(row.person_times),
+        hours=round_amount(row.hours) or 0.0,
+        active=active,
+        hours_this_week=round_amount(row.this_week) or 0.0,
+        hours_last_week=round_amount(row.last_week) or 0.0,
+    )
+
+
+def service_by_community(
+    engine_or_connection: Engine | Connection, scope: Scope, types: tuple[str, ...] = ()
+) -> list[CommunityService]:
+    """人次 and hours of the year per community with any record of the chosen types
+    (sums over the daily rollup)."""
+    as_of = scope.as_of
+    query = (
+        select(
+            Community.subdistrict,
+            Community.name,
+            func.sum(D.c.person_times).label("person_times"),
+            func.sum(D.c.hours).label("hours"),
+        )
+        .join(Community, Community.id == D.c.community_id)
+        .where(
+            D.c.service_date >= dt.date(as_of.year, 1, 1),
+            D.c.service_date <= as_of,
+            scope.community_clause(D.c.community_id),
+            _daily_types(types),
+        )
+        .group_by(Community.subdistrict, Community.name)
+    )
+    with connected(engine_or_connection) as connection:
+        rows = [
+            CommunityService(
+                row.subdistrict, row.name, int(row.person_times), round_amount(row.hours) or 0.0
+            )
+            for row in connection.execute(query)
+        ]
+    return sorted(rows, key=lambda row: place_key(row.subdistrict, row.community))
+
+
+def community_population(
+    engine_or_connection: Engine | Connection, scope: Scope
+) -> list[CommunityPopulation]:
+    """Every community in scope with its 常住人口 (also those without any volunteer)."""
+    query = select(Community.subdistrict, Community.name, Community.population).where(
+        scope.community_clause(Community.id)
+    )
+    with connected(engine_or_connection) as connection:
+        rows = [
+            CommunityPopulation(row.subdistrict, row.name, int(row.population or 0))
+            for row in connection.execute(query)
+        ]
+    return sorted(rows, key=lambda row: place_key(row.subdistrict, row.community))
+
+
+def service_by_month(
+    engine_or_connection: Engine | Connection, scope: Scope, types: tuple[str, ...] = ()
+) -> list[MonthService]:
+    """人次, hours and distinct volunteers per calendar month of the window."""
+    year = extract("year", R.service_date)
+    month = extract("month", R.service_date)
+    query = (
+        select(
+            year.label("year"),
+            month.label("month"),
+            func.count(R.id).label("person_times"),
+            func.sum(R.hours).label("hours"),
+            func.count(func.distinct(R.volunteer_id)).label("volunteers"),
+        )
+        .where(_in_window(scope, types))
+        .group_by(year, month)
+    )
+    with connected(engine_or_connection) as connection:
+        rows = [
+            MonthService(
+                int(row.year),
+                int(row.month),
+                int(row.person_times),
+                round_amount(row.hours) or 0.0,
+                int(row.volunteers),
+            )
+            for row in connection.execute(query)
+        ]
+    return sorted(rows, key=lambda row: (row.year, row.month))
+
+
+def service_by_type(
+    engine_or_connection: Engine | Connection, scope: Scope, types: tuple[str, ...] = ()
+) -> list[GroupService]:
+    """人次, hours and distinct volunteers per 活动类型 in the window, most 人次 first."""
+    query = (
+        select(
+            R.activity_type,
+            func.count(R.id).label("person_times"),
+            func.sum(R.hours).label("hours"),
+            func.count(func.distinct(R.volunteer_id)).label("volunteers"),
+        )
+        .where(_in_window(scope, types))
+        .group_by(R.activity_type)
+    )
+    with connected(engine_or_connection) as connection:
+        rows = [_group(row, None) for row in connection.execute(query)]
+    return sorted(rows, key=lambda row: (-row.person_times, -row.hours, row.activity_type))
+
+
+def _group(row, name: str | None) -> GroupService:  # type: ignore[no-untyped-def]
+    return GroupService(
+        activity_type=row.activity_type,
+        activity_name=name,
+        person_times=int(row.person_times),
+        hours=round_amount(row.hours) or 0.0,
+        volunteers=int(row.volunteers),
+    )
+
+
+def top_activities(
+    engine_or_connection: Engine | Connection,
+    scope: Scope,
+    types: tuple[str, ...] = (),
+    measure: str = "person_times",
+    limit: int = TOP_LIMIT,
+) -> list[GroupService]:
+    """The ``limit`` activities (name and type) with the most 人次 or hours in the window.
+
+    Ties are broken by name in code-point order, in SQL, so both databases pick the same ten.
+    """
+    if measure not in TOP_MEASURES:
+        raise ValueError(f"未知的排序指标：{measure}")
+    person_times = func.count(R.id)
+    hours = func.sum(R.hours)
+    primary, secondary = (
+        (person_times, hours) if measure == "person_times" else (hours, person_times)
+    )
+    with connected(engine_or_connection) as connection:
+        query = (
+            select(
+                R.activity_name,
+                R.activity_type,
+                person_times.label("person_times"),
+                hours.label("hours"),
+                func.count(func.distinct(R.volunteer_id)).label("volunteers"),
+            )
+            .where(_in_window(scope, types))
+            .group_by(R.activity_name, R.activity_type)
+            .order_by(
+                primary.desc(),
+                secondary.desc(),
+                _codepoint_order(R.activity_name, connection),
+                _codepoint_order(R.activity_type, connection),
+            )
+            .limit(limit)
+        )
+        return [_group(row, row.activity_name) for row in connection.execute(query)]

@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 
 from administration.alert_log import RememberedItem
 from figures.league import LeagueRow, community_league
-from figures.livelihood_detail import ProjectRow, overdue_projects
+from figures.livelihood import ProjectRow, overdue_projects
 from figures.report import build_report, report_scope
 from figures.status import RED, Rules, load_rules, status_against, year_elapsed
 from reporting.messages import Block, Bulletin, weekly_link

@@ -121,9 +121,9 @@ def _report_results(results) -> int:  # type: ignore[no-untyped-def]
 def run_push(args: argparse.Namespace, engine_factory: Callable[[], Engine]) -> int:
     """Send the weekly 通报 to every chosen channel; exit 1 if any of them failed."""
     from figures.league import community_league
+    from figures.livelihood import week_projects
     from figures.report import build_report, report_scope
     from figures.status import load_rules
-    from figures.weekly_detail import week_projects
     from reporting.delivery import weekly_attachments
     from reporting.messages import outgoing, weekly_bulletin
 

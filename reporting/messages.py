@@ -17,8 +17,8 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from figures.league import LeagueRow
+from figures.livelihood import WeekProject
 from figures.status import Rules, year_elapsed
-from figures.weekly_detail import WeekProject
 from reporting.channels import Attachment, OutgoingMessage
 from reporting.markdown import change_phrase
 from storage.models import HEADLINE_FISCAL_ITEMS

@@ -33,8 +33,8 @@ from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 
 from figures.league import LeagueRow
+from figures.livelihood import WeekProject
 from figures.status import Rules, load_rules
-from figures.weekly_detail import WeekProject
 from ui import format as fmt
 from ui import weekly_model as wm
 
@@ -339,8 +339,8 @@ def render_docx(
 def weekly_docx(engine, as_of: dt.date, subdistrict: str | None) -> bytes:  # type: ignore[no-untyped-def]
     """The Word 通报 for a date and subdistrict (``report --format docx`` and the /weekly button)."""
     from figures.league import community_league
+    from figures.livelihood import week_projects
     from figures.report import build_report, report_scope
-    from figures.weekly_detail import week_projects
 
     scope = report_scope(as_of, subdistrict)
     return render_docx(

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from report_rows import Rows
 
-from figures import census_detail as detail
+from figures import census as detail
 from figures.census import census_summary
 from figures.scope import Scope
 

@@ -7,8 +7,13 @@ import datetime as dt
 import pytest
 from report_rows import Rows
 
-from figures.fiscal import fiscal_report
-from figures.fiscal_detail import MonthAmount, month_number, monthly_amounts, two_year_months
+from figures.fiscal import (
+    MonthAmount,
+    fiscal_report,
+    month_number,
+    monthly_amounts,
+    two_year_months,
+)
 from figures.scope import Scope
 
 GENERAL, TAX, VAT = "一般公共预算收入", "税收收入", "增值税"

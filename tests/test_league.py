@@ -6,7 +6,8 @@ import datetime as dt
 
 import pytest
 
-from figures.league import campaign_start, community_league
+from figures.census import campaign_start
+from figures.league import community_league
 from figures.scope import Scope
 from tests.report_rows import Rows
 

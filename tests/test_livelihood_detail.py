@@ -8,7 +8,7 @@ import itertools
 import pytest
 from report_rows import Rows
 
-from figures import livelihood_detail as detail
+from figures import livelihood as detail
 from figures.livelihood import livelihood_by_community, livelihood_summary
 from figures.scope import Scope
 from storage.models import LivelihoodProject

@@ -7,9 +7,8 @@ import datetime as dt
 import pytest
 from conftest import open_page
 
-from figures import census_detail as detail
-from figures.census import CensusSummary, CommunityCensus
-from figures.census_detail import CommunityPace, CurvePoint
+from figures import census as detail
+from figures.census import CensusSummary, CommunityCensus, CommunityPace, CurvePoint
 from figures.report import build_report
 from figures.scope import Scope
 from figures.status import CENSUS_PLAN_DAYS, DEFAULT_RULES

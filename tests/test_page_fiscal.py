@@ -10,8 +10,7 @@ import pandas as pd
 import pytest
 from conftest import open_page
 
-from figures.fiscal import FiscalItem, FiscalReport
-from figures.fiscal_detail import MonthAmount
+from figures.fiscal import FiscalItem, FiscalReport, MonthAmount
 from figures.report import build_report
 from figures.status import DEFAULT_RULES
 from storage.db import make_engine

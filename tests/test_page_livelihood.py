@@ -10,9 +10,15 @@ import pandas as pd
 import pytest
 from conftest import open_page
 
-from figures import livelihood_detail as detail
-from figures.livelihood import CommunityLivelihood, LivelihoodSummary, livelihood_summary
-from figures.livelihood_detail import MonthPoint, ProjectPage, ProjectRow
+from figures import livelihood as detail
+from figures.livelihood import (
+    CommunityLivelihood,
+    LivelihoodSummary,
+    MonthPoint,
+    ProjectPage,
+    ProjectRow,
+    livelihood_summary,
+)
 from figures.report import build_report
 from figures.scope import Scope
 from figures.status import DEFAULT_RULES

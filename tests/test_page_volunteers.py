@@ -8,18 +8,18 @@ from dataclasses import asdict
 import pytest
 from conftest import open_page
 
-from figures import volunteer_detail as vd
+from figures import volunteers as vd
 from figures.report import build_report
 from figures.scope import Scope
 from figures.status import DEFAULT_RULES
-from figures.volunteer_detail import (
+from figures.volunteers import (
     CommunityPopulation,
     CommunityService,
     GroupService,
     MonthService,
     ServiceTotals,
+    volunteer_summary,
 )
-from figures.volunteers import volunteer_summary
 from storage.db import make_engine
 from ui import format as fmt
 from ui import volunteers_model as vm

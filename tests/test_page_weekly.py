@@ -9,9 +9,9 @@ from conftest import open_page
 
 from demo.subdistricts import load_demo
 from figures.league import community_league
+from figures.livelihood import COMPLETED, NEWLY_OVERDUE, WeekProject, week_projects
 from figures.report import build_report, report_scope
 from figures.status import DEFAULT_RULES
-from figures.weekly_detail import COMPLETED, NEWLY_OVERDUE, WeekProject, week_projects
 from storage.db import make_engine
 from ui import format as fmt
 from ui import weekly_model as wm

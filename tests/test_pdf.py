@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from figures.league import community_league
+from figures.livelihood import week_projects
 from figures.report import build_report, report_scope
 from figures.status import DEFAULT_RULES
-from figures.weekly_detail import week_projects
 from reporting import pdf
 from storage.db import make_engine
 from ui import weekly_model as wm

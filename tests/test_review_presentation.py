@@ -216,7 +216,7 @@ def test_the_running_month_says_it_is_not_finished():
     """/volunteers drew 2 days of December as a month: the line fell from 1,600 to 170."""
     import datetime as dt
 
-    from figures.volunteer_detail import MonthService
+    from figures.volunteers import MonthService
 
     months = [MonthService(2026, 11, 540, 1600.0, 300), MonthService(2026, 12, 50, 170.0, 40)]
     frame = volunteers_model.month_frame(months, dt.date(2026, 12, 2))
@@ -230,7 +230,7 @@ def test_the_running_month_says_it_is_not_finished():
 
 def test_type_table_lists_types_in_the_order_of_the_bars_beside_it():
     """The table beside the 服务时长 bars followed 人次: 便民服务 and 文明劝导 swapped places."""
-    from figures.volunteer_detail import GroupService
+    from figures.volunteers import GroupService
 
     groups = [
         GroupService("文明劝导", None, 888, 2389.5, 872),

@@ -18,9 +18,9 @@ from conftest import open_page
 
 from figures.fiscal import fiscal_report
 from figures.league import community_league
+from figures.livelihood import week_projects
 from figures.report import build_report, report_scope
 from figures.status import DEFAULT_RULES
-from figures.weekly_detail import week_projects
 from reporting.markdown import render_markdown
 from storage.db import make_engine
 from ui import charts, fiscal_model, overview_model, screen_model, weekly_model

@@ -8,7 +8,7 @@ import itertools
 import pytest
 from report_rows import Rows
 
-from figures import volunteer_detail as vd
+from figures import volunteers as vd
 from figures.scope import Scope
 from figures.volunteers import volunteer_summary
 from storage.models import ServiceRecord

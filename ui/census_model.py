@@ -14,8 +14,14 @@ from collections.abc import Sequence
 import pandas as pd
 from pandas.io.formats.style import Styler
 
-from figures.census import CensusSummary, CommunityCensus
-from figures.census_detail import PACE_DAYS, CommunityPace, CurvePoint, DayIncrement
+from figures.census import (
+    PACE_DAYS,
+    CensusSummary,
+    CommunityCensus,
+    CommunityPace,
+    CurvePoint,
+    DayIncrement,
+)
 from figures.status import CENSUS_PLAN_DAYS, Rules, census_plan_rate, status_against
 from ui import format as fmt
 from ui import tables

@@ -16,8 +16,7 @@ import pandas as pd
 import streamlit as st
 from pandas.io.formats.style import Styler
 
-from figures.fiscal import FiscalItem, FiscalReport
-from figures.fiscal_detail import MonthAmount
+from figures.fiscal import FiscalItem, FiscalReport, MonthAmount
 from figures.status import Rules, status_against
 from storage.models import HEADLINE_FISCAL_ITEMS
 from ui import format as fmt

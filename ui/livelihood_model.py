@@ -14,8 +14,13 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from figures.livelihood import CommunityLivelihood, LivelihoodSummary
-from figures.livelihood_detail import MonthPoint, ProjectPage, ProjectRow
+from figures.livelihood import (
+    CommunityLivelihood,
+    LivelihoodSummary,
+    MonthPoint,
+    ProjectPage,
+    ProjectRow,
+)
 from figures.status import STATUS_COLORS, Rules, status_against, year_elapsed
 from ui import format as fmt
 from ui.table_export import excel_bytes

@@ -558,7 +558,7 @@ def load_screen_data(engine, scope: Scope, loaded_at: dt.datetime) -> ScreenData
     census_block = census.census_summary(engine, scope)
     expected = None
     if census_block is not None:
-        start = league.campaign_start(engine, census_block.campaign)
+        start = census.campaign_start(engine, census_block.campaign)
         expected = census_plan_rate(start, scope.as_of) if start else None
     return ScreenData(
         scope=scope,

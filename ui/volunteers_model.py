@@ -25,14 +25,14 @@ from figures.status import (
     status_against,
     volunteer_target_share,
 )
-from figures.volunteer_detail import (
+from figures.volunteers import (
     CommunityPopulation,
     CommunityService,
     GroupService,
     MonthService,
     ServiceTotals,
+    VolunteerSummary,
 )
-from figures.volunteers import VolunteerSummary
 from ui import format as fmt
 from ui import tables
 from ui.tables import status_mark

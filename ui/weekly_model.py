@@ -15,9 +15,9 @@ from typing import Any
 import pandas as pd
 
 from figures.league import LeagueRow, community_league
+from figures.livelihood import COMPLETED, NEWLY_OVERDUE, WeekProject, week_projects
 from figures.report import build_report, report_scope
 from figures.status import STATUS_COLORS, Rules, load_rules, status_against, year_elapsed
-from figures.weekly_detail import COMPLETED, NEWLY_OVERDUE, WeekProject, week_projects
 from reporting.markdown import yoy_phrase
 from reporting.pdf import PdfDocument, PdfSection, PdfTable, render_pdf
 from storage.models import HEADLINE_FISCAL_ITEMS

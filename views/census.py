@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from figures import census_detail as detail
+from figures import census as detail
 from figures.status import CENSUS_PLAN_DAYS, census_plan_rate
 from ui import census_model as model
 from ui import charts, data, filters, layout, table_export

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from figures import fiscal, fiscal_detail
+from figures import fiscal
 from storage.models import HEADLINE_FISCAL_ITEMS
 from ui import charts, data, filters, fiscal_model, layout, table_export
 from ui import format as fmt
@@ -36,7 +36,7 @@ if report is None or item is None:
 
 year, month, progress = report.year, report.month, report.time_progress
 months_items = tuple(dict.fromkeys((*HEADLINE_FISCAL_ITEMS, item)))
-two_years = data.fetch(fiscal_detail.two_year_months, scope, months_items)
+two_years = data.fetch(fiscal.two_year_months, scope, months_items)
 prior = fiscal_model.prior_ytd(two_years, year)
 total = fiscal_model.item_total(report, item, prior)
 if total is None:
@@ -86,7 +86,7 @@ with st.expander("复制全文（纯文本）", icon=":material/content_copy:"):
 
 left, right = st.columns(2)
 with left:
-    monthly = data.fetch(fiscal_detail.monthly_amounts, scope, HEADLINE_FISCAL_ITEMS)
+    monthly = data.fetch(fiscal.monthly_amounts, scope, HEADLINE_FISCAL_ITEMS)
     frame = fiscal_model.headline_months_frame(monthly)
     if frame.empty:
         layout.empty_state("所选时间段内没有一般公共预算收入和税收收入的月度数据。")

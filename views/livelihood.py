@@ -7,7 +7,7 @@ import functools
 import streamlit as st
 
 from figures import livelihood
-from figures import livelihood_detail as detail
+from figures import livelihood as detail
 from storage.models import PROJECT_STATUSES
 from ui import charts, data, filters, layout
 from ui import livelihood_model as model

@@ -7,17 +7,17 @@ from __future__ import annotations
 
 import streamlit as st
 
-from figures import volunteer_detail, volunteers
+from figures import volunteers
 from ui import charts, data, filters, layout, table_export, volunteers_model
 from ui import format as fmt
 
 RATE_BARS = 20
 
 scope = layout.current_scope()
-type_options = data.fetch(volunteer_detail.activity_types, scope)
+type_options = data.fetch(volunteers.activity_types, scope)
 st.sidebar.divider()
 types = tuple(filters.url_choices("activity_type", "活动类型", type_options, container=st.sidebar))
-start, end = volunteer_detail.window(scope)
+start, end = volunteers.window(scope)
 layout.page_header(
     "志愿服务",
     scope,
@@ -25,7 +25,7 @@ layout.page_header(
 )
 
 summary = data.fetch(volunteers.volunteer_summary, scope)
-populations = data.fetch(volunteer_detail.community_population, scope)
+populations = data.fetch(volunteers.community_population, scope)
 if not populations:
     layout.empty_state(
         "当前筛选范围内没有社区。请在「数据管理」导入社区名录，或在左侧调整街道和社区。"
@@ -33,8 +33,8 @@ if not populations:
     st.stop()
 
 if types:
-    totals = data.fetch(volunteer_detail.service_totals, scope, types)
-    by_community = data.fetch(volunteer_detail.service_by_community, scope, types)
+    totals = data.fetch(volunteers.service_totals, scope, types)
+    by_community = data.fetch(volunteers.service_by_community, scope, types)
 else:
     totals = volunteers_model.totals_from_summary(summary)
     by_community = volunteers_model.service_from_summary(summary)
@@ -50,7 +50,7 @@ st.caption(
 
 st.subheader("服务趋势")
 months = volunteers_model.month_frame(
-    data.fetch(volunteer_detail.service_by_month, scope, types), scope.as_of
+    data.fetch(volunteers.service_by_month, scope, types), scope.as_of
 )
 if months.empty:
     layout.empty_state("所选时间段内没有志愿服务记录。请调整日期范围或活动类型。")
@@ -83,7 +83,7 @@ else:
     if note:
         st.caption(note)
     by_type = volunteers_model.type_frame(
-        data.fetch(volunteer_detail.service_by_type, scope, types)
+        data.fetch(volunteers.service_by_type, scope, types)
     )
     left, right = st.columns([3, 2])
     left.altair_chart(
@@ -160,7 +160,7 @@ for column, measure, title in (
     (right, "hours", "按服务时长"),
 ):
     top = volunteers_model.top_frame(
-        data.fetch(volunteer_detail.top_activities, scope, types, measure)
+        data.fetch(volunteers.top_activities, scope, types, measure)
     )
     column.markdown(f"**{title}**")
     if top.empty:

@@ -10,7 +10,7 @@ import functools
 
 import streamlit as st
 
-from figures import league, report, weekly_detail
+from figures import league, livelihood, report
 from reporting import pdf, word, xlsx
 from ui import data, filters, layout, tables, weekly_model
 from ui import format as fmt
@@ -44,7 +44,7 @@ if not weekly_model.has_data(weekly):
     st.stop()
 
 rows = data.fetch(league.community_league, scope)
-projects = data.fetch(weekly_detail.week_projects, scope)
+projects = data.fetch(livelihood.week_projects, scope)
 rules = data.rules()
 file_stem = f"周报_{weekly['subdistrict'] or '全部街道'}_{weekly['as_of']}"
 

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from figures import volunteer_detail
+from figures import volunteers
 from figures.report import build_report
 from figures.scope import Scope
 from storage.db import make_engine
@@ -91,7 +91,7 @@ def test_volunteer_activity_type_goes_into_the_url_and_narrows_service(
     wait_for_app(page)
     engine = make_engine(app_database_url)
     try:
-        totals = volunteer_detail.service_totals(engine, Scope(date_to=dt.date.today()), (PATROL,))
+        totals = volunteers.service_totals(engine, Scope(date_to=dt.date.today()), (PATROL,))
     finally:
         engine.dispose()
     page.get_by_test_id("stMetric").filter(has_text="服务人次").first.get_by_text(

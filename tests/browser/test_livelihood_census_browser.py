@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, quote, urlparse
 import pytest
 from playwright.sync_api import Page
 
-from figures import census_detail, livelihood
+from figures import census, livelihood
 from figures.report import build_report
 from figures.scope import Scope
 from storage.db import make_engine
@@ -90,7 +90,7 @@ def test_census_campaign_from_the_url_shows_that_campaign(
     engine = make_engine(app_database_url)
     try:
         scope = Scope(date_from=dt.date(2020, 10, 1), date_to=dt.date.today())
-        summary = census_detail.campaign_summary(engine, scope, OLD_CAMPAIGN)
+        summary = census.campaign_summary(engine, scope, OLD_CAMPAIGN)
     finally:
         engine.dispose()
     assert summary is not None
