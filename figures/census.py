@@ -151,7 +151,6 @@ def campaign_start(engine_or_connection: Engine | Connection, campaign: str) -> 
     return dt.date.fromisoformat(str(value)[:10])
 
 
-
 # --- 人口普查 page queries: any campaign's figures, curves per community, daily increments, pace.
 # The figures of a campaign reuse the "latest row per community dated ≤ D" sub-select of
 # :mod:`figures.census`, so for the current campaign they ARE the weekly report's. Rows are

@@ -82,9 +82,7 @@ else:
     note = volunteers_model.running_month_note(months)
     if note:
         st.caption(note)
-    by_type = volunteers_model.type_frame(
-        data.fetch(volunteers.service_by_type, scope, types)
-    )
+    by_type = volunteers_model.type_frame(data.fetch(volunteers.service_by_type, scope, types))
     left, right = st.columns([3, 2])
     left.altair_chart(
         charts.ranking_bar(
@@ -159,9 +157,7 @@ for column, measure, title in (
     (left, "person_times", "按服务人次"),
     (right, "hours", "按服务时长"),
 ):
-    top = volunteers_model.top_frame(
-        data.fetch(volunteers.top_activities, scope, types, measure)
-    )
+    top = volunteers_model.top_frame(data.fetch(volunteers.top_activities, scope, types, measure))
     column.markdown(f"**{title}**")
     if top.empty:
         column.caption("没有活动记录。")
