@@ -33,9 +33,11 @@ ZEBRA_FILL = (246, 248, 251)
 # Status cells (``● 滞后``) print in their colour, the word beside the dot keeps the meaning
 # on a black-and-white printer. Same colours as the dashboard (figures.status.STATUS_COLORS).
 STATUS_INKS: dict[str, tuple[int, int, int]] = {
+    "超前": (20, 110, 124),
     "正常": (30, 132, 73),
     "预警": (176, 112, 0),
     "滞后": (200, 40, 40),
+    "严重滞后": (128, 20, 20),
 }
 CELL_PADDING_MM = 2.2
 # No column gets more than this share of the line, so a long sentence column cannot squeeze

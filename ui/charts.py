@@ -2,7 +2,7 @@
 
 Builders are plain typed functions returning ``alt.Chart`` (testable without a browser);
 pages only call ``st.altair_chart(chart, theme=None)`` so our theme is kept. Colours: the
-three status levels, one accent for actual figures, grey dashes for plan / 序时进度 lines.
+status levels of the rules in force (three or five), one accent for actual figures, grey dashes for plan / 序时进度 lines.
 ``big=True`` gives the big-screen variant (dark, large type).
 """
 
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import altair as alt
 import pandas as pd
 
-from figures.status import STATUS_COLORS, STATUS_LABELS
+from figures.status import DEFAULT_RULES, Rules
 from ui import format as fmt
 
 FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
@@ -35,8 +35,6 @@ MAX_TICKS = 6
 BIG_TEXT = "clamp(containerSize()[1] / 28, 14, 96)"
 SCREEN_BG = "#0b1a2e"
 SCREEN_TEXT = "#e8f1ff"
-STATUS_DOMAIN = list(STATUS_LABELS.values())
-STATUS_RANGE = [STATUS_COLORS[key] for key in STATUS_LABELS]
 
 
 def big_text(scale: float = 1.0) -> dict:
@@ -150,8 +148,11 @@ def ranking_bar(
     tooltip: Sequence[str | alt.Tooltip] = (),
     big: bool = False,
     height: int | None = None,
+    rules: Rules = DEFAULT_RULES,
 ) -> alt.Chart:
-    """Horizontal bars sorted high to low (排名), coloured by status level when given."""
+    """Horizontal bars sorted high to low (排名), coloured by status level when given.
+
+    The legend lists the levels of ``rules`` (three or five), whether or not a bar has each."""
     axis_format = ".1~%" if percent else ",.0f"
     # Every number a bar carries has one decimal: rates (66.7%), points (−11.3), hours
     # (1,301.2), as the tables and cards beside the chart write them (ui.format).
@@ -160,7 +161,7 @@ def ranking_bar(
         alt.Color(
             f"{status}:N",
             title="状态",
-            scale=alt.Scale(domain=STATUS_DOMAIN, range=STATUS_RANGE),
+            scale=alt.Scale(domain=fmt.legend_words(rules), range=fmt.legend_colors(rules)),
         )
         if status
         else alt.value(ACCENT)

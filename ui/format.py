@@ -7,7 +7,7 @@ import re
 import zlib
 from collections.abc import Iterable
 
-from figures.status import ON_PACE_POINTS, STATUS_COLORS, STATUS_LABELS
+from figures.status import ON_PACE_POINTS, STATUS_COLORS, STATUS_LABELS, Rules
 
 NBSP = "\u00a0"
 WORD_JOINER = "\u2060"
@@ -188,7 +188,8 @@ def keep_units(text: str) -> str:
 
 
 def status_word(status: str | None) -> str:
-    """正常 / 预警 / 滞后 for a status key of :mod:`figures.status`; a dash when unjudged."""
+    """超前 / 正常 / 预警 / 滞后 / 严重滞后 for a status key of :mod:`figures.status`; a dash
+    when unjudged."""
     return STATUS_LABELS.get(status or "", "—")
 
 
@@ -200,6 +201,16 @@ def status_mark(status: str | None) -> str:
 def status_color(status: str | None) -> str | None:
     """The one colour of a status level (None when unjudged)."""
     return STATUS_COLORS.get(status or "")
+
+
+def legend_words(rules: Rules) -> list[str]:
+    """The status words a legend or key lists under ``rules``: three, or five, best first."""
+    return [STATUS_LABELS[key] for key in rules.statuses]
+
+
+def legend_colors(rules: Rules) -> list[str]:
+    """The colours of ``legend_words``, in the same order."""
+    return [STATUS_COLORS[key] for key in rules.statuses]
 
 
 # Twelve hues that stay apart on screen and in grey print.

@@ -18,11 +18,11 @@ from figures.fiscal import FiscalReport
 from figures.league import LeagueRow
 from figures.livelihood import LivelihoodSummary
 from figures.scope import Scope
-from figures.status import Rules, status_against, year_elapsed
+from figures.status import RED, Rules, needs_attention, severity, status_against, year_elapsed
 from figures.volunteers import VolunteerSummary
 from storage.models import HEADLINE_FISCAL_ITEMS
 from ui import format as fmt
-from ui.tables import status_mark
+from ui.tables import status_mark, status_of_mark
 
 LEAGUE_STATUS_COLUMNS = ("民生实事", "人口普查", "志愿服务")
 
@@ -233,13 +233,13 @@ def attention_items(
     fiscal_block: FiscalReport | None,
     rules: Rules,
 ) -> pd.DataFrame:
-    """Red items first, then yellow: what the meeting should talk about."""
+    """The worst first (严重滞后, 滞后, then 预警): what the meeting should talk about."""
     items: list[dict[str, Any]] = []
     for row in rows:
         where = f"{row.subdistrict} {row.community}"
         if row.overdue:
-            items.append(_item("red", "民生实事", where, f"逾期项目 {row.overdue} 项"))
-        if row.livelihood_status in ("red", "yellow"):
+            items.append(_item(RED, "民生实事", where, f"逾期项目 {row.overdue} 项"))
+        if needs_attention(row.livelihood_status):
             items.append(
                 _item(
                     row.livelihood_status,
@@ -249,7 +249,7 @@ def attention_items(
                     f"{fmt.pace_phrase(row.livelihood_rate, row.livelihood_expected)}",
                 )
             )
-        if row.census_status in ("red", "yellow"):
+        if needs_attention(row.census_status):
             items.append(
                 _item(
                     row.census_status,
@@ -263,7 +263,7 @@ def attention_items(
             if item.item not in HEADLINE_FISCAL_ITEMS or item.target_rate is None:
                 continue
             status = status_against(item.target_rate, fiscal_block.time_progress, rules)
-            if status in ("red", "yellow"):
+            if needs_attention(status):
                 items.append(
                     _item(
                         status,
@@ -273,8 +273,9 @@ def attention_items(
                         f"{fmt.pace_phrase(item.target_rate, fiscal_block.time_progress)}",
                     )
                 )
-    order = {status_mark("red"): 0, status_mark("yellow"): 1}
-    items.sort(key=lambda item: (order.get(item["状态"], 2), item["领域"], item["对象"]))
+    items.sort(
+        key=lambda item: (-severity(status_of_mark(item["状态"])), item["领域"], item["对象"])
+    )
     return pd.DataFrame.from_records(items, columns=["状态", "领域", "对象", "情况"])
 
 

@@ -17,15 +17,25 @@ import pandas as pd
 from figures.league import LeagueRow, community_league
 from figures.livelihood import COMPLETED, NEWLY_OVERDUE, WeekProject, week_projects
 from figures.report import build_report, report_scope
-from figures.status import STATUS_COLORS, Rules, load_rules, status_against, year_elapsed
+from figures.status import (
+    RED,
+    SEVERE,
+    Rules,
+    Status,
+    is_behind,
+    load_rules,
+    status_against,
+    year_elapsed,
+)
 from reporting.markdown import yoy_phrase
 from reporting.pdf import PdfDocument, PdfSection, PdfTable, render_pdf
 from storage.models import HEADLINE_FISCAL_ITEMS
 from ui import format as fmt
 
 Report = dict[str, Any]
-RED_MARK = fmt.status_mark("red")
-RED = STATUS_COLORS["red"]
+RED_MARK = fmt.status_mark(RED)
+# The agenda's marks in their own colour: 滞后 red, 严重滞后 (five levels) dark red.
+AGENDA_COLORS = {fmt.status_mark(key): fmt.status_color(key) for key in (RED, SEVERE)}
 MOVERS_SHOWN = 3
 RANK_STATUS_COLUMNS = ("民生实事", "人口普查", "志愿服务")
 COMMUNITY_FILTER_NOTE = "周报按街道汇总：只按街道和报告日期统计，与导出的 Excel、PDF 周报数字一致。"
@@ -279,22 +289,25 @@ def agenda_frame(
         if row["overdue"]:
             extra = f"（本周新增 {newly[key]} 项）" if newly.get(key) else ""
             items.append(_agenda("民生实事", place, f"逾期项目 {row['overdue']} 项{extra}"))
-        if row["total"] and status_against(row["completion_rate"], expected, rules) == "red":
+        status = status_against(row["completion_rate"], expected, rules)
+        if row["total"] and is_behind(status):
             items.append(
                 _agenda(
                     "民生实事",
                     place,
                     f"完成率 {fmt.pct(row['completion_rate'])}，"
                     f"{fmt.pace_phrase(row['completion_rate'], expected)}",
+                    status,
                 )
             )
     for row in rows:
-        if row.census_status == "red":
+        if is_behind(row.census_status):
             items.append(
                 _agenda(
                     "人口普查",
                     f"{row.subdistrict} {row.community}",
                     f"登记率 {fmt.pct(row.census_rate)}，计划进度 {fmt.pct(row.census_expected)}",
+                    row.census_status,
                 )
             )
     fiscal = report["fiscal"]
@@ -302,13 +315,15 @@ def agenda_frame(
         for item in fiscal["items"]:
             if item["item"] not in HEADLINE_FISCAL_ITEMS or item["target_rate"] is None:
                 continue
-            if status_against(item["target_rate"], fiscal["time_progress"], rules) == "red":
+            status = status_against(item["target_rate"], fiscal["time_progress"], rules)
+            if is_behind(status):
                 items.append(
                     _agenda(
                         "财政税收",
                         item["subdistrict"],
                         f"{item['item']}完成年度目标 {fmt.pct(item['target_rate'])}，"
                         f"{fmt.pace_phrase(item['target_rate'], fiscal['time_progress'])}",
+                        status,
                     )
                 )
     area_order = {"民生实事": 0, "财政税收": 1, "人口普查": 2}
@@ -317,12 +332,15 @@ def agenda_frame(
 
 
 def styled_agenda(agenda: pd.DataFrame):  # type: ignore[no-untyped-def]
-    """The agenda with its status column in the status red (a Styler st.dataframe shows)."""
-    return agenda.style.map(lambda _: f"color: {RED}; font-weight: bold", subset=["状态"])
+    """The agenda with its status column in its status red (a Styler st.dataframe shows)."""
+    red = AGENDA_COLORS[RED_MARK]
+    return agenda.style.map(
+        lambda mark: f"color: {AGENDA_COLORS.get(mark, red)}; font-weight: bold", subset=["状态"]
+    )
 
 
-def _agenda(area: str, place: str, text: str) -> dict[str, str]:
-    return {"状态": RED_MARK, "领域": area, "对象": place, "情况": text}
+def _agenda(area: str, place: str, text: str, status: Status | None = RED) -> dict[str, str]:
+    return {"状态": fmt.status_mark(status), "领域": area, "对象": place, "情况": text}
 
 
 # ---------------------------------------------------------------- 通报

@@ -38,6 +38,7 @@ def show_ranking(summary, plan_rate) -> None:  # type: ignore[no-untyped-def]
                 value="登记率",
                 value_title="登记率",
                 status="状态",
+                rules=data.rules(),
                 percent=True,
                 title="各社区登记率（颜色对照计划进度）",
                 tooltip=["街道", "社区", "已登记户数", "应登记户数"],

@@ -47,6 +47,7 @@ def show_charts(scope, categories, summary) -> None:  # type: ignore[no-untyped-
                 value="完成率",
                 value_title="完成率",
                 status="状态",
+                rules=data.rules(),
                 percent=True,
                 title="各社区完成率（颜色对照序时进度）",
                 tooltip=["街道", "社区", "已完成", "总数", "逾期"],

@@ -32,7 +32,7 @@ if not rows:
     layout.empty_state("当前筛选范围内没有社区。请在左侧调整街道或社区。")
 else:
     table = overview_model.league_frame(rows)
-    st.caption(f"红黄绿按统一规则：{rules.sentence()}。点击一行查看该社区的民生实事。")
+    st.caption(f"状态按统一规则：{rules.sentence()}。点击一行查看该社区的民生实事。")
     event = layout.dataframe(
         tables.written(
             tables.with_status_colors(
@@ -60,6 +60,7 @@ else:
                 value="综合得分",
                 value_title="综合得分（个百分点）",
                 status="状态",
+                rules=data.rules(),
                 title="社区综合得分（与序时进度之差的平均）",
             ),
             theme=None,

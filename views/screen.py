@@ -86,6 +86,8 @@ html, body { overflow: hidden; }
 [class*="st-key-screen-value-green"] p { color: #4fd18b; }
 [class*="st-key-screen-value-yellow"] p { color: #ffc53d; }
 [class*="st-key-screen-value-red"] p { color: #ff6b5e; }
+[class*="st-key-screen-value-ahead"] p { color: #5fd4e0; }
+[class*="st-key-screen-value-severe"] p { color: #ff2d78; }
 .st-key-screen-empty p { font-size: 1.6rem; color: #9fb7d6; text-align: center; }
 </style>
 """
@@ -198,6 +200,7 @@ def _chart(section: str, spec: ChartSpec | None) -> None:
                 percent=spec.percent,
                 title=spec.title,
                 big=True,
+                rules=data.rules(),
             )
         st.altair_chart(chart, theme=None, height="stretch", width="stretch")
 

@@ -106,8 +106,8 @@ ranking = volunteers_model.ranking_frame(
     populations, volunteers_model.registered_by_community(summary), by_community, data.rules()
 )
 st.caption(
-    f"按服务时长排序；注册率目标 {fmt.target_pct(0.13)}（常住人口），红黄绿按统一规则："
-    f"达到目标为绿，差距不超过目标的 {data.rules().band_text}% 为黄，更多为红。"
+    f"按服务时长排序；注册率目标 {fmt.target_pct(0.13)}（常住人口），状态按统一规则："
+    f"{data.rules().target_sentence()}。"
 )
 layout.dataframe(
     volunteers_model.ranking_table(ranking),
@@ -146,6 +146,7 @@ if not rates.empty:
             value_title="注册率",
             status="状态",
             percent=True,
+            rules=data.rules(),
             title=f"注册率最低的 {RATE_BARS} 个社区" if rates_cut else "各社区注册率",
         ),
         theme=None,

@@ -87,7 +87,8 @@ layout.kpi_cards(weekly_model.week_metrics(weekly, projects))
 
 st.subheader("会议议程：红色事项")
 st.caption(
-    f"红色：落后应完成比例超过 {rules.band_text} 个百分点（预警规则，可在「数据管理」页修改），"
+    f"红色（{rules.behind_words}）：落后应完成比例超过 {rules.band_text} 个百分点"
+    "（预警规则，可在「数据管理」页修改），"
     "或有逾期项目。"
 )
 agenda = weekly_model.agenda_frame(weekly, rows, projects, rules)
