@@ -512,7 +512,11 @@ def pdf_document(
                 "财政收入：当月、累计与序时进度",
                 tables=(_table("", fiscal_frame(report)),),
             ),
-            PdfSection("社区排名变化（与上周相比）", tables=(_table("", ranks_frame(rows)),)),
+            PdfSection(
+                "社区排名变化（与上周相比）",
+                (f"状态按统一规则：{rules.sentence()}。",),
+                tables=(_table("", ranks_frame(rows)),),
+            ),
         ),
     )
 

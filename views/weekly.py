@@ -116,6 +116,7 @@ ranks = weekly_model.ranks_frame(rows)
 if ranks.empty:
     layout.empty_state("当前范围内没有社区。")
 else:
+    st.caption(f"状态按统一规则：{rules.sentence()}。")
     status_columns = list(weekly_model.RANK_STATUS_COLUMNS)
     layout.dataframe(
         tables.with_status_colors(ranks, status_columns), hide_index=True, width="stretch"
