@@ -1,7 +1,8 @@
 """Tables as leaders read them: one status mark and one cell colouring for every page.
 
 Status is written as text (正常 / 预警 / 滞后, and 超前 / 严重滞后 under five levels, with a ● mark
-that every CJK font has) and the cell is tinted with the status colour, so it reads without colour and without an emoji font.
+that every CJK font has) and the cell is tinted with the status colour, so it reads without
+colour and without an emoji font.
 """
 
 from __future__ import annotations
