@@ -161,12 +161,13 @@ def start_app(workdir: Path, port: int, env: dict[str, str]) -> subprocess.Popen
     )
 
 
-def wait_until_healthy(url: str, process: subprocess.Popen[bytes], what: str) -> None:
+def wait_until_healthy(url: str, process: subprocess.Popen[bytes] | None, what: str) -> None:
+    """Until ``url/_stcore/health`` says ok; fails when ``process`` exits or time runs out."""
     from deploy.session import http_get
 
     deadline = time.monotonic() + START_TIMEOUT_SECONDS
     while time.monotonic() < deadline:
-        if process.poll() is not None:
+        if process is not None and process.poll() is not None:
             raise RuntimeError(f"{what} exited with code {process.returncode}")
         with suppress(OSError):
             body, _ = http_get(url + "/_stcore/health", timeout=2)
