@@ -41,3 +41,16 @@ def test_report_on_a_migrated_database_imports_only_what_it_needs(tmp_path: Path
     )
     assert out.stdout.strip().splitlines()[-1] == "[]"
     assert (tmp_path / "r.json").read_text("utf-8").startswith("{")
+
+
+def test_the_weekly_page_modules_leave_the_pdf_library_until_a_pdf_is_built() -> None:
+    """/weekly imports ``reporting.pdf`` on every visit; fpdf (0.5–1.8 s) waits for 下载 PDF."""
+    code = (
+        "import sys\nimport ui.weekly_model, reporting.pdf\n"
+        "print('fpdf' in sys.modules)\n"
+        "reporting.pdf._weekly_pdf_class()\nprint('fpdf' in sys.modules)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.split() == ["False", "True"]
