@@ -43,6 +43,9 @@ if str(REPO_ROOT) not in sys.path:
 SITE_CONFIG = Path(__file__).resolve().parent / "nginx" / "dashboard.conf"
 NGINX = "/usr/sbin/nginx"
 START_TIMEOUT_SECONDS = 60.0
+# The pages a fresh process runs once before it takes visitors (the big screen's fragments
+# keep running, so it is left out).
+WARM_PAGES = ("", "livelihood", "fiscal", "census", "volunteers", "weekly")
 
 
 @dataclass
@@ -177,13 +180,25 @@ def wait_until_healthy(url: str, process: subprocess.Popen[bytes] | None, what: 
     raise RuntimeError(f"{what} did not answer within {START_TIMEOUT_SECONDS:.0f} s")
 
 
-def warm(app_urls: list[str]) -> list[float]:
-    """One page run on every process (directly, not through nginx); the seconds each took."""
-    from deploy.session import one_page
+def warm(app_urls: list[str]) -> list[tuple[float, int]]:
+    """Every page once on every process (directly, not through nginx), so its imports, engine
+    and first queries are paid before the first visitor; (seconds, exceptions shown) each."""
+    from deploy.session import Session
 
-    async def all_of_them() -> list[float]:
-        runs = await asyncio.gather(*(one_page(url) for url in app_urls))
-        return [run.seconds for run in runs]
+    async def walk(url: str) -> tuple[float, int]:
+        session = await Session(url).open()
+        seconds, exceptions = 0.0, 0
+        try:
+            for path in WARM_PAGES:
+                run = await session.run_page(path)
+                seconds += run.seconds
+                exceptions += run.exceptions
+        finally:
+            await session.close()
+        return seconds, exceptions
+
+    async def all_of_them() -> list[tuple[float, int]]:
+        return list(await asyncio.gather(*(walk(url) for url in app_urls)))
 
     return asyncio.run(all_of_them())
 
