@@ -5,15 +5,16 @@
 
 Steps (README, "多进程部署"):
 
-1. migrate once and load the small demo into an empty database (``--no-demo``: leave it empty),
-   before any app process starts, so no two processes race to build the schema;
-2. start ``--processes`` × ``streamlit run dashboard.py`` on 127.0.0.1, ports from
+1. start ``--processes`` × ``streamlit run dashboard.py`` on 127.0.0.1, ports from
    ``--first-app-port``, all with the same ``DATABASE_URL`` and the same cookie secret;
+2. meanwhile migrate once and load the small demo into an empty database (``--no-demo``: leave
+   it empty), before any process serves a page, so no two processes race to build the schema
+   (they run with ``DASHBOARD_DEMO_ON_EMPTY=0`` and touch the database only on a first visit);
 3. start Debian's nginx (``apt-get install nginx``) with ``deploy/nginx/dashboard.conf``,
    listening on 127.0.0.1:``--port`` only, its files in a temporary folder (the system's nginx
    configuration and service are not touched);
-4. warm every process with one page run, so the first visitor does not pay for the imports,
-   the engine and the schema check;
+4. warm every process by running each page once (``WARM_PAGES``), so the first visitor does
+   not pay for the imports, the engine, the schema check and the first queries;
 5. wait until Ctrl-C, then stop everything it started.
 
 ``start_cluster`` / ``Cluster.stop`` do the same for the test and the load benchmark.
@@ -32,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -180,7 +182,7 @@ def wait_until_healthy(url: str, process: subprocess.Popen[bytes] | None, what: 
     raise RuntimeError(f"{what} did not answer within {START_TIMEOUT_SECONDS:.0f} s")
 
 
-def warm(app_urls: list[str]) -> list[tuple[float, int]]:
+def warm(app_urls: list[str], pages: Sequence[str] = WARM_PAGES) -> list[tuple[float, int]]:
     """Every page once on every process (directly, not through nginx), so its imports, engine
     and first queries are paid before the first visitor; (seconds, exceptions shown) each."""
     from deploy.session import Session
@@ -189,7 +191,7 @@ def warm(app_urls: list[str]) -> list[tuple[float, int]]:
         session = await Session(url).open()
         seconds, exceptions = 0.0, 0
         try:
-            for path in WARM_PAGES:
+            for path in pages:
                 run = await session.run_page(path)
                 seconds += run.seconds
                 exceptions += run.exceptions
@@ -211,11 +213,10 @@ def start_cluster(
     first_app_port: int | None = None,
     workdir: Path | None = None,
     demo: bool = True,
-    extra_env: dict[str, str] | None = None,
+    warm_pages: Sequence[str] = WARM_PAGES,
 ) -> Cluster:
     """Prepare the database, start the app processes and nginx, warm them; a ``Cluster``."""
     workdir = workdir or Path(tempfile.mkdtemp(prefix="dashboard-cluster-"))
-    prepare_database(database_url, demo=demo)
     app_ports = [first_app_port + i if first_app_port else _free_port() for i in range(processes)]
     env = {
         **os.environ,
@@ -225,7 +226,6 @@ def start_cluster(
             "STREAMLIT_SERVER_COOKIE_SECRET", secrets.token_hex(32)
         ),
         "DASHBOARD_DEMO_ON_EMPTY": "0",  # step 1 did it once; no process builds anything
-        **(extra_env or {}),
     }
     listen_port = port or _free_port()
     cluster = Cluster(
@@ -236,6 +236,8 @@ def start_cluster(
     try:
         for app_port in app_ports:
             cluster.processes.append(start_app(workdir, app_port, env))
+        # While the processes import Streamlit (they touch the database only on a first visit).
+        prepare_database(database_url, demo=demo)
         for url, process in zip(cluster.app_urls, cluster.processes, strict=True):
             wait_until_healthy(url, process, f"streamlit on {url}")
         config = nginx_config(workdir, f"127.0.0.1:{listen_port}", app_ports)
@@ -247,7 +249,8 @@ def start_cluster(
             start_new_session=True,
         )
         wait_until_healthy(cluster.base_url, cluster.nginx, "nginx")
-        warm(cluster.app_urls)
+        if warm_pages:
+            warm(cluster.app_urls, warm_pages)
     except BaseException:
         cluster.stop()
         raise

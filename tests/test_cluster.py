@@ -35,7 +35,7 @@ def cluster():  # type: ignore[no-untyped-def]
             pytest.fail("CI=true but nginx is missing (apt-get install nginx)")
         pytest.skip("nginx not installed")
     url, name = _new_pg_database()
-    started = start_cluster(url, processes=2)
+    started = start_cluster(url, processes=2, warm_pages=("",))  # one page: CI time
     try:
         yield started, url
     finally:
