@@ -19,21 +19,23 @@ from pathlib import Path
 import pytest
 from conftest import REPO_ROOT, _drop_pg_database, _new_pg_database
 
-from deploy.cluster import nginx_available, start_cluster
+from deploy.cluster import NGINX, SITE_CONFIG, nginx_available, start_cluster
 from deploy.session import Session, http_get
-
-pytestmark = pytest.mark.pg
 
 NEW_SUBDISTRICT = "集群测试街道"
 SEEN_WITHIN_SECONDS = 10.0  # the version is read at most every 5 s, plus one page run
 
 
-@pytest.fixture
-def cluster():  # type: ignore[no-untyped-def]
+def _require_nginx() -> None:
     if not nginx_available():
         if os.environ.get("CI") == "true":
             pytest.fail("CI=true but nginx is missing (apt-get install nginx)")
         pytest.skip("nginx not installed")
+
+
+@pytest.fixture
+def cluster():  # type: ignore[no-untyped-def]
+    _require_nginx()
     url, name = _new_pg_database()
     started = start_cluster(url, processes=2, warm_pages=("",))  # one page: CI time
     try:
@@ -95,6 +97,7 @@ async def _seen_by_both(base_url: str, database_url: str, folder: Path) -> dict[
             await session.close()
 
 
+@pytest.mark.pg
 def test_a_write_is_seen_by_every_process_within_seconds(cluster, tmp_path: Path) -> None:
     started, database_url = cluster
     seen = asyncio.run(_seen_by_both(started.base_url, database_url, tmp_path))
@@ -108,3 +111,21 @@ def test_a_write_is_seen_by_every_process_within_seconds(cluster, tmp_path: Path
         if "/_stcore/stream" in line and " 101 " in line
     }
     assert {url.removeprefix("http://") for url in started.app_urls} <= streamed_to
+
+
+def test_the_shipped_site_config_is_valid_nginx(tmp_path: Path) -> None:
+    """``deploy/nginx/dashboard.conf`` as installed (ports 80 → 8501, 8502) passes ``nginx -t``."""
+    _require_nginx()
+    config = tmp_path / "nginx.conf"
+    config.write_text(
+        f"pid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/error.log;\nevents {{}}\n"
+        f"http {{ access_log off; include {SITE_CONFIG}; }}\n",
+        "utf-8",
+    )
+    checked = subprocess.run(
+        [NGINX, "-t", "-p", str(tmp_path), "-c", str(config), "-e", str(tmp_path / "error.log")],
+        capture_output=True,
+        text=True,
+    )
+    assert checked.returncode == 0, checked.stderr
+    assert "http://" not in SITE_CONFIG.read_text("utf-8").replace("http://dashboard", "")
