@@ -217,7 +217,7 @@ def main() -> int:
             drive(cluster, args.sessions, args.seconds, args.ramp, (low, high))
         )
     finally:
-        cluster.stop()
+        cluster.stop(remove_files=True)
     for result in results:
         times = [run["s"] for run in result["runs"]]
         print(

@@ -63,10 +63,13 @@ class Cluster:
     def app_pids(self) -> list[int]:
         return [process.pid for process in self.processes]
 
-    def stop(self) -> None:
-        """Stop nginx and every app process (each in its own process group)."""
+    def stop(self, *, remove_files: bool = False) -> None:
+        """Stop nginx and every app process (each in its own process group); with
+        ``remove_files`` also delete the folder of configuration and logs."""
         for process in [p for p in (self.nginx, *self.processes) if p is not None]:
             _stop(process)
+        if remove_files:
+            shutil.rmtree(self.workdir, ignore_errors=True)
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:

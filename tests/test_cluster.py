@@ -41,7 +41,7 @@ def cluster():  # type: ignore[no-untyped-def]
     try:
         yield started, url
     finally:
-        started.stop()
+        started.stop(remove_files=True)
         _drop_pg_database(name)
 
 
