@@ -12,10 +12,12 @@ import os
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from fpdf import FPDF
-from fpdf.fonts import FontFace
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 FONT_FAMILY = "NotoSansSC"
 # Noto Sans CJK collections hold JP, KR, SC, TC, HK in this order: index 2 is 简体中文.
@@ -249,7 +251,7 @@ def find_cjk_fonts() -> tuple[Path, Path | None]:
     )
 
 
-class _WeeklyPdf(FPDF):
+class _PageFurniture:
     """A4 portrait; every page names the document, its date and scope, and its number.
 
     A handed-out page that got separated from the first still says what it is.
@@ -275,9 +277,21 @@ class _WeeklyPdf(FPDF):
         self.set_text_color(0, 0, 0)
 
 
-def _new_pdf(title: str) -> _WeeklyPdf:
+@lru_cache(maxsize=1)
+def _weekly_pdf_class() -> type[FPDF]:
+    """``FPDF`` with the page furniture, built when the first PDF is.
+
+    Importing fpdf (with fontTools) takes 0.5–1.8 s; /weekly imports this module on every
+    visit but builds a PDF only when 下载 PDF is clicked, so the import waits until then.
+    """
+    from fpdf import FPDF
+
+    return type("_WeeklyPdf", (_PageFurniture, FPDF), {})
+
+
+def _new_pdf(title: str) -> FPDF:
     regular, bold = find_cjk_fonts()
-    pdf = _WeeklyPdf(orientation="P", unit="mm", format="A4")
+    pdf = _weekly_pdf_class()(orientation="P", unit="mm", format="A4")
     pdf.add_font(FONT_FAMILY, "", str(regular), collection_font_number=SC_INDEX)
     pdf.add_font(FONT_FAMILY, "B", str(bold or regular), collection_font_number=SC_INDEX)
     pdf.set_title(title)
@@ -292,6 +306,8 @@ def _new_pdf(title: str) -> _WeeklyPdf:
 
 
 def _write_table(pdf: FPDF, table: PdfTable) -> None:
+    from fpdf.fonts import FontFace
+
     if table.title:
         pdf.set_font(FONT_FAMILY, "B", 10.5)
         _paragraph(pdf, table.title, 7)
