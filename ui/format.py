@@ -250,6 +250,25 @@ def column_kind(header: str) -> str | None:
     return "rate" if header.endswith(RATE_HEADER_ENDINGS) else None
 
 
+# The same number formats for Vega-Lite (chart labels, axes and tooltips): a bar's label
+# or a tooltip reads as the table beside it (1,301.2 小时, 118,790.00 万元, 66.7%).
+D3_FORMATS: dict[str, str] = {
+    "int": ",.0f",
+    "amount": ",.2f",
+    "hours": ",.1f",
+    "rate": ".1%",
+    "points": "+.1f",
+}
+D3_ONE_DECIMAL = ",.1f"  # a figure the vocabulary has no unit for: one decimal, like a rate
+
+
+def d3_format(title: str, percent: bool = False, integral: bool = False) -> str:
+    """The Vega-Lite number format of a chart value, from its axis title's unit like a table
+    column (:func:`column_kind`); fractions drawn as percents are rates."""
+    kind = "rate" if percent else column_kind(title) or ("int" if integral else None)
+    return D3_FORMATS.get(kind or "", D3_ONE_DECIMAL)
+
+
 def xlsx_format(header: str, integral: bool = False) -> str | None:
     """The spreadsheet number format of a column (``#,##0.00`` under 累计（万元）), by its
     header; a column of whole numbers the header says nothing of gets separators."""
@@ -361,5 +380,24 @@ def category_color(name: str) -> str:
 
 
 def category_colors(names: Iterable[str]) -> dict[str, str]:
-    """``{name: colour}`` for a chart's categories, in the order given."""
-    return {str(name): category_color(str(name)) for name in dict.fromkeys(names)}
+    """``{name: colour}`` for a chart's categories (科目, 类别, 活动类型, 社区), in the order given.
+
+    Each name keeps its colour of :func:`category_color` (never its position in the chart);
+    only when two unlisted names of one chart hash to the same hue does the later one in
+    name order take the next free hue, so no two series of a chart look alike.
+    """
+    unique = [str(name) for name in dict.fromkeys(names)]
+    chosen = {name: ITEM_COLORS[name] for name in unique if name in ITEM_COLORS}
+    taken = set(chosen.values())
+    for name in sorted(n for n in unique if n not in chosen):
+        color = category_color(name)
+        if color in taken and len(taken) < len(PALETTE):
+            start = PALETTE.index(color)
+            color = next(
+                PALETTE[(start + step) % len(PALETTE)]
+                for step in range(1, len(PALETTE))
+                if PALETTE[(start + step) % len(PALETTE)] not in taken
+            )
+        chosen[name] = color
+        taken.add(color)
+    return {name: chosen[name] for name in unique}

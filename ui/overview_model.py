@@ -241,7 +241,9 @@ def attention_items(
     for row in rows:
         where = f"{row.subdistrict} {row.community}"
         if row.overdue:
-            items.append(_item("red", "民生实事", where, f"逾期项目 {fmt.count(row.overdue, '项')}"))
+            items.append(
+                _item("red", "民生实事", where, f"逾期项目 {fmt.count(row.overdue, '项')}")
+            )
         if row.livelihood_status in ("red", "yellow"):
             items.append(
                 _item(

@@ -243,13 +243,17 @@ def overview_figures(data: ScreenData) -> list[Figure]:
             "人口普查登记率",
             fmt.pct_number(census.rate) if census else "—",
             "%" if census else "",
-            f"本周新增 {fmt.count(census.registered_this_week, '户')}" if census else "暂无普查任务",
+            f"本周新增 {fmt.count(census.registered_this_week, '户')}"
+            if census
+            else "暂无普查任务",
             status_against(census.rate, data.census_expected, data.rules) if census else None,
         )
     )
     vol = data.volunteers
     note, status = _week_change(vol.hours_this_week, vol.hours_last_week)
-    figures.append(Figure("本周志愿服务时长", fmt.hours_number(vol.hours_this_week), "小时", note, status))
+    figures.append(
+        Figure("本周志愿服务时长", fmt.hours_number(vol.hours_this_week), "小时", note, status)
+    )
     return figures
 
 
@@ -279,7 +283,9 @@ def livelihood_figures(data: ScreenData) -> list[Figure]:
             "计划完成日期已过仍未完成",
             "red" if projects.overdue else "green",
         ),
-        Figure("本周完成", fmt.count_number(projects.completed_this_week), "项", "近 7 天完工的项目"),
+        Figure(
+            "本周完成", fmt.count_number(projects.completed_this_week), "项", "近 7 天完工的项目"
+        ),
     ]
 
 

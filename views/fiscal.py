@@ -100,7 +100,6 @@ with left:
                 series="科目",
                 stacked=False,
                 title="月度收入（当月数）",
-                fixed_colors=True,
             ),
             theme=None,
         )
