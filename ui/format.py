@@ -370,6 +370,35 @@ ITEM_COLORS: dict[str, str] = {
 }
 
 
+# The same status levels drawn light on the big screen's dark board (#0b1a2e), where the
+# page colours are too dark to read from across a room; any other level keeps its colour.
+STATUS_COLORS_ON_DARK: dict[str, str] = {"green": "#4fd18b", "yellow": "#ffc53d", "red": "#ff6b5e"}
+# A 民生实事 project's state (the 项目状态构成 ring and the 状态 cells of the project list).
+PROJECT_STATE_COLORS: dict[str, str] = {
+    "已完成": STATUS_COLORS["green"],
+    "推进中": PALETTE[0],
+    "未启动": "#8a8f98",
+    "已取消": "#c9ccd1",
+}
+
+
+def status_color_on_dark(status: str | None) -> str | None:
+    """The colour of a status level on the big screen (:data:`STATUS_COLORS_ON_DARK`)."""
+    return STATUS_COLORS_ON_DARK.get(status or "") or status_color(status)
+
+
+def status_colors_everywhere() -> set[str]:
+    """Every colour a status may be drawn in on any surface (pages, screen, PDF, charts)."""
+    keys = list(STATUS_COLORS)
+    return {c for key in keys for c in (status_color(key), status_color_on_dark(key)) if c}
+
+
+def rgb(color: str) -> tuple[int, int, int]:
+    """``#2e9d5b`` → ``(46, 157, 91)``, for writers that take RGB (the PDF)."""
+    value = color.lstrip("#")
+    return int(value[0:2], 16), int(value[2:4], 16), int(value[4:6], 16)
+
+
 def category_color(name: str) -> str:
     """The fixed colour of a 科目 (or any category): listed ones by name, others by a stable
     hash of the name, so an imported 科目 keeps its colour from page to page and run to run."""

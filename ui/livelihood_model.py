@@ -25,12 +25,7 @@ from figures.status import STATUS_COLORS, Rules, status_against, year_elapsed
 from ui import format as fmt
 from ui.table_export import excel_bytes
 
-PROJECT_STATUS_COLORS: dict[str, str] = {
-    "已完成": STATUS_COLORS["green"],
-    "推进中": "#1f6fb2",
-    "未启动": "#8a8f98",
-    "已取消": "#c9ccd1",
-}
+PROJECT_STATUS_COLORS: dict[str, str] = fmt.PROJECT_STATE_COLORS
 PROJECT_COLUMNS: tuple[str, ...] = (
     "项目编号",
     "街道",
