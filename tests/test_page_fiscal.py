@@ -230,7 +230,7 @@ def test_subdistrict_from_url_shows_that_subdistricts_report_figures(app_db):
     assert shown["完成年度目标"] == fmt.pct(row["target_rate"])
     assert shown["同比"] == fmt.signed_pct(row["yoy"])
     assert "花园路街道" in at.caption[0].value and "柳林社区" in at.caption[0].value
-    assert f"完成{row['ytd']:,.2f}万元" in at.code[0].value
+    assert f"完成{fmt.amount(row['ytd'])}" in at.code[0].value
 
 
 def test_item_from_url_is_restored_in_the_filter_and_the_figures(app_db):
