@@ -87,8 +87,9 @@ def kpi_cards(
             delta=fmt.pace_delta(projects.completion_rate, expected) if projects.total else None,
             delta_color=_pace_color(projects.completion_rate, expected),
             help_text=(
-                f"已完成 {projects.completed} / {projects.total} 项，逾期 {projects.overdue} 项，"
-                f"本周完成 {projects.completed_this_week} 项"
+                f"已完成 {fmt.count_number(projects.completed)} / {fmt.count(projects.total, '项')}，"
+                f"逾期 {fmt.count(projects.overdue, '项')}，"
+                f"本周完成 {fmt.count(projects.completed_this_week, '项')}"
             ),
             page="views/livelihood.py",
         )

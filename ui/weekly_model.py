@@ -278,8 +278,10 @@ def agenda_frame(
         place = f"{row['subdistrict']} {row['community']}"
         key = (row["subdistrict"], row["community"])
         if row["overdue"]:
-            extra = f"（本周新增 {newly[key]} 项）" if newly.get(key) else ""
-            items.append(_agenda("民生实事", place, f"逾期项目 {row['overdue']} 项{extra}"))
+            extra = f"（本周新增 {fmt.count(newly[key], '项')}）" if newly.get(key) else ""
+            items.append(
+                _agenda("民生实事", place, f"逾期项目 {fmt.count(row['overdue'], '项')}{extra}")
+            )
         if row["total"] and status_against(row["completion_rate"], expected, rules) == "red":
             items.append(
                 _agenda(
