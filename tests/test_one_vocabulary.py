@@ -358,3 +358,48 @@ def test_every_status_word_and_colour_comes_from_the_one_palette(app_db, surface
     assert tints and {t.lower() for t in tints} <= {c.lower() for c in palette.values()}, tints
     for key in STATUS_LABELS:
         assert pdf_writer.STATUS_INKS[fmt.status_word(key)] == fmt.rgb(palette[key]), key
+
+
+# ---------------------------------------------------------------- the pieces
+
+
+@pytest.mark.parametrize(
+    ("change", "basis", "delta", "phrase"),
+    [
+        (0.0794, "同比", "同比 +7.9%", "同比增长 7.9%"),
+        (-0.564, "环比", "环比 -56.4%", "环比下降 56.4%"),
+        (0.0004, "同比", "同比持平", "同比持平"),
+        (-0.0004, "环比", "环比持平", "环比持平"),
+    ],
+)
+def test_a_change_is_written_one_way_and_zero_is_level(change, basis, delta, phrase):
+    """同比/环比 as a card delta and in a sentence; a change that rounds to zero is 持平,
+    never 0.0% (the /fiscal 通报 and the Markdown 周报 once said it two ways)."""
+    assert fmt.change_delta(change, basis) == delta
+    assert fmt.change_phrase(change, basis) == phrase
+    assert "0.0%" not in fmt.signed_pct(change)
+
+
+def test_page_downloads_carry_the_vocabularys_number_formats():
+    """A page's table downloaded as xlsx: amounts, rates, points and counts keep their numbers
+    and show them as the page does (formats from ui.format, not the writer's own)."""
+    import pandas as pd
+
+    from ui.table_export import excel_bytes
+
+    frame = pd.DataFrame(
+        {
+            "街道": ["花园路街道"],
+            "累计（万元）": [33313.5],
+            "完成目标": [0.8666],
+            "较序时进度（个百分点）": [-5.0],
+            "注册志愿者": [9040],
+        }
+    )
+    sheet = openpyxl.load_workbook(io.BytesIO(excel_bytes({"分街道": frame})))["分街道"]
+    shown = {sheet.cell(1, c).value: sheet.cell(2, c) for c in range(1, 6)}
+    assert shown["累计（万元）"].number_format == fmt.XLSX_FORMATS["amount"] == "#,##0.00"
+    assert shown["完成目标"].number_format == fmt.XLSX_FORMATS["rate"] == "0.0%"
+    assert shown["较序时进度（个百分点）"].number_format == fmt.XLSX_FORMATS["points"]
+    assert shown["注册志愿者"].number_format == fmt.XLSX_FORMATS["int"] == "#,##0"
+    assert shown["累计（万元）"].value == 33313.5
