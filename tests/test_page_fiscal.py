@@ -216,8 +216,8 @@ def test_default_view_shows_the_report_sum_over_all_subdistricts(app_db):
     rows = report_item(app_db, GENERAL)
     shown = metrics(at)
     ytd = next(value for label, value in shown.items() if label.endswith("累计"))
-    assert ytd == fmt.wan(round(sum(r["ytd"] for r in rows), 2))
-    assert shown["年度目标"] == fmt.wan(round(sum(r["target"] for r in rows), 2))
+    assert ytd == fmt.amount(round(sum(r["ytd"] for r in rows), 2))
+    assert shown["年度目标"] == fmt.amount(round(sum(r["target"] for r in rows), 2))
     assert "社区筛选不适用" in at.caption[0].value
 
 
