@@ -387,12 +387,6 @@ def status_color_on_dark(status: str | None) -> str | None:
     return STATUS_COLORS_ON_DARK.get(status or "") or status_color(status)
 
 
-def status_colors_everywhere() -> set[str]:
-    """Every colour a status may be drawn in on any surface (pages, screen, PDF, charts)."""
-    keys = list(STATUS_COLORS)
-    return {c for key in keys for c in (status_color(key), status_color_on_dark(key)) if c}
-
-
 def rgb(color: str) -> tuple[int, int, int]:
     """``#2e9d5b`` → ``(46, 157, 91)``, for writers that take RGB (the PDF)."""
     value = color.lstrip("#")
