@@ -164,7 +164,7 @@ def ranking_bar(
     height: int | None = None,
 ) -> alt.Chart:
     """Horizontal bars sorted high to low (排名), coloured by status level when given."""
-    axis_format = ".1~%" if percent else ",.0f"
+    axis_format = fmt.D3_AXIS_RATE if percent else fmt.D3_AXIS_NUMBER
     # Every number a bar carries is written as the tables and cards beside the chart write
     # it (ui.format): rates 66.7%, hours 1,301.2, points −11.3.
     label_format = fmt.d3_format(value_title, percent, _integral(frame, value))
@@ -223,7 +223,7 @@ def time_series(
     height: int | None = None,
 ) -> alt.Chart | alt.LayerChart:
     """Lines (or bars) over time, optionally with a dashed plan / 序时进度 line."""
-    axis_fmt = ".0%" if percent else ",.0f"
+    axis_fmt = fmt.D3_AXIS_RATE if percent else fmt.D3_AXIS_NUMBER
     tip_fmt = fmt.d3_format(y_title, percent, _integral(frame, y))
     tooltips: list = [alt.Tooltip(f"{x}:{x_type}", title=x_title or "时间")]
     if series:

@@ -260,6 +260,9 @@ D3_FORMATS: dict[str, str] = {
     "points": "+.1f",
 }
 D3_ONE_DECIMAL = ",.1f"  # a figure the vocabulary has no unit for: one decimal, like a rate
+# Axis ticks: round steps, a rate as 50% or 12.5% (no trailing zeros), other numbers whole.
+D3_AXIS_RATE = ".1~%"
+D3_AXIS_NUMBER = ",.0f"
 
 
 def d3_format(title: str, percent: bool = False, integral: bool = False) -> str:
