@@ -19,6 +19,9 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from fpdf import FPDF
 
+from figures.status import STATUS_LABELS
+from ui import format as fmt
+
 FONT_FAMILY = "NotoSansSC"
 # Noto Sans CJK collections hold JP, KR, SC, TC, HK in this order: index 2 is 简体中文.
 SC_INDEX = 2
@@ -33,13 +36,11 @@ FONT_ENV = "DASHBOARD_PDF_FONT_DIR"
 HEADER_FILL = (221, 235, 247)
 ZEBRA_FILL = (246, 248, 251)
 # Status cells (``● 滞后``) print in their colour, the word beside the dot keeps the meaning
-# on a black-and-white printer. Same colours as the dashboard (figures.status.STATUS_COLORS).
+# on a black-and-white printer. The dashboard's colours (ui.format's one palette).
 STATUS_INKS: dict[str, tuple[int, int, int]] = {
-    "超前": (20, 110, 124),
-    "正常": (30, 132, 73),
-    "预警": (176, 112, 0),
-    "滞后": (200, 40, 40),
-    "严重滞后": (128, 20, 20),
+    fmt.status_word(key): fmt.rgb(color)
+    for key in STATUS_LABELS
+    if (color := fmt.status_color(key))
 }
 CELL_PADDING_MM = 2.2
 # No column gets more than this share of the line, so a long sentence column cannot squeeze

@@ -132,6 +132,18 @@ def _label_room(big: bool) -> float | alt.ExprRef:
     return alt.ExprRef(f"{BIG_TEXT} * 3.2") if big else 44
 
 
+def _integral(frame: pd.DataFrame, column: str) -> bool:
+    """Whether a chart's values are whole numbers (counts: 12, not 12.0)."""
+    return column in frame.columns and frame[column].dtype.kind in "iu"
+
+
+def _name_scale(names: pd.Series) -> alt.Scale:
+    """A colour scale that gives each series its colour by name (ui.format.category_colors),
+    so a 科目, 类别, 活动类型 or 社区 is drawn alike on every page, whatever its position."""
+    colors = fmt.category_colors(names.astype(str))
+    return alt.Scale(domain=list(colors), range=list(colors.values()))
+
+
 def empty_frame(columns: Sequence[str]) -> pd.DataFrame:
     return pd.DataFrame({column: [] for column in columns})
 
@@ -153,10 +165,10 @@ def ranking_bar(
     """Horizontal bars sorted high to low (排名), coloured by status level when given.
 
     The legend lists the levels of ``rules`` (three or five), whether or not a bar has each."""
-    axis_format = ".1~%" if percent else ",.0f"
-    # Every number a bar carries has one decimal: rates (66.7%), points (−11.3), hours
-    # (1,301.2), as the tables and cards beside the chart write them (ui.format).
-    label_format = ".1%" if percent else ",.1f"
+    axis_format = fmt.D3_AXIS_RATE if percent else fmt.D3_AXIS_NUMBER
+    # Every number a bar carries is written as the tables and cards beside the chart write
+    # it (ui.format): rates 66.7%, hours 1,301.2, points −11.3.
+    label_format = fmt.d3_format(value_title, percent, _integral(frame, value))
     color = (
         alt.Color(
             f"{status}:N",
@@ -212,8 +224,8 @@ def time_series(
     height: int | None = None,
 ) -> alt.Chart | alt.LayerChart:
     """Lines (or bars) over time, optionally with a dashed plan / 序时进度 line."""
-    axis_fmt = ".0%" if percent else ",.0f"
-    tip_fmt = ".1%" if percent else ",.2f"
+    axis_fmt = fmt.D3_AXIS_RATE if percent else fmt.D3_AXIS_NUMBER
+    tip_fmt = fmt.d3_format(y_title, percent, _integral(frame, y))
     tooltips: list = [alt.Tooltip(f"{x}:{x_type}", title=x_title or "时间")]
     if series:
         tooltips.append(alt.Tooltip(f"{series}:N"))
@@ -224,7 +236,7 @@ def time_series(
         "tooltip": tooltips,
     }
     if series:
-        encoding["color"] = alt.Color(f"{series}:N", title=None)
+        encoding["color"] = alt.Color(f"{series}:N", title=None, scale=_name_scale(frame[series]))
     base = alt.Chart(frame, title=title_lines(title))
     if kind == "bar":
         layer = base.mark_bar().encode(**encoding)
@@ -258,17 +270,10 @@ def grouped_bar(
     title: str = "",
     big: bool = False,
     height: int | None = None,
-    fixed_colors: bool = False,
 ) -> alt.Chart:
-    """Bars by category, stacked (composition) or side by side (comparison).
-
-    ``fixed_colors``: each series (a 科目, a 类别) in its one colour of ``ui.format``'s palette,
-    the same on every page, instead of a colour by position.
-    """
-    scale = alt.Undefined
-    if fixed_colors:
-        colors = fmt.category_colors(frame[series].astype(str))
-        scale = alt.Scale(domain=list(colors), range=list(colors.values()))
+    """Bars by category, stacked (composition) or side by side (comparison); each series (a
+    科目, a 类别, a year) in its one colour of ``ui.format``'s palette on every page."""
+    scale = _name_scale(frame[series])
     encoding = {
         "x": alt.X(f"{x}:{x_type}", title=x_title or None, sort=None),
         "y": alt.Y(f"{y}:Q", title=y_title, stack="zero" if stacked else None),
@@ -276,7 +281,9 @@ def grouped_bar(
         "tooltip": [
             alt.Tooltip(f"{x}:{x_type}", title=x_title or x),
             alt.Tooltip(f"{series}:N"),
-            alt.Tooltip(f"{y}:Q", title=y_title, format=",.2f"),
+            alt.Tooltip(
+                f"{y}:Q", title=y_title, format=fmt.d3_format(y_title, integral=_integral(frame, y))
+            ),
         ],
     }
     if not stacked:
@@ -318,8 +325,12 @@ def share_donut(
             order=alt.Order(f"{value}:Q", sort="descending"),
             tooltip=[
                 alt.Tooltip(f"{category}:N"),
-                alt.Tooltip(f"{value}:Q", title=value_title, format=",.2f"),
-                alt.Tooltip("_share:Q", title="占比", format=".1%"),
+                alt.Tooltip(
+                    f"{value}:Q",
+                    title=value_title,
+                    format=fmt.d3_format(value_title, integral=_integral(frame, value)),
+                ),
+                alt.Tooltip("_share:Q", title="占比", format=fmt.D3_FORMATS["rate"]),
             ],
         )
     )

@@ -87,8 +87,9 @@ def kpi_cards(
             delta=fmt.pace_delta(projects.completion_rate, expected) if projects.total else None,
             delta_color=_pace_color(projects.completion_rate, expected),
             help_text=(
-                f"已完成 {projects.completed} / {projects.total} 项，逾期 {projects.overdue} 项，"
-                f"本周完成 {projects.completed_this_week} 项"
+                f"已完成 {fmt.count_number(projects.completed)} / {fmt.count(projects.total, '项')}，"
+                f"逾期 {fmt.count(projects.overdue, '项')}，"
+                f"本周完成 {fmt.count(projects.completed_this_week, '项')}"
             ),
             page="views/livelihood.py",
         )
@@ -101,7 +102,7 @@ def kpi_cards(
                 if revenue
                 else "一般公共预算收入（累计）"
             ),
-            value=fmt.wan(revenue.get("ytd")) if revenue else "—",
+            value=fmt.amount(revenue.get("ytd")) if revenue else "—",
             delta=fmt.pace_delta(revenue.get("target_rate"), revenue.get("time_progress")),
             delta_color=_pace_color(revenue.get("target_rate"), revenue.get("time_progress")),
             help_text=(
@@ -118,11 +119,13 @@ def kpi_cards(
             Card(
                 label="人口普查登记率",
                 value=fmt.pct(census_block.rate),
-                delta=f"本周 +{census_block.registered_this_week:,} 户",
+                delta=f"本周 +{fmt.count(census_block.registered_this_week, '户')}",
                 delta_color="normal",
                 help_text=(
-                    f"{census_block.campaign}：已登记 {census_block.registered_households:,} / "
-                    f"{census_block.expected:,} 户，{census_block.registered_persons:,} 人"
+                    f"{census_block.campaign}：已登记 "
+                    f"{fmt.count_number(census_block.registered_households)} / "
+                    f"{fmt.count(census_block.expected, '户')}，"
+                    f"{fmt.count(census_block.registered_persons, '人')}"
                 ),
                 page="views/census.py",
             )
@@ -138,8 +141,9 @@ def kpi_cards(
             delta=fmt.week_change_text(change),
             delta_color="normal" if change is not None else "off",
             help_text=(
-                f"上周 {fmt.hours(last_week)}；本年 {volunteer_block.person_times:,} 人次、"
-                f"{fmt.hours(volunteer_block.hours)}，注册志愿者 {volunteer_block.registered:,} 人"
+                f"上周 {fmt.hours(last_week)}；本年 {fmt.count(volunteer_block.person_times, '人次')}、"
+                f"{fmt.hours(volunteer_block.hours)}，"
+                f"注册志愿者 {fmt.count(volunteer_block.registered, '人')}"
             ),
             page="views/volunteers.py",
         )
@@ -238,7 +242,7 @@ def attention_items(
     for row in rows:
         where = f"{row.subdistrict} {row.community}"
         if row.overdue:
-            items.append(_item(RED, "民生实事", where, f"逾期项目 {row.overdue} 项"))
+            items.append(_item(RED, "民生实事", where, f"逾期项目 {fmt.count(row.overdue, '项')}"))
         if needs_attention(row.livelihood_status):
             items.append(
                 _item(

@@ -82,5 +82,5 @@ def written(
     for name, unit in (counts or {}).items():
         if name in columns:
             styler = styler.format(lambda v, u=unit: fmt.count(v, u), subset=[name], na_rep="—")
-    styler = styler.format("{:,.2f}", subset=present(amounts), na_rep="—")
-    return styler.format("{:,.1f}", subset=present(one_decimal), na_rep="—")
+    styler = styler.format(fmt.wan_number, subset=present(amounts), na_rep="—")
+    return styler.format(fmt.hours_number, subset=present(one_decimal), na_rep="—")

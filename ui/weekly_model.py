@@ -27,7 +27,6 @@ from figures.status import (
     status_against,
     year_elapsed,
 )
-from reporting.markdown import yoy_phrase
 from reporting.pdf import PdfDocument, PdfSection, PdfTable, render_pdf
 from storage.models import HEADLINE_FISCAL_ITEMS
 from ui import format as fmt
@@ -128,14 +127,15 @@ def week_metrics(report: Report, projects: Sequence[WeekProject]) -> list[Metric
             "本周完成民生实事",
             fmt.count(lv["completed_this_week"], "项"),
             help_text=(
-                f"{lv['year']} 年共 {lv['total']} 项，已完成 {lv['completed']} 项，"
+                f"{lv['year']} 年共 {fmt.count(lv['total'], '项')}，"
+                f"已完成 {fmt.count(lv['completed'], '项')}，"
                 f"完成率 {fmt.pct(lv['completion_rate'])}"
             ),
         ),
         Metric(
             "逾期民生实事",
             fmt.count(lv["overdue"], "项"),
-            f"本周新增 {newly} 项" if newly else None,
+            f"本周新增 {fmt.count(newly, '项')}" if newly else None,
             "inverse" if newly else "off",
             "计划完成日期已过仍未完成的项目" + ("" if newly else "；本周无新增逾期"),
         ),
@@ -149,7 +149,8 @@ def week_metrics(report: Report, projects: Sequence[WeekProject]) -> list[Metric
             "off",
             (
                 f"{census['campaign']}：登记率 {fmt.pct(census['rate'])}，"
-                f"已登记 {census['registered_households']:,} / {census['expected']:,} 户"
+                f"已登记 {fmt.count_number(census['registered_households'])} / "
+                f"{fmt.count(census['expected'], '户')}"
             )
             if census
             else "截至报告日暂无普查任务",
@@ -170,7 +171,7 @@ def week_metrics(report: Report, projects: Sequence[WeekProject]) -> list[Metric
     metrics.append(
         Metric(
             f"一般公共预算收入 1—{revenue['month']} 月" if revenue else "一般公共预算收入",
-            fmt.wan(revenue.get("ytd")) if revenue else "—",
+            fmt.amount(revenue.get("ytd")) if revenue else "—",
             fmt.pace_delta(revenue.get("target_rate"), revenue.get("time_progress")),
             "normal" if revenue.get("target_rate") is not None else "off",
             (
@@ -223,14 +224,14 @@ def fiscal_frame(report: Report) -> pd.DataFrame:
         {
             "街道": item["subdistrict"],
             "科目": item["item"],
-            "当月（万元）": f"{item['month_amount']:,.2f}",
-            "累计（万元）": f"{item['ytd']:,.2f}",
-            "年度目标（万元）": "—" if item["target"] is None else f"{item['target']:,.2f}",
+            "当月（万元）": fmt.wan_number(item["month_amount"]),
+            "累计（万元）": fmt.wan_number(item["ytd"]),
+            "年度目标（万元）": fmt.wan_number(item["target"]),
             "完成目标": fmt.pct(item["target_rate"]),
             "与序时进度": "—"
             if item["target_rate"] is None
             else fmt.pace_phrase(item["target_rate"], fiscal["time_progress"]),
-            "同比": "—" if item["yoy"] is None else fmt.signed_pct(item["yoy"]),
+            "同比": fmt.signed_pct(item["yoy"]),
         }
         for item in fiscal["items"]
         if item["item"] in HEADLINE_FISCAL_ITEMS
@@ -287,8 +288,10 @@ def agenda_frame(
         place = f"{row['subdistrict']} {row['community']}"
         key = (row["subdistrict"], row["community"])
         if row["overdue"]:
-            extra = f"（本周新增 {newly[key]} 项）" if newly.get(key) else ""
-            items.append(_agenda("民生实事", place, f"逾期项目 {row['overdue']} 项{extra}"))
+            extra = f"（本周新增 {fmt.count(newly[key], '项')}）" if newly.get(key) else ""
+            items.append(
+                _agenda("民生实事", place, f"逾期项目 {fmt.count(row['overdue'], '项')}{extra}")
+            )
         status = status_against(row["completion_rate"], expected, rules)
         if row["total"] and is_behind(status):
             items.append(
@@ -356,11 +359,12 @@ def _livelihood_paragraph(report: Report, newly: int) -> str:
         return f"一、民生实事。{lv['year']}年暂无民生实事项目。"
     expected = year_elapsed(dt.date.fromisoformat(report["as_of"]))
     return (
-        f"一、民生实事。{lv['year']}年共实施民生实事项目{lv['total']:,}项，"
-        f"已完成{lv['completed']:,}项，完成率{fmt.pct(lv['completion_rate'])}，"
-        f"{fmt.pace_phrase(lv['completion_rate'], expected)}；推进中{lv['in_progress']:,}项，"
-        f"未启动{lv['not_started']:,}项。本周完成{lv['completed_this_week']:,}项；"
-        f"逾期{lv['overdue']:,}项，其中本周新增逾期{newly}项。"
+        f"一、民生实事。{lv['year']}年共实施民生实事项目{fmt.count(lv['total'], '项')}，"
+        f"已完成{fmt.count(lv['completed'], '项')}，完成率{fmt.pct(lv['completion_rate'])}，"
+        f"{fmt.pace_phrase(lv['completion_rate'], expected)}；"
+        f"推进中{fmt.count(lv['in_progress'], '项')}，未启动{fmt.count(lv['not_started'], '项')}。"
+        f"本周完成{fmt.count(lv['completed_this_week'], '项')}；"
+        f"逾期{fmt.count(lv['overdue'], '项')}，其中本周新增逾期{fmt.count(newly, '项')}。"
     )
 
 
@@ -382,8 +386,8 @@ def _fiscal_paragraph(report: Report) -> str:
         if item["item"] not in HEADLINE_FISCAL_ITEMS:
             continue
         sentence = (
-            f"{item['subdistrict']}{item['item']}累计{item['ytd']:,.2f}万元"
-            f"（当月{item['month_amount']:,.2f}万元），{yoy_phrase(item['yoy'])}"
+            f"{item['subdistrict']}{item['item']}累计{fmt.amount(item['ytd'])}"
+            f"（当月{fmt.amount(item['month_amount'])}），{fmt.change_phrase(item['yoy'])}"
         )
         if item["target_rate"] is not None:
             sentence += (
@@ -400,20 +404,22 @@ def _census_paragraph(report: Report) -> str:
     if census is None:
         return "三、人口普查。截至报告日暂无普查任务。"
     return (
-        f"三、人口普查。{census['campaign']}应登记{census['expected']:,}户，"
-        f"已登记{census['registered_households']:,}户、{census['registered_persons']:,}人，"
-        f"登记率{fmt.pct(census['rate'])}；本周新增登记{census['registered_this_week']:,}户。"
+        f"三、人口普查。{census['campaign']}应登记{fmt.count(census['expected'], '户')}，"
+        f"已登记{fmt.count(census['registered_households'], '户')}、"
+        f"{fmt.count(census['registered_persons'], '人')}，登记率{fmt.pct(census['rate'])}；"
+        f"本周新增登记{fmt.count(census['registered_this_week'], '户')}。"
     )
 
 
 def _volunteer_paragraph(report: Report) -> str:
     vol = report["volunteers"]
     change = week_change(vol["hours_this_week"], vol["hours_last_week"])
-    compare = "上周无服务记录" if change is None else f"环比{fmt.signed_pct(change)}"
+    compare = fmt.change_phrase(change, "环比", missing="上周无服务记录")
     return (
-        f"四、志愿服务。注册志愿者{vol['registered']:,}人，本年活跃{vol['active']:,}人，"
-        f"累计服务{vol['person_times']:,}人次、{vol['hours']:,.1f}小时；"
-        f"本周服务{vol['hours_this_week']:,.1f}小时，上周{vol['hours_last_week']:,.1f}小时，"
+        f"四、志愿服务。注册志愿者{fmt.count(vol['registered'], '人')}，"
+        f"本年活跃{fmt.count(vol['active'], '人')}，"
+        f"累计服务{fmt.count(vol['person_times'], '人次')}、{fmt.hours(vol['hours'])}；"
+        f"本周服务{fmt.hours(vol['hours_this_week'])}，上周{fmt.hours(vol['hours_last_week'])}，"
         f"{compare}。"
     )
 

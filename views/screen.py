@@ -83,14 +83,17 @@ html, body { overflow: hidden; }
 [class*="st-key-screen-unit-"] p { font-size: 1.5rem; color: #9fb7d6; white-space: nowrap; }
 [class*="st-key-screen-note-"] p { font-size: 1.15rem; line-height: 1.35; color: #c9d8ee;
   text-wrap: balance; }
-[class*="st-key-screen-value-green"] p { color: #4fd18b; }
-[class*="st-key-screen-value-yellow"] p { color: #ffc53d; }
-[class*="st-key-screen-value-red"] p { color: #ff6b5e; }
-[class*="st-key-screen-value-ahead"] p { color: #5fd4e0; }
-[class*="st-key-screen-value-severe"] p { color: #ff2d78; }
+/* status colours */
 .st-key-screen-empty p { font-size: 1.6rem; color: #9fb7d6; text-align: center; }
 </style>
-"""
+""".replace(
+    "/* status colours */",
+    # The status colours of the board, from the one palette (constants, no data).
+    "\n".join(
+        f'[class*="st-key-screen-value-{key}"] p {{ color: {fmt.status_color_on_dark(key)}; }}'
+        for key in fmt.STATUS_COLORS
+    ),
+)
 
 
 # Streamlit's frontend records every script run in the browser's performance timeline
