@@ -29,7 +29,6 @@ import streamlit as st
 
 from administration import accounts
 from administration.accounts import User
-from storage import health
 from ui import data
 from ui.filters import escape_markdown
 
