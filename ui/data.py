@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import streamlit as st
@@ -168,6 +169,40 @@ def fetch(fn: Callable[..., T], scope: Scope | None, *args: Any) -> T:
     return _cached_call(fn.__module__, fn.__name__, database_url(), data_version(), scope, args)
 
 
+@dataclass(frozen=True)
+class Query:
+    """One ``fetch`` written down (function and filter values), to be run later or cached on."""
+
+    module: str
+    name: str
+    scope: Scope | None
+    args: tuple
+
+
+def query(fn: Callable[..., Any], scope: Scope | None, *args: Any) -> Query:
+    """``fetch(fn, scope, *args)`` as a value, for ``built``."""
+    return Query(fn.__module__, fn.__name__, scope, args)
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False, max_entries=500)
+def _cached_build(module: str, name: str, url: str, version: int, queries: tuple) -> Any:
+    build = getattr(importlib.import_module(module), name)
+    results = [_cached_call(q.module, q.name, url, version, q.scope, q.args) for q in queries]
+    return build(*results)
+
+
+def built(build: Callable[..., T], *queries: Query) -> T:
+    """``build(fetch(q1), fetch(q2), …)`` cached with the query results: the frames and charts
+    a page draws from figures are made once per view and data version, not on every rerun
+    (a widget click, a row selection). ``build`` must be a module-level function."""
+    return _cached_build(build.__module__, build.__name__, database_url(), data_version(), queries)
+
+
+def rules_query() -> Query:
+    """The rules in force as a ``Query`` (see ``rules``)."""
+    return query(load_rules, None)
+
+
 def rules() -> Rules:
     """The 红黄绿 rules in force, read once per data version (a rule change moves it)."""
     return fetch(load_rules, None)
@@ -176,6 +211,7 @@ def rules() -> Rules:
 def clear_caches() -> None:
     """After a write (import, correction): drop cached results so pages show the new data."""
     _cached_call.clear()
+    _cached_build.clear()
     _data_version.clear()
 
 

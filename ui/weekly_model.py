@@ -316,11 +316,6 @@ def agenda_frame(
     return pd.DataFrame.from_records(items, columns=["状态", "领域", "对象", "情况"])
 
 
-def styled_agenda(agenda: pd.DataFrame):  # type: ignore[no-untyped-def]
-    """The agenda with its status column in the status red (a Styler st.dataframe shows)."""
-    return agenda.style.map(lambda _: f"color: {RED}; font-weight: bold", subset=["状态"])
-
-
 def _agenda(area: str, place: str, text: str) -> dict[str, str]:
     return {"状态": RED_MARK, "领域": area, "对象": place, "情况": text}
 

@@ -94,7 +94,15 @@ agenda = weekly_model.agenda_frame(weekly, rows, projects, rules)
 if agenda.empty:
     st.success("本周没有红色事项。", icon=":material/check_circle:")
 else:
-    layout.dataframe(weekly_model.styled_agenda(agenda), hide_index=True, width="stretch")
+    tables.long_table(
+        agenda,
+        key="agenda_table",
+        search_columns=("领域", "对象", "情况"),
+        search_placeholder="输入社区、街道或领域",
+        hide_index=True,
+        width="stretch",
+        column_config=tables.status_columns(["状态"]),
+    )
 
 st.subheader("本周完成与新增逾期的项目")
 week_list = weekly_model.projects_frame(projects)
@@ -115,9 +123,13 @@ ranks = weekly_model.ranks_frame(rows)
 if ranks.empty:
     layout.empty_state("当前范围内没有社区。")
 else:
-    status_columns = list(weekly_model.RANK_STATUS_COLUMNS)
-    layout.dataframe(
-        tables.with_status_colors(ranks, status_columns), hide_index=True, width="stretch"
+    tables.long_table(
+        ranks,
+        key="ranks_table",
+        search_columns=("街道", "社区"),
+        hide_index=True,
+        width="stretch",
+        column_config=tables.status_columns(weekly_model.RANK_STATUS_COLUMNS),
     )
 
 st.subheader("通报")
