@@ -4,6 +4,7 @@ grow with the city (issue 11)."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterator
 
 import pytest
@@ -58,3 +59,34 @@ def test_a_cached_page_run_opens_only_the_health_check(app_db, checkouts, page):
     at.run()
     assert not at.exception
     assert len(checkouts) == 1
+
+
+def _counted(monkeypatch: pytest.MonkeyPatch, module, name: str) -> list[int]:  # type: ignore[no-untyped-def]
+    """Replace ``module.name`` by a wrapper that counts its calls (name and module kept, so
+    the cache keys of ``ui.data`` stay the same)."""
+    calls: list[int] = []
+    original = getattr(module, name)
+
+    @functools.wraps(original)
+    def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, counting)
+    return calls
+
+
+def test_weekly_computes_the_league_and_the_agenda_once_per_view(app_db, monkeypatch):
+    """/weekly: one league (this week and last week in one pass: the community register read
+    once), one agenda for the table and the 通报; a rerun of the same view computes neither."""
+    from figures import league
+    from ui import weekly_model
+
+    leagues = _counted(monkeypatch, league, "community_league")
+    registers = _counted(monkeypatch, league, "_communities")
+    agendas = _counted(monkeypatch, weekly_model, "agenda_frame")
+    at = open_direct("weekly")
+    assert not at.exception
+    assert (len(leagues), len(registers), len(agendas)) == (1, 1, 1)
+    at.run()
+    assert (len(leagues), len(registers), len(agendas)) == (1, 1, 1)

@@ -426,6 +426,12 @@ def bulletin_paragraphs(
     report: Report, rows: Sequence[LeagueRow], projects: Sequence[WeekProject], rules: Rules
 ) -> list[str]:
     """The 通报 as paragraphs, every figure taken from the report, the league and the list."""
+    return _paragraphs(report, rows, projects, agenda_frame(report, rows, projects, rules))
+
+
+def _paragraphs(
+    report: Report, rows: Sequence[LeagueRow], projects: Sequence[WeekProject], agenda: pd.DataFrame
+) -> list[str]:
     as_of = dt.date.fromisoformat(report["as_of"])
     return [
         f"截至{_date_words(as_of)}（本周 {week_text(report)}），{who(report)}重点工作进展如下：",
@@ -434,7 +440,7 @@ def bulletin_paragraphs(
         _census_paragraph(report),
         _volunteer_paragraph(report),
         _ranks_paragraph(rows),
-        _agenda_paragraph(agenda_frame(report, rows, projects, rules)),
+        _agenda_paragraph(agenda),
     ]
 
 
@@ -442,8 +448,41 @@ def bulletin_text(
     report: Report, rows: Sequence[LeagueRow], projects: Sequence[WeekProject], rules: Rules
 ) -> str:
     """The 通报 ready to paste into a document: a title line, then one paragraph per area."""
-    return "\n\n".join(
-        [document_title(report), *bulletin_paragraphs(report, rows, projects, rules)]
+    return _text_of(report, bulletin_paragraphs(report, rows, projects, rules))
+
+
+def _text_of(report: Report, paragraphs: Sequence[str]) -> str:
+    return "\n\n".join([document_title(report), *paragraphs])
+
+
+@dataclass(frozen=True)
+class WeeklyPage:
+    """Everything /weekly draws from its four query results, made once per view (the page
+    caches it with the results through ``ui.data.built``; a rerun redraws, never recomputes)."""
+
+    metrics: list[Metric]
+    agenda: pd.DataFrame
+    projects: pd.DataFrame
+    fiscal: pd.DataFrame
+    ranks: pd.DataFrame
+    paragraphs: list[str]
+    text: str
+
+
+def weekly_page(
+    report: Report, rows: Sequence[LeagueRow], projects: Sequence[WeekProject], rules: Rules
+) -> WeeklyPage:
+    """The page's tables and 通报 for one report date and subdistrict."""
+    agenda = agenda_frame(report, rows, projects, rules)
+    paragraphs = _paragraphs(report, rows, projects, agenda)
+    return WeeklyPage(
+        metrics=week_metrics(report, projects),
+        agenda=agenda,
+        projects=projects_frame(projects),
+        fiscal=fiscal_frame(report),
+        ranks=ranks_frame(rows),
+        paragraphs=paragraphs,
+        text=_text_of(report, paragraphs),
     )
 
 
