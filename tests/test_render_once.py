@@ -123,7 +123,6 @@ def test_table_view_shows_the_ends_then_pages_and_searches():
     assert list(ends.rows["排名"]) == [*range(1, 11), *range(1991, 2001)]
     assert ends.choices == (tables.EDGES, *range(40))
     assert "共 2,000 行，显示前 10 行与后 10 行（中间 1,980 行未显示）" in ends.note
-    assert "下载的 Excel 含全部行" in ends.note
     second = tables.table_view(frame, "", 1, ["社区"])
     assert list(second.rows["排名"]) == list(range(51, 101))
     found = tables.table_view(frame, "第12", tables.EDGES, ["社区"])  # 第12…: 12, 120–129, …
@@ -159,6 +158,7 @@ def test_overview_league_shows_ends_pages_search_and_downloads_every_row(city_ap
     assert len(league) == 20 and list(ranked.head(10)) == sorted(ranked.head(10))
     captions = " ".join(c.value for c in at.caption)
     assert "共 80 行，显示前 10 行与后 10 行（中间 60 行未显示）" in captions
+    assert "下载的 Excel 含全部行" in captions and "左右滑动查看其余列" in captions
     assert "另有 60 个社区未显示" in captions
 
     at.selectbox(key="league_table_page").set_value(1).run()  # 第 51–80 行

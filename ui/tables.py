@@ -173,7 +173,18 @@ def table_view(
     else:
         rows = frame.iloc[choice * PAGE_ROWS : (choice + 1) * PAGE_ROWS]
         note = f"{total}，显示{page_label(choice, len(frame))}"
-    return TableView(rows=rows, choices=choices, note=note + "；下载的 Excel 含全部行。")
+    return TableView(rows=rows, choices=choices, note=note)
+
+
+def long_table_note(view: TableView, columns: int) -> str:
+    """What a long table shows, that it scrolls (rows, and columns on a phone), and that the
+    download has every row."""
+    parts = [view.note]
+    if len(view.rows) > VISIBLE_ROWS:
+        parts.append("在表格内上下滚动查看")
+    if columns > NARROW_SCREEN_COLUMNS:
+        parts.append(f"共 {columns} 列，屏幕较窄（如手机）时左右滑动查看其余列")
+    return "；".join(parts) + "；下载的 Excel 含全部行。"
 
 
 def long_table(
@@ -209,5 +220,5 @@ def long_table(
         "显示", view.choices, format_func=lambda choice: page_label(choice, found), key=page_key
     )
     event = st.dataframe(draw(view.rows), key=key, **dataframe_options)
-    st.caption(view.note)
+    st.caption(long_table_note(view, len(frame.columns)))
     return event, view.rows
