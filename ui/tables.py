@@ -1,7 +1,8 @@
 """Tables as leaders read them: one status mark and one cell colouring for every page.
 
-Status is written as text (正常 / 预警 / 滞后 with a ● mark that every CJK font has) and the
-cell is tinted with the status colour, so it reads without colour and without an emoji font.
+Status is written as text (正常 / 预警 / 滞后 with a ● mark that every CJK font has), drawn by
+the table in the status colour (``status_columns``), so it reads without colour and without an
+emoji font.
 
 A table that grows with the city (one row per community: 2,000 at city scale) is drawn by
 ``long_table``: the first and last ``EDGE_ROWS`` rows (the leaders and the laggards of a
@@ -26,10 +27,6 @@ from ui import format as fmt
 from ui.format import status_mark
 
 STATUS_MARKS: dict[str, str] = {key: status_mark(key) for key in STATUS_LABELS}
-_TINTS: dict[str, str] = {
-    STATUS_MARKS[key]: f"background-color: {color}22; color: {color}; font-weight: 600"
-    for key, color in STATUS_COLORS.items()
-}
 
 
 def status_of_mark(mark: str) -> str | None:
@@ -38,12 +35,6 @@ def status_of_mark(mark: str) -> str | None:
         if value == mark:
             return key
     return None
-
-
-def with_status_colors(frame: pd.DataFrame, columns: Sequence[str]) -> Styler:
-    """A Styler that tints the given status columns; other cells are left alone."""
-    present = [column for column in columns if column in frame.columns]
-    return frame.style.map(lambda value: _TINTS.get(value, ""), subset=present)
 
 
 # st.dataframe shows about ten rows and scrolls inside; a column wider than the screen

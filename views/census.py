@@ -52,10 +52,14 @@ def show_ranking(summary, plan_rate) -> None:  # type: ignore[no-untyped-def]
         if behind.empty:
             st.success("没有落后于计划进度的社区。", icon=":material/check_circle:")
         else:
-            layout.dataframe(
-                model.behind_table(behind),
+            tables.long_table(
+                behind,
+                key="census_behind",
+                search_columns=("街道", "社区"),
+                written_as=model.behind_table,
                 hide_index=True,
                 width="stretch",
+                column_config=tables.status_columns(["状态"]),
             )
 
 
