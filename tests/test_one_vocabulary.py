@@ -350,11 +350,9 @@ def test_every_status_word_and_colour_comes_from_the_one_palette(app_db, surface
         for scale in _status_scales(chart.to_dict()):
             assert set(scale.values()) <= set(palette.values()), scale
 
-    # table tints and the PDF's inks
-    import pandas as pd
-
-    marks = pd.DataFrame({"状态": [fmt.status_mark(key) for key in STATUS_LABELS]})
-    tints = set(HEX.findall(tables.with_status_colors(marks, ["状态"]).to_html()))
+    # table tints (drawn through column_config) and the PDF's inks
+    options = tables.status_columns(["状态"])["状态"]["type_config"]["options"]
+    tints = {option["color"] for option in options}
     assert tints and {t.lower() for t in tints} <= {c.lower() for c in palette.values()}, tints
     for key in STATUS_LABELS:
         assert pdf_writer.STATUS_INKS[fmt.status_word(key)] == fmt.rgb(palette[key]), key

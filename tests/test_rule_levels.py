@@ -285,14 +285,13 @@ def test_the_printed_pack_writes_the_five_words_and_the_rule(engine, rows):
 
 def test_every_level_has_its_tint_on_pages_and_its_ink_in_print():
     """The five marks are tinted on the pages' tables and inked in the PDF, each its own."""
-    import pandas as pd
-
     from reporting import pdf
     from ui import tables
 
     marks = [fmt.status_mark(key) for key in STATUS_LABELS]
-    styles = tables.with_status_colors(pd.DataFrame({"状态": marks}), ["状态"])._compute().ctx
-    colours = [dict(styles[(row, 0)])["color"] for row in range(len(marks))]
-    assert colours == [STATUS_COLORS[key] for key in STATUS_LABELS]
+    column = tables.status_columns(["状态"])["状态"]
+    options = column["type_config"]["options"]
+    colours = {option["value"]: option["color"] for option in options}
+    assert [colours[mark] for mark in marks] == [STATUS_COLORS[key] for key in STATUS_LABELS]
     inks = [pdf._status_ink(mark) for mark in marks]  # noqa: SLF001
     assert None not in inks and len(set(inks)) == 5

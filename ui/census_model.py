@@ -247,7 +247,7 @@ def _forecast_order(forecast: dt.date | str) -> int:
 def behind_table(frame: pd.DataFrame) -> Styler:
     """The laggards as shown: 登记率 26.9% (not 26.99%), 未登记户数 2,188 户."""
     return tables.written(
-        tables.with_status_colors(frame, ["状态"]),
+        frame,
         rates=("登记率", "计划进度"),
         counts={"未登记户数": "户"},
         one_decimal=("落后(个百分点)",),

@@ -189,7 +189,7 @@ AMOUNT_COLUMNS = ("当月（万元）", "累计（万元）", "年度目标（�
 def subdistrict_table(frame: pd.DataFrame) -> Styler:
     """The per-街道 table as shown: 86.5% (not 86.47%), 118,790.00 beside 102,715.01."""
     written = tables.written(
-        tables.with_status_colors(frame, ["状态"]),
+        frame,
         rates=("完成目标", "序时进度"),
         amounts=AMOUNT_COLUMNS,
     )
@@ -197,7 +197,11 @@ def subdistrict_table(frame: pd.DataFrame) -> Styler:
 
 
 def subdistrict_column_config() -> dict[str, Any]:
-    return {"较序时进度（个百分点）": st.column_config.NumberColumn(format=fmt.POINTS_PRINTF)}
+    """The gap with its sign; 状态 in its colour, drawn by the table (not a Styler)."""
+    return {
+        "较序时进度（个百分点）": st.column_config.NumberColumn(format=fmt.POINTS_PRINTF),
+        **tables.status_columns(["状态"]),
+    }
 
 
 def headline_months_frame(months: Sequence[MonthAmount]) -> pd.DataFrame:

@@ -10,8 +10,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import altair as alt
 import pandas as pd
 import streamlit as st
+from pandas.io.formats.style import Styler
 
 from figures.census import CensusSummary
 from figures.fiscal import FiscalReport
@@ -21,7 +23,9 @@ from figures.scope import Scope
 from figures.status import RED, Rules, needs_attention, severity, status_against, year_elapsed
 from figures.volunteers import VolunteerSummary
 from storage.models import HEADLINE_FISCAL_ITEMS
+from ui import charts, tables
 from ui import format as fmt
+from ui.table_export import excel_bytes
 from ui.tables import status_mark, status_of_mark
 
 LEAGUE_STATUS_COLUMNS = ("民生实事", "人口普查", "志愿服务")
@@ -194,12 +198,19 @@ def league_display(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def league_column_config() -> dict[str, Any]:
+    """Rates as bars, status marks in their colours: drawn by the table, not a Styler."""
     rate_bar = st.column_config.ProgressColumn(format=fmt.PCT_PRINTF, min_value=0, max_value=100)
     return {
         "排名": st.column_config.NumberColumn(format="%d", width="small"),
         "民生实事完成率": rate_bar,
         "普查登记率": rate_bar,
+        **tables.status_columns(LEAGUE_STATUS_COLUMNS),
     }
+
+
+def league_cells(shown: pd.DataFrame) -> Styler:
+    """The counts of the rows on screen written as everywhere else (12,317 人)."""
+    return tables.written(shown, counts=LEAGUE_COUNTS)
 
 
 def picked_community(table: pd.DataFrame, event: Any) -> tuple[str, str] | None:
@@ -285,3 +296,44 @@ def attention_items(
 
 def _item(status: str | None, area: str, where: str, text: str) -> dict[str, Any]:
     return {"状态": _mark(status), "领域": area, "对象": where, "情况": text}
+
+
+# ---------------------------------------------------------------- built once per view
+# Module-level builders for ``ui.data.built``: made from the cached query results once per
+# view and data version, not on every rerun of the page.
+
+
+def league_tables(rows: Sequence[LeagueRow]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The league as downloaded (fractions) and as shown (percent for the bars)."""
+    table = league_frame(rows)
+    return table, league_display(table)
+
+
+def league_chart(rows: Sequence[LeagueRow], rules: Rules) -> tuple[alt.LayerChart | None, int]:
+    """The score bars of the best and worst ``charts.EDGE_BARS`` communities, and how many
+    communities the chart leaves out (the table lists them all)."""
+    frame = league_chart_frame(rows, rules)
+    if frame.empty:
+        return None, 0
+    shown, hidden = charts.ends(frame, "综合得分")
+    title = "社区综合得分（与序时进度之差的平均）"
+    if hidden:
+        title = f"社区综合得分：最高与最低各 {charts.EDGE_BARS} 个（与序时进度之差的平均）"
+    chart = charts.ranking_bar(
+        shown,
+        category="社区",
+        value="综合得分",
+        value_title="综合得分（个百分点）",
+        status="状态",
+        title=title,
+    )
+    return chart, hidden
+
+
+def overview_workbook(
+    rows: Sequence[LeagueRow], fiscal_block: FiscalReport | None, rules: Rules
+) -> bytes:
+    """The Excel download: every community and every attention item, whatever is on screen."""
+    return excel_bytes(
+        {"社区排名": league_frame(rows), "需要关注": attention_items(rows, fiscal_block, rules)}
+    )

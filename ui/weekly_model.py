@@ -334,14 +334,6 @@ def agenda_frame(
     return pd.DataFrame.from_records(items, columns=["状态", "领域", "对象", "情况"])
 
 
-def styled_agenda(agenda: pd.DataFrame):  # type: ignore[no-untyped-def]
-    """The agenda with its status column in its status red (a Styler st.dataframe shows)."""
-    red = AGENDA_COLORS[RED_MARK]
-    return agenda.style.map(
-        lambda mark: f"color: {AGENDA_COLORS.get(mark, red)}; font-weight: bold", subset=["状态"]
-    )
-
-
 def _agenda(area: str, place: str, text: str, status: Status | None = RED) -> dict[str, str]:
     return {"状态": fmt.status_mark(status), "领域": area, "对象": place, "情况": text}
 
@@ -455,6 +447,12 @@ def bulletin_paragraphs(
     report: Report, rows: Sequence[LeagueRow], projects: Sequence[WeekProject], rules: Rules
 ) -> list[str]:
     """The 通报 as paragraphs, every figure taken from the report, the league and the list."""
+    return _paragraphs(report, rows, projects, agenda_frame(report, rows, projects, rules))
+
+
+def _paragraphs(
+    report: Report, rows: Sequence[LeagueRow], projects: Sequence[WeekProject], agenda: pd.DataFrame
+) -> list[str]:
     as_of = dt.date.fromisoformat(report["as_of"])
     return [
         f"截至{_date_words(as_of)}（本周 {week_text(report)}），{who(report)}重点工作进展如下：",
@@ -463,7 +461,7 @@ def bulletin_paragraphs(
         _census_paragraph(report),
         _volunteer_paragraph(report),
         _ranks_paragraph(rows),
-        _agenda_paragraph(agenda_frame(report, rows, projects, rules)),
+        _agenda_paragraph(agenda),
     ]
 
 
@@ -471,8 +469,41 @@ def bulletin_text(
     report: Report, rows: Sequence[LeagueRow], projects: Sequence[WeekProject], rules: Rules
 ) -> str:
     """The 通报 ready to paste into a document: a title line, then one paragraph per area."""
-    return "\n\n".join(
-        [document_title(report), *bulletin_paragraphs(report, rows, projects, rules)]
+    return _text_of(report, bulletin_paragraphs(report, rows, projects, rules))
+
+
+def _text_of(report: Report, paragraphs: Sequence[str]) -> str:
+    return "\n\n".join([document_title(report), *paragraphs])
+
+
+@dataclass(frozen=True)
+class WeeklyPage:
+    """Everything /weekly draws from its four query results, made once per view (the page
+    caches it with the results through ``ui.data.built``; a rerun redraws, never recomputes)."""
+
+    metrics: list[Metric]
+    agenda: pd.DataFrame
+    projects: pd.DataFrame
+    fiscal: pd.DataFrame
+    ranks: pd.DataFrame
+    paragraphs: list[str]
+    text: str
+
+
+def weekly_page(
+    report: Report, rows: Sequence[LeagueRow], projects: Sequence[WeekProject], rules: Rules
+) -> WeeklyPage:
+    """The page's tables and 通报 for one report date and subdistrict."""
+    agenda = agenda_frame(report, rows, projects, rules)
+    paragraphs = _paragraphs(report, rows, projects, agenda)
+    return WeeklyPage(
+        metrics=week_metrics(report, projects),
+        agenda=agenda,
+        projects=projects_frame(projects),
+        fiscal=fiscal_frame(report),
+        ranks=ranks_frame(rows),
+        paragraphs=paragraphs,
+        text=_text_of(report, paragraphs),
     )
 
 

@@ -6,7 +6,7 @@ import streamlit as st
 
 from figures import fiscal
 from storage.models import HEADLINE_FISCAL_ITEMS
-from ui import charts, data, filters, fiscal_model, layout, table_export
+from ui import charts, data, filters, fiscal_model, layout, table_export, tables
 from ui import format as fmt
 
 scope = layout.current_scope()
@@ -158,8 +158,12 @@ else:
 
 st.subheader(f"分街道：{item}")
 by_subdistrict = fiscal_model.subdistrict_frame(report, item, data.rules(), prior)
-layout.dataframe(
-    fiscal_model.subdistrict_table(by_subdistrict),
+tables.long_table(
+    by_subdistrict,
+    key="fiscal_subdistricts",
+    search_columns=("街道",),
+    search_placeholder="输入街道名称",
+    written_as=fiscal_model.subdistrict_table,
     hide_index=True,
     width="stretch",
     column_config=fiscal_model.subdistrict_column_config(),

@@ -150,7 +150,9 @@ def _now() -> dt.datetime:
 @st.cache_data(ttl=3600, max_entries=16, show_spinner=False)
 def _load(url: str, version: int, scope: Scope, tick: int) -> ScreenData:
     """The screen's data for one refresh period (``tick``); a new period queries again."""
-    return require_finite(screen_model.load_screen_data(data.engine(), scope, _now()), nan=False)
+    with data.connection() as connection:
+        screen = screen_model.load_screen_data(connection, scope, _now())
+    return require_finite(screen, nan=False)
 
 
 def _markdown(key: str, text: str) -> None:

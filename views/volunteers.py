@@ -5,10 +5,12 @@ Aggregates only: no person is listed (the data holds no names; codes are not sho
 
 from __future__ import annotations
 
+import functools
+
 import streamlit as st
 
 from figures import volunteers
-from ui import charts, data, filters, layout, table_export, volunteers_model
+from ui import charts, data, filters, layout, table_export, tables, volunteers_model
 from ui import format as fmt
 
 RATE_BARS = 20
@@ -109,15 +111,19 @@ st.caption(
     f"按服务时长排序；注册率目标 {fmt.target_pct(0.13)}（常住人口），状态按统一规则："
     f"{data.rules().target_sentence()}。"
 )
-layout.dataframe(
-    volunteers_model.ranking_table(ranking),
+tables.long_table(
+    ranking,
+    key="volunteers_ranking",
+    search_columns=("街道", "社区"),
+    written_as=volunteers_model.ranking_table,
     hide_index=True,
     width="stretch",
     column_config=volunteers_model.ranking_column_config(),
 )
 st.download_button(
     "下载 Excel",
-    data=table_export.excel_bytes({"社区排名": ranking}),
+    # Every community, built when clicked (2,000 rows at city scale).
+    data=functools.partial(table_export.excel_bytes, {"社区排名": ranking}),
     file_name=f"志愿服务社区排名_{scope.as_of.isoformat()}.xlsx",
     mime=table_export.XLSX_MIME,
     icon=":material/download:",
