@@ -325,6 +325,7 @@ def league_chart(rows: Sequence[LeagueRow], rules: Rules) -> tuple[alt.LayerChar
         value="综合得分",
         value_title="综合得分（个百分点）",
         status="状态",
+        rules=rules,
         title=title,
     )
     return chart, hidden
