@@ -545,7 +545,12 @@ SMALL_TABLES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ),
 )  # fmt: skip
 BULK_TABLES = (ServiceRecord.__tablename__, Volunteer.__tablename__)
-ROLLUP_TABLES = ("rollup_service_daily", "rollup_volunteer_year", "rollup_volunteer_month")
+ROLLUP_TABLES = (
+    "rollup_service_daily",
+    "rollup_volunteer_year",
+    "rollup_volunteer_month",
+    "rollup_activity_daily",
+)
 
 
 def _secondary_indexes(connection, tables: Sequence[str]) -> list[tuple[str, str, list[str]]]:  # type: ignore[no-untyped-def]

@@ -31,6 +31,7 @@ R = ServiceRecord
 V = Volunteer
 D = rollups.service_daily  # per day × community × 活动类型: 人次 and hours (additive)
 P = rollups.volunteer_month  # per month × community × volunteer × 活动类型: first / last day
+A = rollups.activity_daily  # per day × community × 活动类型 × 活动名称: 人次 and hours
 
 
 def _month_end(day: dt.date) -> dt.date:
@@ -221,8 +222,9 @@ def volunteer_summary(engine_or_connection: Engine | Connection, scope: Scope) -
 #   dated ≤ as-of, by the record's community; the week and last week as in ``volunteers``;
 # - breakdowns for the charts (``service_by_month``, ``service_by_type``, ``top_activities``):
 #   records dated ``date_from`` … as-of (the page's time window), grouped in SQL.
-# Additive figures (人次, hours, which types occur) are sums over ``rollup_service_daily``;
-# distinct volunteer counts (not additive) are counted over ``rollup_volunteer_month``.
+# Additive figures (人次, hours, which types occur) are sums over ``rollup_service_daily`` and,
+# per activity, ``rollup_activity_daily``; distinct volunteer counts (not additive) are
+# counted over ``rollup_volunteer_month`` (the ranked activities' from their own records).
 # Nothing here returns a person: volunteers are only counted (never listed).
 
 TOP_LIMIT = 10
@@ -284,20 +286,6 @@ class GroupService:
 def window(scope: Scope) -> tuple[dt.date, dt.date]:
     """The page's time window: ``date_from`` (default 1 January of the as-of year) … as-of."""
     return scope.date_from or dt.date(scope.as_of.year, 1, 1), scope.as_of
-
-
-def _type_clause(types: Sequence[str]):  # type: ignore[no-untyped-def]
-    return R.activity_type.in_(list(types)) if types else true()
-
-
-def _in_window(scope: Scope, types: Sequence[str]):  # type: ignore[no-untyped-def]
-    start, end = window(scope)
-    return and_(
-        R.service_date >= start,
-        R.service_date <= end,
-        scope.community_clause(R.community_id),
-        _type_clause(types),
-    )
 
 
 def _codepoint_order(column, connection: Connection):  # type: ignore[no-untyped-def]
@@ -530,16 +518,6 @@ def service_by_type(
     return sorted(rows, key=lambda row: (-row.person_times, -row.hours, row.activity_type))
 
 
-def _group(row, name: str | None) -> GroupService:  # type: ignore[no-untyped-def]
-    return GroupService(
-        activity_type=row.activity_type,
-        activity_name=name,
-        person_times=int(row.person_times),
-        hours=round_amount(row.hours) or 0.0,
-        volunteers=int(row.volunteers),
-    )
-
-
 def top_activities(
     engine_or_connection: Engine | Connection,
     scope: Scope,
@@ -549,32 +527,77 @@ def top_activities(
 ) -> list[GroupService]:
     """The ``limit`` activities (name and type) with the most 人次 or hours in the window.
 
-    Ties are broken by name in code-point order, in SQL, so both databases pick the same ten.
+    Ranked over the activity rollup; ties are broken by name in code-point order, in SQL, so
+    both databases pick the same ten. Their volunteers: ``_activity_volunteers``.
     """
     if measure not in TOP_MEASURES:
         raise ValueError(f"未知的排序指标：{measure}")
-    person_times = func.count(R.id)
-    hours = func.sum(R.hours)
+    start, end = window(scope)
+    in_window = and_(
+        A.c.service_date >= start,
+        A.c.service_date <= end,
+        scope.community_clause(A.c.community_id),
+        A.c.activity_type.in_(list(types)) if types else true(),
+    )
+    person_times = func.sum(A.c.person_times)
+    hours = func.sum(A.c.hours)
     primary, secondary = (
         (person_times, hours) if measure == "person_times" else (hours, person_times)
     )
     with connected(engine_or_connection) as connection:
         query = (
             select(
-                R.activity_name,
-                R.activity_type,
+                A.c.activity_name,
+                A.c.activity_type,
                 person_times.label("person_times"),
                 hours.label("hours"),
-                func.count(func.distinct(R.volunteer_id)).label("volunteers"),
             )
-            .where(_in_window(scope, types))
-            .group_by(R.activity_name, R.activity_type)
+            .where(in_window)
+            .group_by(A.c.activity_name, A.c.activity_type)
             .order_by(
                 primary.desc(),
                 secondary.desc(),
-                _codepoint_order(R.activity_name, connection),
-                _codepoint_order(R.activity_type, connection),
+                _codepoint_order(A.c.activity_name, connection),
+                _codepoint_order(A.c.activity_type, connection),
             )
             .limit(limit)
         )
-        return [_group(row, row.activity_name) for row in connection.execute(query)]
+        ranked = connection.execute(query).all()
+        counted = _activity_volunteers(connection, in_window, ranked)
+    return [
+        GroupService(
+            activity_type=row.activity_type,
+            activity_name=row.activity_name,
+            person_times=int(row.person_times),
+            hours=round_amount(row.hours) or 0.0,
+            volunteers=counted.get((row.activity_name, row.activity_type), 0),
+        )
+        for row in ranked
+    ]
+
+
+def _activity_volunteers(connection: Connection, in_window, ranked) -> dict[tuple[str, str], int]:  # type: ignore[no-untyped-def]
+    """Distinct volunteers of the ranked activities, from their own records only: the
+    activity rollup's (day, community) keys of those few names lead to them by index."""
+    if not ranked:
+        return {}
+    same_activity = and_(
+        R.service_date == A.c.service_date,
+        R.community_id == A.c.community_id,
+        R.activity_type == A.c.activity_type,
+        R.activity_name == A.c.activity_name,
+    )
+    query = (
+        select(
+            A.c.activity_name,
+            A.c.activity_type,
+            func.count(func.distinct(R.volunteer_id)).label("volunteers"),
+        )
+        .select_from(A)
+        .join(R, same_activity)
+        .where(in_window, A.c.activity_name.in_(sorted({row.activity_name for row in ranked})))
+        .group_by(A.c.activity_name, A.c.activity_type)
+    )
+    return {
+        (r.activity_name, r.activity_type): int(r.volunteers) for r in connection.execute(query)
+    }

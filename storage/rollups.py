@@ -18,6 +18,9 @@ view takes seconds. Two small tables answer the same questions exactly:
   counts when its first or last day lies in the window; only when both lie outside
   (first < a, last > b: possible only for a window inside one month) is the volunteer's
   own record range looked up (``figures.volunteers``).
+- ``rollup_activity_daily``: per (day, community, 活动类型, 活动名称) 人次 and hours: the
+  activity ranking (前 10) is a sum over it; the ten activities' distinct volunteers are
+  then counted from their own records, found through its (day, community) keys.
 
 Who keeps them current: ``ingest.importer`` calls ``refresh_service`` with the keys of the
 records it writes (old and new values of an updated record), ``demo.subdistricts`` and
@@ -103,6 +106,29 @@ volunteer_month = Table(
     sqlite_with_rowid=False,
 )
 
+activity_daily = Table(
+    "rollup_activity_daily",
+    metadata,
+    Column("service_date", Date, primary_key=True),
+    Column("community_id", Integer, primary_key=True),
+    Column("activity_type", String(100), primary_key=True),
+    Column("activity_name", String(300), primary_key=True),
+    Column("person_times", Integer, nullable=False),
+    Column("hours", Float, nullable=False),
+    Index(
+        "ix_rollup_activity_community_date",
+        "community_id",
+        "service_date",
+        "activity_type",
+        "activity_name",
+        "person_times",
+        "hours",
+    ),
+    # The ten ranked activities' (day, community) keys, to count their volunteers.
+    Index("ix_rollup_activity_name", "activity_name", "activity_type", "service_date"),
+    sqlite_with_rowid=False,
+)
+
 CHUNK = 500  # keys per DELETE / INSERT … SELECT (well under both databases' parameter limits)
 
 ServiceKey = tuple[dt.date, int, int]  # (service_date, community_id, volunteer_id)
@@ -120,6 +146,23 @@ def _daily_select():  # type: ignore[no-untyped-def]
         func.count().label("person_times"),
         func.sum(R.c.hours).label("hours"),
     ).group_by(R.c.service_date, R.c.community_id, R.c.activity_type)
+
+
+def _activity_select():  # type: ignore[no-untyped-def]
+    keys = (R.c.service_date, R.c.community_id, R.c.activity_type, R.c.activity_name)
+    return select(
+        *keys, func.count().label("person_times"), func.sum(R.c.hours).label("hours")
+    ).group_by(*keys)
+
+
+ACTIVITY_COLUMNS = [
+    "service_date",
+    "community_id",
+    "activity_type",
+    "activity_name",
+    "person_times",
+    "hours",
+]
 
 
 def _first_dates_select():  # type: ignore[no-untyped-def]
@@ -176,11 +219,14 @@ def rebuild_service(connection: Connection) -> None:
 
 
 def rebuild_presence(connection: Connection) -> None:
-    """Recompute ``rollup_volunteer_month`` from every service record (also migration 0007)."""
+    """Recompute ``rollup_volunteer_month`` and ``rollup_activity_daily`` from every service
+    record (the two of migration 0007)."""
     connection.execute(delete(volunteer_month))
     connection.execute(
         insert(volunteer_month).from_select(PRESENCE_COLUMNS, _presence_select(connection))
     )
+    connection.execute(delete(activity_daily))
+    connection.execute(insert(activity_daily).from_select(ACTIVITY_COLUMNS, _activity_select()))
 
 
 def _chunks(items: list, size: int = CHUNK) -> Iterable[list]:  # type: ignore[type-arg]
@@ -231,6 +277,14 @@ _REFRESH_FROM_PAIRS = (
     f"FROM {PAIRS_TABLE} AS t CROSS JOIN service_record AS r "
     "WHERE r.service_date = t.service_date AND r.community_id = t.community_id "
     "GROUP BY r.service_date, r.community_id, r.activity_type",
+    "DELETE FROM rollup_activity_daily WHERE (service_date, community_id) IN "
+    f"(SELECT service_date, community_id FROM {PAIRS_TABLE})",
+    "INSERT INTO rollup_activity_daily "
+    f"({', '.join(ACTIVITY_COLUMNS)}) "
+    "SELECT r.service_date, r.community_id, r.activity_type, r.activity_name, count(*), "
+    f"sum(r.hours) FROM {PAIRS_TABLE} AS t CROSS JOIN service_record AS r "
+    "WHERE r.service_date = t.service_date AND r.community_id = t.community_id "
+    "GROUP BY r.service_date, r.community_id, r.activity_type, r.activity_name",
 )
 
 
@@ -273,6 +327,13 @@ def _refresh_days_per_day(connection: Connection, pairs: list[tuple[dt.date, int
             )
             source = _daily_select().where(R.c.service_date == day, R.c.community_id.in_(chunk))
             connection.execute(insert(service_daily).from_select(columns, source))
+            connection.execute(
+                delete(activity_daily).where(
+                    activity_daily.c.service_date == day, activity_daily.c.community_id.in_(chunk)
+                )
+            )
+            source = _activity_select().where(R.c.service_date == day, R.c.community_id.in_(chunk))
+            connection.execute(insert(activity_daily).from_select(ACTIVITY_COLUMNS, source))
 
 
 def _refresh_volunteer_years(connection: Connection, pairs: list[tuple[int, int]]) -> None:
@@ -380,10 +441,30 @@ def presence_matches(connection: Connection) -> bool:
     return rows(_presence_select(connection)) == rows(select(volunteer_month))
 
 
+def _sums_match(connection: Connection, computed, stored, keys: int) -> bool:  # type: ignore[no-untyped-def]
+    """Rows of (key columns…, count, hours) equal: exact keys and counts, hours to 1e-6."""
+
+    def rows(query) -> dict:  # type: ignore[no-untyped-def, type-arg]
+        return {
+            tuple(_as_date(v) if i == 0 else v for i, v in enumerate(r[:keys])): (
+                int(r[keys]),
+                float(r[keys + 1]),
+            )
+            for r in connection.execute(query)
+        }
+
+    left, right = rows(computed), rows(stored)
+    if left.keys() != right.keys():
+        return False
+    return all(left[k][0] == right[k][0] and abs(left[k][1] - right[k][1]) <= 1e-6 for k in left)
+
+
 def rollups_match(connection: Connection) -> bool:
     """Whether every rollup equals what the service records give now (exact counts, hours
     to 1e-6)."""
     if not presence_matches(connection):
+        return False
+    if not _sums_match(connection, _activity_select(), select(activity_daily), 4):
         return False
     daily = {
         (_as_date(r[0]), r[1], r[2]): (int(r[3]), float(r[4]))
@@ -410,6 +491,7 @@ def rollups_match(connection: Connection) -> bool:
 
 __all__ = [
     "ServiceKey",
+    "activity_daily",
     "month_start",
     "presence_matches",
     "rebuild",
