@@ -20,9 +20,28 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, Engine, and_, case, extract, func, or_, select, true
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Numeric,
+    and_,
+    case,
+    cast,
+    extract,
+    func,
+    or_,
+    select,
+    true,
+)
 
-from figures.area_helpers import connected, last_week_of, place_key, round_amount, week_of
+from figures.area_helpers import (
+    AMOUNT_DECIMALS,
+    connected,
+    last_week_of,
+    place_key,
+    round_amount,
+    week_of,
+)
 from figures.scope import Scope
 from storage import rollups
 from storage.models import Community, ServiceRecord, Volunteer
@@ -527,8 +546,8 @@ def top_activities(
 ) -> list[GroupService]:
     """The ``limit`` activities (name and type) with the most 人次 or hours in the window.
 
-    Ranked over the activity rollup; ties are broken by name in code-point order, in SQL, so
-    both databases pick the same ten. Their volunteers: ``_activity_volunteers``.
+    Ranked over the activity rollup (hours as shown, to 0.01); ties are broken by name in
+    code-point order, in SQL, so both databases pick the same ten. Their volunteers: ``_activity_volunteers``.
     """
     if measure not in TOP_MEASURES:
         raise ValueError(f"未知的排序指标：{measure}")
@@ -541,10 +560,13 @@ def top_activities(
     )
     person_times = func.sum(A.c.person_times)
     hours = func.sum(A.c.hours)
-    primary, secondary = (
-        (person_times, hours) if measure == "person_times" else (hours, person_times)
-    )
     with connected(engine_or_connection) as connection:
+        shown_hours = _as_shown(hours, connection)
+        primary, secondary = (
+            (person_times, shown_hours)
+            if measure == "person_times"
+            else (shown_hours, person_times)
+        )
         query = (
             select(
                 A.c.activity_name,
@@ -574,6 +596,14 @@ def top_activities(
         )
         for row in ranked
     ]
+
+
+def _as_shown(hours, connection: Connection):  # type: ignore[no-untyped-def]
+    """Hours rounded as shown, for ranking: 37.1 and 37.1 tie (then 人次 decides) although
+    their float sums may differ in the last bit, depending on the order of the additions."""
+    if connection.dialect.name == "postgresql":
+        return func.round(cast(hours, Numeric), AMOUNT_DECIMALS)
+    return func.round(hours, AMOUNT_DECIMALS)
 
 
 def _activity_volunteers(connection: Connection, in_window, ranked) -> dict[tuple[str, str], int]:  # type: ignore[no-untyped-def]
