@@ -16,9 +16,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from figures.judged import livelihood_expected
 from figures.league import LeagueRow
 from figures.livelihood import WeekProject
-from figures.status import Rules, year_elapsed
+from figures.status import Rules
 from reporting.channels import Attachment, OutgoingMessage
 from reporting.markdown import change_phrase
 from storage.models import HEADLINE_FISCAL_ITEMS
@@ -215,7 +216,7 @@ def _headline_lines(report: Report, rows: Sequence[LeagueRow]) -> list[str]:
     lines = []
     lv = report["livelihood"]
     if lv["total"]:
-        expected = year_elapsed(dt.date.fromisoformat(report["as_of"]))
+        expected = livelihood_expected(dt.date.fromisoformat(report["as_of"]))
         lines.append(
             f"民生实事：{lv['year']}年完成 {lv['completed']:,}/{lv['total']:,} 项，"
             f"完成率 {fmt.pct(lv['completion_rate'])}，"

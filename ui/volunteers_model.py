@@ -18,13 +18,8 @@ import pandas as pd
 import streamlit as st
 from pandas.io.formats.style import Styler
 
-from figures.status import (
-    STATUS_LABELS,
-    VOLUNTEER_TARGET_RATE,
-    Rules,
-    status_against,
-    volunteer_target_share,
-)
+from figures.judged import judge_volunteers
+from figures.status import STATUS_LABELS, VOLUNTEER_TARGET_RATE, Rules
 from figures.volunteers import (
     CommunityPopulation,
     CommunityService,
@@ -81,8 +76,7 @@ def registration_rate(registered: int, population: int) -> float | None:
 
 def registration_status(registered: int, population: int, rules: Rules) -> str | None:
     """green / yellow / red of the registration rate against the 13% target (league rule)."""
-    share = volunteer_target_share(registered, population)
-    return status_against(None if share is None else min(share, 1.0), 1.0, rules)
+    return judge_volunteers(registered, population, rules).status
 
 
 def week_change(this_week: float, last_week: float) -> float | None:
