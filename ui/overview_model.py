@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from figures.area_helpers import week_change
 from figures.census import CensusSummary
 from figures.fiscal import FiscalReport, headline_fiscal
 from figures.judged import judge_fiscal, judge_score, livelihood_expected
@@ -109,7 +110,7 @@ def kpi_cards(
     else:
         cards.append(Card("人口普查登记率", "—", None, "off", "暂无普查任务", "views/census.py"))
     this_week, last_week = volunteer_block.hours_this_week, volunteer_block.hours_last_week
-    change = (this_week / last_week - 1) if last_week else None
+    change = week_change(this_week, last_week)
     cards.append(
         Card(
             label="本周志愿服务时长",

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
+from figures.area_helpers import week_change
 from figures.census import CensusSummary
 from figures.fiscal import FiscalReport, headline_fiscal
 from figures.judged import judge_census, judge_fiscal, judge_livelihood
@@ -212,9 +213,9 @@ def _gap_note(rate: float | None, expected: float | None, what: str) -> str:
 
 def _week_change(this_week: float, last_week: float) -> tuple[str, str | None]:
     """环比 text and a status (green when not down, yellow when down)."""
-    if not last_week:
+    change = week_change(this_week, last_week)
+    if change is None:
         return "上周无服务记录", None
-    change = this_week / last_week - 1
     return f"环比 {fmt.signed_pct(change)}（上周 {last_week:,.1f} 小时）", week_change_status(
         this_week, last_week
     )

@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from figures import judged
+from figures.area_helpers import week_change
 from figures.fiscal import headline_fiscal
 from figures.league import LeagueRow, community_league
 from figures.livelihood import COMPLETED, NEWLY_OVERDUE, WeekProject, week_projects
@@ -58,11 +59,6 @@ def week_text(report: Report) -> str:
 
 def document_title(report: Report) -> str:
     return f"{who(report)}周例会通报（{week_text(report)}）"
-
-
-def week_change(this_week: float, last_week: float) -> float | None:
-    """环比: this week over last week − 1; None when last week had nothing."""
-    return this_week / last_week - 1 if last_week else None
 
 
 def has_data(report: Report) -> bool:
