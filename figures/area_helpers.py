@@ -41,6 +41,11 @@ def as_date(value: dt.date | str) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
 
 
+def month_end(year: int, month: int) -> dt.date:
+    """The last day of a month (fiscal rows are monthly: their 数据截至)."""
+    return dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)
+
+
 def week_change(this_week: float, last_week: float) -> float | None:
     """环比: this week over last week − 1, as a rate; None when last week had nothing."""
     return round_rate(this_week / last_week - 1) if last_week else None

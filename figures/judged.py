@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, Engine
 
 from figures import census
-from figures.area_helpers import connected
+from figures.area_helpers import connected, month_end
 from figures.fiscal import FiscalItem, FiscalReport, ItemTotal, item_total
 from figures.status import (
     CENSUS_PLAN_DAYS,
@@ -87,6 +87,11 @@ class Judged:
     as_of: dt.date | None  # 数据截至; None for a bare figure judged without its date
 
 
+def gap_points(value: float | None, expected: float | None) -> float | None:
+    """Achieved minus expected, in percentage points (positive = ahead); None when unknown."""
+    return None if value is None or expected is None else (value - expected) * 100
+
+
 def judged(
     value: float | None,
     expected: float | None,
@@ -95,12 +100,11 @@ def judged(
     as_of: dt.date | None,
 ) -> Judged:
     """``value`` against ``expected`` under ``rules`` (the one judgement of every area)."""
-    gap = None if value is None or expected is None else (value - expected) * 100
     return Judged(
         value=value,
         expected=expected,
         expected_label=basis.expected_label,
-        gap_points=gap,
+        gap_points=gap_points(value, expected),
         status=status_against(value, expected, rules),
         unit=basis.unit,
         definition=basis.definition,
@@ -138,18 +142,21 @@ def volunteer_share(registered: int, population: int) -> float | None:
 
 
 def judge_livelihood(rate: float | None, as_of: dt.date, rules: Rules) -> Judged:
+    """完成率 against the share of the year elapsed at the end of ``as_of``."""
     return judged(rate, livelihood_expected(as_of), LIVELIHOOD_BASIS, rules, as_of)
 
 
-def fiscal_month_end(block: FiscalReport) -> dt.date:
-    """数据截至 of fiscal figures: the last day of the reporting month (rows are monthly)."""
-    following = dt.date(block.year + block.month // 12, block.month % 12 + 1, 1)
-    return following - dt.timedelta(days=1)
+def judge_fiscal(
+    target_rate: float | None, block: FiscalReport, rules: Rules, as_of: dt.date | None = None
+) -> Judged:
+    """完成年度目标 against the block's 序时进度 (reporting month / 12).
 
-
-def judge_fiscal(target_rate: float | None, block: FiscalReport, rules: Rules) -> Judged:
-    """完成年度目标 against the block's 序时进度 (reporting month / 12)."""
-    return judged(target_rate, block.time_progress, FISCAL_BASIS, rules, fiscal_month_end(block))
+    数据截至 is the reporting month's last day (rows are monthly), never after ``as_of``.
+    """
+    data_date = month_end(block.year, block.month)
+    if as_of is not None:
+        data_date = min(data_date, as_of)
+    return judged(target_rate, block.time_progress, FISCAL_BASIS, rules, data_date)
 
 
 def judge_census(
@@ -217,12 +224,14 @@ def fiscal_block(report: dict[str, Any]) -> FiscalReport | None:
     return FiscalReport(fiscal["year"], fiscal["month"], fiscal["time_progress"], items)
 
 
-def judge_fiscal_total(block: FiscalReport | None, item: str, rules: Rules) -> JudgedTotal | None:
+def judge_fiscal_total(
+    block: FiscalReport | None, item: str, rules: Rules, as_of: dt.date | None = None
+) -> JudgedTotal | None:
     """``item`` summed over the subdistricts of ``block`` and judged; None when absent."""
     total = item_total(block, item)
     if block is None or total is None:
         return None
-    verdict = judge_fiscal(total.target_rate, block, rules)
+    verdict = judge_fiscal(total.target_rate, block, rules, as_of)
     return JudgedTotal(total, block.month, block.year, verdict)
 
 
@@ -254,13 +263,13 @@ def judge_report(
             JudgedPlace(
                 item.subdistrict,
                 item.item,
-                judge_fiscal(item.target_rate, block, rules),
+                judge_fiscal(item.target_rate, block, rules, as_of),
             )
             for item in block.items
             if item.target_rate is not None
         )
         for name in HEADLINE_FISCAL_ITEMS:
-            total = judge_fiscal_total(block, name, rules)
+            total = judge_fiscal_total(block, name, rules, as_of)
             if total is not None:
                 totals[name] = total
     census_block = report["census"]

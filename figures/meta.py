@@ -6,7 +6,7 @@ import datetime as dt
 
 from sqlalchemy import Engine, func, select
 
-from figures.area_helpers import as_date
+from figures.area_helpers import as_date, month_end
 from figures.scope import Scope
 from storage.models import (
     CensusProgress,
@@ -75,14 +75,8 @@ def latest_data_date(engine: Engine, scope: Scope) -> dt.date | None:
         ).first()
     dates = [as_date(d) for d in dates if d is not None]
     if month is not None:
-        dates.append(_month_end(int(month[0]), int(month[1]), as_of))
+        dates.append(min(month_end(int(month[0]), int(month[1])), as_of))
     return max(dates) if dates else None
-
-
-def _month_end(year: int, month: int, cap: dt.date) -> dt.date:
-    """The last day of a fiscal month (fiscal rows are monthly), never after ``cap``."""
-    following = dt.date(year + month // 12, month % 12 + 1, 1)
-    return min(following - dt.timedelta(days=1), cap)
 
 
 __all__ = [

@@ -101,6 +101,14 @@ def test_fiscal_expected_follows_the_reporting_month_not_the_day(engine, rows):
     assert (verdict.expected, verdict.status) == (0.5833, "green")
 
 
+def test_fiscal_data_date_is_never_after_the_as_of_date(engine, rows):
+    """Mid-June with a June row: 6/12, but the figures are as of 15 June, not 30 June."""
+    rows.target("东城街道", Y, GENERAL, 1200.0)
+    rows.fiscal("东城街道", Y, 6, GENERAL, 600.0)
+    verdict = judged_report(engine, dt.date(Y, 6, 15)).fiscal_totals[GENERAL].judged
+    assert (verdict.expected, verdict.as_of) == (0.5, dt.date(Y, 6, 15))
+
+
 def test_fiscal_total_sums_the_subdistricts(engine, rows):
     """The headline 科目 of two subdistricts: summed ytd over summed target."""
     for subdistrict, amount in (("东城街道", 500.0), ("西城街道", 100.0)):

@@ -162,8 +162,9 @@ def behind_frame(
     """Communities at 滞后 (red) or 预警 (yellow), furthest behind first."""
     records = []
     for row in rows:
-        status = _status(row.rate, plan_rate, rules)
-        if status not in ("red", "yellow") or plan_rate is None:
+        verdict = judge_census(row.rate, plan_rate, rules)
+        status = verdict.status
+        if status not in ("red", "yellow") or plan_rate is None or verdict.gap_points is None:
             continue
         records.append(
             {
@@ -172,7 +173,7 @@ def behind_frame(
                 "社区": row.community,
                 "登记率": row.rate,
                 "计划进度": round(plan_rate, 4),
-                "落后(个百分点)": round((plan_rate - row.rate) * 100, 1),
+                "落后(个百分点)": round(-verdict.gap_points, 1),
                 "未登记户数": max(row.expected - row.registered_households, 0),
             }
         )
