@@ -91,22 +91,17 @@ def registered_households_at(
 
 
 def community_rows(connection: Connection, scope: Scope, campaign: str) -> list[CommunityCensus]:
-    latest = latest_rows(scope, campaign, scope.as_of)
-    query = select(
-        Community.subdistrict,
-        Community.name,
-        latest.c.expected_households,
-        latest.c.registered_households,
-    ).join(Community, Community.id == latest.c.community_id)
+    """Each in-scope community's latest figures of ``campaign`` as of the date, sorted."""
+    latest = _registered_by_community(connection, scope, campaign, scope.as_of)
     rows = [
         CommunityCensus(
-            subdistrict=row.subdistrict,
-            community=row.name,
-            expected=int(row.expected_households),
-            registered_households=int(row.registered_households),
-            rate=ratio(row.registered_households, row.expected_households),
+            subdistrict=subdistrict,
+            community=name,
+            expected=expected,
+            registered_households=registered,
+            rate=ratio(registered, expected),
         )
-        for row in connection.execute(query)
+        for (subdistrict, name), (expected, registered) in latest.items()
     ]
     return sorted(rows, key=lambda item: place_key(item.subdistrict, item.community))
 
