@@ -1,8 +1,10 @@
 """Judged figures: each figure with what was expected by now, the gap and its 红黄绿.
 
-Every surface (pages, the league, the big screen, /weekly, Markdown, xlsx, PDF, Word, messages
-and alerts) takes its judgements from here, so "expected by now" and the status are computed
-in one place per area (the rule itself is :func:`figures.status.status_against`):
+The pages' presenters, the league, the big screen, /weekly (and so its PDF and Word 通报), the
+xlsx gap column, the messages and the alerts take their judgements from here, so "expected by
+now", the gap and the status are computed in one place per area (the rule itself is
+:func:`figures.status.status_against`; ``tests/test_layering.py`` keeps ui/, views/ and
+reporting/ from using its parts directly):
 
 - 民生实事: 完成率 against 序时进度 (share of the year elapsed at the end of the as-of day);
 - 财政税收: 完成年度目标 against 序时进度 = reporting month / 12;
