@@ -36,6 +36,21 @@ def last_week_of(as_of: dt.date) -> tuple[dt.date, dt.date]:
     return as_of - dt.timedelta(days=13), as_of - dt.timedelta(days=7)
 
 
+def as_date(value: dt.date | str) -> dt.date:
+    """A date column's value as a date: SQLite may hand back an ISO string."""
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+
+
+def month_end(year: int, month: int) -> dt.date:
+    """The last day of a month (fiscal rows are monthly: their 数据截至)."""
+    return dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)
+
+
+def week_change(this_week: float, last_week: float) -> float | None:
+    """环比: this week over last week − 1, as a rate; None when last week had nothing."""
+    return round_rate(this_week / last_week - 1) if last_week else None
+
+
 def round_rate(value: float | None) -> float | None:
     """A fraction rounded to 4 decimals (None stays None)."""
     return None if value is None else round(float(value), RATE_DECIMALS)

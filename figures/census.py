@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, Engine, and_, false, func, or_, select
 
-from figures.area_helpers import connected, place_key, ratio
+from figures.area_helpers import as_date, connected, place_key, ratio
 from figures.scope import Scope
 from storage.models import CensusProgress, Community
 
@@ -91,54 +91,28 @@ def registered_households_at(
 
 
 def community_rows(connection: Connection, scope: Scope, campaign: str) -> list[CommunityCensus]:
-    latest = latest_rows(scope, campaign, scope.as_of)
-    query = select(
-        Community.subdistrict,
-        Community.name,
-        latest.c.expected_households,
-        latest.c.registered_households,
-    ).join(Community, Community.id == latest.c.community_id)
+    """Each in-scope community's latest figures of ``campaign`` as of the date, sorted."""
+    latest = _registered_by_community(connection, scope, campaign, scope.as_of)
     rows = [
         CommunityCensus(
-            subdistrict=row.subdistrict,
-            community=row.name,
-            expected=int(row.expected_households),
-            registered_households=int(row.registered_households),
-            rate=ratio(row.registered_households, row.expected_households),
+            subdistrict=subdistrict,
+            community=name,
+            expected=expected,
+            registered_households=registered,
+            rate=ratio(registered, expected),
         )
-        for row in connection.execute(query)
+        for (subdistrict, name), (expected, registered) in latest.items()
     ]
     return sorted(rows, key=lambda item: place_key(item.subdistrict, item.community))
 
 
 def census_summary(engine_or_connection: Engine | Connection, scope: Scope) -> CensusSummary | None:
     """Totals and per-community progress of the current campaign; None before any row."""
-    as_of = scope.as_of
     with connected(engine_or_connection) as connection:
         campaign = current_campaign(connection, scope)
         if campaign is None:
             return None
-        latest = latest_rows(scope, campaign, as_of)
-        totals = connection.execute(
-            select(
-                func.coalesce(func.sum(latest.c.expected_households), 0).label("expected"),
-                func.coalesce(func.sum(latest.c.registered_households), 0).label("households"),
-                func.coalesce(func.sum(latest.c.registered_persons), 0).label("persons"),
-            )
-        ).one()
-        week_ago = registered_households_at(
-            connection, scope, campaign, as_of - dt.timedelta(days=7)
-        )
-        by_community = community_rows(connection, scope, campaign)
-    return CensusSummary(
-        campaign=campaign,
-        expected=int(totals.expected),
-        registered_households=int(totals.households),
-        registered_persons=int(totals.persons),
-        rate=ratio(totals.households, totals.expected),
-        registered_this_week=int(totals.households) - week_ago,
-        by_community=by_community,
-    )
+        return campaign_summary(connection, scope, campaign)
 
 
 def campaign_start(engine_or_connection: Engine | Connection, campaign: str) -> dt.date | None:
@@ -146,9 +120,7 @@ def campaign_start(engine_or_connection: Engine | Connection, campaign: str) -> 
     query = select(func.min(CensusProgress.day)).where(CensusProgress.campaign == campaign)
     with connected(engine_or_connection) as connection:
         value = connection.execute(query).scalar()
-    if value is None or isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value)[:10])
+    return None if value is None else as_date(value)
 
 
 # --- 人口普查 page queries: any campaign's figures, curves per community, daily increments, pace.
@@ -192,10 +164,6 @@ class CommunityPace:
     registered_week_ago: int
 
 
-def _as_date(value: dt.date | str) -> dt.date:
-    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
-
-
 def list_campaigns(engine_or_connection: Engine | Connection, scope: Scope) -> list[str]:
     """Campaigns with a row dated ≤ as-of in scope, the current one (§3) first."""
     latest = func.max(C.day)
@@ -207,11 +175,6 @@ def list_campaigns(engine_or_connection: Engine | Connection, scope: Scope) -> l
     )
     with connected(engine_or_connection) as connection:
         return list(connection.execute(query).scalars())
-
-
-def campaign_first_day(engine_or_connection: Engine | Connection, campaign: str) -> dt.date | None:
-    """Where the campaign's plan line starts (the same day the league uses)."""
-    return campaign_start(engine_or_connection, campaign)
 
 
 def campaign_summary(
@@ -336,7 +299,7 @@ def progress_curves(
             CurvePoint(
                 subdistrict=row.subdistrict,
                 community=row.name,
-                day=_as_date(row.day),
+                day=as_date(row.day),
                 expected=int(row.expected_households),
                 registered=int(row.registered_households),
                 rate=ratio(row.registered_households, row.expected_households),
@@ -379,7 +342,7 @@ def daily_increments(
         query = query.where(steps.c.day >= scope.date_from)
     with connected(engine_or_connection) as connection:
         return [
-            DayIncrement(_as_date(row.day), int(row.households), int(row.persons))
+            DayIncrement(as_date(row.day), int(row.households), int(row.persons))
             for row in connection.execute(query)
         ]
 
@@ -389,7 +352,7 @@ __all__ = [
     "CommunityPace",
     "CurvePoint",
     "DayIncrement",
-    "campaign_first_day",
+    "campaign_start",
     "campaign_summary",
     "community_pace",
     "daily_increments",

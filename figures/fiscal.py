@@ -22,11 +22,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, case, func, select, union
 
 from figures.area_helpers import connected, round_amount, round_rate
 from figures.scope import Scope
+from figures.status import fiscal_time_progress
 from storage.models import HEADLINE_FISCAL_ITEMS, FiscalMonthly, FiscalTarget
 
 M = FiscalMonthly
@@ -157,7 +159,52 @@ def fiscal_report(engine_or_connection: Engine | Connection, scope: Scope) -> Fi
         rows = connection.execute(_items_query(scope, year, month)).all()
     items = sorted((_item_from_row(row) for row in rows), key=item_sort_key)
     return FiscalReport(
-        year=year, month=month, time_progress=round_rate(month / 12) or 0.0, items=items
+        year=year,
+        month=month,
+        time_progress=round_rate(fiscal_time_progress(month)) or 0.0,
+        items=items,
+    )
+
+
+@dataclass(frozen=True)
+class ItemTotal:
+    """One 科目 over the subdistricts in scope (the headline figure of every surface)."""
+
+    item: str
+    month_amount: float
+    ytd: float
+    target: float | None
+    target_rate: float | None
+    yoy: float | None
+
+
+def item_total(
+    report: FiscalReport | None, item: str, prior: dict[str, float] | None = None
+) -> ItemTotal | None:
+    """``item`` summed over the subdistricts of ``report``; one subdistrict's item unchanged.
+
+    A target only when every subdistrict has one (a rate never mixes covered and uncovered
+    money); the 同比 of a sum needs the summed base of last year (``prior``, per 科目).
+    """
+    if report is None:
+        return None
+    rows = [row for row in report.items if row.item == item]
+    if not rows:
+        return None
+    if len(rows) == 1:
+        row = rows[0]
+        return ItemTotal(item, row.month_amount, row.ytd, row.target, row.target_rate, row.yoy)
+    ytd = round(sum(row.ytd for row in rows), 2)
+    targets = [row.target for row in rows if row.target is not None]
+    target = round(sum(targets), 2) if len(targets) == len(rows) else None
+    base = (prior or {}).get(item)
+    return ItemTotal(
+        item=item,
+        month_amount=round(sum(row.month_amount for row in rows), 2),
+        ytd=ytd,
+        target=target,
+        target_rate=_target_rate(ytd, target),
+        yoy=None if not base else round_rate(ytd / base - 1),
     )
 
 
@@ -242,3 +289,23 @@ def two_year_months(
         last_year = _month_sums(connection, scope, items, (year - 1, 1), (year - 1, month))
         this_year = _month_sums(connection, scope, items, (year, 1), (year, month))
     return last_year + this_year
+
+
+def headline_fiscal(
+    block: FiscalReport | None, item: str = HEADLINE_FISCAL_ITEMS[0]
+) -> dict[str, Any]:
+    """The headline item summed over the subdistricts in scope (``figures.fiscal.item_total``)
+    with the block's month and 序时进度, as the cards read it; empty without the item."""
+    total = item_total(block, item)
+    if block is None or total is None:
+        return {}
+    return {
+        "item": item,
+        "ytd": total.ytd,
+        "month_amount": total.month_amount,
+        "target": total.target,
+        "target_rate": total.target_rate,
+        "time_progress": block.time_progress,
+        "month": block.month,
+        "year": block.year,
+    }

@@ -13,18 +13,10 @@ from dataclasses import dataclass, replace
 
 from sqlalchemy import Connection, Engine, select
 
-from figures import census, livelihood, volunteers
+from figures import census, judged, livelihood, volunteers
 from figures.area_helpers import connected
 from figures.scope import Scope
-from figures.status import (
-    Rules,
-    Status,
-    census_plan_rate,
-    load_rules,
-    status_against,
-    volunteer_target_share,
-    year_elapsed,
-)
+from figures.status import Rules, Status, load_rules
 from storage.models import Community
 
 
@@ -70,7 +62,6 @@ def _standing(
     """Every community's standing as of the scope's date (``places`` and ``rules`` are read
     once for both weeks by ``community_league``)."""
     as_of = scope.as_of
-    expected_livelihood = year_elapsed(as_of)
     projects = {
         (row.subdistrict, row.community): row
         for row in livelihood.livelihood_by_community(connection, scope)
@@ -80,8 +71,7 @@ def _standing(
     census_expected = None
     if census_summary is not None:
         census_rows = {(r.subdistrict, r.community): r for r in census_summary.by_community}
-        start = census.campaign_start(connection, census_summary.campaign)
-        census_expected = census_plan_rate(start, as_of) if start else None
+        census_expected = judged.campaign_expected(connection, census_summary.campaign, as_of)
     volunteer_rows = {
         (r.subdistrict, r.community): r
         for r in volunteers.volunteer_by_community(connection, scope)
@@ -90,37 +80,40 @@ def _standing(
     for subdistrict, name, population in places:
         key = (subdistrict, name)
         project = projects.get(key)
-        project_rate = project.completion_rate if project and project.total else None
         census_row = census_rows.get(key)
-        census_rate = census_row.rate if census_row and census_row.expected else None
         volunteer_row = volunteer_rows.get(key)
         registered = volunteer_row.registered if volunteer_row else 0
-        share = volunteer_target_share(registered, population)
-        capped_share = None if share is None else min(share, 1.0)
+        project_judged = judged.judge_livelihood(
+            project.completion_rate if project and project.total else None, as_of, rules
+        )
+        census_judged = judged.judge_census(
+            census_row.rate if census_row and census_row.expected else None,
+            census_expected,
+            rules,
+            as_of,
+        )
+        volunteer_judged = judged.judge_volunteers(registered, population, rules, as_of)
+        share = judged.volunteer_share(registered, population)
         gaps = [
-            achieved - expected
-            for achieved, expected in (
-                (project_rate, expected_livelihood),
-                (census_rate, census_expected),
-                (capped_share, 1.0),
-            )
-            if achieved is not None and expected is not None
+            verdict.gap_points / 100
+            for verdict in (project_judged, census_judged, volunteer_judged)
+            if verdict.gap_points is not None
         ]
         rows.append(
             LeagueRow(
                 subdistrict=subdistrict,
                 community=name,
                 population=population,
-                livelihood_rate=project_rate,
-                livelihood_expected=round(expected_livelihood, 4),
-                livelihood_status=status_against(project_rate, expected_livelihood, rules),
+                livelihood_rate=project_judged.value,
+                livelihood_expected=round(judged.livelihood_expected(as_of), 4),
+                livelihood_status=project_judged.status,
                 overdue=project.overdue if project else 0,
-                census_rate=census_rate,
+                census_rate=census_judged.value,
                 census_expected=None if census_expected is None else round(census_expected, 4),
-                census_status=status_against(census_rate, census_expected, rules),
+                census_status=census_judged.status,
                 volunteer_registered=registered,
                 volunteer_share=None if share is None else round(share, 4),
-                volunteer_status=status_against(capped_share, 1.0, rules),
+                volunteer_status=volunteer_judged.status,
                 volunteer_hours=volunteer_row.hours if volunteer_row else 0.0,
                 score=_mean(gaps),
             )

@@ -33,7 +33,7 @@ from sqlalchemy import (
     true,
 )
 
-from figures.area_helpers import connected, place_key, ratio, round_amount, week_of
+from figures.area_helpers import as_date, connected, place_key, ratio, round_amount, week_of
 from figures.scope import Scope
 from storage.models import PROJECT_STATUSES, Community, LivelihoodProject
 
@@ -248,10 +248,8 @@ def _matches(search: str) -> ColumnElement[bool]:
     )
 
 
-def _as_date(value: dt.date | str | None) -> dt.date | None:
-    if value is None or isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value)[:10])
+def _optional_date(value: dt.date | str | None) -> dt.date | None:
+    return None if value is None else as_date(value)
 
 
 def list_categories(engine_or_connection: Engine | Connection) -> list[str]:
@@ -334,8 +332,8 @@ def _project_columns(as_of: dt.date) -> tuple:
 
 
 def _project_row(row, as_of: dt.date) -> ProjectRow:  # type: ignore[no-untyped-def]
-    planned_on = _as_date(row.planned_on)
-    completed_on = _as_date(row.completed_on) if row.status_as_of == "已完成" else None
+    planned_on = as_date(row.planned_on)
+    completed_on = _optional_date(row.completed_on) if row.status_as_of == "已完成" else None
     overdue = row.status_as_of in ("未启动", "推进中") and planned_on < as_of
     return ProjectRow(
         code=row.code,
@@ -492,8 +490,8 @@ def week_projects(engine_or_connection: Engine | Connection, scope: Scope) -> li
             code=row.code,
             name=row.name,
             category=row.category,
-            planned_on=_as_date(row.planned_on),  # type: ignore[arg-type]
-            completed_on=_as_date(row.completed_on) if row.is_completed else None,
+            planned_on=as_date(row.planned_on),
+            completed_on=_optional_date(row.completed_on) if row.is_completed else None,
         )
         for row in rows
     ]

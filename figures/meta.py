@@ -6,7 +6,7 @@ import datetime as dt
 
 from sqlalchemy import Connection, Engine, func, select
 
-from figures.area_helpers import connected
+from figures.area_helpers import as_date, connected, month_end
 from figures.scope import Scope
 from storage.models import (
     CensusProgress,
@@ -73,20 +73,10 @@ def latest_data_date(engine: Engine | Connection, scope: Scope) -> dt.date | Non
             .order_by(FiscalMonthly.year.desc(), FiscalMonthly.month.desc())
             .limit(1)
         ).first()
-    dates = [_as_date(d) for d in dates if d is not None]
+    dates = [as_date(d) for d in dates if d is not None]
     if month is not None:
-        dates.append(_month_end(int(month[0]), int(month[1]), as_of))
+        dates.append(min(month_end(int(month[0]), int(month[1])), as_of))
     return max(dates) if dates else None
-
-
-def _as_date(value: dt.date | str) -> dt.date:
-    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
-
-
-def _month_end(year: int, month: int, cap: dt.date) -> dt.date:
-    """The last day of a fiscal month (fiscal rows are monthly), never after ``cap``."""
-    following = dt.date(year + month // 12, month % 12 + 1, 1)
-    return min(following - dt.timedelta(days=1), cap)
 
 
 __all__ = [

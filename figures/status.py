@@ -237,3 +237,15 @@ def volunteer_target_share(registered: int, population: int) -> float | None:
     if population <= 0:
         return None
     return (registered / population) / VOLUNTEER_TARGET_RATE
+
+
+def overdue_status(overdue: int) -> Status:
+    """Overdue projects are red whatever the pace: one is already a plan missed."""
+    return RED if overdue > 0 else GREEN
+
+
+def week_change_status(this_week: float, last_week: float) -> Status | None:
+    """环比 of the week's service: green when not down, yellow when down; None without last week."""
+    if not last_week:
+        return None
+    return GREEN if this_week >= last_week else YELLOW

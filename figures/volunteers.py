@@ -124,40 +124,6 @@ def _registered_by(scope: Scope):  # type: ignore[no-untyped-def]
     return and_(V.registered_on <= scope.as_of, scope.community_clause(V.community_id))
 
 
-def _active_in_year(connection: Connection, scope: Scope) -> int:
-    """Distinct volunteers with a record of the year dated ≤ as-of (by the record's community).
-
-    The whole city reads ``rollup_volunteer_year`` (first day served per volunteer and year,
-    a range count); a community scope counts the presence rows of its communities.
-    """
-    return _active(connection, scope, ())
-
-
-def _rollup_hours_between(start: dt.date, end: dt.date):  # type: ignore[no-untyped-def]
-    inside = and_(D.c.service_date >= start, D.c.service_date <= end)
-    return func.coalesce(func.sum(case((inside, D.c.hours), else_=0)), 0)
-
-
-def _service_totals(connection: Connection, scope: Scope):  # type: ignore[no-untyped-def]
-    """Year figures and both weeks in one pass over the daily rollup (one date range)."""
-    as_of = scope.as_of
-    year_start = dt.date(as_of.year, 1, 1)
-    last_week = last_week_of(as_of)
-    query = select(
-        func.coalesce(
-            func.sum(case((D.c.service_date >= year_start, D.c.person_times), else_=0)), 0
-        ).label("person_times"),
-        _rollup_hours_between(year_start, as_of).label("hours"),
-        _rollup_hours_between(*week_of(as_of)).label("hours_this_week"),
-        _rollup_hours_between(*last_week).label("hours_last_week"),
-    ).where(
-        D.c.service_date >= min(year_start, last_week[0]),
-        D.c.service_date <= as_of,
-        scope.community_clause(D.c.community_id),
-    )
-    return connection.execute(query).one()
-
-
 def _by_community(connection: Connection, scope: Scope) -> list[CommunityVolunteers]:
     """Communities with registered volunteers or records of the year, with both counts."""
     registered = (
@@ -214,21 +180,23 @@ def volunteer_by_community(
 
 
 def volunteer_summary(engine_or_connection: Engine | Connection, scope: Scope) -> VolunteerSummary:
-    """Registered and active volunteers, 人次 and hours of the year, and the two weeks."""
+    """Registered and active volunteers, 人次 and hours of the year, and the two weeks.
+
+    The service figures are ``service_totals`` of every activity type (the page's own).
+    """
     with connected(engine_or_connection) as connection:
         registered = connection.execute(
             select(func.count()).select_from(V).where(_registered_by(scope))
         ).scalar_one()
-        totals = _service_totals(connection, scope)
-        active = _active_in_year(connection, scope)
+        totals = service_totals(connection, scope)
         by_community = _by_community(connection, scope)
     return VolunteerSummary(
         registered=int(registered),
-        active=active,
-        person_times=int(totals.person_times),
-        hours=round_amount(float(totals.hours)) or 0.0,
-        hours_this_week=round_amount(float(totals.hours_this_week)) or 0.0,
-        hours_last_week=round_amount(float(totals.hours_last_week)) or 0.0,
+        active=totals.active,
+        person_times=totals.person_times,
+        hours=totals.hours,
+        hours_this_week=totals.hours_this_week,
+        hours_last_week=totals.hours_last_week,
         by_community=by_community,
     )
 

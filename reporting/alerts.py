@@ -1,9 +1,9 @@
 """红色事项 one by one, each with a stable key, for ``manage.py alerts``.
 
-The rules are the 周例会 agenda's (``ui.weekly_model.agenda_frame``), so an alert never calls
-red what the page does not: a community whose 民生实事 completion rate or 普查 registration rate
-is red by ``figures.status``, a subdistrict whose headline 财政 item is red against 序时进度,
-and every overdue project (one item per project, so a newly overdue project is news on its own).
+The red figures are the 周例会 agenda's (both take ``figures.judged.red_items``), so an alert
+never calls red what the page does not: a community whose 民生实事 completion rate or 普查
+registration rate is red, a subdistrict whose headline 财政 item is red against 序时进度, and
+every overdue project (one item per project, so a newly overdue project is news on its own).
 """
 
 from __future__ import annotations
@@ -16,12 +16,12 @@ from typing import Any
 from sqlalchemy import Engine
 
 from administration.alert_log import RememberedItem
+from figures import judged
 from figures.league import LeagueRow, community_league
 from figures.livelihood import ProjectRow, overdue_projects
 from figures.report import build_report, report_scope
-from figures.status import Rules, is_behind, load_rules, status_against, year_elapsed
+from figures.status import Rules, load_rules
 from reporting.messages import Block, Bulletin, weekly_link
-from storage.models import HEADLINE_FISCAL_ITEMS
 from ui import format as fmt
 
 Report = dict[str, Any]
@@ -57,49 +57,12 @@ def red_items(
     report: Report, rows: Sequence[LeagueRow], overdue: Sequence[ProjectRow], rules: Rules
 ) -> list[RedItem]:
     """Every red item of the report's scope, by area then place."""
-    as_of = dt.date.fromisoformat(report["as_of"])
-    expected = year_elapsed(as_of)
-    items: list[RedItem] = []
-    for row in report["livelihood"]["by_community"]:
-        if row["total"] and is_behind(status_against(row["completion_rate"], expected, rules)):
-            items.append(
-                RedItem(
-                    f"livelihood:{row['subdistrict']}/{row['community']}",
-                    LIVELIHOOD,
-                    row["subdistrict"],
-                    f"{row['subdistrict']} {row['community']}",
-                    f"完成率 {fmt.pct(row['completion_rate'])}，"
-                    f"{fmt.pace_phrase(row['completion_rate'], expected)}",
-                )
-            )
-    for league_row in rows:
-        if is_behind(league_row.census_status):
-            items.append(
-                RedItem(
-                    f"census:{league_row.subdistrict}/{league_row.community}",
-                    CENSUS,
-                    league_row.subdistrict,
-                    f"{league_row.subdistrict} {league_row.community}",
-                    f"登记率 {fmt.pct(league_row.census_rate)}，"
-                    f"计划进度 {fmt.pct(league_row.census_expected)}",
-                )
-            )
-    fiscal = report["fiscal"]
-    if fiscal is not None:
-        for item in fiscal["items"]:
-            if item["item"] not in HEADLINE_FISCAL_ITEMS or item["target_rate"] is None:
-                continue
-            if is_behind(status_against(item["target_rate"], fiscal["time_progress"], rules)):
-                items.append(
-                    RedItem(
-                        f"fiscal:{item['subdistrict']}/{item['item']}/{fiscal['year']}",
-                        FISCAL,
-                        item["subdistrict"],
-                        item["subdistrict"],
-                        f"{item['item']}完成年度目标 {fmt.pct(item['target_rate'])}，"
-                        f"{fmt.pace_phrase(item['target_rate'], fiscal['time_progress'])}",
-                    )
-                )
+    fiscal_year = report["fiscal"]["year"] if report["fiscal"] else None
+    items = [
+        _red_item(red, verdict, fiscal_year)
+        for red in judged.red_items(report, rows, rules)
+        if red.area != judged.OVERDUE and (verdict := red.judged) is not None
+    ]
     for project in overdue:
         items.append(
             RedItem(
@@ -113,6 +76,28 @@ def red_items(
         )
     items.sort(key=lambda i: (AREA_ORDER.index(i.area), i.place, i.key))
     return items
+
+
+def _red_item(red: judged.RedFigure, verdict: judged.Judged, fiscal_year: int | None) -> RedItem:
+    """A judged red figure in the alert's words (overdue projects are listed one by one)."""
+    rate = fmt.pct(verdict.value)
+    if red.area == judged.FISCAL:
+        return RedItem(
+            f"fiscal:{red.subdistrict}/{red.name}/{fiscal_year}",
+            FISCAL,
+            red.subdistrict,
+            red.subdistrict,
+            f"{red.name}完成年度目标 {rate}，{fmt.pace_phrase(verdict.value, verdict.expected)}",
+        )
+    place = f"{red.subdistrict} {red.name}"
+    if red.area == judged.CENSUS:
+        key, text = "census", f"登记率 {rate}，计划进度 {fmt.pct(verdict.expected)}"
+    else:
+        key, text = (
+            "livelihood",
+            f"完成率 {rate}，{fmt.pace_phrase(verdict.value, verdict.expected)}",
+        )
+    return RedItem(f"{key}:{red.subdistrict}/{red.name}", red.area, red.subdistrict, place, text)
 
 
 def current_red_items(engine: Engine, as_of: dt.date, subdistrict: str | None) -> list[RedItem]:

@@ -16,9 +16,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from figures.judged import judge_report, league_census_expected
 from figures.league import LeagueRow
 from figures.livelihood import WeekProject
-from figures.status import Rules, year_elapsed
+from figures.status import Rules
 from reporting.channels import Attachment, OutgoingMessage
 from storage.models import HEADLINE_FISCAL_ITEMS
 from ui import format as fmt
@@ -209,36 +210,37 @@ def weekly_link(public_url: str | None, as_of: dt.date, subdistrict: str | None)
     return f"{public_url.rstrip('/')}{WEEKLY_PATH}?{urllib.parse.urlencode(query)}"
 
 
-def _headline_lines(report: Report, rows: Sequence[LeagueRow]) -> list[str]:
+def _headline_lines(report: Report, rows: Sequence[LeagueRow], rules: Rules) -> list[str]:
     """The figures a leader checks first, each against 序时进度 (or the census plan line)."""
+    judged = judge_report(report, rules, league_census_expected(rows))
     lines = []
     lv = report["livelihood"]
-    if lv["total"]:
-        expected = year_elapsed(dt.date.fromisoformat(report["as_of"]))
+    if judged.livelihood is not None:
         lines.append(
             f"民生实事：{lv['year']}年完成 {fmt.count_number(lv['completed'])}/"
             f"{fmt.count(lv['total'], '项')}，"
-            f"完成率 {fmt.pct(lv['completion_rate'])}，"
-            f"{fmt.pace_phrase(lv['completion_rate'], expected)}；逾期 {fmt.count(lv['overdue'], '项')}"
+            f"完成率 {fmt.pct(judged.livelihood.value)}，"
+            f"{fmt.pace_phrase(judged.livelihood.value, judged.livelihood.expected)}；"
+            f"逾期 {fmt.count(lv['overdue'], '项')}"
         )
     for item in HEADLINE_FISCAL_ITEMS:
-        revenue = wm.headline_revenue(report, item)
-        if not revenue:
+        headline = judged.fiscal_totals.get(item)
+        if headline is None:
             continue
-        months = fmt.months_covered(revenue["month"])
-        line = f"{item}：{months}累计 {fmt.amount(revenue['ytd'])}"
-        if revenue["target_rate"] is not None:
+        months = fmt.months_covered(headline.month)
+        line = f"{item}：{months}累计 {fmt.amount(headline.total.ytd)}"
+        verdict = headline.judged
+        if verdict.value is not None:
             line += (
-                f"，完成年度目标 {fmt.pct(revenue['target_rate'])}，"
-                f"{fmt.pace_phrase(revenue['target_rate'], revenue['time_progress'])}"
+                f"，完成年度目标 {fmt.pct(verdict.value)}，"
+                f"{fmt.pace_phrase(verdict.value, verdict.expected)}"
             )
         lines.append(line)
     census = report["census"]
     if census is not None:
-        plan = next((r.census_expected for r in rows if r.census_expected is not None), None)
         line = f"人口普查：登记率 {fmt.pct(census['rate'])}（{census['campaign']}）"
-        if plan is not None:
-            line += f"，计划进度 {fmt.pct(plan)}"
+        if judged.census_expected is not None:
+            line += f"，计划进度 {fmt.pct(judged.census_expected)}"
         lines.append(line)
     vol = report["volunteers"]
     lines.append(
@@ -298,7 +300,7 @@ def weekly_bulletin(
     return Bulletin(
         title=wm.document_title(report),
         blocks=(
-            Block("核心指标（对照序时进度）", tuple(_headline_lines(report, rows))),
+            Block("核心指标（对照序时进度）", tuple(_headline_lines(report, rows, rules))),
             red_block,
             Block("与上周相比", tuple(_change_lines(report, rows, projects))),
         ),

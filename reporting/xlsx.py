@@ -16,6 +16,7 @@ from typing import Any
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
+from figures.judged import gap_points
 from reporting.spreadsheet import display_width, new_workbook, write_cell
 from ui.format import XLSX_FORMATS, count, hours, pct
 
@@ -222,9 +223,8 @@ def write_fiscal(book: Workbook, formats: Formats, report: Report) -> None:
 
 def with_pace(item: dict[str, Any], time_progress: float) -> dict[str, Any]:
     """The item plus its lead over 序时进度 in percentage points (None without a target)."""
-    rate = item["target_rate"]
-    pace = None if rate is None else round((rate - time_progress) * 100, 2)
-    return {**item, "pace_points": pace}
+    gap = gap_points(item["target_rate"], time_progress)
+    return {**item, "pace_points": None if gap is None else round(gap, 2)}
 
 
 def write_census(book: Workbook, formats: Formats, report: Report) -> None:

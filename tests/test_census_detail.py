@@ -137,6 +137,6 @@ def test_progress_curves_without_places_are_empty(engine, campaign):
     assert detail.progress_curves(engine, SCOPE, NOW, ()) == []
 
 
-def test_campaign_first_day_is_the_earliest_row(engine, campaign):
+def test_campaign_start_is_the_earliest_row(engine, campaign):
     """The plan line starts on the campaign's first row."""
-    assert detail.campaign_first_day(engine, NOW) == START
+    assert detail.campaign_start(engine, NOW) == START

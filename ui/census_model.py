@@ -1,7 +1,7 @@
 """What the 人口普查 page shows, computed from query results without drawing anything.
 
-The plan line is the one rule of :mod:`figures.status` (``census_plan_rate``); red/yellow/green
-come from ``status_against``. The forecast is plain arithmetic on the last 7 days' pace:
+The plan line and red/yellow/green come from :mod:`figures.judged` (``census_expected``,
+``judge_census``). The forecast is plain arithmetic on the last 7 days' pace:
 remaining households ÷ average daily increment, rounded up to whole days.
 """
 
@@ -22,13 +22,8 @@ from figures.census import (
     CurvePoint,
     DayIncrement,
 )
-from figures.status import (
-    CENSUS_PLAN_DAYS,
-    Rules,
-    census_plan_rate,
-    needs_attention,
-    status_against,
-)
+from figures.judged import census_expected, judge_census
+from figures.status import CENSUS_PLAN_DAYS, Rules, needs_attention
 from ui import format as fmt
 from ui import tables
 from ui.livelihood_model import Kpi, community_labels
@@ -56,10 +51,15 @@ def plan_end(start: dt.date) -> dt.date:
     return start + dt.timedelta(days=CENSUS_PLAN_DAYS - 1)
 
 
+def _status(rate: float | None, plan_rate: float | None, rules: Rules) -> str | None:
+    """The judged status of a 登记率 against the plan line (``figures.judged``)."""
+    return judge_census(rate, plan_rate, rules).status
+
+
 def kpis(summary: CensusSummary, plan_rate: float | None, rules: Rules) -> list[Kpi]:
     """应登记户数, 已登记户数, 已登记人数, 登记率 against the plan line, 本周新增."""
     rate_delta = fmt.signed_points(summary.rate - plan_rate) if plan_rate is not None else None
-    status = status_against(summary.rate, plan_rate, rules)
+    status = _status(summary.rate, plan_rate, rules)
     return [
         Kpi("应登记户数（户）", fmt.count(summary.expected)),
         Kpi("已登记户数（户）", fmt.count(summary.registered_households)),
@@ -98,7 +98,7 @@ def rate_caption(
     )
     return (
         f"登记率 {fmt.pct(summary.rate)}，{fmt.pace_sentence(summary.rate, plan_rate, PLAN_WORD)}，"
-        f"状态：{fmt.status_word(status_against(summary.rate, plan_rate, rules))}。任务自 {start.isoformat()} 开始，{when}。"
+        f"状态：{fmt.status_word(_status(summary.rate, plan_rate, rules))}。任务自 {start.isoformat()} 开始，{when}。"
     )
 
 
@@ -112,7 +112,7 @@ def ranking_frame(
             "社区": labels[(row.subdistrict, row.community)],
             "街道": row.subdistrict,
             "登记率": row.rate,
-            "状态": fmt.status_word(status_against(row.rate, plan_rate, rules)),
+            "状态": fmt.status_word(_status(row.rate, plan_rate, rules)),
             "已登记户数": row.registered_households,
             "应登记户数": row.expected,
         }
@@ -140,7 +140,7 @@ def curve_frame(points: Sequence[CurvePoint], start: dt.date | None) -> pd.DataF
             "日期": pd.Timestamp(p.day),
             "社区": labels[(p.subdistrict, p.community)],
             "登记率": p.rate,
-            "计划进度": census_plan_rate(start, p.day) if start else None,
+            "计划进度": census_expected(start, p.day),
         }
         for p in points
     ]
@@ -162,8 +162,9 @@ def behind_frame(
     """Communities at 预警 or worse (滞后, 严重滞后), furthest behind first."""
     records = []
     for row in rows:
-        status = status_against(row.rate, plan_rate, rules)
-        if not needs_attention(status) or plan_rate is None:
+        verdict = judge_census(row.rate, plan_rate, rules)
+        status = verdict.status
+        if not needs_attention(status) or plan_rate is None or verdict.gap_points is None:
             continue
         records.append(
             {
@@ -172,7 +173,7 @@ def behind_frame(
                 "社区": row.community,
                 "登记率": row.rate,
                 "计划进度": round(plan_rate, 4),
-                "落后(个百分点)": round((plan_rate - row.rate) * 100, 1),
+                "落后(个百分点)": round(-verdict.gap_points, 1),
                 "未登记户数": max(row.expected - row.registered_households, 0),
             }
         )

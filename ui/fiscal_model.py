@@ -9,15 +9,15 @@ the 同比 is the summed ytd over the summed ytd of the same months last year.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 from pandas.io.formats.style import Styler
 
-from figures.fiscal import FiscalItem, FiscalReport, MonthAmount
-from figures.status import Rules, status_against
+from figures.fiscal import FiscalItem, FiscalReport, ItemTotal, MonthAmount, item_total
+from figures.judged import judge_fiscal
+from figures.status import Rules
 from storage.models import HEADLINE_FISCAL_ITEMS
 from ui import format as fmt
 from ui import tables
@@ -25,18 +25,6 @@ from ui.tables import status_mark
 
 GENERAL_ITEM, TAX_ITEM = HEADLINE_FISCAL_ITEMS
 TOTAL_LABEL = "合计"
-
-
-@dataclass(frozen=True)
-class ItemTotal:
-    """One 科目 over the subdistricts in scope: the figures of the KPI cards."""
-
-    item: str
-    month_amount: float
-    ytd: float
-    target: float | None
-    target_rate: float | None
-    yoy: float | None
 
 
 def item_options(report: FiscalReport | None) -> list[str]:
@@ -66,32 +54,6 @@ def _rate(numerator: float, denominator: float | None) -> float | None:
     if not denominator:
         return None
     return round(numerator / denominator, 4)
-
-
-def item_total(
-    report: FiscalReport | None, item: str, prior: dict[str, float] | None = None
-) -> ItemTotal | None:
-    """The item summed over subdistricts; one subdistrict's item is returned unchanged."""
-    if report is None:
-        return None
-    rows = [row for row in report.items if row.item == item]
-    if not rows:
-        return None
-    if len(rows) == 1:
-        row = rows[0]
-        return ItemTotal(item, row.month_amount, row.ytd, row.target, row.target_rate, row.yoy)
-    ytd = round(sum(row.ytd for row in rows), 2)
-    targets = [row.target for row in rows if row.target is not None]
-    target = round(sum(targets), 2) if len(targets) == len(rows) else None
-    base = (prior or {}).get(item)
-    return ItemTotal(
-        item=item,
-        month_amount=round(sum(row.month_amount for row in rows), 2),
-        ytd=ytd,
-        target=target,
-        target_rate=_rate(ytd, target),
-        yoy=None if not base else round(ytd / base - 1, 4),
-    )
 
 
 def tax_share(report: FiscalReport | None) -> float | None:
@@ -156,29 +118,28 @@ def subdistrict_frame(
     if report is None:
         return pd.DataFrame(columns=columns)
     rows = [row for row in report.items if row.item == item]
-    records = [
-        _subdistrict_record(row.subdistrict, row, report.time_progress, rules) for row in rows
-    ]
+    records = [_subdistrict_record(row.subdistrict, row, report, rules) for row in rows]
     if len(rows) > 1:
         total = item_total(report, item, prior)
         if total is not None:
-            records.append(_subdistrict_record(TOTAL_LABEL, total, report.time_progress, rules))
+            records.append(_subdistrict_record(TOTAL_LABEL, total, report, rules))
     return pd.DataFrame.from_records(records, columns=columns)
 
 
 def _subdistrict_record(
-    name: str, row: FiscalItem | ItemTotal, time_progress: float, rules: Rules
+    name: str, row: FiscalItem | ItemTotal, report: FiscalReport, rules: Rules
 ) -> dict[str, Any]:
-    gap = None if row.target_rate is None else round((row.target_rate - time_progress) * 100, 1)
+    verdict = judge_fiscal(row.target_rate, report, rules)
+    gap = None if verdict.gap_points is None else round(verdict.gap_points, 1)
     return {
         "街道": name,
         "当月（万元）": row.month_amount,
         "累计（万元）": row.ytd,
         "年度目标（万元）": row.target,
         "完成目标": row.target_rate,
-        "序时进度": time_progress,
+        "序时进度": verdict.expected,
         "较序时进度（个百分点）": gap,
-        "状态": status_mark(status_against(row.target_rate, time_progress, rules)),
+        "状态": status_mark(verdict.status),
         "同比": row.yoy,
     }
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from figures.judged import judge_livelihood, livelihood_expected
 from figures.livelihood import (
     CommunityLivelihood,
     LivelihoodSummary,
@@ -21,7 +22,7 @@ from figures.livelihood import (
     ProjectPage,
     ProjectRow,
 )
-from figures.status import STATUS_COLORS, Rules, status_against, year_elapsed
+from figures.status import STATUS_COLORS, Rules
 from ui import format as fmt
 from ui.table_export import excel_bytes
 
@@ -80,7 +81,7 @@ def community_labels(places: Iterable[tuple[str, str]]) -> dict[tuple[str, str],
 
 def kpis(summary: LivelihoodSummary, as_of: dt.date) -> list[Kpi]:
     """The KPI row: 完成率 against 序时进度, then the counts of §3."""
-    expected = year_elapsed(as_of)
+    expected = livelihood_expected(as_of)
     rate_delta = fmt.signed_points(summary.completion_rate - expected) if summary.total else None
     return [
         Kpi(
@@ -116,11 +117,11 @@ def pace_caption(summary: LivelihoodSummary, as_of: dt.date, rules: Rules) -> st
     """The sentence under the KPI row: 完成率 88.5%，慢于序时进度 0.4 个百分点（序时进度 88.9%）."""
     if not summary.total:
         return None
-    expected = year_elapsed(as_of)
-    level = fmt.status_word(status_against(summary.completion_rate, expected, rules) or "red")
+    verdict = judge_livelihood(summary.completion_rate, as_of, rules)
+    level = fmt.status_word(verdict.status or "red")
     return (
         f"完成率 {fmt.pct(summary.completion_rate)}，"
-        f"{fmt.pace_sentence(summary.completion_rate, expected)}，状态：{level}。"
+        f"{fmt.pace_sentence(summary.completion_rate, verdict.expected)}，状态：{level}。"
     )
 
 
@@ -128,7 +129,6 @@ def ranking_frame(
     rows: Sequence[CommunityLivelihood], as_of: dt.date, rules: Rules
 ) -> pd.DataFrame:
     """Completion rate per community with its 红黄绿 level against 序时进度, best first."""
-    expected = year_elapsed(as_of)
     counted = [row for row in rows if row.total]
     labels = community_labels((row.subdistrict, row.community) for row in counted)
     records = [
@@ -136,7 +136,9 @@ def ranking_frame(
             "社区": labels[(row.subdistrict, row.community)],
             "街道": row.subdistrict,
             "完成率": row.completion_rate,
-            "状态": fmt.status_word(status_against(row.completion_rate, expected, rules) or "red"),
+            "状态": fmt.status_word(
+                judge_livelihood(row.completion_rate, as_of, rules).status or "red"
+            ),
             "已完成": row.completed,
             "总数": row.total,
             "逾期": row.overdue,

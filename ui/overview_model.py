@@ -15,12 +15,14 @@ import pandas as pd
 import streamlit as st
 from pandas.io.formats.style import Styler
 
+from figures.area_helpers import week_change
 from figures.census import CensusSummary
-from figures.fiscal import FiscalReport
+from figures.fiscal import FiscalReport, headline_fiscal
+from figures.judged import judge_fiscal, judge_score, livelihood_expected
 from figures.league import LeagueRow
 from figures.livelihood import LivelihoodSummary
 from figures.scope import Scope
-from figures.status import RED, Rules, needs_attention, severity, status_against, year_elapsed
+from figures.status import Rules, needs_attention, overdue_status, severity
 from figures.volunteers import VolunteerSummary
 from storage.models import HEADLINE_FISCAL_ITEMS
 from ui import charts, tables
@@ -44,35 +46,13 @@ class Card:
 
 
 def year_progress(scope: Scope) -> float:
-    return year_elapsed(scope.as_of)
+    return livelihood_expected(scope.as_of)
 
 
 def _pace_color(rate: float | None, expected: float | None) -> str:
     if rate is None or expected is None:
         return "off"
     return "normal"
-
-
-def headline_fiscal(block: FiscalReport | None, item: str = HEADLINE_FISCAL_ITEMS[0]) -> dict:
-    """The headline item summed over the subdistricts in scope: ytd, target, rates."""
-    if block is None:
-        return {}
-    rows = [row for row in block.items if row.item == item]
-    if not rows:
-        return {}
-    ytd = sum(row.ytd for row in rows)
-    targets = [row.target for row in rows if row.target is not None]
-    target = sum(targets) if len(targets) == len(rows) else None
-    return {
-        "item": item,
-        "ytd": round(ytd, 2),
-        "month_amount": round(sum(row.month_amount for row in rows), 2),
-        "target": target,
-        "target_rate": round(ytd / target, 4) if target else None,
-        "time_progress": block.time_progress,
-        "month": block.month,
-        "year": block.year,
-    }
 
 
 def kpi_cards(
@@ -83,7 +63,7 @@ def kpi_cards(
     volunteer_block: VolunteerSummary,
 ) -> list[Card]:
     """The four area cards of the overview, in the order leaders read them."""
-    expected = year_elapsed(scope.as_of)
+    expected = livelihood_expected(scope.as_of)
     cards = [
         Card(
             label=f"{projects.year}年民生实事完成率",
@@ -137,7 +117,7 @@ def kpi_cards(
     else:
         cards.append(Card("人口普查登记率", "—", None, "off", "暂无普查任务", "views/census.py"))
     this_week, last_week = volunteer_block.hours_this_week, volunteer_block.hours_last_week
-    change = (this_week / last_week - 1) if last_week else None
+    change = week_change(this_week, last_week)
     cards.append(
         Card(
             label="本周志愿服务时长",
@@ -231,7 +211,7 @@ def league_chart_frame(rows: Sequence[LeagueRow], rules: Rules) -> pd.DataFrame:
     for row in rows:
         if row.score is None:
             continue
-        status = status_against(1 + row.score, 1.0, rules)
+        status = judge_score(row.score, rules).status
         records.append(
             {
                 "社区": row.community,
@@ -253,7 +233,14 @@ def attention_items(
     for row in rows:
         where = f"{row.subdistrict} {row.community}"
         if row.overdue:
-            items.append(_item(RED, "民生实事", where, f"逾期项目 {fmt.count(row.overdue, '项')}"))
+            items.append(
+                _item(
+                    overdue_status(row.overdue),
+                    "民生实事",
+                    where,
+                    f"逾期项目 {fmt.count(row.overdue, '项')}",
+                )
+            )
         if needs_attention(row.livelihood_status):
             items.append(
                 _item(
@@ -277,7 +264,7 @@ def attention_items(
         for item in fiscal_block.items:
             if item.item not in HEADLINE_FISCAL_ITEMS or item.target_rate is None:
                 continue
-            status = status_against(item.target_rate, fiscal_block.time_progress, rules)
+            status = judge_fiscal(item.target_rate, fiscal_block, rules).status
             if needs_attention(status):
                 items.append(
                     _item(

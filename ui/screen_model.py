@@ -13,16 +13,18 @@ from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
+from figures.area_helpers import week_change
 from figures.census import CensusSummary
-from figures.fiscal import FiscalReport
+from figures.fiscal import FiscalReport, headline_fiscal
+from figures.judged import judge_census, judge_fiscal, judge_livelihood
 from figures.league import LeagueRow
 from figures.livelihood import CommunityLivelihood, LivelihoodSummary
 from figures.scope import Scope
-from figures.status import Rules, status_against, year_elapsed
+from figures.status import Rules, overdue_status, week_change_status
 from figures.volunteers import VolunteerSummary
 from storage.models import HEADLINE_FISCAL_ITEMS
 from ui import format as fmt
-from ui.overview_model import headline_fiscal, league_chart_frame
+from ui.overview_model import league_chart_frame
 
 SECTIONS: tuple[str, ...] = ("overview", "livelihood", "fiscal", "census", "volunteers")
 SECTION_TITLES: dict[str, str] = {
@@ -200,11 +202,11 @@ def _gap_note(rate: float | None, expected: float | None, what: str) -> str:
 
 def _week_change(this_week: float, last_week: float) -> tuple[str, str | None]:
     """环比 text and a status (green when not down, yellow when down)."""
-    if not last_week:
+    change = week_change(this_week, last_week)
+    if change is None:
         return "上周无服务记录", None
-    change = this_week / last_week - 1
-    return f"{fmt.week_change_text(change)}（上周 {fmt.hours(last_week)}）", (
-        "green" if change >= 0 else "yellow"
+    return f"{fmt.week_change_text(change)}（上周 {fmt.hours(last_week)}）", week_change_status(
+        this_week, last_week
     )
 
 
@@ -213,17 +215,15 @@ def _week_change(this_week: float, last_week: float) -> tuple[str, str | None]:
 
 def overview_figures(data: ScreenData) -> list[Figure]:
     """One figure per area, as the overview page's cards, with its status colour."""
-    expected = year_elapsed(data.scope.as_of)
     projects = data.livelihood
+    pace = judge_livelihood(projects.completion_rate, data.scope.as_of, data.rules)
     figures = [
         Figure(
             f"{projects.year}年民生实事完成率",
             fmt.pct_number(projects.completion_rate) if projects.total else "—",
             "%" if projects.total else "",
-            _gap_note(projects.completion_rate, expected, "序时进度") if projects.total else "",
-            status_against(projects.completion_rate, expected, data.rules)
-            if projects.total
-            else None,
+            _gap_note(pace.value, pace.expected, pace.expected_label) if projects.total else "",
+            pace.status if projects.total else None,
         )
     ]
     revenue = headline_fiscal(data.fiscal)
@@ -234,7 +234,9 @@ def overview_figures(data: ScreenData) -> list[Figure]:
             value,
             unit,
             f"完成年度目标 {fmt.pct(revenue.get('target_rate'))}" if revenue else "暂无本年数据",
-            status_against(revenue.get("target_rate"), revenue.get("time_progress"), data.rules),
+            judge_fiscal(revenue.get("target_rate"), data.fiscal, data.rules).status
+            if data.fiscal
+            else None,
         )
     )
     census = data.census
@@ -246,7 +248,7 @@ def overview_figures(data: ScreenData) -> list[Figure]:
             f"本周新增 {fmt.count(census.registered_this_week, '户')}"
             if census
             else "暂无普查任务",
-            status_against(census.rate, data.census_expected, data.rules) if census else None,
+            judge_census(census.rate, data.census_expected, data.rules).status if census else None,
         )
     )
     vol = data.volunteers
@@ -259,16 +261,14 @@ def overview_figures(data: ScreenData) -> list[Figure]:
 
 def livelihood_figures(data: ScreenData) -> list[Figure]:
     projects = data.livelihood
-    expected = year_elapsed(data.scope.as_of)
+    pace = judge_livelihood(projects.completion_rate, data.scope.as_of, data.rules)
     return [
         Figure(
             f"{projects.year}年完成率",
             fmt.pct_number(projects.completion_rate) if projects.total else "—",
             "%" if projects.total else "",
-            _gap_note(projects.completion_rate, expected, "序时进度") if projects.total else "",
-            status_against(projects.completion_rate, expected, data.rules)
-            if projects.total
-            else None,
+            _gap_note(pace.value, pace.expected, pace.expected_label) if projects.total else "",
+            pace.status if projects.total else None,
         ),
         Figure(
             "已完成 / 项目总数",
@@ -281,7 +281,7 @@ def livelihood_figures(data: ScreenData) -> list[Figure]:
             fmt.count_number(projects.overdue),
             "项",
             "计划完成日期已过仍未完成",
-            "red" if projects.overdue else "green",
+            overdue_status(projects.overdue),
         ),
         Figure(
             "本周完成", fmt.count_number(projects.completed_this_week), "项", "近 7 天完工的项目"
@@ -315,7 +315,7 @@ def fiscal_figures(data: ScreenData) -> list[Figure]:
             "%" if revenue.get("target_rate") is not None else "",
             _gap_note(revenue.get("target_rate"), fiscal.time_progress, "序时进度")
             or "未设年度目标",
-            status_against(revenue.get("target_rate"), fiscal.time_progress, data.rules),
+            judge_fiscal(revenue.get("target_rate"), fiscal, data.rules).status,
         ),
         Figure(
             "序时进度",
@@ -328,9 +328,7 @@ def fiscal_figures(data: ScreenData) -> list[Figure]:
             tax_value,
             tax_unit,
             f"完成年度目标 {fmt.pct(tax.get('target_rate'))}" if tax else "暂无税收收入数据",
-            status_against(tax.get("target_rate"), fiscal.time_progress, data.rules)
-            if tax
-            else None,
+            judge_fiscal(tax.get("target_rate"), fiscal, data.rules).status if tax else None,
         ),
     ]
 
@@ -345,7 +343,7 @@ def census_figures(data: ScreenData) -> list[Figure]:
             fmt.pct_number(census.rate),
             "%",
             _gap_note(census.rate, data.census_expected, "计划进度"),
-            status_against(census.rate, data.census_expected, data.rules),
+            judge_census(census.rate, data.census_expected, data.rules).status,
         ),
         Figure(
             "已登记户数",
@@ -427,12 +425,12 @@ def overview_chart(data: ScreenData) -> ChartSpec | None:
 
 
 def livelihood_chart(data: ScreenData) -> ChartSpec | None:
-    expected = year_elapsed(data.scope.as_of)
+    as_of = data.scope.as_of
     records = [
         {
             "社区": _label(r.subdistrict, r.community, data.scope),
             "完成率": r.completion_rate,
-            "状态": fmt.status_word(status_against(r.completion_rate, expected, data.rules)),
+            "状态": fmt.status_word(judge_livelihood(r.completion_rate, as_of, data.rules).status),
         }
         for r in data.livelihood_rows
         if r.total
@@ -482,7 +480,7 @@ def census_chart(data: ScreenData) -> ChartSpec | None:
         {
             "社区": _label(r.subdistrict, r.community, data.scope),
             "登记率": r.rate,
-            "状态": fmt.status_word(status_against(r.rate, data.census_expected, data.rules)),
+            "状态": fmt.status_word(judge_census(r.rate, data.census_expected, data.rules).status),
         }
         for r in census.by_community
         if r.expected
@@ -553,13 +551,13 @@ def load_screen_data(engine, scope: Scope, loaded_at: dt.datetime) -> ScreenData
     Uses the area queries and the league, so the screen shows the report's own figures.
     """
     from figures import census, fiscal, league, livelihood, meta, volunteers
-    from figures.status import census_plan_rate, load_rules
+    from figures.judged import campaign_expected
+    from figures.status import load_rules
 
     census_block = census.census_summary(engine, scope)
     expected = None
     if census_block is not None:
-        start = census.campaign_start(engine, census_block.campaign)
-        expected = census_plan_rate(start, scope.as_of) if start else None
+        expected = campaign_expected(engine, census_block.campaign, scope.as_of)
     return ScreenData(
         scope=scope,
         livelihood=livelihood.livelihood_summary(engine, scope),

@@ -18,13 +18,9 @@ import pandas as pd
 import streamlit as st
 from pandas.io.formats.style import Styler
 
-from figures.status import (
-    STATUS_LABELS,
-    VOLUNTEER_TARGET_RATE,
-    Rules,
-    status_against,
-    volunteer_target_share,
-)
+from figures.area_helpers import week_change
+from figures.judged import judge_volunteers
+from figures.status import STATUS_LABELS, VOLUNTEER_TARGET_RATE, Rules
 from figures.volunteers import (
     CommunityPopulation,
     CommunityService,
@@ -81,15 +77,7 @@ def registration_rate(registered: int, population: int) -> float | None:
 
 def registration_status(registered: int, population: int, rules: Rules) -> str | None:
     """green / yellow / red of the registration rate against the 13% target (league rule)."""
-    share = volunteer_target_share(registered, population)
-    return status_against(None if share is None else min(share, 1.0), 1.0, rules)
-
-
-def week_change(this_week: float, last_week: float) -> float | None:
-    """环比 of the week's hours (None when last week had none)."""
-    if not last_week:
-        return None
-    return round(this_week / last_week - 1, 4)
+    return judge_volunteers(registered, population, rules).status
 
 
 def kpis(registered: int, population: int, totals: ServiceTotals, year: int) -> list[Kpi]:

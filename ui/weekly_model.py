@@ -14,19 +14,13 @@ from typing import Any
 
 import pandas as pd
 
+from figures import judged
+from figures.area_helpers import week_change
+from figures.fiscal import headline_fiscal
 from figures.league import LeagueRow, community_league
 from figures.livelihood import COMPLETED, NEWLY_OVERDUE, WeekProject, week_projects
 from figures.report import build_report, report_scope
-from figures.status import (
-    RED,
-    SEVERE,
-    Rules,
-    Status,
-    is_behind,
-    load_rules,
-    status_against,
-    year_elapsed,
-)
+from figures.status import RED, SEVERE, Rules, Status, load_rules
 from reporting.pdf import PdfDocument, PdfSection, PdfTable, render_pdf
 from storage.models import HEADLINE_FISCAL_ITEMS
 from ui import format as fmt
@@ -67,11 +61,6 @@ def document_title(report: Report) -> str:
     return f"{who(report)}周例会通报（{week_text(report)}）"
 
 
-def week_change(this_week: float, last_week: float) -> float | None:
-    """环比: this week over last week − 1; None when last week had nothing."""
-    return this_week / last_week - 1 if last_week else None
-
-
 def has_data(report: Report) -> bool:
     """False when the report is empty in every area (nothing imported for this scope)."""
     lv, vol = report["livelihood"], report["volunteers"]
@@ -94,25 +83,7 @@ def newly_overdue_count(projects: Sequence[WeekProject]) -> int:
 
 def headline_revenue(report: Report, item: str = HEADLINE_FISCAL_ITEMS[0]) -> dict[str, Any]:
     """One 科目 summed over the subdistricts in the report: ytd, month, target, rate."""
-    fiscal = report["fiscal"]
-    if fiscal is None:
-        return {}
-    rows = [row for row in fiscal["items"] if row["item"] == item]
-    if not rows:
-        return {}
-    ytd = round(sum(row["ytd"] for row in rows), 2)
-    targets = [row["target"] for row in rows if row["target"] is not None]
-    target = round(sum(targets), 2) if len(targets) == len(rows) else None
-    return {
-        "item": item,
-        "ytd": ytd,
-        "month_amount": round(sum(row["month_amount"] for row in rows), 2),
-        "target": target,
-        "target_rate": round(ytd / target, 4) if target else None,
-        "time_progress": fiscal["time_progress"],
-        "month": fiscal["month"],
-        "year": fiscal["year"],
-    }
+    return headline_fiscal(judged.fiscal_block(report), item)
 
 
 # ---------------------------------------------------------------- cards
@@ -275,63 +246,36 @@ def movers(rows: Sequence[LeagueRow]) -> tuple[list[LeagueRow], list[LeagueRow]]
 def agenda_frame(
     report: Report, rows: Sequence[LeagueRow], projects: Sequence[WeekProject], rules: Rules
 ) -> pd.DataFrame:
-    """Red items with their community: the meeting's agenda, by area then place."""
-    as_of = dt.date.fromisoformat(report["as_of"])
-    expected = year_elapsed(as_of)
+    """Red items with their community: the meeting's agenda, by area then place.
+
+    The items are ``figures.judged.red_items`` (the alerts' too); overdue projects are listed
+    under 民生实事 with how many became overdue this week.
+    """
     newly: dict[tuple[str, str], int] = {}
     for project in projects:
         if project.change == NEWLY_OVERDUE:
             key = (project.subdistrict, project.community)
             newly[key] = newly.get(key, 0) + 1
-    items: list[dict[str, str]] = []
-    for row in report["livelihood"]["by_community"]:
-        place = f"{row['subdistrict']} {row['community']}"
-        key = (row["subdistrict"], row["community"])
-        if row["overdue"]:
-            extra = f"（本周新增 {fmt.count(newly[key], '项')}）" if newly.get(key) else ""
-            items.append(
-                _agenda("民生实事", place, f"逾期项目 {fmt.count(row['overdue'], '项')}{extra}")
-            )
-        status = status_against(row["completion_rate"], expected, rules)
-        if row["total"] and is_behind(status):
-            items.append(
-                _agenda(
-                    "民生实事",
-                    place,
-                    f"完成率 {fmt.pct(row['completion_rate'])}，"
-                    f"{fmt.pace_phrase(row['completion_rate'], expected)}",
-                    status,
-                )
-            )
-    for row in rows:
-        if is_behind(row.census_status):
-            items.append(
-                _agenda(
-                    "人口普查",
-                    f"{row.subdistrict} {row.community}",
-                    f"登记率 {fmt.pct(row.census_rate)}，计划进度 {fmt.pct(row.census_expected)}",
-                    row.census_status,
-                )
-            )
-    fiscal = report["fiscal"]
-    if fiscal is not None:
-        for item in fiscal["items"]:
-            if item["item"] not in HEADLINE_FISCAL_ITEMS or item["target_rate"] is None:
-                continue
-            status = status_against(item["target_rate"], fiscal["time_progress"], rules)
-            if is_behind(status):
-                items.append(
-                    _agenda(
-                        "财政税收",
-                        item["subdistrict"],
-                        f"{item['item']}完成年度目标 {fmt.pct(item['target_rate'])}，"
-                        f"{fmt.pace_phrase(item['target_rate'], fiscal['time_progress'])}",
-                        status,
-                    )
-                )
+    items = [_agenda_item(red, newly) for red in judged.red_items(report, rows, rules)]
     area_order = {"民生实事": 0, "财政税收": 1, "人口普查": 2}
     items.sort(key=lambda item: (area_order[item["领域"]], item["对象"]))
     return pd.DataFrame.from_records(items, columns=["状态", "领域", "对象", "情况"])
+
+
+def _agenda_item(red: judged.RedFigure, newly: dict[tuple[str, str], int]) -> dict[str, str]:
+    place = f"{red.subdistrict} {red.name}"
+    verdict = red.judged
+    if red.area == judged.OVERDUE or verdict is None:
+        count = newly.get((red.subdistrict, red.name))
+        extra = f"（本周新增 {fmt.count(count, '项')}）" if count else ""
+        return _agenda("民生实事", place, f"逾期项目 {fmt.count(red.overdue, '项')}{extra}")
+    if red.area == judged.CENSUS:
+        text = f"登记率 {fmt.pct(verdict.value)}，计划进度 {fmt.pct(verdict.expected)}"
+        return _agenda(red.area, place, text, verdict.status)
+    pace = f"{fmt.pct(verdict.value)}，{fmt.pace_phrase(verdict.value, verdict.expected)}"
+    if red.area == judged.FISCAL:
+        return _agenda(red.area, red.subdistrict, f"{red.name}完成年度目标 {pace}", verdict.status)
+    return _agenda(red.area, place, f"完成率 {pace}", verdict.status)
 
 
 def _agenda(area: str, place: str, text: str, status: Status | None = RED) -> dict[str, str]:
@@ -349,7 +293,7 @@ def _livelihood_paragraph(report: Report, newly: int) -> str:
     lv = report["livelihood"]
     if not lv["total"]:
         return f"一、民生实事。{lv['year']}年暂无民生实事项目。"
-    expected = year_elapsed(dt.date.fromisoformat(report["as_of"]))
+    expected = judged.livelihood_expected(dt.date.fromisoformat(report["as_of"]))
     return (
         f"一、民生实事。{lv['year']}年共实施民生实事项目{fmt.count(lv['total'], '项')}，"
         f"已完成{fmt.count(lv['completed'], '项')}，完成率{fmt.pct(lv['completion_rate'])}，"

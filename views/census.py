@@ -7,7 +7,8 @@ import functools
 import streamlit as st
 
 from figures import census as detail
-from figures.status import CENSUS_PLAN_DAYS, census_plan_rate
+from figures.judged import census_expected
+from figures.status import CENSUS_PLAN_DAYS
 from ui import census_model as model
 from ui import charts, data, filters, layout, table_export, tables
 from ui import format as fmt
@@ -154,8 +155,8 @@ if summary is None:
         "请调整左侧的街道、社区或截止日期，或在「数据管理」页导入普查进度表。"
     )
 else:
-    start = data.fetch(detail.campaign_first_day, None, campaign)
-    plan_rate = census_plan_rate(start, scope.as_of) if start else None
+    start = data.fetch(detail.campaign_start, None, campaign)
+    plan_rate = census_expected(start, scope.as_of)
     extra = [f"普查任务：{campaign}", f"计划进度 {fmt.pct(plan_rate)}"]
     show_kpis(summary, plan_rate, start, scope.as_of)
     show_ranking(summary, plan_rate)
