@@ -33,10 +33,24 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Coroutine, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+
+def run_coroutine(make: Callable[[], Coroutine[Any, Any, Any]]) -> Any:
+    """``asyncio.run(make())``, in a thread of its own when this thread already runs an event
+    loop (Playwright's sync API leaves one running in a test process that also drove Chromium)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(make())
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(make())).result()
+
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:
@@ -205,7 +219,7 @@ def warm(app_urls: list[str], pages: Sequence[str] = WARM_PAGES) -> list[tuple[f
     async def all_of_them() -> list[tuple[float, int]]:
         return list(await asyncio.gather(*(walk(url) for url in app_urls)))
 
-    return asyncio.run(all_of_them())
+    return run_coroutine(all_of_them)
 
 
 def start_cluster(

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from conftest import REPO_ROOT, _drop_pg_database, _new_pg_database
 
-from deploy.cluster import NGINX, SITE_CONFIG, nginx_available, start_cluster
+from deploy.cluster import NGINX, SITE_CONFIG, nginx_available, run_coroutine, start_cluster
 from deploy.session import Session, http_get
 
 NEW_SUBDISTRICT = "集群测试街道"
@@ -100,7 +100,7 @@ async def _seen_by_both(base_url: str, database_url: str, folder: Path) -> dict[
 @pytest.mark.pg
 def test_a_write_is_seen_by_every_process_within_seconds(cluster, tmp_path: Path) -> None:
     started, database_url = cluster
-    seen = asyncio.run(_seen_by_both(started.base_url, database_url, tmp_path))
+    seen = run_coroutine(lambda: _seen_by_both(started.base_url, database_url, tmp_path))
     assert len(seen) == 2, f"only {sorted(seen)} showed the imported subdistrict"
     assert max(seen.values()) <= SEEN_WITHIN_SECONDS, seen
     # Both websockets went through nginx to the process their cookie names.

@@ -64,13 +64,13 @@ def test_fiscal_item_choice_goes_into_the_url_and_shows_its_target(
     page.goto(f"{app_url}/fiscal?subdistrict={quote(SUBDISTRICT)}")
     wait_for_app(page, "通报")
     items = {row["item"]: row for row in _report(app_database_url, SUBDISTRICT)["fiscal"]["items"]}
-    assert _metric(page, "年度目标") == fmt.wan(items["一般公共预算收入"]["target"])
+    assert _metric(page, "年度目标") == fmt.amount(items["一般公共预算收入"]["target"])
 
     _choose(page, "科目", TAX)
     page.wait_for_url(lambda url: "item=" in url)
     wait_for_app(page)
     page.get_by_test_id("stMetric").filter(has_text="年度目标").first.get_by_text(
-        fmt.wan(items[TAX]["target"])
+        fmt.amount(items[TAX]["target"])
     ).wait_for()
     save_screenshot(page, "fiscal_tax_item")
     assert _query(page) == {"subdistrict": [SUBDISTRICT], "item": [TAX]}

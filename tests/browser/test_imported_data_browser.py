@@ -103,9 +103,11 @@ def metric(page: Page, label: str) -> str:
     return card.get_by_test_id("stMetricValue").inner_text().strip()
 
 
-def wan_value(text: str) -> float:
-    """``22,045.13 万元`` → 22045.13."""
-    return float(text.replace("万元", "").replace(",", "").strip())
+def wan_value(text: str) -> tuple[float, float]:
+    """A headline amount in 万元 and the precision it is written to: ``22,045.13 万元`` →
+    (22045.13, 0.01); ``1.46 亿元`` → (14600.0, 100.0) (the vocabulary writes 亿元 from 1 亿)."""
+    number = float(text.replace("亿元", "").replace("万元", "").replace(",", "").strip())
+    return (number * 10_000, 100.0) if "亿元" in text else (number, 0.01)
 
 
 def log_in(page: Page) -> None:
@@ -134,8 +136,10 @@ def check_fiscal(page: Page, report: dict) -> None:
     """The 累计 of 一般公共预算收入 over all subdistricts (the report gives one row each)."""
     fiscal = report["fiscal"]
     rows = [row for row in fiscal["items"] if row["item"] == "一般公共预算收入"]
-    shown = wan_value(metric(page, f"1—{fiscal['month']}月累计"))
-    assert shown == pytest.approx(sum(row["ytd"] for row in rows), abs=0.01 * len(rows))
+    shown, precision = wan_value(metric(page, f"1—{fiscal['month']}月累计"))
+    total = sum(row["ytd"] for row in rows)
+    assert shown == pytest.approx(total, abs=max(precision / 2, 0.01 * len(rows)))
+    assert metric(page, f"1—{fiscal['month']}月累计") == fmt.amount(total)
 
 
 def check_census(page: Page, report: dict) -> None:

@@ -200,7 +200,7 @@ def test_weekly_matches_the_report_and_downloads_open(
             ["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, text=True
         ).stdout.replace("\n", "")
         assert "周例会通报" in text
-        assert f"已完成{lv['completed']:,}项" in text
+        assert f"已完成{fmt.count(lv['completed'], '项')}" in text
 
 
 def test_weekly_date_change_updates_the_url_and_the_figures(
