@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import json
 import statistics
+from pathlib import Path
 from typing import Any
 
 import floor
 
+BENCH = Path(__file__).resolve().parent
 PAGES = ("overview", "livelihood", "fiscal", "census", "volunteers", "weekly", "screen")
 LABEL = {"sqlite": "SQLite", "pg": "PostgreSQL"}
 SIDES = ("before", "after")
@@ -354,10 +356,13 @@ def results(sides: dict[str, Any], args: Any, measured_now: list[str], plans_nam
     lines += _table(sides, _page_rows(), kinds)
     lines += ["", "## 周报、导入、浏览器、内存", ""]
     lines += _table(sides, _other_rows(), kinds)
+    loads = sorted(p.name for p in BENCH.glob("LOAD*.md"))
     lines += [
         "",
         "50 个并发会话、两个进程、nginx 粘性会话的负载测试由 `benchmarks/load_*.py` 完成，"
-        "结果见 [LOAD.md](LOAD.md)（目标 p95 ≤ 2 s、无错误、每进程 < 1 GiB）。",
+        "结果见 "
+        + "、".join(f"[{name}]({name})" for name in loads)
+        + "（目标 p95 ≤ 2 s、无错误、每进程 < 1 GiB）。",
         "",
         "## 与 DuckDB 下限、朴素 pandas 做法对比",
         "",

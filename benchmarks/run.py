@@ -29,6 +29,7 @@ import io
 import json
 import os
 import random
+import shutil
 import statistics
 import subprocess
 import sys
@@ -45,6 +46,7 @@ DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:54329/postgres"
 PAGES = ("overview", "livelihood", "fiscal", "census", "volunteers", "weekly", "screen")
 LABEL = {"sqlite": "SQLite", "pg": "PostgreSQL"}
 TIMEOUT_S = 4 * 3600
+NAIVE_NEEDS_GIB = 14  # the naive way held 9.8 GiB (SQLite) and 12 GiB (PostgreSQL) at city scale
 sys.path.insert(0, str(BENCH))
 
 
@@ -137,9 +139,22 @@ def before_tree(ref: str) -> Path:
 
 
 def tree_fingerprint(tree: Path) -> str:
-    """What the data set depends on: the tree's migrations (a new one means a new schema)."""
-    names = sorted(p.name for p in tree.glob("**/migrations/versions/*.py"))
-    return hashlib.sha1("\n".join(names).encode()).hexdigest()[:12]
+    """What a data set depends on: the tree's migrations, its demo generators and rollups."""
+    digest = hashlib.sha1()
+    files = [*tree.glob("**/migrations/versions/*.py"), *tree.glob("*/*city*.py")]
+    files += [*tree.glob("*/rollups.py"), *tree.glob("*/demo*.py"), *tree.glob("demo/*.py")]
+    for path in sorted(set(files)):
+        relative = path.relative_to(tree).parts
+        if "benchmarks" not in relative and "tests" not in relative:
+            digest.update(path.relative_to(tree).as_posix().encode() + path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def available_gib() -> float:
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        if line.startswith("MemAvailable:"):
+            return int(line.split()[1]) / 1024 / 1024
+    return 0.0
 
 
 def pg_admin_url() -> str:
@@ -152,26 +167,59 @@ def database_url(kind: str, name: str) -> str:
     return pg_admin_url().rpartition("/")[0] + "/" + name
 
 
-def recreate_pg(name: str) -> None:
+def recreate_pg(name: str, template: str | None = None) -> None:
     from sqlalchemy import create_engine, text
 
     engine = create_engine(pg_admin_url(), isolation_level="AUTOCOMMIT")
+    copy = f' TEMPLATE "{template}"' if template else ""
     with engine.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
+        connection.execute(text(f'CREATE DATABASE "{name}"{copy}'))
     engine.dispose()
 
 
-def ensure_data(tree: Path, kind: str, name: str, scale: str, reuse: bool) -> dict[str, Any]:
-    """Build ``manage.py demo --scale scale`` into database ``name`` unless it can be reused."""
+def ensure_data(
+    tree: Path, kind: str, name: str, scale: str, reuse: bool, derive_from: str | None = None
+) -> dict[str, Any]:
+    """Build ``manage.py demo --scale scale`` into database ``name`` unless it can be reused.
+
+    ``derive_from``: instead of building, bring that database (or ``name`` itself, when it was
+    derived before) to this tree's schema with this tree's ``manage.py init-db``: the same rows,
+    the new structures filled by the tree's own migrations."""
     marker_path = DATA / "markers" / f"{kind}-{name}.json"
     fingerprint = tree_fingerprint(tree)
     url = database_url(kind, name)
+    wait_for_other_builder(marker_path.with_suffix(".lock"))
     if reuse and marker_path.exists():
         marker = json.loads(marker_path.read_text())
         if marker["fingerprint"] == fingerprint and marker["scale"] == scale:
             say(f"  reusing {kind} {name} (built {marker['built']})")
             return {**marker, "url": url, "reused": True}
+    lock = marker_path.with_suffix(".lock")
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    lock.write_text(str(os.getpid()))
+    try:
+        if derive_from:
+            return _derive(tree, kind, name, derive_from, url, marker_path, fingerprint, reuse)
+        return _build(tree, kind, name, scale, url, marker_path, fingerprint)
+    finally:
+        lock.unlink(missing_ok=True)
+
+
+def wait_for_other_builder(lock: Path) -> None:
+    """Another ``run.py`` building the same database: wait for it rather than build twice."""
+    while lock.exists():
+        pid = int(lock.read_text() or 0)
+        if not pid or not Path(f"/proc/{pid}").exists():
+            lock.unlink(missing_ok=True)
+            return
+        say(f"  waiting for process {pid} building {lock.stem} …")
+        time.sleep(20)
+
+
+def _build(
+    tree: Path, kind: str, name: str, scale: str, url: str, marker_path: Path, fingerprint: str
+) -> dict[str, Any]:
     say(f"  building {kind} {name}: manage.py demo --scale {scale} …")
     if kind == "sqlite":
         path = DATA / f"{name}.db"
@@ -195,6 +243,49 @@ def ensure_data(tree: Path, kind: str, name: str, scale: str, reuse: bool) -> di
     marker_path.write_text(json.dumps(marker, ensure_ascii=False, indent=1))
     say(f"  built in {seconds:.0f} s")
     return {**marker, "url": url, "reused": False}
+
+
+def _derive(
+    tree: Path,
+    kind: str,
+    name: str,
+    source: str,
+    url: str,
+    marker_path: Path,
+    fingerprint: str,
+    reuse: bool,
+) -> dict[str, Any]:
+    source_marker = json.loads((marker_path.parent / f"{kind}-{source}.json").read_text())
+    mine = json.loads(marker_path.read_text()) if marker_path.exists() else {}
+    started = time.perf_counter()
+    if not (reuse and mine.get("derived_from") == source):
+        say(f"  copying {kind} {source} → {name} …")
+        if kind == "sqlite":
+            shutil.copyfile(DATA / f"{source}.db", DATA / f"{name}.db")
+        else:
+            recreate_pg(name, template=source)
+    say(f"  {name}: manage.py init-db (this tree's migrations) and ANALYZE …")
+    manage(tree, url, "init-db")
+    analyze(kind, url)
+    marker = {
+        **source_marker,
+        "fingerprint": fingerprint,
+        "derived_from": source,
+        "derive_s": round(time.perf_counter() - started, 1),
+    }
+    marker_path.write_text(json.dumps(marker, ensure_ascii=False, indent=1))
+    say(f"  derived in {marker['derive_s']:.0f} s")
+    return {**marker, "url": url, "reused": False}
+
+
+def analyze(kind: str, url: str) -> None:
+    """Fresh planner statistics for every table (new rollups included)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text("ANALYZE"))
+    engine.dispose()
 
 
 # --------------------------------------------------------------------------- measurements
@@ -313,8 +404,9 @@ def measure_side(side: str, tree: Path, args: argparse.Namespace) -> dict[str, A
 def measure_kind(side: str, tree: Path, kind: str, args: argparse.Namespace) -> dict[str, Any]:
     """Every measurement of one tree on one database (a failed step is kept as its error)."""
     say(f"[{side}/{kind}]")
+    derive = city_name("before", args) if side == "after" and args.after_from_before else None
     data = ensure_data(
-        tree, kind, city_name(side, args), "small" if args.quick else "city", args.reuse
+        tree, kind, city_name(side, args), "small" if args.quick else "city", args.reuse, derive
     )
     small = ensure_data(tree, kind, f"bench_{side}_small", "small", args.reuse)
     url, today = data["url"], data["built"]
@@ -373,6 +465,10 @@ def measure_floor(side_result: dict[str, Any], args: argparse.Namespace) -> dict
     out["duckdb"] = floor_worker("duckdb", dir=str(parquet), today=today)
     if not args.skip_naive:
         for kind, r in kinds.items():
+            free_gib = available_gib()
+            if not args.quick and free_gib < NAIVE_NEEDS_GIB:
+                out[f"naive_{kind}"] = {"skipped": f"only {free_gib:.1f} GiB available"}
+                continue
             say(f"[floor] naive pandas on {kind} … (load {load_average()})")
             out[f"naive_{kind}"] = floor_worker("naive", url=r["data"]["url"], today=today)
     return out
@@ -387,6 +483,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sides", default="before,after", help="which trees to measure now")
     parser.add_argument("--runs", type=int, default=3, help="runs per page / report (median)")
     parser.add_argument("--import-rows", type=int, default=100_000)
+    parser.add_argument(
+        "--after-from-before",
+        action="store_true",
+        help="after's city data = before's, migrated by the after tree (same rows; faster)",
+    )
     parser.add_argument("--skip-browser", action="store_true")
     parser.add_argument("--skip-naive", action="store_true")
     args = parser.parse_args(argv)
