@@ -454,15 +454,16 @@ def measure_floor(side_result: dict[str, Any], args: argparse.Namespace) -> dict
     parquet = DATA / f"parquet-{side_result['side']}{'-quick' if args.quick else ''}"
     data_key = json.dumps(next(iter(kinds.values()))["data"].get("built"))
     stamp = parquet / "built.json"
-    if not (args.reuse and stamp.exists() and stamp.read_text() == data_key):
-        say("[floor] exporting Parquet …")
-        if (DATA / f"{name}.db").exists():
-            out["export"] = floor_worker("export", url=sqlite_url, dir=str(parquet))
-        else:
-            out["export"] = floor_worker("export", url=kinds["pg"]["data"]["url"], dir=str(parquet))
-        stamp.write_text(data_key)
-    say("[floor] DuckDB …")
-    out["duckdb"] = floor_worker("duckdb", dir=str(parquet), today=today)
+    if "sqlite" in kinds or args.db == "pg" and not (DATA / f"{name}.db").exists():
+        # one DuckDB floor per side: by the run that has the SQLite data (runs per database
+        # may go side by side, see --db)
+        if not (args.reuse and stamp.exists() and stamp.read_text() == data_key):
+            say("[floor] exporting Parquet …")
+            source = sqlite_url if "sqlite" in kinds else kinds["pg"]["data"]["url"]
+            out["export"] = floor_worker("export", url=source, dir=str(parquet))
+            stamp.write_text(data_key)
+        say("[floor] DuckDB …")
+        out["duckdb"] = floor_worker("duckdb", dir=str(parquet), today=today)
     if not args.skip_naive:
         for kind, r in kinds.items():
             free_gib = available_gib()
@@ -472,6 +473,28 @@ def measure_floor(side_result: dict[str, Any], args: argparse.Namespace) -> dict
             say(f"[floor] naive pandas on {kind} … (load {load_average()})")
             out[f"naive_{kind}"] = floor_worker("naive", url=r["data"]["url"], today=today)
     return out
+
+
+def load_side(side: str, suffix: str) -> dict[str, Any] | None:
+    """One side's results: the files of its databases merged (SQLite's profile first)."""
+    merged: dict[str, Any] | None = None
+    for kind in ("sqlite", "pg"):
+        path = DATA / f"results-{side}{suffix}-{kind}.json"
+        if not path.exists():
+            continue
+        part = json.loads(path.read_text())
+        if merged is None:
+            merged = {**part, "floor": dict(part.get("floor") or {})}
+            continue
+        merged["kinds"].update(part["kinds"])
+        merged["floor"].update(
+            {k: v for k, v in (part.get("floor") or {}).items() if k not in merged["floor"]}
+        )
+        if part["finished"] > merged["finished"]:
+            merged["finished"], merged["load_end"] = part["finished"], part["load_end"]
+        merged["started"] = min(merged["started"], part["started"])
+        merged.setdefault("profile", part.get("profile"))
+    return merged
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -504,17 +527,18 @@ def main(argv: list[str] | None = None) -> int:
     for side in wanted:
         say(f"=== {side}: {trees[side]} (load {load_average()})")
         result = measure_side(side, trees[side], args)
-        if side == wanted[-1] or side == "after":
-            result["floor"] = measure_floor(result, args)
+        result["floor"] = measure_floor(result, args)
         result["argv"] = args.argv
-        (DATA / f"results-{side}{suffix}.json").write_text(
-            json.dumps(result, ensure_ascii=False, indent=1, default=str)
-        )
-    sides = {}
-    for side in ("before", "after"):
-        path = DATA / f"results-{side}{suffix}.json"
-        if path.exists():
-            sides[side] = json.loads(path.read_text())
+        for kind in result["kinds"]:  # one file per database: runs per database may run at once
+            (DATA / f"results-{side}{suffix}-{kind}.json").write_text(
+                json.dumps(
+                    {**result, "kinds": {kind: result["kinds"][kind]}},
+                    ensure_ascii=False,
+                    indent=1,
+                    default=str,
+                )
+            )
+    sides = {side: merged for side in ("before", "after") if (merged := load_side(side, suffix))}
     results_path = DATA / "RESULTS_quick.md" if args.quick else BENCH / "RESULTS.md"
     plans_path = DATA / "PLANS_quick.md" if args.quick else BENCH / "PLANS.md"
     plans_path.write_text(report_md.plans(sides), encoding="utf-8")
