@@ -340,9 +340,21 @@ def results(sides: dict[str, Any], args: Any, measured_now: list[str], plans_nam
             )
     lines += [
         "",
-        "本机 2 核，与其他任务共用：绝对时间随负载变化可达 2 倍，请看同一行的「后/前」比值。",
+        "本机 2 核，与其他任务共用：绝对时间随负载变化可达 2 倍以上，请看同一行的「后/前」比值。"
+        "SQLite 与 PostgreSQL 两组测量可同时进行（`--db sqlite` / `--db pg` 各一个进程），"
+        "改动前后两侧用同样的方式。测量时关闭语句超时（`DASHBOARD_STATEMENT_TIMEOUT=0`）："
+        "数字是算完所需的时间，而不是被截断的时间。",
         "",
     ]
+    for side in SIDES:
+        for kind, k in (_get(sides, side, "kinds") or {}).items():
+            source = _get(k, "data", "derived_from")
+            if source:
+                lines.append(
+                    f"- {SIDE_LABEL[side]} {LABEL[kind]} 的城市数据 = `{source}` 的同一批行，经改动后代码的 "
+                    "`manage.py init-db`（其迁移补建并回填新增的汇总表）再 `ANALYZE`（`--after-from-before`）。"
+                )
+    lines.append("")
     any_kind = next(iter(next(iter(sides.values()))["kinds"].values()), {})
     counts = any_kind.get("data", {}).get("output") or []
     if counts:
