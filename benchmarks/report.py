@@ -348,11 +348,16 @@ def results(sides: dict[str, Any], args: Any, measured_now: list[str], plans_nam
     ]
     for side in SIDES:
         for kind, k in (_get(sides, side, "kinds") or {}).items():
-            source = _get(k, "data", "derived_from")
-            if source:
+            data = k.get("data") or {}
+            if data.get("migrated_by"):
+                origin = (
+                    f"`{data['copied_from']}` 的副本（同一批行）"
+                    if data.get("copied_from")
+                    else f"由 `{str(data.get('built_by'))[:10]}` 的 `manage.py demo --scale city` 建成（同一生成器、同一批行）"
+                )
                 lines.append(
-                    f"- {SIDE_LABEL[side]} {LABEL[kind]} 的城市数据 = `{source}` 的同一批行，经改动后代码的 "
-                    "`manage.py init-db`（其迁移补建并回填新增的汇总表）再 `ANALYZE`（`--after-from-before`）。"
+                    f"- {SIDE_LABEL[side]} {LABEL[kind]} 的城市数据：{origin}，再经 `{data['migrated_by'][:10]}` 的 "
+                    "`manage.py init-db`（其迁移补建并回填新增的汇总表）与 `ANALYZE`（`--after-from-before`）。"
                 )
     lines.append("")
     any_kind = next(iter(next(iter(sides.values()))["kinds"].values()), {})

@@ -183,9 +183,9 @@ def ensure_data(
 ) -> dict[str, Any]:
     """Build ``manage.py demo --scale scale`` into database ``name`` unless it can be reused.
 
-    ``derive_from``: instead of building, bring that database (or ``name`` itself, when it was
-    derived before) to this tree's schema with this tree's ``manage.py init-db``: the same rows,
-    the new structures filled by the tree's own migrations."""
+    ``derive_from``: instead of building, bring that database (or, with ``reuse``, ``name``
+    itself when it holds the same scale) to this tree's schema with this tree's
+    ``manage.py init-db``: the same rows, the new structures filled by the tree's migrations."""
     marker_path = DATA / "markers" / f"{kind}-{name}.json"
     fingerprint = tree_fingerprint(tree)
     url = database_url(kind, name)
@@ -233,6 +233,7 @@ def _build(
         "scale": scale,
         "built": dt.date.today().isoformat(),
         "build_s": round(seconds, 1),
+        "built_by": commit_of("HEAD", tree),
         "output": [
             line.strip()
             for line in output.replace("\r", "\n").splitlines()
@@ -258,7 +259,7 @@ def _derive(
     source_marker = json.loads((marker_path.parent / f"{kind}-{source}.json").read_text())
     mine = json.loads(marker_path.read_text()) if marker_path.exists() else {}
     started = time.perf_counter()
-    if not (reuse and mine.get("derived_from") == source):
+    if not (reuse and mine.get("scale") == source_marker["scale"]):  # else: migrate in place
         say(f"  copying {kind} {source} → {name} …")
         if kind == "sqlite":
             shutil.copyfile(DATA / f"{source}.db", DATA / f"{name}.db")
@@ -267,10 +268,11 @@ def _derive(
     say(f"  {name}: manage.py init-db (this tree's migrations) and ANALYZE …")
     manage(tree, url, "init-db")
     analyze(kind, url)
+    in_place = reuse and mine.get("scale") == source_marker["scale"]
     marker = {
-        **source_marker,
+        **(mine if in_place else {**source_marker, "copied_from": source}),
         "fingerprint": fingerprint,
-        "derived_from": source,
+        "migrated_by": commit_of("HEAD", tree),
         "derive_s": round(time.perf_counter() - started, 1),
     }
     marker_path.write_text(json.dumps(marker, ensure_ascii=False, indent=1))
