@@ -323,7 +323,10 @@ def results(sides: dict[str, Any], args: Any, measured_now: list[str], plans_nam
     lines = [
         "# 性能测试结果（issue 11）：改动前后对比",
         "",
-        f"命令：`python benchmarks/run.py {' '.join(args.argv)}`。",
+        "命令（一次完成两侧两库：`python benchmarks/run.py --reuse --after-from-before`；本次按数据库"
+        "与两侧分成几个进程并行运行）："
+        + "；".join(f"`{c}`" for side in SIDES for c in (_get(sides, side, "commands") or []))
+        + "。",
         "同一套测量（`benchmarks/harness.py`、`benchmarks/floor.py`）分别跑在两棵源码树上，"
         "只通过各自的 `dashboard.py`（AppTest 与 `streamlit run` + Chromium）和 `manage.py` 交互，"
         "与包结构无关。每棵树用自己的 `manage.py demo --scale city` 建库（SQLite 文件与 PostgreSQL 库各一）。",

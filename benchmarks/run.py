@@ -485,9 +485,11 @@ def load_side(side: str, suffix: str) -> dict[str, Any] | None:
         if not path.exists():
             continue
         part = json.loads(path.read_text())
+        command = f"python benchmarks/run.py {' '.join(part.get('argv') or [])}".strip()
         if merged is None:
-            merged = {**part, "floor": dict(part.get("floor") or {})}
+            merged = {**part, "floor": dict(part.get("floor") or {}), "commands": [command]}
             continue
+        merged["commands"].append(command)
         merged["kinds"].update(part["kinds"])
         merged["floor"].update(
             {k: v for k, v in (part.get("floor") or {}).items() if k not in merged["floor"]}
