@@ -356,7 +356,7 @@ def time_import(tree: Path, url: str, today: str, rows: int) -> dict[str, Any]:
     stamp = time.strftime("%m%d%H%M%S")
     files = {}
     for label, count in (("base", 10), ("big", rows)):
-        path = DATA / f"import-{label}.csv"
+        path = DATA / f"import-{label}-{hashlib.sha1(url.encode()).hexdigest()[:8]}.csv"
         path.write_bytes(service_csv(url, count, today, f"{stamp}{label[0]}"))
         files[label] = path
     base_s, _ = manage(tree, url, "import", str(files["base"]))
