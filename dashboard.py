@@ -49,26 +49,28 @@ SCREEN_PATHS = {"screen"}
 PAGE_FILTERS = {"weekly": ("subdistrict",), "data": ("subdistrict", "community")}
 
 page = st.navigation(PAGES, position="hidden")
-if page.url_path in SCREEN_PATHS and not data.database_answers():
-    # The big screen keeps its dark board, says 数据库暂时无法连接，正在重试 and reloads the app
-    # by itself once the database answers (views/screen.py); no button on a wall display.
-    st.session_state["scope"] = None
-    st.session_state[data.SCREEN_WAITING_KEY] = True
-    page.run()
-    st.stop()
-# Any database failure below (down, busy, timed out, absurd values) is one Chinese message.
-with data.database_guard():
-    auth.guard(page)  # database reachable; a login first when DASHBOARD_REQUIRE_LOGIN=1
-    if page.url_path in SCREEN_PATHS:
-        st.session_state["scope"] = filters.scope_from_url()
-    else:
-        with st.sidebar:
-            st.markdown(f"### {APP_TITLE}")
-            layout.sidebar_navigation(PAGES, SCREEN_PATHS)
-            shown = PAGE_FILTERS.get(page.url_path, filters.GLOBAL_KEYS)
-            if page.url_path == "data" and auth.current_user() is None:
-                shown = ()
-            if shown:
-                st.divider()
-            st.session_state["scope"] = filters.render_global_filters(shown)
-    page.run()
+# One connection for every query of this run that misses the cache (ui.data).
+with data.one_connection_per_run():
+    if page.url_path in SCREEN_PATHS and not data.database_answers():
+        # The big screen keeps its dark board, says 数据库暂时无法连接，正在重试 and reloads the app
+        # by itself once the database answers (views/screen.py); no button on a wall display.
+        st.session_state["scope"] = None
+        st.session_state[data.SCREEN_WAITING_KEY] = True
+        page.run()
+        st.stop()
+    # Any database failure below (down, busy, timed out, absurd values) is one Chinese message.
+    with data.database_guard():
+        auth.guard(page)  # database reachable; a login first when DASHBOARD_REQUIRE_LOGIN=1
+        if page.url_path in SCREEN_PATHS:
+            st.session_state["scope"] = filters.scope_from_url()
+        else:
+            with st.sidebar:
+                st.markdown(f"### {APP_TITLE}")
+                layout.sidebar_navigation(PAGES, SCREEN_PATHS)
+                shown = PAGE_FILTERS.get(page.url_path, filters.GLOBAL_KEYS)
+                if page.url_path == "data" and auth.current_user() is None:
+                    shown = ()
+                if shown:
+                    st.divider()
+                st.session_state["scope"] = filters.render_global_filters(shown)
+        page.run()

@@ -45,6 +45,7 @@ from demo.subdistricts import (
     project_rows,
 )
 from storage import rollups
+from storage.db import without_statement_timeout
 from storage.models import (
     CensusProgress,
     Community,
@@ -544,7 +545,12 @@ SMALL_TABLES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ),
 )  # fmt: skip
 BULK_TABLES = (ServiceRecord.__tablename__, Volunteer.__tablename__)
-ROLLUP_TABLES = ("rollup_service_daily", "rollup_volunteer_year")
+ROLLUP_TABLES = (
+    "rollup_service_daily",
+    "rollup_volunteer_year",
+    "rollup_volunteer_month",
+    "rollup_activity_daily",
+)
 
 
 def _secondary_indexes(connection, tables: Sequence[str]) -> list[tuple[str, str, list[str]]]:  # type: ignore[no-untyped-def]
@@ -648,7 +654,9 @@ def write_city(
 ) -> dict[str, int]:
     """Replace all data with the city in one transaction (PostgreSQL) or one bulk session."""
     counts = data.counts(scale)
-    with engine.connect() as connection:
+    # A load of millions of rows is all-or-nothing: the readers' statement limit would only
+    # stop it half-way (the SQLite build stopped at 7 of 10 million records).
+    with engine.connect() as connection, without_statement_timeout(connection):
         _prepare(connection)
         try:
             bulk = _Bulk(connection, sum(counts.values()), progress)

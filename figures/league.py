@@ -17,6 +17,7 @@ from figures import census, livelihood, volunteers
 from figures.area_helpers import connected
 from figures.scope import Scope
 from figures.status import (
+    Rules,
     Status,
     census_plan_rate,
     load_rules,
@@ -63,9 +64,12 @@ def _mean(values: list[float]) -> float | None:
     return sum(values) / len(values) if values else None
 
 
-def _standing(connection: Connection, scope: Scope) -> list[LeagueRow]:
+def _standing(
+    connection: Connection, scope: Scope, places: list[tuple[str, str, int]], rules: Rules
+) -> list[LeagueRow]:
+    """Every community's standing as of the scope's date (``places`` and ``rules`` are read
+    once for both weeks by ``community_league``)."""
     as_of = scope.as_of
-    rules = load_rules(connection)
     expected_livelihood = year_elapsed(as_of)
     projects = {
         (row.subdistrict, row.community): row
@@ -83,7 +87,7 @@ def _standing(connection: Connection, scope: Scope) -> list[LeagueRow]:
         for r in volunteers.volunteer_by_community(connection, scope)
     }
     rows = []
-    for subdistrict, name, population in _communities(connection, scope):
+    for subdistrict, name, population in places:
         key = (subdistrict, name)
         project = projects.get(key)
         project_rate = project.completion_rate if project and project.total else None
@@ -142,11 +146,21 @@ def _ranked(rows: list[LeagueRow]) -> list[LeagueRow]:
 
 
 def community_league(engine_or_connection: Engine | Connection, scope: Scope) -> list[LeagueRow]:
-    """The league as of the scope's date, with the rank change against 7 days earlier."""
+    """The league of this week and last week in one pass: this week's standing, each row with
+    its rank change against 7 days earlier.
+
+    One connection, the community register and the rules read once for both weeks; the pages
+    fetch this once per view (``ui.data``) and share it (table, chart, agenda, 通报).
+    """
     last_week = replace(scope, date_to=scope.as_of - dt.timedelta(days=7))
     with connected(engine_or_connection) as connection:
-        now = _standing(connection, scope)
-        before = {(r.subdistrict, r.community): r.rank for r in _standing(connection, last_week)}
+        places = _communities(connection, scope)
+        rules = load_rules(connection)
+        now = _standing(connection, scope, places, rules)
+        before = {
+            (r.subdistrict, r.community): r.rank
+            for r in _standing(connection, last_week, places, rules)
+        }
     result = []
     for row in now:
         previous = before.get((row.subdistrict, row.community))

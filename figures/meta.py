@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Connection, Engine, func, select
 
+from figures.area_helpers import connected
 from figures.scope import Scope
 from storage.models import (
     CensusProgress,
@@ -18,23 +19,23 @@ from storage.models import (
 )
 
 
-def list_subdistricts(engine: Engine) -> list[str]:
+def list_subdistricts(engine: Engine | Connection) -> list[str]:
     """Every subdistrict that has a community, sorted."""
     query = select(Community.subdistrict).distinct().order_by(Community.subdistrict)
-    with engine.connect() as conn:
+    with connected(engine) as conn:
         return list(conn.execute(query).scalars())
 
 
-def list_communities(engine: Engine, subdistrict: str | None = None) -> list[str]:
+def list_communities(engine: Engine | Connection, subdistrict: str | None = None) -> list[str]:
     """Community names, limited to one subdistrict when given, sorted."""
     query = select(Community.name).distinct().order_by(Community.name)
     if subdistrict:
         query = query.where(Community.subdistrict == subdistrict)
-    with engine.connect() as conn:
+    with connected(engine) as conn:
         return list(conn.execute(query).scalars())
 
 
-def data_version(engine: Engine) -> int:
+def data_version(engine: Engine | Connection) -> int:
     """Changes whenever an import is committed or the rules change: part of every cache key.
 
     Both ids only grow (a rule change appends a ``rule_setting`` row), so their sum moves on
@@ -42,11 +43,11 @@ def data_version(engine: Engine) -> int:
     """
     imports = select(func.coalesce(func.max(ImportBatch.id), 0)).scalar_subquery()
     rules = select(func.coalesce(func.max(RuleSetting.id), 0)).scalar_subquery()
-    with engine.connect() as conn:
+    with connected(engine) as conn:
         return int(conn.execute(select(imports + rules)).scalar_one())
 
 
-def latest_data_date(engine: Engine, scope: Scope) -> dt.date | None:
+def latest_data_date(engine: Engine | Connection, scope: Scope) -> dt.date | None:
     """数据截至: the newest date of any fact in scope, not after the as-of date."""
     as_of = scope.as_of
     parts = [
@@ -61,7 +62,7 @@ def latest_data_date(engine: Engine, scope: Scope) -> dt.date | None:
             LivelihoodProject.completed_on <= as_of,
         ),
     ]
-    with engine.connect() as conn:
+    with connected(engine) as conn:
         dates = [conn.execute(part).scalar() for part in parts]
         month = conn.execute(
             select(FiscalMonthly.year, FiscalMonthly.month)

@@ -9,8 +9,9 @@ As of a date D in year Y:
   into Y − 1 (unlike the year figures above).
 
 Additive figures (人次, hours) are sums over ``rollup_service_daily``; active volunteers of the
-whole city come from ``rollup_volunteer_year`` (see ``storage.rollups``), so no figure here
-reads the ten million service records of a city.
+whole city come from ``rollup_volunteer_year``, of a scope or of some 活动类型 from
+``rollup_volunteer_month`` (see ``storage.rollups``), so no figure here scans the service
+records of a window.
 """
 
 from __future__ import annotations
@@ -19,9 +20,28 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, Engine, and_, case, extract, func, or_, select, true
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Numeric,
+    and_,
+    case,
+    cast,
+    extract,
+    func,
+    or_,
+    select,
+    true,
+)
 
-from figures.area_helpers import connected, last_week_of, place_key, round_amount, week_of
+from figures.area_helpers import (
+    AMOUNT_DECIMALS,
+    connected,
+    last_week_of,
+    place_key,
+    round_amount,
+    week_of,
+)
 from figures.scope import Scope
 from storage import rollups
 from storage.models import Community, ServiceRecord, Volunteer
@@ -29,6 +49,51 @@ from storage.models import Community, ServiceRecord, Volunteer
 R = ServiceRecord
 V = Volunteer
 D = rollups.service_daily  # per day × community × 活动类型: 人次 and hours (additive)
+P = rollups.volunteer_month  # per month × community × volunteer × 活动类型: first / last day
+A = rollups.activity_daily  # per day × community × 活动类型 × 活动名称: 人次 and hours
+
+
+def _month_end(day: dt.date) -> dt.date:
+    following = dt.date(day.year + day.month // 12, day.month % 12 + 1, 1)
+    return following - dt.timedelta(days=1)
+
+
+def _present_between(start: dt.date, end: dt.date):  # type: ignore[no-untyped-def]
+    """Presence rows of volunteers who served (that month, community, 活动类型) in start … end.
+
+    Exact: a row whose first or last day lies in the window has a record in it. A row with
+    its first day before and its last day after the window may or may not: that happens
+    only for a window inside one month that starts after the 1st and ends before the last
+    day, and then the volunteer's records of those days are looked up (one index range of
+    ``ix_service_volunteer_date`` per such row).
+    """
+    clauses = [P.c.first_day.between(start, end), P.c.last_day.between(start, end)]
+    inside_one_month = (start.year, start.month) == (end.year, end.month)
+    if inside_one_month and start.day > 1 and end < _month_end(end):
+        served_inside = (
+            select(R.id)
+            .where(
+                R.volunteer_id == P.c.volunteer_id,
+                R.service_date >= start,
+                R.service_date <= end,
+                R.community_id == P.c.community_id,
+                R.activity_type == P.c.activity_type,
+            )
+            .exists()
+        )
+        clauses.append(and_(P.c.first_day < start, P.c.last_day > end, served_inside))
+    return and_(P.c.month >= start.replace(day=1), P.c.month <= end, or_(*clauses))
+
+
+def _distinct_volunteers(start: dt.date, end: dt.date, scope: Scope, types: Sequence[str]):  # type: ignore[no-untyped-def]
+    """``COUNT(DISTINCT volunteer)`` and the conditions of the presence rows in the window,
+    scope (by the record's community) and types (empty = all)."""
+    conditions = and_(
+        _present_between(start, end),
+        scope.community_clause(P.c.community_id),
+        P.c.activity_type.in_(list(types)) if types else true(),
+    )
+    return func.count(func.distinct(P.c.volunteer_id)), conditions
 
 
 @dataclass(frozen=True)
@@ -59,30 +124,13 @@ def _registered_by(scope: Scope):  # type: ignore[no-untyped-def]
     return and_(V.registered_on <= scope.as_of, scope.community_clause(V.community_id))
 
 
-def _records_of_year(scope: Scope):  # type: ignore[no-untyped-def]
-    """Service records of the as-of year dated ≤ as-of, in scope by the record's community."""
-    return and_(
-        R.service_date >= dt.date(scope.as_of.year, 1, 1),
-        R.service_date <= scope.as_of,
-        scope.community_clause(R.community_id),
-    )
-
-
 def _active_in_year(connection: Connection, scope: Scope) -> int:
     """Distinct volunteers with a record of the year dated ≤ as-of (by the record's community).
 
     The whole city reads ``rollup_volunteer_year`` (first day served per volunteer and year,
-    a range count); a community scope counts the few records in scope directly.
+    a range count); a community scope counts the presence rows of its communities.
     """
-    as_of = scope.as_of
-    if scope.community_ids() is None:
-        query = select(func.count()).where(
-            rollups.volunteer_year.c.year == as_of.year,
-            rollups.volunteer_year.c.first_date <= as_of,
-        )
-    else:
-        query = select(func.count(func.distinct(R.volunteer_id))).where(_records_of_year(scope))
-    return int(connection.execute(query).scalar_one())
+    return _active(connection, scope, ())
 
 
 def _rollup_hours_between(start: dt.date, end: dt.date):  # type: ignore[no-untyped-def]
@@ -193,8 +241,9 @@ def volunteer_summary(engine_or_connection: Engine | Connection, scope: Scope) -
 #   dated ≤ as-of, by the record's community; the week and last week as in ``volunteers``;
 # - breakdowns for the charts (``service_by_month``, ``service_by_type``, ``top_activities``):
 #   records dated ``date_from`` … as-of (the page's time window), grouped in SQL.
-# Additive figures (人次, hours, which types occur) are sums over ``rollup_service_daily``;
-# distinct volunteer counts are not additive and still count the records in the window.
+# Additive figures (人次, hours, which types occur) are sums over ``rollup_service_daily`` and,
+# per activity, ``rollup_activity_daily``; distinct volunteer counts (not additive) are
+# counted over ``rollup_volunteer_month`` (the ranked activities' from their own records).
 # Nothing here returns a person: volunteers are only counted (never listed).
 
 TOP_LIMIT = 10
@@ -258,20 +307,6 @@ def window(scope: Scope) -> tuple[dt.date, dt.date]:
     return scope.date_from or dt.date(scope.as_of.year, 1, 1), scope.as_of
 
 
-def _type_clause(types: Sequence[str]):  # type: ignore[no-untyped-def]
-    return R.activity_type.in_(list(types)) if types else true()
-
-
-def _in_window(scope: Scope, types: Sequence[str]):  # type: ignore[no-untyped-def]
-    start, end = window(scope)
-    return and_(
-        R.service_date >= start,
-        R.service_date <= end,
-        scope.community_clause(R.community_id),
-        _type_clause(types),
-    )
-
-
 def _codepoint_order(column, connection: Connection):  # type: ignore[no-untyped-def]
     """The column in code-point order on both databases (ties break the same everywhere)."""
     return column.collate("C") if connection.dialect.name == "postgresql" else column
@@ -304,7 +339,7 @@ def _active(connection: Connection, scope: Scope, types: Sequence[str]) -> int:
     """Distinct volunteers with a record of the chosen types in the year, dated ≤ as-of.
 
     Not additive, so not in the daily rollup: the whole city without a type filter reads
-    ``rollup_volunteer_year`` (a range count); otherwise the records in scope are counted.
+    ``rollup_volunteer_year`` (a range count); otherwise the presence rollup in scope.
     """
     as_of = scope.as_of
     if not types and scope.community_ids() is None:
@@ -313,12 +348,10 @@ def _active(connection: Connection, scope: Scope, types: Sequence[str]) -> int:
             rollups.volunteer_year.c.first_date <= as_of,
         )
     else:
-        query = select(func.count(func.distinct(R.volunteer_id))).where(
-            R.service_date >= dt.date(as_of.year, 1, 1),
-            R.service_date <= as_of,
-            scope.community_clause(R.community_id),
-            _type_clause(types),
+        volunteers, conditions = _distinct_volunteers(
+            dt.date(as_of.year, 1, 1), as_of, scope, types
         )
+        query = select(volunteers).where(conditions)
     return int(connection.execute(query).scalar_one())
 
 
@@ -409,64 +442,99 @@ def community_population(
     return sorted(rows, key=lambda row: place_key(row.subdistrict, row.community))
 
 
+def _daily_in_window(scope: Scope, types: Sequence[str]):  # type: ignore[no-untyped-def]
+    start, end = window(scope)
+    return and_(
+        D.c.service_date >= start,
+        D.c.service_date <= end,
+        scope.community_clause(D.c.community_id),
+        _daily_types(types),
+    )
+
+
+def _distinct_in_window(scope: Scope, types: Sequence[str]):  # type: ignore[no-untyped-def]
+    return _distinct_volunteers(*window(scope), scope, types)
+
+
 def service_by_month(
     engine_or_connection: Engine | Connection, scope: Scope, types: tuple[str, ...] = ()
 ) -> list[MonthService]:
-    """人次, hours and distinct volunteers per calendar month of the window."""
-    year = extract("year", R.service_date)
-    month = extract("month", R.service_date)
-    query = (
+    """人次, hours and distinct volunteers per calendar month of the window.
+
+    人次 and hours: sums over the daily rollup; volunteers: the presence rollup.
+    """
+    year = extract("year", D.c.service_date)
+    month = extract("month", D.c.service_date)
+    additive = (
         select(
             year.label("year"),
             month.label("month"),
-            func.count(R.id).label("person_times"),
-            func.sum(R.hours).label("hours"),
-            func.count(func.distinct(R.volunteer_id)).label("volunteers"),
+            func.sum(D.c.person_times).label("person_times"),
+            func.sum(D.c.hours).label("hours"),
         )
-        .where(_in_window(scope, types))
+        .where(_daily_in_window(scope, types))
         .group_by(year, month)
     )
+    volunteers, conditions = _distinct_in_window(scope, types)
+    distinct = select(P.c.month, volunteers.label("volunteers")).where(conditions)
     with connected(engine_or_connection) as connection:
+        counted = {
+            (_as_date(row.month).year, _as_date(row.month).month): int(row.volunteers)
+            for row in connection.execute(distinct.group_by(P.c.month))
+        }
         rows = [
             MonthService(
                 int(row.year),
                 int(row.month),
                 int(row.person_times),
                 round_amount(row.hours) or 0.0,
-                int(row.volunteers),
+                counted.get((int(row.year), int(row.month)), 0),
             )
-            for row in connection.execute(query)
+            for row in connection.execute(additive)
         ]
     return sorted(rows, key=lambda row: (row.year, row.month))
+
+
+def _as_date(value: dt.date | str) -> dt.date:
+    """A date column as read back (SQLite returns a computed date as text)."""
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
 
 
 def service_by_type(
     engine_or_connection: Engine | Connection, scope: Scope, types: tuple[str, ...] = ()
 ) -> list[GroupService]:
-    """人次, hours and distinct volunteers per 活动类型 in the window, most 人次 first."""
-    query = (
+    """人次, hours and distinct volunteers per 活动类型 in the window, most 人次 first.
+
+    人次 and hours: sums over the daily rollup; volunteers: the presence rollup.
+    """
+    additive = (
         select(
-            R.activity_type,
-            func.count(R.id).label("person_times"),
-            func.sum(R.hours).label("hours"),
-            func.count(func.distinct(R.volunteer_id)).label("volunteers"),
+            D.c.activity_type,
+            func.sum(D.c.person_times).label("person_times"),
+            func.sum(D.c.hours).label("hours"),
         )
-        .where(_in_window(scope, types))
-        .group_by(R.activity_type)
+        .where(_daily_in_window(scope, types))
+        .group_by(D.c.activity_type)
+    )
+    volunteers, conditions = _distinct_in_window(scope, types)
+    distinct = (
+        select(P.c.activity_type, volunteers.label("volunteers"))
+        .where(conditions)
+        .group_by(P.c.activity_type)
     )
     with connected(engine_or_connection) as connection:
-        rows = [_group(row, None) for row in connection.execute(query)]
+        counted = {row.activity_type: int(row.volunteers) for row in connection.execute(distinct)}
+        rows = [
+            GroupService(
+                activity_type=row.activity_type,
+                activity_name=None,
+                person_times=int(row.person_times),
+                hours=round_amount(row.hours) or 0.0,
+                volunteers=counted.get(row.activity_type, 0),
+            )
+            for row in connection.execute(additive)
+        ]
     return sorted(rows, key=lambda row: (-row.person_times, -row.hours, row.activity_type))
-
-
-def _group(row, name: str | None) -> GroupService:  # type: ignore[no-untyped-def]
-    return GroupService(
-        activity_type=row.activity_type,
-        activity_name=name,
-        person_times=int(row.person_times),
-        hours=round_amount(row.hours) or 0.0,
-        volunteers=int(row.volunteers),
-    )
 
 
 def top_activities(
@@ -478,32 +546,88 @@ def top_activities(
 ) -> list[GroupService]:
     """The ``limit`` activities (name and type) with the most 人次 or hours in the window.
 
-    Ties are broken by name in code-point order, in SQL, so both databases pick the same ten.
+    Ranked over the activity rollup (hours as shown, to 0.01); ties are broken by name in
+    code-point order, in SQL, so both databases pick the same ten. Their volunteers: ``_activity_volunteers``.
     """
     if measure not in TOP_MEASURES:
         raise ValueError(f"未知的排序指标：{measure}")
-    person_times = func.count(R.id)
-    hours = func.sum(R.hours)
-    primary, secondary = (
-        (person_times, hours) if measure == "person_times" else (hours, person_times)
+    start, end = window(scope)
+    in_window = and_(
+        A.c.service_date >= start,
+        A.c.service_date <= end,
+        scope.community_clause(A.c.community_id),
+        A.c.activity_type.in_(list(types)) if types else true(),
     )
+    person_times = func.sum(A.c.person_times)
+    hours = func.sum(A.c.hours)
     with connected(engine_or_connection) as connection:
+        shown_hours = _as_shown(hours, connection)
+        primary, secondary = (
+            (person_times, shown_hours)
+            if measure == "person_times"
+            else (shown_hours, person_times)
+        )
         query = (
             select(
-                R.activity_name,
-                R.activity_type,
+                A.c.activity_name,
+                A.c.activity_type,
                 person_times.label("person_times"),
                 hours.label("hours"),
-                func.count(func.distinct(R.volunteer_id)).label("volunteers"),
             )
-            .where(_in_window(scope, types))
-            .group_by(R.activity_name, R.activity_type)
+            .where(in_window)
+            .group_by(A.c.activity_name, A.c.activity_type)
             .order_by(
                 primary.desc(),
                 secondary.desc(),
-                _codepoint_order(R.activity_name, connection),
-                _codepoint_order(R.activity_type, connection),
+                _codepoint_order(A.c.activity_name, connection),
+                _codepoint_order(A.c.activity_type, connection),
             )
             .limit(limit)
         )
-        return [_group(row, row.activity_name) for row in connection.execute(query)]
+        ranked = connection.execute(query).all()
+        counted = _activity_volunteers(connection, in_window, ranked)
+    return [
+        GroupService(
+            activity_type=row.activity_type,
+            activity_name=row.activity_name,
+            person_times=int(row.person_times),
+            hours=round_amount(row.hours) or 0.0,
+            volunteers=counted.get((row.activity_name, row.activity_type), 0),
+        )
+        for row in ranked
+    ]
+
+
+def _as_shown(hours, connection: Connection):  # type: ignore[no-untyped-def]
+    """Hours rounded as shown, for ranking: 37.1 and 37.1 tie (then 人次 decides) although
+    their float sums may differ in the last bit, depending on the order of the additions."""
+    if connection.dialect.name == "postgresql":
+        return func.round(cast(hours, Numeric), AMOUNT_DECIMALS)
+    return func.round(hours, AMOUNT_DECIMALS)
+
+
+def _activity_volunteers(connection: Connection, in_window, ranked) -> dict[tuple[str, str], int]:  # type: ignore[no-untyped-def]
+    """Distinct volunteers of the ranked activities, from their own records only: the
+    activity rollup's (day, community) keys of those few names lead to them by index."""
+    if not ranked:
+        return {}
+    same_activity = and_(
+        R.service_date == A.c.service_date,
+        R.community_id == A.c.community_id,
+        R.activity_type == A.c.activity_type,
+        R.activity_name == A.c.activity_name,
+    )
+    query = (
+        select(
+            A.c.activity_name,
+            A.c.activity_type,
+            func.count(func.distinct(R.volunteer_id)).label("volunteers"),
+        )
+        .select_from(A)
+        .join(R, same_activity)
+        .where(in_window, A.c.activity_name.in_(sorted({row.activity_name for row in ranked})))
+        .group_by(A.c.activity_name, A.c.activity_type)
+    )
+    return {
+        (r.activity_name, r.activity_type): int(r.volunteers) for r in connection.execute(query)
+    }

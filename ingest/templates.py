@@ -21,8 +21,9 @@ import io
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Engine, Select, select, tuple_
+from sqlalchemy import Connection, Engine, Select, select, tuple_
 
+from figures.area_helpers import connected
 from figures.scope import CommunityKey
 from ingest.parsing import KIND_BY_KEY, TABLE_KINDS, TableKind
 from reporting.spreadsheet import XLSX_MIME, new_workbook, write_cell
@@ -352,12 +353,12 @@ def table_xlsx(
     return buffer.getvalue()
 
 
-def list_community_keys(engine: Engine) -> list[CommunityKey]:
+def list_community_keys(engine: Engine | Connection) -> list[CommunityKey]:
     """Every ``(街道, 社区)`` for the drop-down lists, sorted."""
     query = select(Community.subdistrict, Community.name).order_by(
         Community.subdistrict, Community.name
     )
-    with engine.connect() as connection:
+    with connected(engine) as connection:
         return [(s, n) for s, n in connection.execute(query)]
 
 

@@ -19,7 +19,7 @@ from administration.alert_log import RememberedItem
 from figures.league import LeagueRow, community_league
 from figures.livelihood import ProjectRow, overdue_projects
 from figures.report import build_report, report_scope
-from figures.status import RED, Rules, load_rules, status_against, year_elapsed
+from figures.status import Rules, is_behind, load_rules, status_against, year_elapsed
 from reporting.messages import Block, Bulletin, weekly_link
 from storage.models import HEADLINE_FISCAL_ITEMS
 from ui import format as fmt
@@ -61,7 +61,7 @@ def red_items(
     expected = year_elapsed(as_of)
     items: list[RedItem] = []
     for row in report["livelihood"]["by_community"]:
-        if row["total"] and status_against(row["completion_rate"], expected, rules) == RED:
+        if row["total"] and is_behind(status_against(row["completion_rate"], expected, rules)):
             items.append(
                 RedItem(
                     f"livelihood:{row['subdistrict']}/{row['community']}",
@@ -73,7 +73,7 @@ def red_items(
                 )
             )
     for league_row in rows:
-        if league_row.census_status == RED:
+        if is_behind(league_row.census_status):
             items.append(
                 RedItem(
                     f"census:{league_row.subdistrict}/{league_row.community}",
@@ -89,7 +89,7 @@ def red_items(
         for item in fiscal["items"]:
             if item["item"] not in HEADLINE_FISCAL_ITEMS or item["target_rate"] is None:
                 continue
-            if status_against(item["target_rate"], fiscal["time_progress"], rules) == RED:
+            if is_behind(status_against(item["target_rate"], fiscal["time_progress"], rules)):
                 items.append(
                     RedItem(
                         f"fiscal:{item['subdistrict']}/{item['item']}/{fiscal['year']}",

@@ -3,6 +3,10 @@
 Exit codes: 0 every channel delivered (or nothing new to alert), 1 a channel failed after its
 retries, 2 a bad option or a named channel that is not configured (none at all, likewise). Results are printed in Chinese by channel name; nothing printed
 holds a webhook key, token, password or secret (URLs are shown masked).
+
+``manage.py`` imports this module for every command (to declare the options), so what only
+sending needs (``reporting.delivery``: messages, pandas, the PDF writer) is imported inside
+``run_push`` / ``run_alerts``: ``manage.py report`` does not pay for it at start-up.
 """
 
 from __future__ import annotations
@@ -32,7 +36,6 @@ from reporting.channels import (
     wecom_payload,
 )
 from reporting.cli import UsageError, add_scope_arguments, check_subdistrict, parse_as_of
-from reporting.delivery import public_url, send_and_audit
 
 PUSH_HELP = "推送周例会通报到企业微信、钉钉、飞书和邮件（--dry-run 只打印不发送）"
 ALERTS_HELP = "推送新变红的事项（每项只提醒一次；没有新增时输出 无新增预警）"
@@ -124,7 +127,7 @@ def run_push(args: argparse.Namespace, engine_factory: Callable[[], Engine]) -> 
     from figures.livelihood import week_projects
     from figures.report import build_report, report_scope
     from figures.status import load_rules
-    from reporting.delivery import weekly_attachments
+    from reporting.delivery import public_url, send_and_audit, weekly_attachments
     from reporting.messages import outgoing, weekly_bulletin
 
     try:
@@ -162,6 +165,7 @@ def run_push(args: argparse.Namespace, engine_factory: Callable[[], Engine]) -> 
 def run_alerts(args: argparse.Namespace, engine_factory: Callable[[], Engine]) -> int:
     """Send what turned red since each channel's last alert; 无新增预警 when nothing did."""
     from reporting.alerts import alert_bulletin, current_red_items
+    from reporting.delivery import public_url, send_and_audit
     from reporting.messages import outgoing
 
     try:

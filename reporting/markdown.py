@@ -1,6 +1,7 @@
 """The weekly report as a readable Chinese 周报 in Markdown.
 
-Money is in 万元 with thousands separators, rates are percents, and the fiscal figures are
+Every number is written by the one vocabulary (``ui.format``): a headline amount in 万元, or
+亿元 from 1 亿元 up, a table column in 万元; rates are percents, and the fiscal figures are
 compared with 序时进度 (the share of the year gone: month / 12) in 个百分点. Communities that
 need attention are named: lowest completion rate, overdue projects, census rate below the
 subdistrict's average.
@@ -12,35 +13,22 @@ from collections import defaultdict
 from typing import Any
 
 from storage.models import HEADLINE_FISCAL_ITEMS
-from ui.format import LEVEL_POINTS, hours, pace_phrase, pct, signed_pct, wan
+from ui.format import (
+    amount,
+    change_phrase,
+    count,
+    count_number,
+    difference_phrase,
+    hours,
+    hours_number,
+    pace_phrase,
+    pct,
+    signed_pct,
+    wan_number,
+)
 
 Report = dict[str, Any]
 LAGGARDS_SHOWN = 3
-
-
-# ---------------------------------------------------------------- number formats
-
-
-def count(value: int | float | None, unit: str = "") -> str:
-    """An integer with thousands separators and a unit."""
-    return "—" if value is None else f"{int(value):,}{unit}"
-
-
-def yoy_phrase(yoy: float | None) -> str:
-    """同比增长/下降 X% (无上年同期数 when the comparison is undefined)."""
-    if yoy is None:
-        return "无上年同期数"
-    if abs(yoy) < LEVEL_POINTS:  # would read 0.0%
-        return "同比持平"
-    return f"同比{'增长' if yoy > 0 else '下降'} {pct(abs(yoy))}"
-
-
-def change_phrase(now: float, before: float, unit: str) -> str:
-    """较上周增加/减少 X (unit)."""
-    delta = now - before
-    if abs(delta) < 0.005:
-        return "与上周持平"
-    return f"较上周{'增加' if delta > 0 else '减少'} {abs(delta):,.1f} {unit}"
 
 
 # ---------------------------------------------------------------- markdown pieces
@@ -75,10 +63,10 @@ def title(report: Report) -> str:
 
 def livelihood_headline(block: dict[str, Any]) -> str:
     return (
-        f"**民生实事**：{block['year']} 年共 {count(block['total'], ' 项')}，"
-        f"已完成 {count(block['completed'], ' 项')}，完成率 {pct(block['completion_rate'])}；"
-        f"推进中 {block['in_progress']} 项，未启动 {block['not_started']} 项，"
-        f"逾期 {block['overdue']} 项；本周完成 {block['completed_this_week']} 项。"
+        f"**民生实事**：{block['year']} 年共 {count(block['total'], '项')}，"
+        f"已完成 {count(block['completed'], '项')}，完成率 {pct(block['completion_rate'])}；"
+        f"推进中 {count(block['in_progress'], '项')}，未启动 {count(block['not_started'], '项')}，"
+        f"逾期 {count(block['overdue'], '项')}；本周完成 {count(block['completed_this_week'], '项')}。"
     )
 
 
@@ -102,9 +90,9 @@ def headline_items(fiscal: dict[str, Any]) -> list[dict[str, Any]]:
 def fiscal_item_sentence(item: dict[str, Any], fiscal: dict[str, Any]) -> str:
     months = f"1—{fiscal['month']} 月" if fiscal["month"] > 1 else "1 月"
     parts = [
-        f"{item['subdistrict']}{item['item']} {months}累计 {wan(item['ytd'])}",
-        f"当月 {wan(item['month_amount'])}",
-        yoy_phrase(item["yoy"]),
+        f"{item['subdistrict']}{item['item']} {months}累计 {amount(item['ytd'])}",
+        f"当月 {amount(item['month_amount'])}",
+        change_phrase(item["yoy"]),
     ]
     if item["target_rate"] is not None:
         parts.append(
@@ -130,19 +118,19 @@ def census_headline(census: dict[str, Any] | None) -> str:
     if census is None:
         return "**人口普查**：截至报告日暂无普查进度。"
     return (
-        f"**人口普查**（{census['campaign']}）：应登记 {count(census['expected'], ' 户')}，"
-        f"已登记 {count(census['registered_households'], ' 户')}、"
-        f"{count(census['registered_persons'], ' 人')}，登记率 {pct(census['rate'])}；"
-        f"本周新增登记 {count(census['registered_this_week'], ' 户')}。"
+        f"**人口普查**（{census['campaign']}）：应登记 {count(census['expected'], '户')}，"
+        f"已登记 {count(census['registered_households'], '户')}、"
+        f"{count(census['registered_persons'], '人')}，登记率 {pct(census['rate'])}；"
+        f"本周新增登记 {count(census['registered_this_week'], '户')}。"
     )
 
 
 def volunteers_headline(block: dict[str, Any]) -> str:
     return (
-        f"**志愿服务**：注册志愿者 {count(block['registered'], ' 人')}，"
-        f"本年活跃 {count(block['active'], ' 人')}，服务 {count(block['person_times'], ' 人次')}、"
+        f"**志愿服务**：注册志愿者 {count(block['registered'], '人')}，"
+        f"本年活跃 {count(block['active'], '人')}，服务 {count(block['person_times'], '人次')}、"
         f"{hours(block['hours'])}；本周服务 {hours(block['hours_this_week'])}，"
-        f"{change_phrase(block['hours_this_week'], block['hours_last_week'], '小时')}。"
+        f"{difference_phrase(block['hours_this_week'], block['hours_last_week'], '小时')}。"
     )
 
 
@@ -181,7 +169,7 @@ def attention_lines(report: Report) -> list[str]:
         lines.append(f"- 民生实事完成率最低（整体 {pct(overall)}）：{names}。")
     overdue = [r for r in communities if r["overdue"] > 0]
     if overdue:
-        names = "、".join(f"{place(r)}（{r['overdue']} 项）" for r in overdue)
+        names = "、".join(f"{place(r)}（{count(r['overdue'], '项')}）" for r in overdue)
         lines.append(f"- 有逾期项目的社区：{names}。")
     census = report["census"]
     if census is not None:
@@ -205,10 +193,10 @@ def livelihood_section(block: dict[str, Any]) -> list[str]:
         [
             r["subdistrict"],
             r["community"],
-            count(r["total"]),
-            count(r["completed"]),
+            count_number(r["total"]),
+            count_number(r["completed"]),
             pct(r["completion_rate"]),
-            count(r["overdue"]),
+            count_number(r["overdue"]),
         ]
         for r in block["by_community"]
     ]
@@ -229,14 +217,14 @@ def fiscal_section(fiscal: dict[str, Any] | None) -> list[str]:
         [
             i["subdistrict"],
             i["item"],
-            f"{i['month_amount']:,.2f}",
-            f"{i['ytd']:,.2f}",
-            "—" if i["target"] is None else f"{i['target']:,.2f}",
+            wan_number(i["month_amount"]),
+            wan_number(i["ytd"]),
+            wan_number(i["target"]),
             pct(i["target_rate"]),
             "—"
             if i["target_rate"] is None
             else pace_phrase(i["target_rate"], fiscal["time_progress"]),
-            "—" if i["yoy"] is None else signed_pct(i["yoy"]),
+            signed_pct(i["yoy"]),
         ]
         for i in fiscal["items"]
     ]
@@ -261,8 +249,8 @@ def census_section(census: dict[str, Any] | None) -> list[str]:
         [
             r["subdistrict"],
             r["community"],
-            count(r["expected"]),
-            count(r["registered_households"]),
+            count_number(r["expected"]),
+            count_number(r["registered_households"]),
             pct(r["rate"]),
         ]
         for r in census["by_community"]
@@ -279,9 +267,9 @@ def volunteers_section(block: dict[str, Any]) -> list[str]:
         [
             r["subdistrict"],
             r["community"],
-            count(r["registered"]),
-            count(r["person_times"]),
-            f"{r['hours']:,.1f}",
+            count_number(r["registered"]),
+            count_number(r["person_times"]),
+            hours_number(r["hours"]),
         ]
         for r in block["by_community"]
     ]

@@ -20,7 +20,6 @@ from figures.league import LeagueRow
 from figures.livelihood import WeekProject
 from figures.status import Rules, year_elapsed
 from reporting.channels import Attachment, OutgoingMessage
-from reporting.markdown import change_phrase
 from storage.models import HEADLINE_FISCAL_ITEMS
 from ui import format as fmt
 from ui import weekly_model as wm
@@ -217,16 +216,17 @@ def _headline_lines(report: Report, rows: Sequence[LeagueRow]) -> list[str]:
     if lv["total"]:
         expected = year_elapsed(dt.date.fromisoformat(report["as_of"]))
         lines.append(
-            f"民生实事：{lv['year']}年完成 {lv['completed']:,}/{lv['total']:,} 项，"
+            f"民生实事：{lv['year']}年完成 {fmt.count_number(lv['completed'])}/"
+            f"{fmt.count(lv['total'], '项')}，"
             f"完成率 {fmt.pct(lv['completion_rate'])}，"
-            f"{fmt.pace_phrase(lv['completion_rate'], expected)}；逾期 {lv['overdue']:,} 项"
+            f"{fmt.pace_phrase(lv['completion_rate'], expected)}；逾期 {fmt.count(lv['overdue'], '项')}"
         )
     for item in HEADLINE_FISCAL_ITEMS:
         revenue = wm.headline_revenue(report, item)
         if not revenue:
             continue
-        months = f"1—{revenue['month']}月" if revenue["month"] > 1 else "1月"
-        line = f"{item}：{months}累计 {fmt.wan(revenue['ytd'])}"
+        months = fmt.months_covered(revenue["month"])
+        line = f"{item}：{months}累计 {fmt.amount(revenue['ytd'])}"
         if revenue["target_rate"] is not None:
             line += (
                 f"，完成年度目标 {fmt.pct(revenue['target_rate'])}，"
@@ -243,7 +243,7 @@ def _headline_lines(report: Report, rows: Sequence[LeagueRow]) -> list[str]:
     vol = report["volunteers"]
     lines.append(
         f"志愿服务：本周服务 {fmt.hours(vol['hours_this_week'])}，"
-        f"{change_phrase(vol['hours_this_week'], vol['hours_last_week'], '小时')}"
+        f"{fmt.difference_phrase(vol['hours_this_week'], vol['hours_last_week'], '小时')}"
     )
     return lines
 
@@ -262,8 +262,8 @@ def _change_lines(
     """What moved since last week: completions, new overdue projects, registrations, ranks."""
     lv = report["livelihood"]
     lines = [
-        f"本周完成民生实事 {lv['completed_this_week']:,} 项，"
-        f"新增逾期 {wm.newly_overdue_count(projects):,} 项"
+        f"本周完成民生实事 {fmt.count(lv['completed_this_week'], '项')}，"
+        f"新增逾期 {fmt.count(wm.newly_overdue_count(projects), '项')}"
     ]
     census = report["census"]
     if census is not None:
@@ -291,7 +291,7 @@ def weekly_bulletin(
     as_of = dt.date.fromisoformat(report["as_of"])
     red = _red_lines(report, rows, projects, rules)
     red_block = (
-        Block(f"红色事项（{len(red)} 项）", tuple(red), is_list=True)
+        Block(f"红色事项（{fmt.count(len(red), '项')}）", tuple(red), is_list=True)
         if red
         else Block("红色事项", ("本周没有红色事项。",))
     )

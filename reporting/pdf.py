@@ -12,10 +12,15 @@ import os
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from fpdf import FPDF
-from fpdf.fonts import FontFace
+if TYPE_CHECKING:
+    from fpdf import FPDF
+
+from figures.status import STATUS_LABELS
+from ui import format as fmt
 
 FONT_FAMILY = "NotoSansSC"
 # Noto Sans CJK collections hold JP, KR, SC, TC, HK in this order: index 2 is 简体中文.
@@ -31,11 +36,11 @@ FONT_ENV = "DASHBOARD_PDF_FONT_DIR"
 HEADER_FILL = (221, 235, 247)
 ZEBRA_FILL = (246, 248, 251)
 # Status cells (``● 滞后``) print in their colour, the word beside the dot keeps the meaning
-# on a black-and-white printer. Same colours as the dashboard (figures.status.STATUS_COLORS).
+# on a black-and-white printer. The dashboard's colours (ui.format's one palette).
 STATUS_INKS: dict[str, tuple[int, int, int]] = {
-    "正常": (30, 132, 73),
-    "预警": (176, 112, 0),
-    "滞后": (200, 40, 40),
+    fmt.status_word(key): fmt.rgb(color)
+    for key in STATUS_LABELS
+    if (color := fmt.status_color(key))
 }
 CELL_PADDING_MM = 2.2
 # No column gets more than this share of the line, so a long sentence column cannot squeeze
@@ -247,7 +252,7 @@ def find_cjk_fonts() -> tuple[Path, Path | None]:
     )
 
 
-class _WeeklyPdf(FPDF):
+class _PageFurniture:
     """A4 portrait; every page names the document, its date and scope, and its number.
 
     A handed-out page that got separated from the first still says what it is.
@@ -273,9 +278,21 @@ class _WeeklyPdf(FPDF):
         self.set_text_color(0, 0, 0)
 
 
-def _new_pdf(title: str) -> _WeeklyPdf:
+@lru_cache(maxsize=1)
+def _weekly_pdf_class() -> type[FPDF]:
+    """``FPDF`` with the page furniture, built when the first PDF is.
+
+    Importing fpdf (with fontTools) takes 0.5–1.8 s; /weekly imports this module on every
+    visit but builds a PDF only when 下载 PDF is clicked, so the import waits until then.
+    """
+    from fpdf import FPDF
+
+    return type("_WeeklyPdf", (_PageFurniture, FPDF), {})
+
+
+def _new_pdf(title: str) -> FPDF:
     regular, bold = find_cjk_fonts()
-    pdf = _WeeklyPdf(orientation="P", unit="mm", format="A4")
+    pdf = _weekly_pdf_class()(orientation="P", unit="mm", format="A4")
     pdf.add_font(FONT_FAMILY, "", str(regular), collection_font_number=SC_INDEX)
     pdf.add_font(FONT_FAMILY, "B", str(bold or regular), collection_font_number=SC_INDEX)
     pdf.set_title(title)
@@ -290,6 +307,8 @@ def _new_pdf(title: str) -> _WeeklyPdf:
 
 
 def _write_table(pdf: FPDF, table: PdfTable) -> None:
+    from fpdf.fonts import FontFace
+
     if table.title:
         pdf.set_font(FONT_FAMILY, "B", 10.5)
         _paragraph(pdf, table.title, 7)

@@ -30,6 +30,8 @@ from xlsxwriter.format import Format
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
+from ui.format import xlsx_format
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -163,16 +165,22 @@ def write_table(
     headers: Sequence[str],
     rows: Iterable[Sequence[Any]],
     widths: Sequence[int] | None = None,
+    number_formats: Sequence[str | None] = (),
 ) -> Worksheet:
-    """A sheet with a frozen bold header row and one row per item; widths fitted unless given."""
+    """A sheet with a frozen bold header row and one row per item; widths fitted unless given.
+    ``number_formats`` (one per column, from ``ui.format.XLSX_FORMATS``) show each number as
+    the pages write it; a column without one is Excel's General."""
     sheet = book.add_worksheet(sheet_name[:MAX_SHEET_NAME])
     bold = header_format(book)
     fitted = [display_width(header) for header in headers]
     for col, header in enumerate(headers):
         write_cell(sheet, 0, col, header, bold)
+    cell_formats = list(number_formats or ())
+    cell_formats += [None] * (len(headers) - len(cell_formats))
+    styles = [book.add_format({"num_format": f}) if f else None for f in cell_formats]
     for number, row in enumerate(rows, start=1):
         for col, value in enumerate(row):
-            write_cell(sheet, number, col, value)
+            write_cell(sheet, number, col, value, styles[col] if col < len(styles) else None)
             if widths is None and number <= WIDTH_SAMPLE_ROWS and col < len(fitted):
                 fitted[col] = max(fitted[col], display_width(value))
     for col, width in enumerate(widths if widths is not None else fitted):
@@ -202,7 +210,12 @@ def frames_xlsx(sheets: Mapping[str, pd.DataFrame]) -> bytes:
     book = new_workbook(buffer)
     for name, frame in sheets.items():
         rows = frame.itertuples(index=False, name=None)
-        write_table(book, name, [str(column) for column in frame.columns], rows)
+        headers = [str(column) for column in frame.columns]
+        number_formats = [
+            xlsx_format(header, frame[column].dtype.kind in "iu")
+            for header, column in zip(headers, frame.columns, strict=True)
+        ]
+        write_table(book, name, headers, rows, number_formats=number_formats)
     book.close()
     return buffer.getvalue()
 

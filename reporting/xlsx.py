@@ -17,7 +17,7 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from reporting.spreadsheet import display_width, new_workbook, write_cell
-from ui.format import pct
+from ui.format import XLSX_FORMATS, count, hours, pct
 
 Report = dict[str, Any]
 TITLE_ROW, HEADER_ROW, FIRST_DATA_ROW = 0, 2, 3
@@ -49,14 +49,7 @@ class Formats:
                 "text_wrap": True,
             }
         )
-        kinds = {
-            "text": None,
-            "int": "#,##0",
-            "amount": "#,##0.00",
-            "hours": "#,##0.0",
-            "rate": "0.00%",
-            "points": "+0.00;-0.00;0.00",
-        }
+        kinds = XLSX_FORMATS  # the vocabulary's number formats: cells read as the pages do
         self.body = {
             k: book.add_format(
                 {**base, "border": 1, "num_format": f} if f else {**base, "border": 1}
@@ -203,7 +196,7 @@ def write_livelihood(book: Workbook, formats: Formats, report: Report) -> None:
         completion_rate=lv["completion_rate"],
         overdue=lv["overdue"],
     )
-    note = f"{lv['year']} 年度项目；已取消项目不计入（共 {lv['cancelled']} 项）"
+    note = f"{lv['year']} 年度项目；已取消项目不计入（共 {count(lv['cancelled'], '项')}）"
     write_sheet(book, formats, report, "民生实事", columns, lv["by_community"], totals, note)
 
 
@@ -216,7 +209,7 @@ def write_fiscal(book: Workbook, formats: Formats, report: Report) -> None:
         Column("累计（万元）", "ytd", "amount"),
         Column("年度目标（万元）", "target", "amount"),
         Column("完成目标", "target_rate", "rate"),
-        Column("较序时进度（百分点）", "pace_points", "points"),
+        Column("较序时进度（个百分点）", "pace_points", "points"),
         Column("同比", "yoy", "rate"),
     ]
     if fiscal is None:
@@ -250,7 +243,7 @@ def write_census(book: Workbook, formats: Formats, report: Report) -> None:
         registered_households=census["registered_households"],
         rate=census["rate"],
     )
-    note = f"任务：{census['campaign']}；已登记 {census['registered_persons']:,} 人"
+    note = f"任务：{census['campaign']}；已登记 {count(census['registered_persons'], '人')}"
     write_sheet(book, formats, report, "人口普查", columns, census["by_community"], totals, note)
 
 
@@ -267,7 +260,10 @@ def write_volunteers(book: Workbook, formats: Formats, report: Report) -> None:
         person_times=vol["person_times"],
         hours=vol["hours"],
     )
-    note = f"本年活跃志愿者 {vol['active']:,} 人；本周服务 {vol['hours_this_week']:,.1f} 小时，上周 {vol['hours_last_week']:,.1f} 小时"
+    note = (
+        f"本年活跃志愿者 {count(vol['active'], '人')}；本周服务 {hours(vol['hours_this_week'])}，"
+        f"上周 {hours(vol['hours_last_week'])}"
+    )
     write_sheet(book, formats, report, "志愿服务", columns, vol["by_community"], totals, note)
 
 

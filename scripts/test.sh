@@ -19,8 +19,8 @@ step() {
   echo "==> $*"
 }
 
-step "Debian 软件包 (chromium fonts-noto-cjk postgresql poppler-utils libreoffice-writer-nogui git)"
-ensure_debs chromium fonts-noto-cjk postgresql poppler-utils libreoffice-writer-nogui git
+step "Debian 软件包 (chromium fonts-noto-cjk postgresql poppler-utils libreoffice-writer-nogui git nginx)"
+ensure_debs chromium fonts-noto-cjk postgresql poppler-utils libreoffice-writer-nogui git nginx
 
 step "Python 依赖 (requirements-dev.txt)"
 pick_python "$ROOT"

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, literal, select
+from sqlalchemy import Connection, Engine, literal, select
 
 
-def ping(engine: Engine) -> None:
+def ping(engine: Engine | Connection) -> None:
     """Run ``SELECT 1``; raises ``sqlalchemy.exc.OperationalError`` when the database is away."""
+    if isinstance(engine, Connection):
+        engine.execute(select(literal(1)))
+        return
     with engine.connect() as connection:
         connection.execute(select(literal(1)))

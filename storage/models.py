@@ -203,5 +203,10 @@ class RuleSetting(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     yellow_points: Mapped[float] = mapped_column(Float)
+    # 3 (红黄绿) or 5 (超前/正常/预警/滞后/严重滞后); the five-level thresholds are kept in
+    # either mode (migration 0006 gave older rows the defaults).
+    levels: Mapped[int] = mapped_column(Integer, server_default="3")
+    ahead_points: Mapped[float] = mapped_column(Float, server_default="5")
+    severe_points: Mapped[float] = mapped_column(Float, server_default="20")
     changed_by: Mapped[str] = mapped_column(String(100))
     changed_at: Mapped[dt.datetime] = mapped_column(DateTime)

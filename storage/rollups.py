@@ -10,12 +10,22 @@ view takes seconds. Two small tables answer the same questions exactly:
   "Active volunteers of year Y as of D" (distinct volunteers with a record in Y dated ≤ D)
   is then ``COUNT(*) WHERE year = Y AND first_date <= D``: a distinct count becomes a range
   count. It covers the whole city only (a volunteer serving in two communities is one
-  person); scoped counts use the service records through their (community, date) index.
+  person).
+- ``rollup_volunteer_month``: per (month, community, volunteer, 活动类型) the first and the
+  last day the volunteer served there that month. Every distinct count a page shows
+  (参与志愿者 per month and per 活动类型, 活跃志愿者 of a scope or of some types) is a
+  ``COUNT(DISTINCT volunteer_id)`` over these rows, exact for any window ``a … b``: a row
+  counts when its first or last day lies in the window; only when both lie outside
+  (first < a, last > b: possible only for a window inside one month) is the volunteer's
+  own record range looked up (``figures.volunteers``).
+- ``rollup_activity_daily``: per (day, community, 活动类型, 活动名称) 人次 and hours: the
+  activity ranking (前 10) is a sum over it; the ten activities' distinct volunteers are
+  then counted from their own records, found through its (day, community) keys.
 
 Who keeps them current: ``ingest.importer`` calls ``refresh_service`` with the keys of the
 records it writes (old and new values of an updated record), ``demo.subdistricts`` and
-``demo.city`` call ``rebuild`` after replacing everything, and migration 0003 fills
-them for a database that already has data. ``rollups_match`` re-derives both from the
+``demo.city`` call ``rebuild`` after replacing everything, and migrations 0003 and 0007 fill
+them for a database that already has data. ``rollups_match`` re-derives all three from the
 records, for tests and for the benchmark's sanity check.
 """
 
@@ -73,6 +83,52 @@ volunteer_year = Table(
     sqlite_with_rowid=False,
 )
 
+volunteer_month = Table(
+    "rollup_volunteer_month",
+    metadata,
+    Column("month", Date, primary_key=True),  # the first day of the month
+    Column("community_id", Integer, primary_key=True),
+    Column("volunteer_id", Integer, primary_key=True),
+    Column("activity_type", String(100), primary_key=True),
+    Column("first_day", Date, nullable=False),
+    Column("last_day", Date, nullable=False),
+    # A community scope reads this index alone (the table itself is in month order, which
+    # serves the whole city: a window is one contiguous range of it).
+    Index(
+        "ix_rollup_volunteer_month_community",
+        "community_id",
+        "month",
+        "volunteer_id",
+        "activity_type",
+        "first_day",
+        "last_day",
+    ),
+    sqlite_with_rowid=False,
+)
+
+activity_daily = Table(
+    "rollup_activity_daily",
+    metadata,
+    Column("service_date", Date, primary_key=True),
+    Column("community_id", Integer, primary_key=True),
+    Column("activity_type", String(100), primary_key=True),
+    Column("activity_name", String(300), primary_key=True),
+    Column("person_times", Integer, nullable=False),
+    Column("hours", Float, nullable=False),
+    Index(
+        "ix_rollup_activity_community_date",
+        "community_id",
+        "service_date",
+        "activity_type",
+        "activity_name",
+        "person_times",
+        "hours",
+    ),
+    # The ten ranked activities' (day, community) keys, to count their volunteers.
+    Index("ix_rollup_activity_name", "activity_name", "activity_type", "service_date"),
+    sqlite_with_rowid=False,
+)
+
 CHUNK = 500  # keys per DELETE / INSERT … SELECT (well under both databases' parameter limits)
 
 ServiceKey = tuple[dt.date, int, int]  # (service_date, community_id, volunteer_id)
@@ -92,6 +148,23 @@ def _daily_select():  # type: ignore[no-untyped-def]
     ).group_by(R.c.service_date, R.c.community_id, R.c.activity_type)
 
 
+def _activity_select():  # type: ignore[no-untyped-def]
+    keys = (R.c.service_date, R.c.community_id, R.c.activity_type, R.c.activity_name)
+    return select(
+        *keys, func.count().label("person_times"), func.sum(R.c.hours).label("hours")
+    ).group_by(*keys)
+
+
+ACTIVITY_COLUMNS = [
+    "service_date",
+    "community_id",
+    "activity_type",
+    "activity_name",
+    "person_times",
+    "hours",
+]
+
+
 def _first_dates_select():  # type: ignore[no-untyped-def]
     year = _year_of(R.c.service_date)
     return select(
@@ -99,8 +172,37 @@ def _first_dates_select():  # type: ignore[no-untyped-def]
     ).group_by(year, R.c.volunteer_id)
 
 
+def month_start(column, connection: Connection):  # type: ignore[no-untyped-def]
+    """The first day of the column's month, as each database writes a date."""
+    if connection.dialect.name == "postgresql":
+        return func.cast(func.date_trunc("month", column), Date)
+    return func.date(column, "start of month")
+
+
+PRESENCE_COLUMNS = [
+    "month",
+    "community_id",
+    "volunteer_id",
+    "activity_type",
+    "first_day",
+    "last_day",
+]
+
+
+def _presence_select(connection: Connection):  # type: ignore[no-untyped-def]
+    month = month_start(R.c.service_date, connection)
+    keys = (month, R.c.community_id, R.c.volunteer_id, R.c.activity_type)
+    return select(*keys, func.min(R.c.service_date), func.max(R.c.service_date)).group_by(*keys)
+
+
 def rebuild(connection: Connection) -> None:
-    """Recompute both rollups from every service record (after a bulk load)."""
+    """Recompute every rollup from every service record (after a bulk load)."""
+    rebuild_service(connection)
+    rebuild_presence(connection)
+
+
+def rebuild_service(connection: Connection) -> None:
+    """Recompute the daily and the year rollup (the two of migration 0003)."""
     connection.execute(delete(service_daily))
     connection.execute(delete(volunteer_year))
     daily = _daily_select()
@@ -114,6 +216,17 @@ def rebuild(connection: Connection) -> None:
             ["year", "volunteer_id", "first_date"], _first_dates_select()
         )
     )
+
+
+def rebuild_presence(connection: Connection) -> None:
+    """Recompute ``rollup_volunteer_month`` and ``rollup_activity_daily`` from every service
+    record (the two of migration 0007)."""
+    connection.execute(delete(volunteer_month))
+    connection.execute(
+        insert(volunteer_month).from_select(PRESENCE_COLUMNS, _presence_select(connection))
+    )
+    connection.execute(delete(activity_daily))
+    connection.execute(insert(activity_daily).from_select(ACTIVITY_COLUMNS, _activity_select()))
 
 
 def _chunks(items: list, size: int = CHUNK) -> Iterable[list]:  # type: ignore[type-arg]
@@ -134,6 +247,7 @@ def refresh_service(connection: Connection, keys: Iterable[ServiceKey]) -> None:
     """
     days: set[tuple[dt.date, int]] = set()
     volunteer_years: set[tuple[int, int]] = set()
+    presences: set[tuple[dt.date, int, int]] = set()
     for day, community_id, volunteer_id in keys:
         if day is None:
             continue
@@ -142,8 +256,11 @@ def refresh_service(connection: Connection, keys: Iterable[ServiceKey]) -> None:
             days.add((day, int(community_id)))
         if volunteer_id is not None:
             volunteer_years.add((day.year, int(volunteer_id)))
+        if community_id is not None and volunteer_id is not None:
+            presences.add((day.replace(day=1), int(community_id), int(volunteer_id)))
     _refresh_days(connection, sorted(days))
     _refresh_volunteer_years(connection, sorted(volunteer_years))
+    _refresh_presence(connection, sorted(presences))
 
 
 PAIRS_TABLE = "tmp_rollup_pairs"
@@ -160,6 +277,14 @@ _REFRESH_FROM_PAIRS = (
     f"FROM {PAIRS_TABLE} AS t CROSS JOIN service_record AS r "
     "WHERE r.service_date = t.service_date AND r.community_id = t.community_id "
     "GROUP BY r.service_date, r.community_id, r.activity_type",
+    "DELETE FROM rollup_activity_daily WHERE (service_date, community_id) IN "
+    f"(SELECT service_date, community_id FROM {PAIRS_TABLE})",
+    "INSERT INTO rollup_activity_daily "
+    f"({', '.join(ACTIVITY_COLUMNS)}) "
+    "SELECT r.service_date, r.community_id, r.activity_type, r.activity_name, count(*), "
+    f"sum(r.hours) FROM {PAIRS_TABLE} AS t CROSS JOIN service_record AS r "
+    "WHERE r.service_date = t.service_date AND r.community_id = t.community_id "
+    "GROUP BY r.service_date, r.community_id, r.activity_type, r.activity_name",
 )
 
 
@@ -202,6 +327,13 @@ def _refresh_days_per_day(connection: Connection, pairs: list[tuple[dt.date, int
             )
             source = _daily_select().where(R.c.service_date == day, R.c.community_id.in_(chunk))
             connection.execute(insert(service_daily).from_select(columns, source))
+            connection.execute(
+                delete(activity_daily).where(
+                    activity_daily.c.service_date == day, activity_daily.c.community_id.in_(chunk)
+                )
+            )
+            source = _activity_select().where(R.c.service_date == day, R.c.community_id.in_(chunk))
+            connection.execute(insert(activity_daily).from_select(ACTIVITY_COLUMNS, source))
 
 
 def _refresh_volunteer_years(connection: Connection, pairs: list[tuple[int, int]]) -> None:
@@ -233,6 +365,59 @@ def _refresh_volunteer_years(connection: Connection, pairs: list[tuple[int, int]
             )
 
 
+PRESENCE_TABLE = "tmp_rollup_presence"
+_presence_keys = table(
+    PRESENCE_TABLE,
+    column("month", Date),
+    column("month_end", Date),
+    column("community_id", Integer),
+    column("volunteer_id", Integer),
+)
+# One (month, community, volunteer) is recomputed whole, over all its 活动类型: a record that
+# changed only its type has the same key before and after. ``CROSS JOIN``: see above.
+_REFRESH_PRESENCE = (
+    "DELETE FROM rollup_volunteer_month WHERE (month, community_id, volunteer_id) IN "
+    f"(SELECT month, community_id, volunteer_id FROM {PRESENCE_TABLE})",
+    "INSERT INTO rollup_volunteer_month "
+    f"({', '.join(PRESENCE_COLUMNS)}) "
+    "SELECT t.month, r.community_id, r.volunteer_id, r.activity_type, "
+    "min(r.service_date), max(r.service_date) "
+    f"FROM {PRESENCE_TABLE} AS t CROSS JOIN service_record AS r "
+    "WHERE r.volunteer_id = t.volunteer_id AND r.service_date >= t.month "
+    "AND r.service_date <= t.month_end AND r.community_id = t.community_id "
+    "GROUP BY t.month, r.community_id, r.volunteer_id, r.activity_type",
+)
+
+
+def _month_end(month: dt.date) -> dt.date:
+    following = dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    return following - dt.timedelta(days=1)
+
+
+def _refresh_presence(connection: Connection, keys: list[tuple[dt.date, int, int]]) -> None:
+    """Recompute the presence rows of these (month, community, volunteer): the keys go to a
+    temporary table, then one DELETE and one INSERT … SELECT joined to it."""
+    if not keys:
+        return
+    connection.exec_driver_sql(
+        f"CREATE TEMPORARY TABLE IF NOT EXISTS {PRESENCE_TABLE} (month DATE NOT NULL, "
+        "month_end DATE NOT NULL, community_id INTEGER NOT NULL, volunteer_id INTEGER NOT NULL)"
+    )
+    connection.exec_driver_sql(f"DELETE FROM {PRESENCE_TABLE}")
+    connection.execute(
+        insert(_presence_keys),
+        [
+            {"month": m, "month_end": _month_end(m), "community_id": c, "volunteer_id": v}
+            for m, c, v in keys
+        ],
+    )
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(f"ANALYZE {PRESENCE_TABLE}")
+    for statement in _REFRESH_PRESENCE:
+        connection.exec_driver_sql(statement)
+    connection.exec_driver_sql(f"DELETE FROM {PRESENCE_TABLE}")
+
+
 def service_keys_of_ids(connection: Connection, ids: Iterable[int]) -> list[ServiceKey]:
     """The stored (date, community, volunteer) of these service record ids (before an update)."""
     keys: list[ServiceKey] = []
@@ -244,9 +429,43 @@ def service_keys_of_ids(connection: Connection, ids: Iterable[int]) -> list[Serv
     return keys
 
 
+def presence_matches(connection: Connection) -> bool:
+    """Whether ``rollup_volunteer_month`` equals what the service records give now."""
+
+    def rows(query) -> set[tuple]:  # type: ignore[no-untyped-def, type-arg]
+        return {
+            (_as_date(r[0]), int(r[1]), int(r[2]), r[3], _as_date(r[4]), _as_date(r[5]))
+            for r in connection.execute(query)
+        }
+
+    return rows(_presence_select(connection)) == rows(select(volunteer_month))
+
+
+def _sums_match(connection: Connection, computed, stored, keys: int) -> bool:  # type: ignore[no-untyped-def]
+    """Rows of (key columns…, count, hours) equal: exact keys and counts, hours to 1e-6."""
+
+    def rows(query) -> dict:  # type: ignore[no-untyped-def, type-arg]
+        return {
+            tuple(_as_date(v) if i == 0 else v for i, v in enumerate(r[:keys])): (
+                int(r[keys]),
+                float(r[keys + 1]),
+            )
+            for r in connection.execute(query)
+        }
+
+    left, right = rows(computed), rows(stored)
+    if left.keys() != right.keys():
+        return False
+    return all(left[k][0] == right[k][0] and abs(left[k][1] - right[k][1]) <= 1e-6 for k in left)
+
+
 def rollups_match(connection: Connection) -> bool:
-    """Whether both rollups equal what the service records give now (exact counts, hours
+    """Whether every rollup equals what the service records give now (exact counts, hours
     to 1e-6)."""
+    if not presence_matches(connection):
+        return False
+    if not _sums_match(connection, _activity_select(), select(activity_daily), 4):
+        return False
     daily = {
         (_as_date(r[0]), r[1], r[2]): (int(r[3]), float(r[4]))
         for r in connection.execute(_daily_select())
@@ -272,10 +491,16 @@ def rollups_match(connection: Connection) -> bool:
 
 __all__ = [
     "ServiceKey",
+    "activity_daily",
+    "month_start",
+    "presence_matches",
     "rebuild",
+    "rebuild_presence",
+    "rebuild_service",
     "refresh_service",
     "rollups_match",
     "service_daily",
     "service_keys_of_ids",
+    "volunteer_month",
     "volunteer_year",
 ]

@@ -12,7 +12,10 @@ from storage import rollups
 from storage.db import MIGRATIONS_DIR, migrate
 from storage.models import Base
 
-DIALECT_ONLY_INDEXES = {"ix_rollup_daily_date_covering"}  # PostgreSQL only, by design (0003)
+DIALECT_ONLY_INDEXES = {  # PostgreSQL only, by design (0003, 0007)
+    "ix_rollup_daily_date_covering",
+    "ix_rollup_volunteer_month_covering",
+}
 
 
 def _declared() -> MetaData:

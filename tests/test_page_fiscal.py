@@ -49,8 +49,8 @@ def test_bulletin_reads_like_the_example_of_the_issue():
         0.8306,
     )
     assert text == (
-        "截至10月，一般公共预算收入完成2,167.00万元，占年度目标的66.2%，快于序时进度 3.5 个百分点，"
-        "同比增长 27.6%；其中税收收入完成1,800.00万元，占年度目标的65.0%，快于序时进度 2.3 个百分点，"
+        "截至10月，一般公共预算收入完成2,167.00 万元，占年度目标的66.2%，快于序时进度 3.5 个百分点，"
+        "同比增长 27.6%；其中税收收入完成1,800.00 万元，占年度目标的65.0%，快于序时进度 2.3 个百分点，"
         "同比增长 10.0%，税收占比83.1%。"
     )
 
@@ -59,9 +59,9 @@ def test_bulletin_reads_like_the_example_of_the_issue():
     ("rate", "yoy", "present", "absent"),
     [
         (0.5, -0.05, "慢于序时进度 33.3 个百分点，同比下降 5.0%", "增长"),
-        (None, 0.1, "完成100.00万元，同比增长 10.0%", "占年度目标"),
+        (None, 0.1, "完成100.00 万元，同比增长 10.0%", "占年度目标"),
         (0.9, None, "快于序时进度 6.7 个百分点。", "同比"),
-        (0.8333, 0.0, "与序时进度持平，与上年同期持平", "增长"),
+        (0.8333, 0.0, "与序时进度持平，同比持平", "0.0%"),
     ],
 )
 def test_bulletin_states_only_what_the_figures_support(rate, yoy, present, absent):
@@ -216,8 +216,8 @@ def test_default_view_shows_the_report_sum_over_all_subdistricts(app_db):
     rows = report_item(app_db, GENERAL)
     shown = metrics(at)
     ytd = next(value for label, value in shown.items() if label.endswith("累计"))
-    assert ytd == fmt.wan(round(sum(r["ytd"] for r in rows), 2))
-    assert shown["年度目标"] == fmt.wan(round(sum(r["target"] for r in rows), 2))
+    assert ytd == fmt.amount(round(sum(r["ytd"] for r in rows), 2))
+    assert shown["年度目标"] == fmt.amount(round(sum(r["target"] for r in rows), 2))
     assert "社区筛选不适用" in at.caption[0].value
 
 
@@ -230,7 +230,7 @@ def test_subdistrict_from_url_shows_that_subdistricts_report_figures(app_db):
     assert shown["完成年度目标"] == fmt.pct(row["target_rate"])
     assert shown["同比"] == fmt.signed_pct(row["yoy"])
     assert "花园路街道" in at.caption[0].value and "柳林社区" in at.caption[0].value
-    assert f"完成{row['ytd']:,.2f}万元" in at.code[0].value
+    assert f"完成{fmt.amount(row['ytd'])}" in at.code[0].value
 
 
 def test_item_from_url_is_restored_in_the_filter_and_the_figures(app_db):

@@ -34,7 +34,7 @@ def test_default_view_shows_four_cards_matching_the_report(app_db):
     assert _metric(at, "本周志愿服务时长").value == fmt.hours(hours)
     general = [i for i in report["fiscal"]["items"] if i["item"] == "一般公共预算收入"]
     ytd = round(sum(i["ytd"] for i in general), 2)
-    assert _metric(at, "一般公共预算收入").value == fmt.wan(ytd)
+    assert _metric(at, "一般公共预算收入").value == fmt.amount(ytd)
 
 
 def test_caption_states_scope_and_data_date(app_db):

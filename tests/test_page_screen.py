@@ -10,6 +10,7 @@ from conftest import open_page
 from figures.report import build_report
 from figures.scope import Scope
 from storage.db import make_engine
+from ui import format as fmt
 from ui import screen_model as sm
 
 TODAY = dt.date.today()
@@ -64,11 +65,18 @@ def test_clock_text_has_date_weekday_and_seconds():
 
 @pytest.mark.parametrize(
     ("amount", "shown"),
-    [(None, ("—", "")), (2167.0, ("2,167", "万元")), (138412.62, ("13.84", "亿元"))],
+    [
+        (None, ("—", "")),
+        (2167.0, ("2,167.00", "万元")),
+        (9999.99, ("9,999.99", "万元")),
+        (10000.0, ("1.00", "亿元")),
+        (138412.62, ("13.84", "亿元")),
+    ],
 )
 def test_money_keeps_big_amounts_short(amount, shown):
-    """万元 up to 10 亿 is written in 万元, larger in 亿元, so the number fits the card."""
-    assert sm.money(amount) == shown
+    """A headline amount below 1 亿元 is written in 万元 (two decimals), from 1 亿元 up in 亿元,
+    so the number fits the card: the one rule of ui.format.amount_parts."""
+    assert fmt.amount_parts(amount) == shown
 
 
 @pytest.mark.parametrize(

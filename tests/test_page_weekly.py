@@ -16,9 +16,20 @@ from storage.db import make_engine
 from ui import format as fmt
 from ui import weekly_model as wm
 
-TODAY = dt.date.today()
 # Several report dates: today, a week ago, a month-end, and a date in the published 2020 data.
-DATES = [TODAY, TODAY - dt.timedelta(days=7), dt.date(TODAY.year, 1, 31), dt.date(2020, 11, 30)]
+# Each is worked out when its test runs (not at import), so a run crossing midnight holds.
+DATES = {
+    "today": lambda today: today,
+    "a-week-ago": lambda today: today - dt.timedelta(days=7),
+    "january-31": lambda today: dt.date(today.year, 1, 31),
+    "2020-11-30": lambda _today: dt.date(2020, 11, 30),
+}
+
+
+@pytest.fixture
+def today() -> dt.date:
+    """The date the app takes for "today" when this test runs."""
+    return dt.date.today()
 
 
 def _report(url: str, as_of: dt.date, subdistrict: str | None = None) -> dict:
@@ -30,7 +41,8 @@ def _report(url: str, as_of: dt.date, subdistrict: str | None = None) -> dict:
 
 
 def _project(change: str, community: str = "甲社区") -> WeekProject:
-    return WeekProject(change, "东城街道", community, "P1", "加装电梯", "加装电梯", TODAY, None)
+    day = dt.date(2026, 11, 30)
+    return WeekProject(change, "东城街道", community, "P1", "加装电梯", "加装电梯", day, None)
 
 
 # ---------------------------------------------------------------- model
@@ -54,9 +66,9 @@ def test_newly_overdue_count_counts_only_newly_overdue_projects():
     assert wm.newly_overdue_count(projects) == 2
 
 
-def test_headline_revenue_sums_subdistricts_of_the_report(app_db):
+def test_headline_revenue_sums_subdistricts_of_the_report(app_db, today):
     """一般公共预算收入 over all subdistricts: the sum of the report's items."""
-    report = _report(app_db, TODAY)
+    report = _report(app_db, today)
     items = [i for i in report["fiscal"]["items"] if i["item"] == "一般公共预算收入"]
     revenue = wm.headline_revenue(report)
     assert revenue["ytd"] == pytest.approx(sum(i["ytd"] for i in items))
@@ -65,25 +77,25 @@ def test_headline_revenue_sums_subdistricts_of_the_report(app_db):
     )
 
 
-def test_bulletin_states_the_report_figures(app_db):
+def test_bulletin_states_the_report_figures(app_db, today):
     """The 通报 text carries the report's counts, rates and hours as written in a document."""
-    report = _report(app_db, TODAY)
+    report = _report(app_db, today)
     engine = make_engine(app_db)
-    rows = community_league(engine, report_scope(TODAY))
-    text = wm.bulletin_text(report, rows, week_projects(engine, report_scope(TODAY)), DEFAULT_RULES)
+    rows = community_league(engine, report_scope(today))
+    text = wm.bulletin_text(report, rows, week_projects(engine, report_scope(today)), DEFAULT_RULES)
     engine.dispose()
     lv, vol = report["livelihood"], report["volunteers"]
     assert text.startswith(wm.document_title(report))
-    assert f"共实施民生实事项目{lv['total']:,}项，已完成{lv['completed']:,}项" in text
+    assert f"共实施民生实事项目{lv['total']:,} 项，已完成{lv['completed']:,} 项" in text
     assert f"完成率{fmt.pct(lv['completion_rate'])}" in text
-    assert f"本周服务{vol['hours_this_week']:,.1f}小时" in text
+    assert f"本周服务{vol['hours_this_week']:,.1f} 小时" in text
     if report["census"]:
-        assert f"本周新增登记{report['census']['registered_this_week']:,}户" in text
+        assert f"本周新增登记{report['census']['registered_this_week']:,} 户" in text
 
 
-def test_agenda_names_every_community_with_overdue_projects(app_db):
+def test_agenda_names_every_community_with_overdue_projects(app_db, today):
     """Each community with overdue projects in the report is on the agenda with its count."""
-    report = _report(app_db, TODAY)
+    report = _report(app_db, today)
     agenda = wm.agenda_frame(report, [], [], DEFAULT_RULES)
     overdue = [r for r in report["livelihood"]["by_community"] if r["overdue"]]
     texts = set(zip(agenda["对象"], agenda["情况"], strict=True))
@@ -108,10 +120,10 @@ def test_empty_report_has_no_data():
 # ---------------------------------------------------------------- query (both databases)
 
 
-def test_week_projects_match_the_report_counts(engine):
+def test_week_projects_match_the_report_counts(engine, today):
     """The list holds exactly completed_this_week projects marked 本周完成, on both databases."""
     load_demo(engine, scale="small")
-    as_of = TODAY
+    as_of = today
     report = build_report(engine, as_of)
     projects = week_projects(engine, report_scope(as_of))
     completed = [p for p in projects if p.change == COMPLETED]
@@ -130,9 +142,10 @@ def _metrics(at) -> dict[str, str]:
     return {metric.label: metric.value for metric in at.metric}
 
 
-@pytest.mark.parametrize("as_of", DATES, ids=[d.isoformat() for d in DATES])
-def test_figures_equal_the_json_report_for_the_date(app_db, as_of):
+@pytest.mark.parametrize("which", list(DATES))
+def test_figures_equal_the_json_report_for_the_date(app_db, today, which):
     """For each as_of in the URL the cards show the report's figures for that date."""
+    as_of = DATES[which](today)
     at = open_page("weekly", {"as_of": as_of.isoformat()})
     assert not at.exception
     report = _report(app_db, as_of)
@@ -151,15 +164,15 @@ def test_figures_equal_the_json_report_for_the_date(app_db, as_of):
     assert f"截至 {as_of.isoformat()}" in at.caption[0].value
 
 
-def test_subdistrict_from_url_gives_that_subdistricts_report(app_db):
+def test_subdistrict_from_url_gives_that_subdistricts_report(app_db, today):
     """?subdistrict= narrows every figure to that subdistrict; a community filter is ignored."""
     at = open_page("weekly", {"subdistrict": "花园路街道", "community": "柳林社区"})
     assert not at.exception
-    report = _report(app_db, TODAY, "花园路街道")
+    report = _report(app_db, today, "花园路街道")
     shown = _metrics(at)
     assert shown["逾期民生实事"] == fmt.count(report["livelihood"]["overdue"], "项")
     revenue = wm.headline_revenue(report)
-    assert shown[f"一般公共预算收入 1—{revenue['month']} 月"] == fmt.wan(revenue["ytd"])
+    assert shown[f"一般公共预算收入 1—{revenue['month']} 月"] == fmt.amount(revenue["ytd"])
     assert any("已忽略社区筛选" in info.value for info in at.info)
     assert "花园路街道" in at.code[0].value
 
@@ -170,12 +183,12 @@ def test_as_of_from_url_is_restored_in_the_date_input(app_db):
     assert at.date_input(key="pf_as_of").value == dt.date(2026, 3, 15)
 
 
-def test_invalid_as_of_gives_a_notice_and_today(app_db):
+def test_invalid_as_of_gives_a_notice_and_today(app_db, today):
     """A malformed date is reported and the report is for today."""
     at = open_page("weekly", {"as_of": "2026-13-40"})
     assert not at.exception
     assert any("2026-13-40" in warning.value for warning in at.warning)
-    assert at.date_input(key="pf_as_of").value == TODAY
+    assert at.date_input(key="pf_as_of").value == today
 
 
 def test_empty_database_shows_the_import_hint(empty_app_db):

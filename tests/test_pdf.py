@@ -89,7 +89,7 @@ def test_weekly_pdf_shows_the_page_figures(app_db, tmp_path):
     text = _pdf_text(data, tmp_path)
     lv = report["livelihood"]
     assert wm.document_title(report)[:8] in text
-    assert f"已完成{lv['completed']:,}项" in text.replace("\n", "")
+    assert f"已完成{lv['completed']:,} 项" in text.replace("\n", "")
     assert "会议议程" in text and "社区排名变化" in text
 
 

@@ -16,8 +16,9 @@ from report_rows import Rows
 
 from figures.report import build_report, report_to_json
 from reporting.cli import UsageError, parse_as_of
-from reporting.markdown import pace_phrase, pct, render_markdown, wan, yoy_phrase
+from reporting.markdown import render_markdown
 from reporting.xlsx import render_xlsx
+from ui.format import XLSX_FORMATS, change_phrase, pace_phrase, pct, wan
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 AS_OF = dt.date(2020, 6, 30)
@@ -216,13 +217,14 @@ def test_pace_phrase_compares_with_time_progress(rate, progress, phrase):
         (wan, 12345.678, "12,345.68 万元"),
         (wan, None, "—"),
         (pct, 0.6667, "66.7%"),
-        (yoy_phrase, 0.25, "同比增长 25.0%"),
-        (yoy_phrase, -0.1, "同比下降 10.0%"),
-        (yoy_phrase, None, "无上年同期数"),
+        (change_phrase, 0.25, "同比增长 25.0%"),
+        (change_phrase, -0.1, "同比下降 10.0%"),
+        (change_phrase, 0.0, "同比持平"),
+        (change_phrase, None, "无上年同期数"),
     ],
 )
 def test_markdown_number_formats(func, value, text):
-    """万元 with separators, percents, yoy in words."""
+    """万元 with separators, percents, yoy in words (ui.format, which the 周报 uses)."""
     assert func(value) == text
 
 
@@ -298,7 +300,7 @@ def test_xlsx_headers_carry_units_and_amounts_stay_numbers(report):
 def test_xlsx_rates_use_percent_format(report):
     """Completion rates are fractions shown as percents."""
     ws = workbook(report)["民生实事"]
-    assert (ws["E5"].value, ws["E5"].number_format) == (0.5, "0.00%")
+    assert (ws["E5"].value, ws["E5"].number_format) == (0.5, XLSX_FORMATS["rate"])
 
 
 def test_xlsx_totals_row_repeats_report_totals(report):

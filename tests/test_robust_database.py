@@ -21,6 +21,7 @@ from direct import PAGES, open_direct
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.exc import DataError, OperationalError
 
+from figures.area_helpers import connected
 from storage import dberrors
 from storage.db import get_engine, make_engine, migrate
 
@@ -152,8 +153,9 @@ def test_screen_board_failing_mid_run_says_so_in_its_layout(app_db, monkeypatch)
 
 
 def slow_latest_date(engine, scope):  # type: ignore[no-untyped-def]
-    """A query gone wrong: counts for seconds (replaces ``meta.latest_data_date`` in a test)."""
-    with engine.connect() as connection:
+    """A query gone wrong: counts for seconds (replaces ``meta.latest_data_date`` in a test;
+    given the page run's connection, as every figure is)."""
+    with connected(engine) as connection:
         return connection.execute(text(SLOW_SQLITE)).scalar()
 
 

@@ -174,7 +174,8 @@ def test_scripts_never_download_a_browser() -> None:
 
 
 @pytest.mark.parametrize(
-    "script", ["scripts/test.sh", "scripts/run.sh", "scripts/pg.sh", ".ci/run"]
+    "script",
+    ["scripts/test.sh", "scripts/run.sh", "scripts/pg.sh", ".ci/run", "deploy/run_cluster.sh"],
 )
 def test_shell_script_parses(script: str) -> None:
     """Each shell script the README or CI runs is valid bash."""

@@ -60,9 +60,9 @@ def test_docx_opens_and_holds_the_report_figures(filled):
     document = Document(io.BytesIO(weekly_docx(filled, AS_OF, None)))
     text = _text(document)
     lv = report["livelihood"]
-    assert f"共实施民生实事项目{lv['total']}项" in text and f"已完成{lv['completed']}项" in text
+    assert f"共实施民生实事项目{lv['total']} 项" in text and f"已完成{lv['completed']} 项" in text
     assert "完成率50.0%" in text
-    assert "累计600.00万元" in text and "完成年度目标40.0%" in text
+    assert "累计600.00 万元" in text and "完成年度目标40.0%" in text
     assert "数据截至2026年6月30日" in text
     assert "全部街道周例会通报" in document.paragraphs[0].text
     table_rows = [[c.text for c in row.cells] for row in document.tables[0].rows]
@@ -124,7 +124,7 @@ def test_report_command_writes_docx(filled, db_url, monkeypatch, tmp_path, capsy
         manage.main(["report", "--as-of", "2026-06-30", "--format", "docx", "--output", str(out)])
         == 0
     )
-    assert "共实施民生实事项目6项" in _text(Document(str(out)))
+    assert "共实施民生实事项目6 项" in _text(Document(str(out)))
     get_engine.cache_clear()
 
 

@@ -29,7 +29,6 @@ import streamlit as st
 
 from administration import accounts
 from administration.accounts import User
-from storage import health
 from ui import data
 from ui.filters import escape_markdown
 
@@ -195,7 +194,7 @@ def show_database_down(error: BaseException) -> None:
 def database_ready() -> bool:
     """Whether the database answers; says so on the page when it does not (never cached)."""
     try:
-        health.ping(data.engine())
+        data.ping()
     except data.DATABASE_ERRORS as error:
         show_database_down(error)
         return False

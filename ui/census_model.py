@@ -22,7 +22,13 @@ from figures.census import (
     CurvePoint,
     DayIncrement,
 )
-from figures.status import CENSUS_PLAN_DAYS, Rules, census_plan_rate, status_against
+from figures.status import (
+    CENSUS_PLAN_DAYS,
+    Rules,
+    census_plan_rate,
+    needs_attention,
+    status_against,
+)
 from ui import format as fmt
 from ui import tables
 from ui.livelihood_model import Kpi, community_labels
@@ -153,11 +159,11 @@ def increment_frame(increments: Sequence[DayIncrement]) -> pd.DataFrame:
 def behind_frame(
     rows: Sequence[CommunityCensus], plan_rate: float | None, rules: Rules
 ) -> pd.DataFrame:
-    """Communities at 滞后 (red) or 预警 (yellow), furthest behind first."""
+    """Communities at 预警 or worse (滞后, 严重滞后), furthest behind first."""
     records = []
     for row in rows:
         status = status_against(row.rate, plan_rate, rules)
-        if status not in ("red", "yellow") or plan_rate is None:
+        if not needs_attention(status) or plan_rate is None:
             continue
         records.append(
             {
@@ -241,7 +247,7 @@ def _forecast_order(forecast: dt.date | str) -> int:
 def behind_table(frame: pd.DataFrame) -> Styler:
     """The laggards as shown: 登记率 26.9% (not 26.99%), 未登记户数 2,188 户."""
     return tables.written(
-        tables.with_status_colors(frame, ["状态"]),
+        frame,
         rates=("登记率", "计划进度"),
         counts={"未登记户数": "户"},
         one_decimal=("落后(个百分点)",),

@@ -2,7 +2,7 @@
 
 Builders are plain typed functions returning ``alt.Chart`` (testable without a browser);
 pages only call ``st.altair_chart(chart, theme=None)`` so our theme is kept. Colours: the
-three status levels, one accent for actual figures, grey dashes for plan / 序时进度 lines.
+status levels of the rules in force (three or five), one accent for actual figures, grey dashes for plan / 序时进度 lines.
 ``big=True`` gives the big-screen variant (dark, large type).
 """
 
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import altair as alt
 import pandas as pd
 
-from figures.status import STATUS_COLORS, STATUS_LABELS
+from figures.status import DEFAULT_RULES, Rules
 from ui import format as fmt
 
 FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
@@ -35,8 +35,6 @@ MAX_TICKS = 6
 BIG_TEXT = "clamp(containerSize()[1] / 28, 14, 96)"
 SCREEN_BG = "#0b1a2e"
 SCREEN_TEXT = "#e8f1ff"
-STATUS_DOMAIN = list(STATUS_LABELS.values())
-STATUS_RANGE = [STATUS_COLORS[key] for key in STATUS_LABELS]
 
 
 def big_text(scale: float = 1.0) -> dict:
@@ -134,6 +132,18 @@ def _label_room(big: bool) -> float | alt.ExprRef:
     return alt.ExprRef(f"{BIG_TEXT} * 3.2") if big else 44
 
 
+def _integral(frame: pd.DataFrame, column: str) -> bool:
+    """Whether a chart's values are whole numbers (counts: 12, not 12.0)."""
+    return column in frame.columns and frame[column].dtype.kind in "iu"
+
+
+def _name_scale(names: pd.Series) -> alt.Scale:
+    """A colour scale that gives each series its colour by name (ui.format.category_colors),
+    so a 科目, 类别, 活动类型 or 社区 is drawn alike on every page, whatever its position."""
+    colors = fmt.category_colors(names.astype(str))
+    return alt.Scale(domain=list(colors), range=list(colors.values()))
+
+
 def empty_frame(columns: Sequence[str]) -> pd.DataFrame:
     return pd.DataFrame({column: [] for column in columns})
 
@@ -150,17 +160,20 @@ def ranking_bar(
     tooltip: Sequence[str | alt.Tooltip] = (),
     big: bool = False,
     height: int | None = None,
+    rules: Rules = DEFAULT_RULES,
 ) -> alt.Chart:
-    """Horizontal bars sorted high to low (排名), coloured by status level when given."""
-    axis_format = ".1~%" if percent else ",.0f"
-    # Every number a bar carries has one decimal: rates (66.7%), points (−11.3), hours
-    # (1,301.2), as the tables and cards beside the chart write them (ui.format).
-    label_format = ".1%" if percent else ",.1f"
+    """Horizontal bars sorted high to low (排名), coloured by status level when given.
+
+    The legend lists the levels of ``rules`` (three or five), whether or not a bar has each."""
+    axis_format = fmt.D3_AXIS_RATE if percent else fmt.D3_AXIS_NUMBER
+    # Every number a bar carries is written as the tables and cards beside the chart write
+    # it (ui.format): rates 66.7%, hours 1,301.2, points −11.3.
+    label_format = fmt.d3_format(value_title, percent, _integral(frame, value))
     color = (
         alt.Color(
             f"{status}:N",
             title="状态",
-            scale=alt.Scale(domain=STATUS_DOMAIN, range=STATUS_RANGE),
+            scale=alt.Scale(domain=fmt.legend_words(rules), range=fmt.legend_colors(rules)),
         )
         if status
         else alt.value(ACCENT)
@@ -211,8 +224,8 @@ def time_series(
     height: int | None = None,
 ) -> alt.Chart | alt.LayerChart:
     """Lines (or bars) over time, optionally with a dashed plan / 序时进度 line."""
-    axis_fmt = ".0%" if percent else ",.0f"
-    tip_fmt = ".1%" if percent else ",.2f"
+    axis_fmt = fmt.D3_AXIS_RATE if percent else fmt.D3_AXIS_NUMBER
+    tip_fmt = fmt.d3_format(y_title, percent, _integral(frame, y))
     tooltips: list = [alt.Tooltip(f"{x}:{x_type}", title=x_title or "时间")]
     if series:
         tooltips.append(alt.Tooltip(f"{series}:N"))
@@ -223,7 +236,7 @@ def time_series(
         "tooltip": tooltips,
     }
     if series:
-        encoding["color"] = alt.Color(f"{series}:N", title=None)
+        encoding["color"] = alt.Color(f"{series}:N", title=None, scale=_name_scale(frame[series]))
     base = alt.Chart(frame, title=title_lines(title))
     if kind == "bar":
         layer = base.mark_bar().encode(**encoding)
@@ -257,17 +270,10 @@ def grouped_bar(
     title: str = "",
     big: bool = False,
     height: int | None = None,
-    fixed_colors: bool = False,
 ) -> alt.Chart:
-    """Bars by category, stacked (composition) or side by side (comparison).
-
-    ``fixed_colors``: each series (a 科目, a 类别) in its one colour of ``ui.format``'s palette,
-    the same on every page, instead of a colour by position.
-    """
-    scale = alt.Undefined
-    if fixed_colors:
-        colors = fmt.category_colors(frame[series].astype(str))
-        scale = alt.Scale(domain=list(colors), range=list(colors.values()))
+    """Bars by category, stacked (composition) or side by side (comparison); each series (a
+    科目, a 类别, a year) in its one colour of ``ui.format``'s palette on every page."""
+    scale = _name_scale(frame[series])
     encoding = {
         "x": alt.X(f"{x}:{x_type}", title=x_title or None, sort=None),
         "y": alt.Y(f"{y}:Q", title=y_title, stack="zero" if stacked else None),
@@ -275,7 +281,9 @@ def grouped_bar(
         "tooltip": [
             alt.Tooltip(f"{x}:{x_type}", title=x_title or x),
             alt.Tooltip(f"{series}:N"),
-            alt.Tooltip(f"{y}:Q", title=y_title, format=",.2f"),
+            alt.Tooltip(
+                f"{y}:Q", title=y_title, format=fmt.d3_format(y_title, integral=_integral(frame, y))
+            ),
         ],
     }
     if not stacked:
@@ -317,8 +325,12 @@ def share_donut(
             order=alt.Order(f"{value}:Q", sort="descending"),
             tooltip=[
                 alt.Tooltip(f"{category}:N"),
-                alt.Tooltip(f"{value}:Q", title=value_title, format=",.2f"),
-                alt.Tooltip("_share:Q", title="占比", format=".1%"),
+                alt.Tooltip(
+                    f"{value}:Q",
+                    title=value_title,
+                    format=fmt.d3_format(value_title, integral=_integral(frame, value)),
+                ),
+                alt.Tooltip("_share:Q", title="占比", format=fmt.D3_FORMATS["rate"]),
             ],
         )
     )
@@ -335,6 +347,25 @@ def share_donut(
         .encode(text="_label:N", color=alt.value("#ffffff"))
     )
     return _styled(alt.layer(ring, text), big, height)
+
+
+# A ranking chart shows at most the EDGE_BARS highest and EDGE_BARS lowest (what a person
+# reads in one look; 2,000 bars at city scale were a 900 px smear the browser drew slowly).
+EDGE_BARS = 10
+
+
+def ends(frame: pd.DataFrame, value: str, each: int = EDGE_BARS) -> tuple[pd.DataFrame, int]:
+    """The ``each`` highest and ``each`` lowest rows, best first, and how many were left out."""
+    if len(frame) <= 2 * each:
+        return frame, 0
+    ordered = frame.sort_values(value, ascending=False, kind="stable", ignore_index=True)
+    kept = pd.concat([ordered.head(each), ordered.tail(each)], ignore_index=True)
+    return kept, len(frame) - len(kept)
+
+
+def left_out_note(hidden: int, where: str = "见下表") -> str:
+    """``另有 1,980 个社区未显示，见下表`` under a capped chart."""
+    return f"另有 {hidden:,} 个社区未显示，{where}"
 
 
 def lowest(frame: pd.DataFrame, value: str, limit: int) -> tuple[pd.DataFrame, bool]:

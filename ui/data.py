@@ -3,6 +3,13 @@
 ``fetch(fn, scope, *args)`` runs a ``figures`` function with the app's engine and caches the
 result keyed on the function, the database URL, the data version (bumped by every import) and
 the plain filter values, so the same view never queries twice and an import is seen at once.
+
+One connection per page run: ``dashboard.py`` runs every page inside ``one_connection_per_run``,
+and every query of that run that misses the cache (figures, the data version, the health ping)
+goes through one connection, opened on the first miss and closed when the run ends. A fully
+cached run opens none. Each query's transaction ends as soon as it returns, so a figure read
+after an import in the same run sees the import, and no read transaction is held while the
+page draws.
 """
 
 from __future__ import annotations
@@ -10,11 +17,13 @@ from __future__ import annotations
 import importlib
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import streamlit as st
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from streamlit.delta_generator import DeltaGenerator
 
 from figures import meta
@@ -75,9 +84,67 @@ def engine() -> Engine:
     return _engine_for(database_url())
 
 
+class _RunConnection:
+    """The page run's one connection, opened on the first query that misses the cache."""
+
+    def __init__(self) -> None:
+        self._connections: dict[str, Connection] = {}
+
+    def get(self, url: str) -> Connection:
+        if url not in self._connections:
+            self._connections[url] = _engine_for(url).connect()
+        return self._connections[url]
+
+    def close(self) -> None:
+        for connection in self._connections.values():
+            connection.close()
+        self._connections.clear()
+
+
+_RUN: ContextVar[_RunConnection | None] = ContextVar("dashboard_run_connection", default=None)
+
+
+@contextmanager
+def one_connection_per_run() -> Iterator[None]:
+    """Around a page run: its queries share one connection (closed at the end of the run).
+
+    Outside it (a fragment rerun, a button callback, a script) each query takes its own
+    connection from the engine, as before.
+    """
+    run = _RunConnection()
+    token = _RUN.set(run)
+    try:
+        yield
+    finally:
+        _RUN.reset(token)
+        run.close()
+
+
+def connection() -> AbstractContextManager[Connection]:
+    """The connection for a few queries (``with data.connection() as c``): see ``_source``."""
+    return _source(database_url())
+
+
+@contextmanager
+def _source(url: str) -> Iterator[Connection]:
+    """The run's connection (its transaction ended afterwards, even on failure, so PostgreSQL
+    never keeps an aborted one) or, outside a run, a fresh one closed afterwards."""
+    run = _RUN.get()
+    if run is None:
+        with _engine_for(url).connect() as fresh:
+            yield fresh
+        return
+    shared = run.get(url)
+    try:
+        yield shared
+    finally:
+        shared.rollback()
+
+
 @st.cache_data(ttl=5, show_spinner=False)
 def _data_version(url: str, _tick: int) -> int:
-    return meta.data_version(_engine_for(url))
+    with _source(url) as source:
+        return meta.data_version(source)
 
 
 def data_version() -> int:
@@ -91,7 +158,8 @@ def _cached_call(
 ) -> Any:
     fn = getattr(importlib.import_module(module), name)
     arguments = args if scope is None else (scope, *args)
-    result = fn(_engine_for(url), *arguments)
+    with _source(url) as source:
+        result = fn(source, *arguments)
     # A figure past the float range (SQLite's inf) is refused as on PostgreSQL, never shown.
     return require_finite(result, nan=False)
 
@@ -99,6 +167,40 @@ def _cached_call(
 def fetch(fn: Callable[..., T], scope: Scope | None, *args: Any) -> T:
     """``fn(engine, scope, *args)`` through the cache; ``args`` must be hashable values."""
     return _cached_call(fn.__module__, fn.__name__, database_url(), data_version(), scope, args)
+
+
+@dataclass(frozen=True)
+class Query:
+    """One ``fetch`` written down (function and filter values), to be run later or cached on."""
+
+    module: str
+    name: str
+    scope: Scope | None
+    args: tuple
+
+
+def query(fn: Callable[..., Any], scope: Scope | None, *args: Any) -> Query:
+    """``fetch(fn, scope, *args)`` as a value, for ``built``."""
+    return Query(fn.__module__, fn.__name__, scope, args)
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False, max_entries=500)
+def _cached_build(module: str, name: str, url: str, version: int, queries: tuple) -> Any:
+    build = getattr(importlib.import_module(module), name)
+    results = [_cached_call(q.module, q.name, url, version, q.scope, q.args) for q in queries]
+    return build(*results)
+
+
+def built(build: Callable[..., T], *queries: Query) -> T:
+    """``build(fetch(q1), fetch(q2), …)`` cached with the query results: the frames and charts
+    a page draws from figures are made once per view and data version, not on every rerun
+    (a widget click, a row selection). ``build`` must be a module-level function."""
+    return _cached_build(build.__module__, build.__name__, database_url(), data_version(), queries)
+
+
+def rules_query() -> Query:
+    """The rules in force as a ``Query`` (see ``rules``)."""
+    return query(load_rules, None)
 
 
 def rules() -> Rules:
@@ -109,6 +211,7 @@ def rules() -> Rules:
 def clear_caches() -> None:
     """After a write (import, correction): drop cached results so pages show the new data."""
     _cached_call.clear()
+    _cached_build.clear()
     _data_version.clear()
 
 
@@ -137,11 +240,17 @@ def database_guard(where: str = "page") -> Iterator[None]:
 def database_answers(where: str = "screen") -> bool:
     """Whether the database answers one ``SELECT 1`` now (a failure is logged, not shown)."""
     try:
-        health.ping(engine())
+        ping()
     except DATABASE_ERRORS as error:
         dberrors.describe(error, where)
         return False
     return True
+
+
+def ping() -> None:
+    """One ``SELECT 1`` on the run's connection (raises when the database is away)."""
+    with connection() as source:
+        health.ping(source)
 
 
 def screen_problem_text(error: BaseException) -> str:

@@ -103,28 +103,13 @@ def tax_share(report: FiscalReport | None) -> float | None:
     return _rate(tax.ytd, general.ytd)
 
 
-def _wan_plain(amount: float) -> str:
-    """万元 as written in a 通报: ``2,167.00万元`` (no space)."""
-    return f"{amount:,.2f}万元"
-
-
-def _change_phrase(yoy: float | None) -> str | None:
-    if yoy is None:
-        return None
-    if abs(yoy) < 0.0005:
-        return "与上年同期持平"
-    word = "增长" if yoy > 0 else "下降"
-    return f"同比{word} {fmt.pct(abs(yoy))}"
-
-
 def _item_clauses(total: ItemTotal, time_progress: float) -> list[str]:
-    clauses = [f"{total.item}完成{_wan_plain(total.ytd)}"]
+    clauses = [f"{total.item}完成{fmt.amount(total.ytd)}"]
     if total.target_rate is not None:
         clauses.append(f"占年度目标的{fmt.pct(total.target_rate)}")
         clauses.append(fmt.pace_phrase(total.target_rate, time_progress))
-    change = _change_phrase(total.yoy)
-    if change:
-        clauses.append(change)
+    if total.yoy is not None:
+        clauses.append(fmt.change_phrase(total.yoy))
     return clauses
 
 
@@ -203,15 +188,20 @@ AMOUNT_COLUMNS = ("当月（万元）", "累计（万元）", "年度目标（�
 
 def subdistrict_table(frame: pd.DataFrame) -> Styler:
     """The per-街道 table as shown: 86.5% (not 86.47%), 118,790.00 beside 102,715.01."""
-    return tables.written(
-        tables.with_status_colors(frame, ["状态"]),
-        rates=("完成目标", "序时进度", "同比"),
+    written = tables.written(
+        frame,
+        rates=("完成目标", "序时进度"),
         amounts=AMOUNT_COLUMNS,
     )
+    return written.format(fmt.signed_pct, subset=["同比"], na_rep="—")
 
 
 def subdistrict_column_config() -> dict[str, Any]:
-    return {"较序时进度（个百分点）": st.column_config.NumberColumn(format="%+.1f")}
+    """The gap with its sign; 状态 in its colour, drawn by the table (not a Styler)."""
+    return {
+        "较序时进度（个百分点）": st.column_config.NumberColumn(format=fmt.POINTS_PRINTF),
+        **tables.status_columns(["状态"]),
+    }
 
 
 def headline_months_frame(months: Sequence[MonthAmount]) -> pd.DataFrame:

@@ -25,12 +25,7 @@ from figures.status import STATUS_COLORS, Rules, status_against, year_elapsed
 from ui import format as fmt
 from ui.table_export import excel_bytes
 
-PROJECT_STATUS_COLORS: dict[str, str] = {
-    "已完成": STATUS_COLORS["green"],
-    "推进中": "#1f6fb2",
-    "未启动": "#8a8f98",
-    "已取消": "#c9ccd1",
-}
+PROJECT_STATUS_COLORS: dict[str, str] = fmt.PROJECT_STATE_COLORS
 PROJECT_COLUMNS: tuple[str, ...] = (
     "项目编号",
     "街道",
@@ -98,7 +93,7 @@ def kpis(summary: LivelihoodSummary, as_of: dt.date) -> list[Kpi]:
         ),
         Kpi(
             "已完成 / 总数",
-            f"{summary.completed:,} / {summary.total:,}",
+            f"{fmt.count_number(summary.completed)} / {fmt.count_number(summary.total)}",
             help_text=f"{summary.year} 年度项目，完成日期不晚于 {as_of.isoformat()}",
         ),
         Kpi("推进中", fmt.count(summary.in_progress, "项")),
@@ -219,7 +214,7 @@ def truncation_note(page: ProjectPage, what: str = "项目") -> str | None:
     if not page.truncated:
         return None
     return (
-        f"共有 {page.matched:,} 个{what}符合条件，仅显示前 {len(page.rows):,} 个；"
+        f"共有 {fmt.count(page.matched, '个')}{what}符合条件，仅显示前 {fmt.count(len(page.rows), '个')}；"
         "请用类别、状态、社区或搜索缩小范围。"
     )
 
@@ -277,7 +272,7 @@ def styled_projects(frame: pd.DataFrame):  # type: ignore[no-untyped-def]
     if "状态" in frame.columns:
         styler = styler.map(status_cell_style, subset=["状态"])
     if "投资金额(万元)" in frame.columns:
-        styler = styler.format("{:,.2f}", subset=["投资金额(万元)"])
+        styler = styler.format(fmt.wan_number, subset=["投资金额(万元)"])
     return styler
 
 

@@ -10,19 +10,23 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import altair as alt
 import pandas as pd
 import streamlit as st
+from pandas.io.formats.style import Styler
 
 from figures.census import CensusSummary
 from figures.fiscal import FiscalReport
 from figures.league import LeagueRow
 from figures.livelihood import LivelihoodSummary
 from figures.scope import Scope
-from figures.status import Rules, status_against, year_elapsed
+from figures.status import RED, Rules, needs_attention, severity, status_against, year_elapsed
 from figures.volunteers import VolunteerSummary
 from storage.models import HEADLINE_FISCAL_ITEMS
+from ui import charts, tables
 from ui import format as fmt
-from ui.tables import status_mark
+from ui.table_export import excel_bytes
+from ui.tables import status_mark, status_of_mark
 
 LEAGUE_STATUS_COLUMNS = ("民生实事", "人口普查", "志愿服务")
 
@@ -87,8 +91,9 @@ def kpi_cards(
             delta=fmt.pace_delta(projects.completion_rate, expected) if projects.total else None,
             delta_color=_pace_color(projects.completion_rate, expected),
             help_text=(
-                f"已完成 {projects.completed} / {projects.total} 项，逾期 {projects.overdue} 项，"
-                f"本周完成 {projects.completed_this_week} 项"
+                f"已完成 {fmt.count_number(projects.completed)} / {fmt.count(projects.total, '项')}，"
+                f"逾期 {fmt.count(projects.overdue, '项')}，"
+                f"本周完成 {fmt.count(projects.completed_this_week, '项')}"
             ),
             page="views/livelihood.py",
         )
@@ -101,7 +106,7 @@ def kpi_cards(
                 if revenue
                 else "一般公共预算收入（累计）"
             ),
-            value=fmt.wan(revenue.get("ytd")) if revenue else "—",
+            value=fmt.amount(revenue.get("ytd")) if revenue else "—",
             delta=fmt.pace_delta(revenue.get("target_rate"), revenue.get("time_progress")),
             delta_color=_pace_color(revenue.get("target_rate"), revenue.get("time_progress")),
             help_text=(
@@ -118,11 +123,13 @@ def kpi_cards(
             Card(
                 label="人口普查登记率",
                 value=fmt.pct(census_block.rate),
-                delta=f"本周 +{census_block.registered_this_week:,} 户",
+                delta=f"本周 +{fmt.count(census_block.registered_this_week, '户')}",
                 delta_color="normal",
                 help_text=(
-                    f"{census_block.campaign}：已登记 {census_block.registered_households:,} / "
-                    f"{census_block.expected:,} 户，{census_block.registered_persons:,} 人"
+                    f"{census_block.campaign}：已登记 "
+                    f"{fmt.count_number(census_block.registered_households)} / "
+                    f"{fmt.count(census_block.expected, '户')}，"
+                    f"{fmt.count(census_block.registered_persons, '人')}"
                 ),
                 page="views/census.py",
             )
@@ -138,8 +145,9 @@ def kpi_cards(
             delta=fmt.week_change_text(change),
             delta_color="normal" if change is not None else "off",
             help_text=(
-                f"上周 {fmt.hours(last_week)}；本年 {volunteer_block.person_times:,} 人次、"
-                f"{fmt.hours(volunteer_block.hours)}，注册志愿者 {volunteer_block.registered:,} 人"
+                f"上周 {fmt.hours(last_week)}；本年 {fmt.count(volunteer_block.person_times, '人次')}、"
+                f"{fmt.hours(volunteer_block.hours)}，"
+                f"注册志愿者 {fmt.count(volunteer_block.registered, '人')}"
             ),
             page="views/volunteers.py",
         )
@@ -190,12 +198,19 @@ def league_display(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def league_column_config() -> dict[str, Any]:
+    """Rates as bars, status marks in their colours: drawn by the table, not a Styler."""
     rate_bar = st.column_config.ProgressColumn(format=fmt.PCT_PRINTF, min_value=0, max_value=100)
     return {
         "排名": st.column_config.NumberColumn(format="%d", width="small"),
         "民生实事完成率": rate_bar,
         "普查登记率": rate_bar,
+        **tables.status_columns(LEAGUE_STATUS_COLUMNS),
     }
+
+
+def league_cells(shown: pd.DataFrame) -> Styler:
+    """The counts of the rows on screen written as everywhere else (12,317 人)."""
+    return tables.written(shown, counts=LEAGUE_COUNTS)
 
 
 def picked_community(table: pd.DataFrame, event: Any) -> tuple[str, str] | None:
@@ -233,13 +248,13 @@ def attention_items(
     fiscal_block: FiscalReport | None,
     rules: Rules,
 ) -> pd.DataFrame:
-    """Red items first, then yellow: what the meeting should talk about."""
+    """The worst first (严重滞后, 滞后, then 预警): what the meeting should talk about."""
     items: list[dict[str, Any]] = []
     for row in rows:
         where = f"{row.subdistrict} {row.community}"
         if row.overdue:
-            items.append(_item("red", "民生实事", where, f"逾期项目 {row.overdue} 项"))
-        if row.livelihood_status in ("red", "yellow"):
+            items.append(_item(RED, "民生实事", where, f"逾期项目 {fmt.count(row.overdue, '项')}"))
+        if needs_attention(row.livelihood_status):
             items.append(
                 _item(
                     row.livelihood_status,
@@ -249,7 +264,7 @@ def attention_items(
                     f"{fmt.pace_phrase(row.livelihood_rate, row.livelihood_expected)}",
                 )
             )
-        if row.census_status in ("red", "yellow"):
+        if needs_attention(row.census_status):
             items.append(
                 _item(
                     row.census_status,
@@ -263,7 +278,7 @@ def attention_items(
             if item.item not in HEADLINE_FISCAL_ITEMS or item.target_rate is None:
                 continue
             status = status_against(item.target_rate, fiscal_block.time_progress, rules)
-            if status in ("red", "yellow"):
+            if needs_attention(status):
                 items.append(
                     _item(
                         status,
@@ -273,10 +288,53 @@ def attention_items(
                         f"{fmt.pace_phrase(item.target_rate, fiscal_block.time_progress)}",
                     )
                 )
-    order = {status_mark("red"): 0, status_mark("yellow"): 1}
-    items.sort(key=lambda item: (order.get(item["状态"], 2), item["领域"], item["对象"]))
+    items.sort(
+        key=lambda item: (-severity(status_of_mark(item["状态"])), item["领域"], item["对象"])
+    )
     return pd.DataFrame.from_records(items, columns=["状态", "领域", "对象", "情况"])
 
 
 def _item(status: str | None, area: str, where: str, text: str) -> dict[str, Any]:
     return {"状态": _mark(status), "领域": area, "对象": where, "情况": text}
+
+
+# ---------------------------------------------------------------- built once per view
+# Module-level builders for ``ui.data.built``: made from the cached query results once per
+# view and data version, not on every rerun of the page.
+
+
+def league_tables(rows: Sequence[LeagueRow]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The league as downloaded (fractions) and as shown (percent for the bars)."""
+    table = league_frame(rows)
+    return table, league_display(table)
+
+
+def league_chart(rows: Sequence[LeagueRow], rules: Rules) -> tuple[alt.LayerChart | None, int]:
+    """The score bars of the best and worst ``charts.EDGE_BARS`` communities, and how many
+    communities the chart leaves out (the table lists them all)."""
+    frame = league_chart_frame(rows, rules)
+    if frame.empty:
+        return None, 0
+    shown, hidden = charts.ends(frame, "综合得分")
+    title = "社区综合得分（与序时进度之差的平均）"
+    if hidden:
+        title = f"社区综合得分：最高与最低各 {charts.EDGE_BARS} 个（与序时进度之差的平均）"
+    chart = charts.ranking_bar(
+        shown,
+        category="社区",
+        value="综合得分",
+        value_title="综合得分（个百分点）",
+        status="状态",
+        rules=rules,
+        title=title,
+    )
+    return chart, hidden
+
+
+def overview_workbook(
+    rows: Sequence[LeagueRow], fiscal_block: FiscalReport | None, rules: Rules
+) -> bytes:
+    """The Excel download: every community and every attention item, whatever is on screen."""
+    return excel_bytes(
+        {"社区排名": league_frame(rows), "需要关注": attention_items(rows, fiscal_block, rules)}
+    )

@@ -37,8 +37,6 @@ DEFAULT_REFRESH_SECONDS = 300
 MIN_SECONDS, MAX_ROTATE_SECONDS, MAX_REFRESH_SECONDS = 2, 3600, 86400
 # Bars that stay legible from 5 m in the chart half of a 1280×720 canvas.
 MAX_BARS = 10
-# Above this many 万元 the screen shows 亿元, so a number keeps to about six digits.
-YI_THRESHOLD_WAN = 100_000
 WEEKDAYS = "一二三四五六日"
 TAX_SLICES = 6
 # A figure card's text width on the narrowest (16:9) canvas, in rem of the board's type scale
@@ -195,15 +193,6 @@ def fragment_interval(rotate_seconds: int, refresh_seconds: int) -> int:
 # ---------------------------------------------------------------- number formats
 
 
-def money(amount: float | None) -> tuple[str, str]:
-    """An amount as (number, unit): 万元 with no decimals, or 亿元 when large."""
-    if amount is None:
-        return "—", ""
-    if abs(amount) >= YI_THRESHOLD_WAN:
-        return f"{amount / 10_000:,.2f}", "亿元"
-    return f"{amount:,.0f}", "万元"
-
-
 def _gap_note(rate: float | None, expected: float | None, what: str) -> str:
     """The one pace sentence (:func:`ui.format.pace_phrase`); nothing when nothing compares."""
     return "" if rate is None or expected is None else fmt.pace_phrase(rate, expected, what)
@@ -214,7 +203,7 @@ def _week_change(this_week: float, last_week: float) -> tuple[str, str | None]:
     if not last_week:
         return "上周无服务记录", None
     change = this_week / last_week - 1
-    return f"环比 {fmt.signed_pct(change)}（上周 {last_week:,.1f} 小时）", (
+    return f"{fmt.week_change_text(change)}（上周 {fmt.hours(last_week)}）", (
         "green" if change >= 0 else "yellow"
     )
 
@@ -238,7 +227,7 @@ def overview_figures(data: ScreenData) -> list[Figure]:
         )
     ]
     revenue = headline_fiscal(data.fiscal)
-    value, unit = money(revenue.get("ytd"))
+    value, unit = fmt.amount_parts(revenue.get("ytd"))
     figures.append(
         Figure(
             "一般公共预算收入累计",
@@ -254,13 +243,17 @@ def overview_figures(data: ScreenData) -> list[Figure]:
             "人口普查登记率",
             fmt.pct_number(census.rate) if census else "—",
             "%" if census else "",
-            f"本周新增 {census.registered_this_week:,} 户" if census else "暂无普查任务",
+            f"本周新增 {fmt.count(census.registered_this_week, '户')}"
+            if census
+            else "暂无普查任务",
             status_against(census.rate, data.census_expected, data.rules) if census else None,
         )
     )
     vol = data.volunteers
     note, status = _week_change(vol.hours_this_week, vol.hours_last_week)
-    figures.append(Figure("本周志愿服务时长", f"{vol.hours_this_week:,.1f}", "小时", note, status))
+    figures.append(
+        Figure("本周志愿服务时长", fmt.hours_number(vol.hours_this_week), "小时", note, status)
+    )
     return figures
 
 
@@ -279,18 +272,20 @@ def livelihood_figures(data: ScreenData) -> list[Figure]:
         ),
         Figure(
             "已完成 / 项目总数",
-            f"{projects.completed:,} / {projects.total:,}",
+            f"{fmt.count_number(projects.completed)} / {fmt.count_number(projects.total)}",
             "项",
-            f"推进中 {projects.in_progress} 项，未启动 {projects.not_started} 项",
+            f"推进中 {fmt.count(projects.in_progress, '项')}，未启动 {fmt.count(projects.not_started, '项')}",
         ),
         Figure(
             "逾期项目",
-            f"{projects.overdue:,}",
+            fmt.count_number(projects.overdue),
             "项",
             "计划完成日期已过仍未完成",
             "red" if projects.overdue else "green",
         ),
-        Figure("本周完成", f"{projects.completed_this_week:,}", "项", "近 7 天完工的项目"),
+        Figure(
+            "本周完成", fmt.count_number(projects.completed_this_week), "项", "近 7 天完工的项目"
+        ),
     ]
 
 
@@ -304,9 +299,9 @@ def fiscal_figures(data: ScreenData) -> list[Figure]:
         return [Figure("财政收入", "—", "", "本年度暂无财政数据")]
     revenue = headline_fiscal(fiscal)
     tax = headline_fiscal(fiscal, HEADLINE_FISCAL_ITEMS[1])
-    ytd, ytd_unit = money(revenue.get("ytd"))
-    month_value, month_unit = money(revenue.get("month_amount"))
-    tax_value, tax_unit = money(tax.get("ytd"))
+    ytd, ytd_unit = fmt.amount_parts(revenue.get("ytd"))
+    month_value, month_unit = fmt.amount_parts(revenue.get("month_amount"))
+    tax_value, tax_unit = fmt.amount_parts(tax.get("ytd"))
     return [
         Figure(
             "一般公共预算收入累计",
@@ -354,12 +349,12 @@ def census_figures(data: ScreenData) -> list[Figure]:
         ),
         Figure(
             "已登记户数",
-            f"{census.registered_households:,}",
+            fmt.count_number(census.registered_households),
             "户",
-            f"应登记 {census.expected:,} 户",
+            f"应登记 {fmt.count(census.expected, '户')}",
         ),
-        Figure("已登记人数", f"{census.registered_persons:,}", "人"),
-        Figure("本周新增登记", f"{census.registered_this_week:,}", "户", "近 7 天"),
+        Figure("已登记人数", fmt.count_number(census.registered_persons), "人"),
+        Figure("本周新增登记", fmt.count_number(census.registered_this_week), "户", "近 7 天"),
     ]
 
 
@@ -367,10 +362,15 @@ def volunteer_figures(data: ScreenData) -> list[Figure]:
     vol = data.volunteers
     note, status = _week_change(vol.hours_this_week, vol.hours_last_week)
     return [
-        Figure("注册志愿者", f"{vol.registered:,}", "人"),
-        Figure("本年活跃志愿者", f"{vol.active:,}", "人", f"服务 {vol.person_times:,} 人次"),
-        Figure("本年服务时长", f"{vol.hours:,.1f}", "小时"),
-        Figure("本周服务时长", f"{vol.hours_this_week:,.1f}", "小时", note, status),
+        Figure("注册志愿者", fmt.count_number(vol.registered), "人"),
+        Figure(
+            "本年活跃志愿者",
+            fmt.count_number(vol.active),
+            "人",
+            f"服务 {fmt.count(vol.person_times, '人次')}",
+        ),
+        Figure("本年服务时长", fmt.hours_number(vol.hours), "小时"),
+        Figure("本周服务时长", fmt.hours_number(vol.hours_this_week), "小时", note, status),
     ]
 
 

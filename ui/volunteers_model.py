@@ -167,7 +167,7 @@ def ranking_frame(
 def ranking_table(frame: pd.DataFrame) -> Styler:
     """The league as shown: 12,317 人 (not 12317 人), 注册率 13.2% (not 13.15%), 1,301.2 小时."""
     return tables.written(
-        tables.with_status_colors(frame, ["状态"]),
+        frame,
         rates=("注册率",),
         counts={"常住人口": "人", "注册志愿者": "人", "服务人次": ""},
         one_decimal=("服务时长（小时）",),
@@ -182,7 +182,11 @@ def type_table(frame: pd.DataFrame) -> Styler:
 
 
 def ranking_column_config() -> dict[str, Any]:
-    return {"排名": st.column_config.NumberColumn(format="%d", width="small")}
+    """排名 as a plain number; 状态 in its colour, drawn by the table (not a Styler)."""
+    return {
+        "排名": st.column_config.NumberColumn(format="%d", width="small"),
+        **tables.status_columns(["状态"]),
+    }
 
 
 def rate_chart_frame(ranking: pd.DataFrame) -> pd.DataFrame:

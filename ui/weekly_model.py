@@ -17,15 +17,24 @@ import pandas as pd
 from figures.league import LeagueRow, community_league
 from figures.livelihood import COMPLETED, NEWLY_OVERDUE, WeekProject, week_projects
 from figures.report import build_report, report_scope
-from figures.status import STATUS_COLORS, Rules, load_rules, status_against, year_elapsed
-from reporting.markdown import yoy_phrase
+from figures.status import (
+    RED,
+    SEVERE,
+    Rules,
+    Status,
+    is_behind,
+    load_rules,
+    status_against,
+    year_elapsed,
+)
 from reporting.pdf import PdfDocument, PdfSection, PdfTable, render_pdf
 from storage.models import HEADLINE_FISCAL_ITEMS
 from ui import format as fmt
 
 Report = dict[str, Any]
-RED_MARK = fmt.status_mark("red")
-RED = STATUS_COLORS["red"]
+RED_MARK = fmt.status_mark(RED)
+# The agenda's marks in their own colour: 滞后 red, 严重滞后 (five levels) dark red.
+AGENDA_COLORS = {fmt.status_mark(key): fmt.status_color(key) for key in (RED, SEVERE)}
 MOVERS_SHOWN = 3
 RANK_STATUS_COLUMNS = ("民生实事", "人口普查", "志愿服务")
 COMMUNITY_FILTER_NOTE = "周报按街道汇总：只按街道和报告日期统计，与导出的 Excel、PDF 周报数字一致。"
@@ -118,14 +127,15 @@ def week_metrics(report: Report, projects: Sequence[WeekProject]) -> list[Metric
             "本周完成民生实事",
             fmt.count(lv["completed_this_week"], "项"),
             help_text=(
-                f"{lv['year']} 年共 {lv['total']} 项，已完成 {lv['completed']} 项，"
+                f"{lv['year']} 年共 {fmt.count(lv['total'], '项')}，"
+                f"已完成 {fmt.count(lv['completed'], '项')}，"
                 f"完成率 {fmt.pct(lv['completion_rate'])}"
             ),
         ),
         Metric(
             "逾期民生实事",
             fmt.count(lv["overdue"], "项"),
-            f"本周新增 {newly} 项" if newly else None,
+            f"本周新增 {fmt.count(newly, '项')}" if newly else None,
             "inverse" if newly else "off",
             "计划完成日期已过仍未完成的项目" + ("" if newly else "；本周无新增逾期"),
         ),
@@ -139,7 +149,8 @@ def week_metrics(report: Report, projects: Sequence[WeekProject]) -> list[Metric
             "off",
             (
                 f"{census['campaign']}：登记率 {fmt.pct(census['rate'])}，"
-                f"已登记 {census['registered_households']:,} / {census['expected']:,} 户"
+                f"已登记 {fmt.count_number(census['registered_households'])} / "
+                f"{fmt.count(census['expected'], '户')}"
             )
             if census
             else "截至报告日暂无普查任务",
@@ -160,7 +171,7 @@ def week_metrics(report: Report, projects: Sequence[WeekProject]) -> list[Metric
     metrics.append(
         Metric(
             f"一般公共预算收入 1—{revenue['month']} 月" if revenue else "一般公共预算收入",
-            fmt.wan(revenue.get("ytd")) if revenue else "—",
+            fmt.amount(revenue.get("ytd")) if revenue else "—",
             fmt.pace_delta(revenue.get("target_rate"), revenue.get("time_progress")),
             "normal" if revenue.get("target_rate") is not None else "off",
             (
@@ -213,14 +224,14 @@ def fiscal_frame(report: Report) -> pd.DataFrame:
         {
             "街道": item["subdistrict"],
             "科目": item["item"],
-            "当月（万元）": f"{item['month_amount']:,.2f}",
-            "累计（万元）": f"{item['ytd']:,.2f}",
-            "年度目标（万元）": "—" if item["target"] is None else f"{item['target']:,.2f}",
+            "当月（万元）": fmt.wan_number(item["month_amount"]),
+            "累计（万元）": fmt.wan_number(item["ytd"]),
+            "年度目标（万元）": fmt.wan_number(item["target"]),
             "完成目标": fmt.pct(item["target_rate"]),
             "与序时进度": "—"
             if item["target_rate"] is None
             else fmt.pace_phrase(item["target_rate"], fiscal["time_progress"]),
-            "同比": "—" if item["yoy"] is None else fmt.signed_pct(item["yoy"]),
+            "同比": fmt.signed_pct(item["yoy"]),
         }
         for item in fiscal["items"]
         if item["item"] in HEADLINE_FISCAL_ITEMS
@@ -277,24 +288,29 @@ def agenda_frame(
         place = f"{row['subdistrict']} {row['community']}"
         key = (row["subdistrict"], row["community"])
         if row["overdue"]:
-            extra = f"（本周新增 {newly[key]} 项）" if newly.get(key) else ""
-            items.append(_agenda("民生实事", place, f"逾期项目 {row['overdue']} 项{extra}"))
-        if row["total"] and status_against(row["completion_rate"], expected, rules) == "red":
+            extra = f"（本周新增 {fmt.count(newly[key], '项')}）" if newly.get(key) else ""
+            items.append(
+                _agenda("民生实事", place, f"逾期项目 {fmt.count(row['overdue'], '项')}{extra}")
+            )
+        status = status_against(row["completion_rate"], expected, rules)
+        if row["total"] and is_behind(status):
             items.append(
                 _agenda(
                     "民生实事",
                     place,
                     f"完成率 {fmt.pct(row['completion_rate'])}，"
                     f"{fmt.pace_phrase(row['completion_rate'], expected)}",
+                    status,
                 )
             )
     for row in rows:
-        if row.census_status == "red":
+        if is_behind(row.census_status):
             items.append(
                 _agenda(
                     "人口普查",
                     f"{row.subdistrict} {row.community}",
                     f"登记率 {fmt.pct(row.census_rate)}，计划进度 {fmt.pct(row.census_expected)}",
+                    row.census_status,
                 )
             )
     fiscal = report["fiscal"]
@@ -302,13 +318,15 @@ def agenda_frame(
         for item in fiscal["items"]:
             if item["item"] not in HEADLINE_FISCAL_ITEMS or item["target_rate"] is None:
                 continue
-            if status_against(item["target_rate"], fiscal["time_progress"], rules) == "red":
+            status = status_against(item["target_rate"], fiscal["time_progress"], rules)
+            if is_behind(status):
                 items.append(
                     _agenda(
                         "财政税收",
                         item["subdistrict"],
                         f"{item['item']}完成年度目标 {fmt.pct(item['target_rate'])}，"
                         f"{fmt.pace_phrase(item['target_rate'], fiscal['time_progress'])}",
+                        status,
                     )
                 )
     area_order = {"民生实事": 0, "财政税收": 1, "人口普查": 2}
@@ -316,13 +334,8 @@ def agenda_frame(
     return pd.DataFrame.from_records(items, columns=["状态", "领域", "对象", "情况"])
 
 
-def styled_agenda(agenda: pd.DataFrame):  # type: ignore[no-untyped-def]
-    """The agenda with its status column in the status red (a Styler st.dataframe shows)."""
-    return agenda.style.map(lambda _: f"color: {RED}; font-weight: bold", subset=["状态"])
-
-
-def _agenda(area: str, place: str, text: str) -> dict[str, str]:
-    return {"状态": RED_MARK, "领域": area, "对象": place, "情况": text}
+def _agenda(area: str, place: str, text: str, status: Status | None = RED) -> dict[str, str]:
+    return {"状态": fmt.status_mark(status), "领域": area, "对象": place, "情况": text}
 
 
 # ---------------------------------------------------------------- 通报
@@ -338,11 +351,12 @@ def _livelihood_paragraph(report: Report, newly: int) -> str:
         return f"一、民生实事。{lv['year']}年暂无民生实事项目。"
     expected = year_elapsed(dt.date.fromisoformat(report["as_of"]))
     return (
-        f"一、民生实事。{lv['year']}年共实施民生实事项目{lv['total']:,}项，"
-        f"已完成{lv['completed']:,}项，完成率{fmt.pct(lv['completion_rate'])}，"
-        f"{fmt.pace_phrase(lv['completion_rate'], expected)}；推进中{lv['in_progress']:,}项，"
-        f"未启动{lv['not_started']:,}项。本周完成{lv['completed_this_week']:,}项；"
-        f"逾期{lv['overdue']:,}项，其中本周新增逾期{newly}项。"
+        f"一、民生实事。{lv['year']}年共实施民生实事项目{fmt.count(lv['total'], '项')}，"
+        f"已完成{fmt.count(lv['completed'], '项')}，完成率{fmt.pct(lv['completion_rate'])}，"
+        f"{fmt.pace_phrase(lv['completion_rate'], expected)}；"
+        f"推进中{fmt.count(lv['in_progress'], '项')}，未启动{fmt.count(lv['not_started'], '项')}。"
+        f"本周完成{fmt.count(lv['completed_this_week'], '项')}；"
+        f"逾期{fmt.count(lv['overdue'], '项')}，其中本周新增逾期{fmt.count(newly, '项')}。"
     )
 
 
@@ -364,8 +378,8 @@ def _fiscal_paragraph(report: Report) -> str:
         if item["item"] not in HEADLINE_FISCAL_ITEMS:
             continue
         sentence = (
-            f"{item['subdistrict']}{item['item']}累计{item['ytd']:,.2f}万元"
-            f"（当月{item['month_amount']:,.2f}万元），{yoy_phrase(item['yoy'])}"
+            f"{item['subdistrict']}{item['item']}累计{fmt.amount(item['ytd'])}"
+            f"（当月{fmt.amount(item['month_amount'])}），{fmt.change_phrase(item['yoy'])}"
         )
         if item["target_rate"] is not None:
             sentence += (
@@ -382,20 +396,22 @@ def _census_paragraph(report: Report) -> str:
     if census is None:
         return "三、人口普查。截至报告日暂无普查任务。"
     return (
-        f"三、人口普查。{census['campaign']}应登记{census['expected']:,}户，"
-        f"已登记{census['registered_households']:,}户、{census['registered_persons']:,}人，"
-        f"登记率{fmt.pct(census['rate'])}；本周新增登记{census['registered_this_week']:,}户。"
+        f"三、人口普查。{census['campaign']}应登记{fmt.count(census['expected'], '户')}，"
+        f"已登记{fmt.count(census['registered_households'], '户')}、"
+        f"{fmt.count(census['registered_persons'], '人')}，登记率{fmt.pct(census['rate'])}；"
+        f"本周新增登记{fmt.count(census['registered_this_week'], '户')}。"
     )
 
 
 def _volunteer_paragraph(report: Report) -> str:
     vol = report["volunteers"]
     change = week_change(vol["hours_this_week"], vol["hours_last_week"])
-    compare = "上周无服务记录" if change is None else f"环比{fmt.signed_pct(change)}"
+    compare = fmt.change_phrase(change, "环比", missing="上周无服务记录")
     return (
-        f"四、志愿服务。注册志愿者{vol['registered']:,}人，本年活跃{vol['active']:,}人，"
-        f"累计服务{vol['person_times']:,}人次、{vol['hours']:,.1f}小时；"
-        f"本周服务{vol['hours_this_week']:,.1f}小时，上周{vol['hours_last_week']:,.1f}小时，"
+        f"四、志愿服务。注册志愿者{fmt.count(vol['registered'], '人')}，"
+        f"本年活跃{fmt.count(vol['active'], '人')}，"
+        f"累计服务{fmt.count(vol['person_times'], '人次')}、{fmt.hours(vol['hours'])}；"
+        f"本周服务{fmt.hours(vol['hours_this_week'])}，上周{fmt.hours(vol['hours_last_week'])}，"
         f"{compare}。"
     )
 
@@ -431,6 +447,12 @@ def bulletin_paragraphs(
     report: Report, rows: Sequence[LeagueRow], projects: Sequence[WeekProject], rules: Rules
 ) -> list[str]:
     """The 通报 as paragraphs, every figure taken from the report, the league and the list."""
+    return _paragraphs(report, rows, projects, agenda_frame(report, rows, projects, rules))
+
+
+def _paragraphs(
+    report: Report, rows: Sequence[LeagueRow], projects: Sequence[WeekProject], agenda: pd.DataFrame
+) -> list[str]:
     as_of = dt.date.fromisoformat(report["as_of"])
     return [
         f"截至{_date_words(as_of)}（本周 {week_text(report)}），{who(report)}重点工作进展如下：",
@@ -439,7 +461,7 @@ def bulletin_paragraphs(
         _census_paragraph(report),
         _volunteer_paragraph(report),
         _ranks_paragraph(rows),
-        _agenda_paragraph(agenda_frame(report, rows, projects, rules)),
+        _agenda_paragraph(agenda),
     ]
 
 
@@ -447,8 +469,41 @@ def bulletin_text(
     report: Report, rows: Sequence[LeagueRow], projects: Sequence[WeekProject], rules: Rules
 ) -> str:
     """The 通报 ready to paste into a document: a title line, then one paragraph per area."""
-    return "\n\n".join(
-        [document_title(report), *bulletin_paragraphs(report, rows, projects, rules)]
+    return _text_of(report, bulletin_paragraphs(report, rows, projects, rules))
+
+
+def _text_of(report: Report, paragraphs: Sequence[str]) -> str:
+    return "\n\n".join([document_title(report), *paragraphs])
+
+
+@dataclass(frozen=True)
+class WeeklyPage:
+    """Everything /weekly draws from its four query results, made once per view (the page
+    caches it with the results through ``ui.data.built``; a rerun redraws, never recomputes)."""
+
+    metrics: list[Metric]
+    agenda: pd.DataFrame
+    projects: pd.DataFrame
+    fiscal: pd.DataFrame
+    ranks: pd.DataFrame
+    paragraphs: list[str]
+    text: str
+
+
+def weekly_page(
+    report: Report, rows: Sequence[LeagueRow], projects: Sequence[WeekProject], rules: Rules
+) -> WeeklyPage:
+    """The page's tables and 通报 for one report date and subdistrict."""
+    agenda = agenda_frame(report, rows, projects, rules)
+    paragraphs = _paragraphs(report, rows, projects, agenda)
+    return WeeklyPage(
+        metrics=week_metrics(report, projects),
+        agenda=agenda,
+        projects=projects_frame(projects),
+        fiscal=fiscal_frame(report),
+        ranks=ranks_frame(rows),
+        paragraphs=paragraphs,
+        text=_text_of(report, paragraphs),
     )
 
 
@@ -494,7 +549,11 @@ def pdf_document(
                 "财政收入：当月、累计与序时进度",
                 tables=(_table("", fiscal_frame(report)),),
             ),
-            PdfSection("社区排名变化（与上周相比）", tables=(_table("", ranks_frame(rows)),)),
+            PdfSection(
+                "社区排名变化（与上周相比）",
+                (f"状态按统一规则：{rules.sentence()}。",),
+                tables=(_table("", ranks_frame(rows)),),
+            ),
         ),
     )
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
+
 import streamlit as st
 
 from figures import census as detail
 from figures.status import CENSUS_PLAN_DAYS, census_plan_rate
 from ui import census_model as model
-from ui import charts, data, filters, layout, table_export
+from ui import charts, data, filters, layout, table_export, tables
 from ui import format as fmt
 from ui.livelihood_model import MAX_RANKING_BARS, lowest_bars
 
@@ -38,6 +40,7 @@ def show_ranking(summary, plan_rate) -> None:  # type: ignore[no-untyped-def]
                 value="登记率",
                 value_title="登记率",
                 status="状态",
+                rules=data.rules(),
                 percent=True,
                 title="各社区登记率（颜色对照计划进度）",
                 tooltip=["街道", "社区", "已登记户数", "应登记户数"],
@@ -50,10 +53,14 @@ def show_ranking(summary, plan_rate) -> None:  # type: ignore[no-untyped-def]
         if behind.empty:
             st.success("没有落后于计划进度的社区。", icon=":material/check_circle:")
         else:
-            layout.dataframe(
-                model.behind_table(behind),
+            tables.long_table(
+                behind,
+                key="census_behind",
+                search_columns=("街道", "社区"),
+                written_as=model.behind_table,
                 hide_index=True,
                 width="stretch",
+                column_config=tables.status_columns(["状态"]),
             )
 
 
@@ -106,10 +113,18 @@ def show_forecast(scope, campaign, start) -> None:  # type: ignore[no-untyped-de
             f"剩余户数 ÷ 近 7 日日均登记户数，向上取整到天；"
             f"计划完成日为 {model.plan_end(start).isoformat()}（共 {CENSUS_PLAN_DAYS} 天）。"
         )
-    layout.dataframe(model.forecast_table(frame), hide_index=True, width="stretch")
+    tables.long_table(
+        frame,
+        key="census_forecast",
+        search_columns=("街道", "社区"),
+        written_as=model.forecast_table,
+        hide_index=True,
+        width="stretch",
+    )
     st.download_button(
         "下载 Excel（预计完成日期）",
-        data=table_export.excel_bytes({"预计完成日期": frame}),
+        # Every community, built when clicked (2,000 rows at city scale).
+        data=functools.partial(table_export.excel_bytes, {"预计完成日期": frame}),
         file_name=f"人口普查_{campaign}_{scope.as_of.isoformat()}.xlsx",
         mime=table_export.XLSX_MIME,
         icon=":material/download:",

@@ -6,7 +6,7 @@ import streamlit as st
 
 from figures import fiscal
 from storage.models import HEADLINE_FISCAL_ITEMS
-from ui import charts, data, filters, fiscal_model, layout, table_export
+from ui import charts, data, filters, fiscal_model, layout, table_export, tables
 from ui import format as fmt
 
 scope = layout.current_scope()
@@ -45,11 +45,11 @@ if total is None:
 
 share = fiscal_model.tax_share(report)
 amounts = layout.kpi_row()
-layout.kpi(amounts, f"{month}月收入", fmt.wan(total.month_amount), help_text="当月数")
+layout.kpi(amounts, f"{month}月收入", fmt.amount(total.month_amount), help_text="当月数")
 layout.kpi(
-    amounts, f"{fmt.months_covered(month)}累计", fmt.wan(total.ytd), help_text=f"{year}年累计数"
+    amounts, f"{fmt.months_covered(month)}累计", fmt.amount(total.ytd), help_text=f"{year}年累计数"
 )
-layout.kpi(amounts, "年度目标", fmt.wan(total.target))
+layout.kpi(amounts, "年度目标", fmt.amount(total.target))
 rates = layout.kpi_row()
 layout.kpi(
     rates,
@@ -100,7 +100,6 @@ with left:
                 series="科目",
                 stacked=False,
                 title="月度收入（当月数）",
-                fixed_colors=True,
             ),
             theme=None,
         )
@@ -127,7 +126,7 @@ st.altair_chart(
         y_title="当月金额（万元）",
         series="年度",
         stacked=False,
-        title=f"{item}：{year}年与{year - 1}年同月对比（同比 {fmt.signed_pct(total.yoy)}）",
+        title=f"{item}：{year}年与{year - 1}年同月对比（{fmt.change_phrase(total.yoy)}）",
     ),
     theme=None,
 )
@@ -159,8 +158,12 @@ else:
 
 st.subheader(f"分街道：{item}")
 by_subdistrict = fiscal_model.subdistrict_frame(report, item, data.rules(), prior)
-layout.dataframe(
-    fiscal_model.subdistrict_table(by_subdistrict),
+tables.long_table(
+    by_subdistrict,
+    key="fiscal_subdistricts",
+    search_columns=("街道",),
+    search_placeholder="输入街道名称",
+    written_as=fiscal_model.subdistrict_table,
     hide_index=True,
     width="stretch",
     column_config=fiscal_model.subdistrict_column_config(),

@@ -10,6 +10,7 @@ from figures import livelihood
 from figures import livelihood as detail
 from storage.models import PROJECT_STATUSES
 from ui import charts, data, filters, layout
+from ui import format as fmt
 from ui import livelihood_model as model
 from ui.table_export import XLSX_MIME
 
@@ -47,6 +48,7 @@ def show_charts(scope, categories, summary) -> None:  # type: ignore[no-untyped-
                 value="完成率",
                 value_title="完成率",
                 status="状态",
+                rules=data.rules(),
                 percent=True,
                 title="各社区完成率（颜色对照序时进度）",
                 tooltip=["街道", "社区", "已完成", "总数", "逾期"],
@@ -126,7 +128,7 @@ def show_projects(scope, categories, statuses, header_parts) -> str:  # type: ig
         key="livelihood_xlsx",
     )
     layout.dataframe(model.styled_projects(frame), hide_index=True, width="stretch")
-    st.caption(f"共 {page.matched:,} 项，显示 {len(page.rows):,} 项")
+    st.caption(f"共 {fmt.count(page.matched, '项')}，显示 {fmt.count(len(page.rows), '项')}")
     return search
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import streamlit as st
 
 from figures import census, fiscal, league, livelihood, volunteers
@@ -25,59 +27,65 @@ for column, card in zip(layout.kpi_cards(cards), cards, strict=True):
         query_params=layout.link_params(),
     )
 
+league_query = data.query(league.community_league, scope)
+fiscal_query = data.query(fiscal.fiscal_report, scope)
 rows = data.fetch(league.community_league, scope)
 rules = data.rules()
 st.subheader("社区排名")
 if not rows:
     layout.empty_state("当前筛选范围内没有社区。请在左侧调整街道或社区。")
 else:
-    table = overview_model.league_frame(rows)
-    st.caption(f"红黄绿按统一规则：{rules.sentence()}。点击一行查看该社区的民生实事。")
-    event = layout.dataframe(
-        tables.written(
-            tables.with_status_colors(
-                overview_model.league_display(table), overview_model.LEAGUE_STATUS_COLUMNS
-            ),
-            counts=overview_model.LEAGUE_COUNTS,
-        ),
+    table, shown_table = data.built(overview_model.league_tables, league_query)
+    st.caption(f"状态按统一规则：{rules.sentence()}。点击一行查看该社区的民生实事。")
+    event, shown = tables.long_table(
+        shown_table,
+        key="league_table",
+        search_columns=("街道", "社区"),
+        written_as=overview_model.league_cells,
         hide_index=True,
         width="stretch",
         on_select="rerun",
         selection_mode="single-row",
-        key="league_table",
         column_config=overview_model.league_column_config(),
     )
-    picked = overview_model.picked_community(table, event)
+    picked = overview_model.picked_community(table.loc[shown.index], event)
     if picked:
         filters.open_link("views/livelihood.py", layout.link_params(*picked))
 
-    chart_frame = overview_model.league_chart_frame(rows, rules)
-    if not chart_frame.empty:
-        st.altair_chart(
-            charts.ranking_bar(
-                chart_frame,
-                category="社区",
-                value="综合得分",
-                value_title="综合得分（个百分点）",
-                status="状态",
-                title="社区综合得分（与序时进度之差的平均）",
-            ),
-            theme=None,
-        )
+    chart, hidden = data.built(overview_model.league_chart, league_query, data.rules_query())
+    if chart is not None:
+        st.altair_chart(chart, theme=None)
+        if hidden:
+            st.caption(charts.left_out_note(hidden, "见上方社区排名表（可搜索、翻页）"))
 
 st.subheader("需要关注")
-attention = overview_model.attention_items(rows, fiscal_block, rules)
+attention = data.built(
+    overview_model.attention_items, league_query, fiscal_query, data.rules_query()
+)
 if attention.empty:
     st.success("当前筛选范围内没有滞后事项。", icon=":material/check_circle:")
 else:
-    layout.dataframe(
-        tables.with_status_colors(attention, ["状态"]), hide_index=True, width="stretch"
+    tables.long_table(
+        attention,
+        key="attention_table",
+        search_columns=("领域", "对象", "情况"),
+        search_placeholder="输入社区、街道或领域",
+        hide_index=True,
+        width="stretch",
+        column_config=tables.status_columns(["状态"]),
     )
 st.caption(f"序时进度（按日）：{fmt.pct(overview_model.year_progress(scope))}")
 if rows:
     st.download_button(
         "下载 Excel（社区排名、需要关注）",
-        data=table_export.excel_bytes({"社区排名": table, "需要关注": attention}),
+        # Built when clicked (every row, whatever the table shows), then kept with the figures.
+        data=functools.partial(
+            data.built,
+            overview_model.overview_workbook,
+            league_query,
+            fiscal_query,
+            data.rules_query(),
+        ),
         file_name=f"领导驾驶舱_{scope.as_of.isoformat()}.xlsx",
         mime=table_export.XLSX_MIME,
         icon=":material/download:",

@@ -83,12 +83,17 @@ html, body { overflow: hidden; }
 [class*="st-key-screen-unit-"] p { font-size: 1.5rem; color: #9fb7d6; white-space: nowrap; }
 [class*="st-key-screen-note-"] p { font-size: 1.15rem; line-height: 1.35; color: #c9d8ee;
   text-wrap: balance; }
-[class*="st-key-screen-value-green"] p { color: #4fd18b; }
-[class*="st-key-screen-value-yellow"] p { color: #ffc53d; }
-[class*="st-key-screen-value-red"] p { color: #ff6b5e; }
+/* status colours */
 .st-key-screen-empty p { font-size: 1.6rem; color: #9fb7d6; text-align: center; }
 </style>
-"""
+""".replace(
+    "/* status colours */",
+    # The status colours of the board, from the one palette (constants, no data).
+    "\n".join(
+        f'[class*="st-key-screen-value-{key}"] p {{ color: {fmt.status_color_on_dark(key)}; }}'
+        for key in fmt.STATUS_COLORS
+    ),
+)
 
 
 # Streamlit's frontend records every script run in the browser's performance timeline
@@ -145,7 +150,9 @@ def _now() -> dt.datetime:
 @st.cache_data(ttl=3600, max_entries=16, show_spinner=False)
 def _load(url: str, version: int, scope: Scope, tick: int) -> ScreenData:
     """The screen's data for one refresh period (``tick``); a new period queries again."""
-    return require_finite(screen_model.load_screen_data(data.engine(), scope, _now()), nan=False)
+    with data.connection() as connection:
+        screen = screen_model.load_screen_data(connection, scope, _now())
+    return require_finite(screen, nan=False)
 
 
 def _markdown(key: str, text: str) -> None:
@@ -198,6 +205,7 @@ def _chart(section: str, spec: ChartSpec | None) -> None:
                 percent=spec.percent,
                 title=spec.title,
                 big=True,
+                rules=data.rules(),
             )
         st.altair_chart(chart, theme=None, height="stretch", width="stretch")
 

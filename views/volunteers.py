@@ -5,10 +5,12 @@ Aggregates only: no person is listed (the data holds no names; codes are not sho
 
 from __future__ import annotations
 
+import functools
+
 import streamlit as st
 
 from figures import volunteers
-from ui import charts, data, filters, layout, table_export, volunteers_model
+from ui import charts, data, filters, layout, table_export, tables, volunteers_model
 from ui import format as fmt
 
 RATE_BARS = 20
@@ -106,18 +108,22 @@ ranking = volunteers_model.ranking_frame(
     populations, volunteers_model.registered_by_community(summary), by_community, data.rules()
 )
 st.caption(
-    f"按服务时长排序；注册率目标 {fmt.target_pct(0.13)}（常住人口），红黄绿按统一规则："
-    f"达到目标为绿，差距不超过目标的 {data.rules().band_text}% 为黄，更多为红。"
+    f"按服务时长排序；注册率目标 {fmt.target_pct(0.13)}（常住人口），状态按统一规则："
+    f"{data.rules().target_sentence()}。"
 )
-layout.dataframe(
-    volunteers_model.ranking_table(ranking),
+tables.long_table(
+    ranking,
+    key="volunteers_ranking",
+    search_columns=("街道", "社区"),
+    written_as=volunteers_model.ranking_table,
     hide_index=True,
     width="stretch",
     column_config=volunteers_model.ranking_column_config(),
 )
 st.download_button(
     "下载 Excel",
-    data=table_export.excel_bytes({"社区排名": ranking}),
+    # Every community, built when clicked (2,000 rows at city scale).
+    data=functools.partial(table_export.excel_bytes, {"社区排名": ranking}),
     file_name=f"志愿服务社区排名_{scope.as_of.isoformat()}.xlsx",
     mime=table_export.XLSX_MIME,
     icon=":material/download:",
@@ -146,6 +152,7 @@ if not rates.empty:
             value_title="注册率",
             status="状态",
             percent=True,
+            rules=data.rules(),
             title=f"注册率最低的 {RATE_BARS} 个社区" if rates_cut else "各社区注册率",
         ),
         theme=None,

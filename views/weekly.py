@@ -43,14 +43,20 @@ if not weekly_model.has_data(weekly):
     )
     st.stop()
 
-rows = data.fetch(league.community_league, scope)
-projects = data.fetch(livelihood.week_projects, scope)
+report_query = data.query(report.build_report, None, as_of, subdistrict)
+# The league of this week and last week together (ranks and their change), fetched once.
+league_query = data.query(league.community_league, scope)
+projects_query = data.query(livelihood.week_projects, scope)
 rules = data.rules()
+page = data.built(
+    weekly_model.weekly_page, report_query, league_query, projects_query, data.rules_query()
+)
 file_stem = f"周报_{weekly['subdistrict'] or '全部街道'}_{weekly['as_of']}"
 
 xlsx_column.download_button(
     "下载 Excel",
-    data=xlsx.render_xlsx(weekly),
+    # Built when clicked, like the PDF, then kept with the figures.
+    data=functools.partial(data.built, xlsx.render_xlsx, report_query),
     file_name=f"{file_stem}.xlsx",
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     icon=":material/table_view:",
@@ -83,51 +89,63 @@ docx_column.download_button(
 )
 
 st.subheader("本周变化")
-layout.kpi_cards(weekly_model.week_metrics(weekly, projects))
+layout.kpi_cards(page.metrics)
 
 st.subheader("会议议程：红色事项")
 st.caption(
-    f"红色：落后应完成比例超过 {rules.band_text} 个百分点（预警规则，可在「数据管理」页修改），"
+    f"红色（{rules.behind_words}）：落后应完成比例超过 {rules.band_text} 个百分点"
+    "（预警规则，可在「数据管理」页修改），"
     "或有逾期项目。"
 )
-agenda = weekly_model.agenda_frame(weekly, rows, projects, rules)
+agenda = page.agenda
 if agenda.empty:
     st.success("本周没有红色事项。", icon=":material/check_circle:")
 else:
-    layout.dataframe(weekly_model.styled_agenda(agenda), hide_index=True, width="stretch")
+    tables.long_table(
+        agenda,
+        key="agenda_table",
+        search_columns=("领域", "对象", "情况"),
+        search_placeholder="输入社区、街道或领域",
+        hide_index=True,
+        width="stretch",
+        column_config=tables.status_columns(["状态"]),
+    )
 
 st.subheader("本周完成与新增逾期的项目")
-week_list = weekly_model.projects_frame(projects)
+week_list = page.projects
 if week_list.empty:
     layout.empty_state("本周没有完成或新增逾期的民生实事项目。")
 else:
     layout.dataframe(week_list, hide_index=True, width="stretch")
 
 st.subheader(f"财政收入：当月、累计与序时进度{weekly_model.fiscal_months_note(weekly)}")
-fiscal_table = weekly_model.fiscal_frame(weekly)
+fiscal_table = page.fiscal
 if fiscal_table.empty:
     layout.empty_state("本年度暂无财政数据。")
 else:
     layout.dataframe(fiscal_table, hide_index=True, width="stretch")
 
 st.subheader("社区排名变化（与上周相比）")
-ranks = weekly_model.ranks_frame(rows)
+ranks = page.ranks
 if ranks.empty:
     layout.empty_state("当前范围内没有社区。")
 else:
-    status_columns = list(weekly_model.RANK_STATUS_COLUMNS)
-    layout.dataframe(
-        tables.with_status_colors(ranks, status_columns), hide_index=True, width="stretch"
+    st.caption(f"状态按统一规则：{rules.sentence()}。")
+    tables.long_table(
+        ranks,
+        key="ranks_table",
+        search_columns=("街道", "社区"),
+        hide_index=True,
+        width="stretch",
+        column_config=tables.status_columns(weekly_model.RANK_STATUS_COLUMNS),
     )
 
 st.subheader("通报")
 st.caption("由上面的数字自动生成。要粘贴到文档中，展开下方“复制全文”，点右上角按钮复制。")
 # Read as paragraphs whose numbers stay with their units on any screen; copy from the plain
 # text below (no joiner characters end up in the document).
-for paragraph in weekly_model.bulletin_paragraphs(weekly, rows, projects, rules):
+for paragraph in page.paragraphs:
     for line in paragraph.split("\n"):
         st.markdown(fmt.keep_units(filters.escape_markdown(line)))
 with st.expander("复制全文（纯文本）", icon=":material/content_copy:"):
-    st.code(
-        weekly_model.bulletin_text(weekly, rows, projects, rules), language=None, wrap_lines=True
-    )
+    st.code(page.text, language=None, wrap_lines=True)

@@ -1,0 +1,173 @@
+"""One pass per page run: one connection, the league once, and tables and charts that do not
+grow with the city (issue 11)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Iterator
+
+import pandas as pd
+import pytest
+from direct import PAGES, open_direct
+from sqlalchemy import Engine, event
+
+# /data shows its login form without a query; every other page reads figures.
+READING_PAGES = [page for page in PAGES if page != "data_admin"]
+
+
+@pytest.fixture
+def checkouts() -> Iterator[list[int]]:
+    """How many connections every engine hands out (``Engine.connect``) while the test runs."""
+    opened: list[int] = []
+
+    def count(_connection) -> None:  # type: ignore[no-untyped-def]
+        opened.append(1)
+
+    event.listen(Engine, "engine_connect", count)
+    yield opened
+    event.remove(Engine, "engine_connect", count)
+
+
+def _change_date(at, page: str, day: dt.date) -> None:  # type: ignore[no-untyped-def]
+    """The global 截止日期, /weekly's 报告日期, or the big screen's URL."""
+    if page == "weekly":
+        at.date_input(key="pf_as_of").set_value(day)
+    elif page == "screen":
+        at.query_params["to"] = day.isoformat()
+    else:
+        at.date_input(key="to").set_value(day)
+
+
+@pytest.mark.parametrize("page", READING_PAGES)
+def test_an_uncached_page_run_opens_one_connection(app_db, checkouts, page):
+    """Every query of a page run that misses the cache goes through one connection."""
+    at = open_direct(page)  # first run: engine start-up (migration check, demo check)
+    assert not at.exception
+    _change_date(at, page, dt.date(2025, 6, 30))  # a view no run has asked for yet
+    checkouts.clear()
+    at.run()
+    assert not at.exception
+    assert len(checkouts) == 1
+
+
+@pytest.mark.parametrize("page", READING_PAGES)
+def test_a_cached_page_run_opens_only_the_health_check(app_db, checkouts, page):
+    """The same view again: every figure comes from the cache; the one connection is the
+    ``SELECT 1`` every run makes so that a database gone away is said, not hidden."""
+    at = open_direct(page)
+    checkouts.clear()
+    at.run()
+    assert not at.exception
+    assert len(checkouts) == 1
+
+
+def _counted(monkeypatch: pytest.MonkeyPatch, module, name: str) -> list[int]:  # type: ignore[no-untyped-def]
+    """Replace ``module.name`` by a wrapper that counts its calls (name and module kept, so
+    the cache keys of ``ui.data`` stay the same)."""
+    calls: list[int] = []
+    original = getattr(module, name)
+
+    @functools.wraps(original)
+    def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, counting)
+    return calls
+
+
+def test_weekly_computes_the_league_and_the_agenda_once_per_view(app_db, monkeypatch):
+    """/weekly: one league (this week and last week in one pass: the community register read
+    once), one agenda for the table and the 通报; a rerun of the same view computes neither."""
+    from figures import league
+    from ui import weekly_model
+
+    leagues = _counted(monkeypatch, league, "community_league")
+    registers = _counted(monkeypatch, league, "_communities")
+    agendas = _counted(monkeypatch, weekly_model, "agenda_frame")
+    at = open_direct("weekly")
+    assert not at.exception
+    assert (len(leagues), len(registers), len(agendas)) == (1, 1, 1)
+    at.run()
+    assert (len(leagues), len(registers), len(agendas)) == (1, 1, 1)
+
+
+@pytest.fixture
+def city_app_db(tmp_path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """``DATABASE_URL`` of a small city: 8 subdistricts × 10 communities (a long league)."""
+    import streamlit as st
+
+    from demo.city import CityScale, load_city
+    from storage.db import get_engine, make_engine, migrate
+
+    url = f"sqlite:///{tmp_path / 'city.db'}"
+    engine = make_engine(url)
+    migrate(engine)
+    load_city(engine, scale=CityScale(8, 10, 1, 400, 5_000), today=dt.date.today())
+    engine.dispose()
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("DASHBOARD_DEMO_ON_EMPTY", "0")
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    get_engine.cache_clear()
+    return url
+
+
+def test_table_view_shows_the_ends_then_pages_and_searches():
+    """2,000 rows: the first and last 10, 40 pages of 50, and a search over the names."""
+    from ui import tables
+
+    frame = pd.DataFrame({"排名": range(1, 2001), "社区": [f"第{i}社区" for i in range(1, 2001)]})
+    ends = tables.table_view(frame, "", tables.EDGES, ["社区"])
+    assert list(ends.rows["排名"]) == [*range(1, 11), *range(1991, 2001)]
+    assert ends.choices == (tables.EDGES, *range(40))
+    assert "共 2,000 行，显示前 10 行与后 10 行（中间 1,980 行未显示）" in ends.note
+    second = tables.table_view(frame, "", 1, ["社区"])
+    assert list(second.rows["排名"]) == list(range(51, 101))
+    found = tables.table_view(frame, "第12", tables.EDGES, ["社区"])  # 第12…: 12, 120–129, …
+    assert found.choices == (0, 1, 2) and len(found.rows) == 50  # 111 rows in 3 pages
+    assert "含“第12”的 111 行，显示第 1–50 行" in found.note
+    assert all("第12" in name for name in found.rows["社区"])
+
+
+def test_overview_league_shows_ends_pages_search_and_downloads_every_row(city_app_db, monkeypatch):
+    """80 communities: the table shows the best and worst 10, pages and a search; the chart
+    the best and worst 10 with a note; the Excel download holds all 80."""
+    import io
+
+    import openpyxl
+    import streamlit as st
+    from streamlit.elements.widgets.button import ButtonMixin
+
+    downloads: dict[str, bytes] = {}
+    original = ButtonMixin.download_button
+
+    def record(self, label, data, *args, **kwargs):  # type: ignore[no-untyped-def]
+        body = data() if callable(data) else data
+        downloads[str(kwargs.get("file_name"))] = body
+        return original(self, label, body, *args, **kwargs)
+
+    monkeypatch.setattr(ButtonMixin, "download_button", record)
+    monkeypatch.setattr(st, "download_button", functools.partial(record, st._main))
+
+    at = open_direct("overview")
+    assert not at.exception
+    league = at.dataframe[0].value
+    ranked = league["排名"].dropna()
+    assert len(league) == 20 and list(ranked.head(10)) == sorted(ranked.head(10))
+    captions = " ".join(c.value for c in at.caption)
+    assert "共 80 行，显示前 10 行与后 10 行（中间 60 行未显示）" in captions
+    assert "下载的 Excel 含全部行" in captions and "左右滑动查看其余列" in captions
+    assert "另有 60 个社区未显示" in captions
+
+    at.selectbox(key="league_table_page").set_value(1).run()  # 第 51–80 行
+    assert len(at.dataframe[0].value) == 30
+
+    name = str(league["社区"].iloc[0])
+    at.text_input(key="league_table_q").input(name).run()
+    found = at.dataframe[0].value
+    assert 1 <= len(found) < 20 and all(name in str(text) for text in found["社区"])
+
+    workbook = openpyxl.load_workbook(io.BytesIO(next(iter(downloads.values()))))
+    assert workbook["社区排名"].max_row == 1 + 80
