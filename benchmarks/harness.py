@@ -88,14 +88,33 @@ class StatementLog:
     def __init__(self) -> None:
         self.entries: list[dict[str, Any]] = []
         self._started: dict[int, float] = {}
+        self._open: dict[int, dict[str, Any]] = {}  # the last statement of each cursor
         self._lock = threading.Lock()
 
     def install(self) -> None:
         from sqlalchemy import event
-        from sqlalchemy.engine import Engine
+        from sqlalchemy.engine import Engine, cursor
 
         event.listen(Engine, "before_cursor_execute", self._before)
         event.listen(Engine, "after_cursor_execute", self._after)
+        # SQLite computes rows while they are fetched (``execute`` returns at the first row):
+        # the fetch time of a statement's cursor counts as that statement's time.
+        for strategy in (cursor.CursorFetchStrategy, cursor.BufferedRowCursorFetchStrategy):
+            for name in ("fetchone", "fetchmany", "fetchall"):
+                if name in vars(strategy):
+                    setattr(strategy, name, self._timed_fetch(vars(strategy)[name]))
+
+    def _timed_fetch(self, fetch):  # type: ignore[no-untyped-def]
+        def timed(strategy, result, dbapi_cursor, *args, **kwargs):  # type: ignore[no-untyped-def]
+            started = time.perf_counter()
+            try:
+                return fetch(strategy, result, dbapi_cursor, *args, **kwargs)
+            finally:
+                entry = self._open.get(id(dbapi_cursor))
+                if entry is not None:
+                    entry["seconds"] += time.perf_counter() - started
+
+        return timed
 
     def _before(self, conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
         self._started[id(cursor)] = time.perf_counter()
@@ -103,20 +122,21 @@ class StatementLog:
     def _after(self, conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
         started = self._started.pop(id(cursor), None)
         seconds = time.perf_counter() - started if started else 0.0
+        entry = {
+            "sql": statement,
+            "params": parameters,
+            "seconds": seconds,
+            "executemany": executemany,
+            "dialect": conn.dialect.name,
+        }
         with self._lock:
-            self.entries.append(
-                {
-                    "sql": statement,
-                    "params": parameters,
-                    "seconds": seconds,
-                    "executemany": executemany,
-                    "dialect": conn.dialect.name,
-                }
-            )
+            self.entries.append(entry)
+            self._open[id(cursor)] = entry
 
     def take(self) -> list[dict[str, Any]]:
         with self._lock:
             taken, self.entries = self.entries, []
+            self._open.clear()
         return taken
 
 

@@ -376,6 +376,12 @@ def city_name(side: str, args: argparse.Namespace) -> str:
     return f"bench_{side}" + ("_quick" if args.quick else "")
 
 
+def import_into_scratch(tree: Path, kind: str, side: str, rows: int) -> dict[str, Any]:
+    """The import on a fresh small demo of its own (the measured small demo keeps its rows)."""
+    scratch = ensure_data(tree, kind, f"bench_{side}_scratch", "small", reuse=False)
+    return time_import(tree, scratch["url"], scratch["built"], rows)
+
+
 def measure_side(side: str, tree: Path, args: argparse.Namespace) -> dict[str, Any]:
     """Every measurement of one tree, on each database."""
     result: dict[str, Any] = {
@@ -427,7 +433,7 @@ def measure_kind(side: str, tree: Path, kind: str, args: argparse.Namespace) -> 
         ]  # fmt: skip
     steps += [
         ("import", time_import, (tree, url, today, args.import_rows), {}),
-        ("import_small", time_import, (tree, small["url"], small["built"], args.import_rows), {}),
+        ("import_small", import_into_scratch, (tree, kind, side, args.import_rows), {}),
     ]
     for name, function, positional, keywords in steps:
         say(f"[{side}/{kind}] {name} … (load {load_average()})")
@@ -533,6 +539,12 @@ def main(argv: list[str] | None = None) -> int:
         result = measure_side(side, trees[side], args)
         result["floor"] = measure_floor(result, args)
         result["argv"] = args.argv
+        for kind in result["kinds"]:  # --skip-naive keeps the naive figures of an earlier run
+            earlier = DATA / f"results-{side}{suffix}-{kind}.json"
+            if args.skip_naive and earlier.exists():
+                kept = json.loads(earlier.read_text()).get("floor") or {}
+                if f"naive_{kind}" in kept:
+                    result["floor"].setdefault(f"naive_{kind}", kept[f"naive_{kind}"])
         for kind in result["kinds"]:  # one file per database: runs per database may run at once
             (DATA / f"results-{side}{suffix}-{kind}.json").write_text(
                 json.dumps(
