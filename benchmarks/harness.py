@@ -264,13 +264,22 @@ def worker_pages(args: dict[str, Any]) -> None:
     for index, page in enumerate(pages):
         at = _open(page, WARM_UP_DAY + dt.timedelta(days=index))
         uncached, cached, sql_s, cached_sql_s, errors = [], [], [], [], _errors(at)
+        slowest_uncached: dict[str, Any] = {}
         for run in range(1, runs + 1):
             _set_date(at, page, today - dt.timedelta(days=index * runs + run))
             statements.take()
             started = time.perf_counter()
             at.run()
             uncached.append(time.perf_counter() - started)
-            sql_s.append(sum(e["seconds"] for e in statements.take()))
+            entries = statements.take()
+            sql_s.append(sum(e["seconds"] for e in entries))
+            slowest = max(entries, key=lambda e: e["seconds"], default=None)
+            if slowest and slowest["seconds"] > slowest_uncached.get("seconds", 0):
+                slowest_uncached = {
+                    "seconds": round(slowest["seconds"], 3),
+                    "sql": " ".join(slowest["sql"].split())[:300],
+                    "params": _plain(slowest["params"]),
+                }
             started = time.perf_counter()
             at.run()
             cached.append(time.perf_counter() - started)
@@ -283,6 +292,7 @@ def worker_pages(args: dict[str, Any]) -> None:
             "cached_all_ms": [round(v * 1000) for v in cached],
             "uncached_sql_ms": round(statistics.median(sql_s) * 1000, 1),
             "cached_sql_ms": round(statistics.median(cached_sql_s) * 1000, 1),
+            "uncached_slowest": slowest_uncached,
             "errors": errors,
         }
         log(f"  {page}: {json.dumps(results[page], ensure_ascii=False)}")

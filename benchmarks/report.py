@@ -227,6 +227,11 @@ def _page_cause(kind: str, page: str, p: dict[str, Any]) -> str:
         first = " ".join(slow["sql"].split())[:110]
         scans = "，全表扫描 " + "、".join(slow["full_scans"]) if slow["full_scans"] else ""
         parts.append(f"最慢语句 {slow['seconds'] * 1000:,.0f} ms（`{first}…`{scans}）")
+    worst = p.get("uncached_slowest") or {}
+    if worst.get("seconds", 0) * 1000 >= 20:
+        parts.append(
+            f"未缓存运行中最慢的一条 {worst['seconds'] * 1000:,.0f} ms（`{worst['sql'][:110]}…`）"
+        )
     scans = sorted({t for plan in p.get("plans") or [] for t in plan["full_scans"]})
     if scans:
         parts.append("计划中全表扫描的大表：" + "、".join(scans))
