@@ -2,8 +2,11 @@
 
     python benchmarks/run.py                      # before = 8456e9c, after = this tree; build data
     python benchmarks/run.py --reuse              # reuse the data sets built earlier
+    python benchmarks/run.py --reuse --after-from-before   # after's city = before's rows, migrated
     python benchmarks/run.py --quick              # the small demo instead of the city, 1 run
-    python benchmarks/run.py --before <git-ref> --db sqlite --sides after --reuse
+    python benchmarks/run.py --sides after --db pg --reuse # one side, one database (side by side
+                                                  # runs write one results file per database)
+    python benchmarks/run.py --sides ""           # only write RESULTS.md from the stored results
 
 "Before" is a ``git worktree`` of ``--before`` (under ``benchmarks/data/trees``); "after" is the
 tree this file is in. The same harness measures both, through what every tree has, whatever
