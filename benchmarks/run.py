@@ -1,29 +1,25 @@
-"""City-scale benchmark (issue 6): build or reuse the city data set, measure, write RESULTS.md.
+"""Before/after benchmark of issue 11: one command, two source trees, one RESULTS.md.
 
-    python benchmarks/run.py                 # build both databases, then measure (≈ 1 h)
-    python benchmarks/run.py --reuse         # reuse benchmarks/data/city.db and dashboard_city
-    python benchmarks/run.py --reuse --db sqlite --runs 3 --skip-browser
+    python benchmarks/run.py                      # before = 8456e9c, after = this tree; build data
+    python benchmarks/run.py --reuse              # reuse the data sets built earlier
+    python benchmarks/run.py --reuse --after-from-before   # after's city = before's rows, migrated
+    python benchmarks/run.py --quick              # the small demo instead of the city, 1 run
+    python benchmarks/run.py --sides after --db pg --reuse # one side, one database (side by side
+                                                  # runs write one results file per database)
+    python benchmarks/run.py --sides ""           # only write RESULTS.md from the stored results
 
-Data: SQLite at ``benchmarks/data/city.db`` (git-ignored) and the PostgreSQL database
-``dashboard_city`` on the test server of ``scripts/pg.sh``; both hold ``demo --scale city``
-for the same ``--today``. The DuckDB floor reads a Parquet export in ``benchmarks/data/parquet``.
+"Before" is a ``git worktree`` of ``--before`` (under ``benchmarks/data/trees``); "after" is the
+tree this file is in. The same harness measures both, through what every tree has, whatever
+its package layout: ``manage.py demo --scale city|small``, ``manage.py report``,
+``manage.py import`` and ``dashboard.py`` (AppTest and ``streamlit run``), see ``harness.py``.
+The DuckDB floor and the naive pandas way compute the pages' figures from the same rows
+(``floor.py``). Each side has its own databases (SQLite files in ``benchmarks/data``;
+PostgreSQL databases ``bench_<side>`` and ``bench_<side>_small`` on ``TEST_PG_URL``'s server),
+built by that tree's own ``manage.py demo`` and reused by ``--reuse`` while the tree's
+migrations are the ones the data was built with.
 
-Every measurement runs in a subprocess of this file (``--worker NAME``), so that peak memory
-(``ru_maxrss``) and cold caches belong to the measured thing alone:
-
-- ``pages``: AppTest of ``dashboard.py``; per page, after changing the date filter to a date
-  no page has used yet (uncached: every scope-dependent query runs), then the same run again
-  (cached). Median over ``--runs``.
-- ``report``: ``python manage.py report --format json`` wall time (process start included).
-- ``import``: a CSV of new 志愿服务 rows for existing volunteers, imported with full
-  validation through ``ingest.importer.import_files`` (rollup refresh included); the rows
-  are deleted again afterwards so ``--reuse`` stays valid.
-- ``ours`` / ``naive`` / ``duckdb``: the whole-city 志愿服务 block of the report (the figure
-  that reads the 10M-row table) from a cold process: through ``figures.volunteers``; by
-  ``pd.read_sql`` of whole tables and a pandas group-by; by DuckDB over Parquet. The three
-  results are compared, then time and peak memory are given as ratios.
-- ``serve``: a real ``streamlit run`` with ``--sessions`` Chromium tabs (Playwright, one
-  context each, different pages and dates), peak RSS (VmHWM) of the app process.
+Writes ``benchmarks/RESULTS.md`` (``--quick``: ``benchmarks/data/RESULTS_quick.md``) and
+``PLANS.md`` beside it; the raw results of each side stay in ``benchmarks/data/results-*.json``.
 """
 
 from __future__ import annotations
@@ -31,230 +27,308 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
+import hashlib
 import io
 import json
 import os
 import random
-import resource
-import signal
-import socket
+import shutil
 import statistics
 import subprocess
 import sys
 import time
-import urllib.request
-from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-if str(REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(REPO_ROOT))
-
-DATA_DIR = REPO_ROOT / "benchmarks" / "data"
-# ``--scale tiny`` (a smoke test of this script) never touches the city data or RESULTS.md.
-SCALE = os.environ.get("BENCH_SCALE", "city")
-SUFFIX = "" if SCALE == "city" else f"_{SCALE}"
-PARQUET_DIR = DATA_DIR / f"parquet{SUFFIX}"
-RESULTS = (
-    REPO_ROOT / "benchmarks" / "RESULTS.md" if SCALE == "city" else DATA_DIR / f"RESULTS{SUFFIX}.md"
-)
-SQLITE_PATH = DATA_DIR / f"city{SUFFIX}.db"
-PG_DATABASE = f"dashboard_city{SUFFIX}"
+BENCH = Path(__file__).resolve().parent
+REPO_ROOT = BENCH.parent
+DATA = BENCH / "data"
+TREES = DATA / "trees"
+DEFAULT_BEFORE = "8456e9c"
+DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:54329/postgres"
 PAGES = ("overview", "livelihood", "fiscal", "census", "volunteers", "weekly", "screen")
-CHROMIUM = Path("/usr/bin/chromium")
-WORKER_TIMEOUT_S = 3 * 3600
+LABEL = {"sqlite": "SQLite", "pg": "PostgreSQL"}
+TIMEOUT_S = 4 * 3600
+NAIVE_NEEDS_GIB = 14  # the naive way held 9.8 GiB (SQLite) and 12 GiB (PostgreSQL) at city scale
+sys.path.insert(0, str(BENCH))
 
 
-# --------------------------------------------------------------------------- helpers
+# --------------------------------------------------------------------------- plumbing
 
 
-def peak_mb() -> float:
-    """This process's peak resident set size in MiB (Linux reports KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def say(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
 
 
-def emit(payload: dict[str, Any]) -> None:
-    """A worker's result: one JSON line, the last line of its stdout."""
-    print(json.dumps(payload, ensure_ascii=False, default=str), flush=True)
+def load_average() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
-def run_worker(name: str, *args: str, env: dict[str, str] | None = None) -> dict[str, Any]:
-    """Run ``--worker name args`` in a fresh Python and return its JSON result."""
-    command = [sys.executable, str(Path(__file__).resolve()), "--worker", name, *args]
+def run_json(command: list[str], cwd: Path, env: dict[str, str]) -> dict[str, Any]:
+    """Run a worker; its result is the last JSON line of stdout (stderr goes to the console)."""
     started = time.perf_counter()
     completed = subprocess.run(
         command,
-        cwd=REPO_ROOT,
-        env={**os.environ, **(env or {})},
-        capture_output=True,
+        cwd=cwd,
+        env={**os.environ, **env},
+        stdout=subprocess.PIPE,
+        stderr=None,
         text=True,
-        timeout=WORKER_TIMEOUT_S,
+        timeout=TIMEOUT_S,
     )
     lines = [line for line in completed.stdout.splitlines() if line.startswith("{")]
     if completed.returncode != 0 or not lines:
-        tail = (completed.stderr or completed.stdout)[-2000:]
-        print(f"  ! worker {name} failed ({completed.returncode}):\n{tail}", file=sys.stderr)
-        return {"error": tail.strip().splitlines()[-1] if tail.strip() else "failed"}
+        say(f"  ! {' '.join(command[1:3])} failed ({completed.returncode})")
+        return {"error": (completed.stdout or "")[-500:] or f"exit {completed.returncode}"}
     result = json.loads(lines[-1])
-    result.setdefault("wall_s", time.perf_counter() - started)
+    result.setdefault("wall_s", round(time.perf_counter() - started, 3))
     return result
 
 
-def pg_admin_url() -> str:
-    """The admin URL printed by ``scripts/pg.sh`` (starts the server when needed)."""
-    output = subprocess.run(
-        ["bash", str(REPO_ROOT / "scripts" / "pg.sh")],
+def app_env(url: str) -> dict[str, str]:
+    """The app's settings for a measurement: its database, no demo on an empty one, and no
+    statement timeout (a figure is the time it takes, not the time until it is cut off; the
+    city build's bulk load is one long statement)."""
+    return {"DATABASE_URL": url, "DASHBOARD_DEMO_ON_EMPTY": "0", "DASHBOARD_STATEMENT_TIMEOUT": "0"}
+
+
+def harness(tree: Path, worker: str, database: str, **args: Any) -> dict[str, Any]:
+    env = {**app_env(database), "PYTHONPATH": str(tree)}
+    command = [sys.executable, str(BENCH / "harness.py"), worker, json.dumps(args, default=str)]
+    return run_json(command, tree, env)
+
+
+def floor_worker(worker: str, **args: Any) -> dict[str, Any]:
+    command = [sys.executable, str(BENCH / "floor.py"), worker, json.dumps(args, default=str)]
+    return run_json(command, REPO_ROOT, {})
+
+
+def manage(tree: Path, url: str, *args: str, check: bool = True) -> tuple[float, str]:
+    """``python manage.py …`` in ``tree``: wall time (process start included) and output."""
+    started = time.perf_counter()
+    completed = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=tree,
+        env={**os.environ, **app_env(url)},
         capture_output=True,
         text=True,
-        check=True,
+        timeout=TIMEOUT_S,
     )
-    return output.stdout.strip().splitlines()[-1]
+    seconds = time.perf_counter() - started
+    if check and completed.returncode != 0:
+        raise RuntimeError(f"manage.py {' '.join(args)}: {completed.stderr[-1500:]}")
+    return seconds, completed.stdout + completed.stderr
 
 
-def database_urls(kinds: list[str]) -> dict[str, str]:
-    urls = {}
-    if "sqlite" in kinds:
-        urls["sqlite"] = f"sqlite:///{SQLITE_PATH}"
-    if "pg" in kinds:
-        admin = pg_admin_url()
-        _ensure_pg_database(admin)
-        urls["pg"] = admin.rpartition("/")[0] + "/" + PG_DATABASE
-    return urls
+# --------------------------------------------------------------------------- trees and data
 
 
-def _ensure_pg_database(admin_url: str) -> None:
+def commit_of(ref: str, cwd: Path = REPO_ROOT) -> str:
+    return subprocess.run(
+        ["git", "rev-parse", ref], cwd=cwd, capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
+def before_tree(ref: str) -> Path:
+    """A ``git worktree`` of ``ref`` (made once, reused while it exists)."""
+    commit = commit_of(f"{ref}^{{commit}}")
+    path = TREES / commit[:12]
+    if not (path / "dashboard.py").exists():
+        TREES.mkdir(parents=True, exist_ok=True)
+        subprocess.run(
+            ["git", "worktree", "add", "--detach", str(path), commit], cwd=REPO_ROOT, check=True
+        )
+    return path
+
+
+def tree_fingerprint(tree: Path) -> str:
+    """What a data set depends on: the tree's migrations, its demo generators and rollups."""
+    digest = hashlib.sha1()
+    files = [*tree.glob("**/migrations/versions/*.py"), *tree.glob("*/*city*.py")]
+    files += [*tree.glob("*/rollups.py"), *tree.glob("*/demo*.py"), *tree.glob("demo/*.py")]
+    for path in sorted(set(files)):
+        relative = path.relative_to(tree).parts
+        if "benchmarks" not in relative and "tests" not in relative:
+            digest.update(path.relative_to(tree).as_posix().encode() + path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def available_gib() -> float:
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        if line.startswith("MemAvailable:"):
+            return int(line.split()[1]) / 1024 / 1024
+    return 0.0
+
+
+def pg_admin_url() -> str:
+    return os.environ.get("TEST_PG_URL", DEFAULT_PG)
+
+
+def database_url(kind: str, name: str) -> str:
+    if kind == "sqlite":
+        return f"sqlite:///{DATA / (name + '.db')}"
+    return pg_admin_url().rpartition("/")[0] + "/" + name
+
+
+def recreate_pg(name: str, template: str | None = None) -> None:
     from sqlalchemy import create_engine, text
 
-    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    engine = create_engine(pg_admin_url(), isolation_level="AUTOCOMMIT")
+    copy = f' TEMPLATE "{template}"' if template else ""
     with engine.connect() as connection:
-        exists = connection.execute(
-            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": PG_DATABASE}
-        ).scalar()
-        if not exists:
-            connection.execute(text(f'CREATE DATABASE "{PG_DATABASE}"'))
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"{copy}'))
     engine.dispose()
 
 
-def service_rows_in(url: str) -> int:
-    """Rows of ``service_record`` (0 when the schema is not there yet)."""
-    from sqlalchemy import inspect, text
+def ensure_data(
+    tree: Path, kind: str, name: str, scale: str, reuse: bool, derive_from: str | None = None
+) -> dict[str, Any]:
+    """Build ``manage.py demo --scale scale`` into database ``name`` unless it can be reused.
 
-    from storage.db import make_engine
-
-    engine = make_engine(url)
+    ``derive_from``: instead of building, bring that database (or, with ``reuse``, ``name``
+    itself when it holds the same scale) to this tree's schema with this tree's
+    ``manage.py init-db``: the same rows, the new structures filled by the tree's migrations."""
+    marker_path = DATA / "markers" / f"{kind}-{name}.json"
+    fingerprint = tree_fingerprint(tree)
+    url = database_url(kind, name)
+    wait_for_other_builder(marker_path.with_suffix(".lock"))
+    if reuse and marker_path.exists():
+        marker = json.loads(marker_path.read_text())
+        if marker["fingerprint"] == fingerprint and marker["scale"] == scale:
+            say(f"  reusing {kind} {name} (built {marker['built']})")
+            return {**marker, "url": url, "reused": True}
+    lock = marker_path.with_suffix(".lock")
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    lock.write_text(str(os.getpid()))
     try:
-        if not inspect(engine).has_table("service_record"):
-            return 0
-        with engine.connect() as connection:
-            return int(connection.execute(text("SELECT count(*) FROM service_record")).scalar())
+        if derive_from:
+            return _derive(tree, kind, name, derive_from, url, marker_path, fingerprint, reuse)
+        return _build(tree, kind, name, scale, url, marker_path, fingerprint)
     finally:
-        engine.dispose()
+        lock.unlink(missing_ok=True)
 
 
-def scale_of(name: str):  # type: ignore[no-untyped-def]
-    from demo.city import CITY, TINY
-
-    return {"city": CITY, "tiny": TINY}[name]
-
-
-def median_ms(values: list[float]) -> float:
-    return round(statistics.median(values) * 1000, 1)
-
-
-# --------------------------------------------------------------------------- workers
+def wait_for_other_builder(lock: Path) -> None:
+    """Another ``run.py`` building the same database: wait for it rather than build twice."""
+    while lock.exists():
+        pid = int(lock.read_text() or 0)
+        if not pid or not Path(f"/proc/{pid}").exists():
+            lock.unlink(missing_ok=True)
+            return
+        say(f"  waiting for process {pid} building {lock.stem} …")
+        time.sleep(20)
 
 
-def worker_build(url: str, scale_name: str, today: str) -> None:
-    """Migrate and load the city data set, with a progress line on stderr."""
-    from demo.city import load_city
-    from storage.db import make_engine, migrate
-
-    def progress(done: int, total: int, message: str) -> None:
-        percent = 100 * done // total if total else 100
-        sys.stderr.write(f"\r  {message}：{done}/{total} 行（{percent}%）".ljust(70))
-        sys.stderr.flush()
-
-    engine = make_engine(url)
-    started = time.perf_counter()
-    migrate(engine)
-    counts = load_city(
-        engine, scale=scale_of(scale_name), today=dt.date.fromisoformat(today), progress=progress
-    )
-    sys.stderr.write("\n")
-    emit({"seconds": time.perf_counter() - started, "counts": counts, "peak_mb": peak_mb()})
-
-
-def _set_date(at, page: str, day: dt.date) -> None:  # type: ignore[no-untyped-def]
-    """The filter change: the global 截止日期, or /weekly's own date, or /screen's URL."""
-    if page == "weekly":
-        at.date_input(key="pf_as_of").set_value(day)
-    elif page == "screen":
-        at.query_params["to"] = day.isoformat()
+def _build(
+    tree: Path, kind: str, name: str, scale: str, url: str, marker_path: Path, fingerprint: str
+) -> dict[str, Any]:
+    say(f"  building {kind} {name}: manage.py demo --scale {scale} …")
+    if kind == "sqlite":
+        path = DATA / f"{name}.db"
+        for stale in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+            stale.unlink(missing_ok=True)
     else:
-        at.date_input(key="to").set_value(day)
+        recreate_pg(name)
+    seconds, output = manage(tree, url, "demo", "--scale", scale)
+    marker = {
+        "fingerprint": fingerprint,
+        "scale": scale,
+        "built": dt.date.today().isoformat(),
+        "build_s": round(seconds, 1),
+        "built_by": commit_of("HEAD", tree),
+        "output": [
+            line.strip()
+            for line in output.replace("\r", "\n").splitlines()
+            if line.strip().endswith(" 行") and "/" not in line
+        ],
+    }
+    marker_path.parent.mkdir(parents=True, exist_ok=True)
+    marker_path.write_text(json.dumps(marker, ensure_ascii=False, indent=1))
+    say(f"  built in {seconds:.0f} s")
+    return {**marker, "url": url, "reused": False}
 
 
-def worker_pages(url: str, runs: str, today: str) -> None:
-    """Per page: median uncached (after a date change) and cached AppTest run time."""
-    os.environ["DATABASE_URL"] = url
-    os.environ["DASHBOARD_DEMO_ON_EMPTY"] = "0"
-    from streamlit.testing.v1 import AppTest
-
-    base = dt.date.fromisoformat(today)
-    count = int(runs)
-    results: dict[str, Any] = {}
-    for index, page in enumerate(PAGES):
-        at = AppTest.from_file(str(REPO_ROOT / "dashboard.py"), default_timeout=1800)
-        warm_day = base - dt.timedelta(days=400 + index)  # warm-up: imports, engine, page code
-        at.query_params["to"] = warm_day.isoformat()
-        at.run()
-        at.switch_page(f"views/{page}.py")
-        at.run()
-        uncached, cached, errors = [], [], []
-        for run in range(1, count + 1):
-            day = base - dt.timedelta(days=index * count + run)  # no page used this date yet
-            _set_date(at, page, day)
-            started = time.perf_counter()
-            at.run()
-            uncached.append(time.perf_counter() - started)
-            started = time.perf_counter()
-            at.run()
-            cached.append(time.perf_counter() - started)
-            errors += [str(e.value)[:200] for e in at.exception]
-        results[page] = {
-            "uncached_ms": median_ms(uncached),
-            "cached_ms": median_ms(cached),
-            "uncached_all_ms": [round(v * 1000) for v in uncached],
-            "errors": errors,
-        }
-        print(f"  {page}: {results[page]}", file=sys.stderr, flush=True)
-    emit({"pages": results, "peak_mb": peak_mb()})
+def _derive(
+    tree: Path,
+    kind: str,
+    name: str,
+    source: str,
+    url: str,
+    marker_path: Path,
+    fingerprint: str,
+    reuse: bool,
+) -> dict[str, Any]:
+    source_marker = json.loads((marker_path.parent / f"{kind}-{source}.json").read_text())
+    mine = json.loads(marker_path.read_text()) if marker_path.exists() else {}
+    started = time.perf_counter()
+    if not (reuse and mine.get("scale") == source_marker["scale"]):  # else: migrate in place
+        say(f"  copying {kind} {source} → {name} …")
+        if kind == "sqlite":
+            shutil.copyfile(DATA / f"{source}.db", DATA / f"{name}.db")
+        else:
+            recreate_pg(name, template=source)
+    say(f"  {name}: manage.py init-db (this tree's migrations) and ANALYZE …")
+    manage(tree, url, "init-db")
+    analyze(kind, url)
+    in_place = reuse and mine.get("scale") == source_marker["scale"]
+    marker = {
+        **(mine if in_place else {**source_marker, "copied_from": source}),
+        "fingerprint": fingerprint,
+        "migrated_by": commit_of("HEAD", tree),
+        "derive_s": round(time.perf_counter() - started, 1),
+    }
+    marker_path.write_text(json.dumps(marker, ensure_ascii=False, indent=1))
+    say(f"  derived in {marker['derive_s']:.0f} s")
+    return {**marker, "url": url, "reused": False}
 
 
-def worker_import(url: str, rows: str, today: str) -> None:
-    """Import a CSV of new 志愿服务 rows (full validation), then delete them again."""
-    from sqlalchemy import and_, delete, select
+def analyze(kind: str, url: str) -> None:
+    """Fresh planner statistics for every table (new rollups included)."""
+    from sqlalchemy import create_engine, text
 
-    from ingest.importer import import_files
-    from storage import rollups
-    from storage.db import make_engine
-    from storage.models import Community, ServiceRecord, Volunteer
-
-    engine = make_engine(url)
-    count = int(rows)
-    end = dt.date.fromisoformat(today)
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
     with engine.connect() as connection:
-        places = connection.execute(select(Community.subdistrict, Community.name)).all()
+        connection.execute(text("ANALYZE"))
+    engine.dispose()
+
+
+# --------------------------------------------------------------------------- measurements
+
+
+def time_report(tree: Path, url: str, today: str, runs: int) -> dict[str, Any]:
+    """``manage.py report --format json``, process start included; median of ``runs``."""
+    help_s, _ = manage(tree, url, "--help")
+    times = []
+    for _ in range(runs):
+        seconds, _ = manage(tree, url, "report", "--as-of", today, "--format", "json")
+        times.append(seconds)
+    return {
+        "median_s": statistics.median(times),
+        "all_s": [round(t, 3) for t in times],
+        "help_s": round(help_s, 3),  # process start and imports, no database
+    }
+
+
+def service_csv(url: str, rows: int, today: str, stamp: str) -> bytes:
+    """New 志愿服务 rows for existing volunteers and communities, dated in the data's first
+    year (outside every page's default window, so a reused data set keeps its page figures)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        places = connection.execute(text("SELECT subdistrict, name FROM community")).all()
         codes = list(
             connection.execute(
-                select(Volunteer.code)
-                .where(Volunteer.registered_on <= end.replace(month=1, day=1))
-                .order_by(Volunteer.id)
-                .limit(50_000)
+                text(
+                    "SELECT code FROM volunteer WHERE registered_on < :day ORDER BY id LIMIT 50000"
+                ),
+                {"day": f"{int(today[:4]) - 5}-01-01"},
             ).scalars()
         )
-    rng = random.Random(6)
+    engine.dispose()
+    rng = random.Random(11)
+    first = dt.date(int(today[:4]) - 4, 1, 1)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(
@@ -269,548 +343,228 @@ def worker_import(url: str, rows: str, today: str) -> None:
             "社区",
         ]
     )
-    stamp = time.strftime("%H%M%S")
-    for i in range(count):
+    for i in range(rows):
         place = places[rng.randrange(len(places))]
-        day = end - dt.timedelta(days=rng.randrange(300))
-        hours = rng.choice(("1.5", "2", "2.5", "3", "4"))
+        day = first + dt.timedelta(days=rng.randrange(300))
         writer.writerow(
             [f"BM{stamp}{i:07d}", rng.choice(codes), f"基准测试活动{i % 997}", "环境整治",
-             day.isoformat(), hours, place[0], place[1]]
+             day.isoformat(), rng.choice(("1.5", "2", "2.5", "3", "4")), place[0], place[1]]
         )  # fmt: skip
-    data = buffer.getvalue().encode("utf-8-sig")
-    started = time.perf_counter()
-    result = import_files(engine, [("benchmark_service.csv", data)], user="benchmark")
-    seconds = time.perf_counter() - started
-    if not result.ok:
-        emit({"error": "; ".join(str(e) for e in result.errors[:3])})
-        return
-    cleanup_started = time.perf_counter()
-    with engine.begin() as connection:
-        mine = and_(ServiceRecord.code >= f"BM{stamp}", ServiceRecord.code < f"BM{stamp}~")
-        keys = connection.execute(
-            select(
-                ServiceRecord.service_date, ServiceRecord.community_id, ServiceRecord.volunteer_id
-            ).where(mine)
-        ).all()
-        connection.execute(delete(ServiceRecord).where(mine))
-        rollups.refresh_service(connection, [tuple(k) for k in keys])
-    emit(
-        {
-            "rows": count,
-            "seconds": seconds,
-            "rows_per_s": count / seconds,
-            "cleanup_s": time.perf_counter() - cleanup_started,
-            "peak_mb": peak_mb(),
-        }
-    )
+    return buffer.getvalue().encode("utf-8-sig")
 
 
-def _figures(registered, active, person_times, hours, this_week, last_week, by_community):  # type: ignore[no-untyped-def]
-    """The compared figures: the six headline numbers and a digest of by_community."""
+def time_import(tree: Path, url: str, today: str, rows: int) -> dict[str, Any]:
+    """``manage.py import`` of ``rows`` new service records (full validation, rollups), less
+    the time of importing 10 rows (process start, schema check, fixed costs)."""
+    stamp = time.strftime("%m%d%H%M%S")
+    files = {}
+    for label, count in (("base", 10), ("big", rows)):
+        path = DATA / f"import-{label}-{hashlib.sha1(url.encode()).hexdigest()[:8]}.csv"
+        path.write_bytes(service_csv(url, count, today, f"{stamp}{label[0]}"))
+        files[label] = path
+    base_s, _ = manage(tree, url, "import", str(files["base"]))
+    big_s, output = manage(tree, url, "import", str(files["big"]))
     return {
-        "registered": int(registered),
-        "active": int(active),
-        "person_times": int(person_times),
-        "hours": round(float(hours), 2),
-        "hours_this_week": round(float(this_week), 2),
-        "hours_last_week": round(float(last_week), 2),
-        "communities": len(by_community),
-        "community_hours": round(sum(float(h) for h in by_community), 1),
+        "rows": rows,
+        "wall_s": round(big_s, 3),
+        "fixed_s": round(base_s, 3),
+        "rows_per_s": rows / big_s,
+        "net_rows_per_s": rows / max(big_s - base_s, 1e-6),
+        "output": output.strip().splitlines()[-3:],
     }
 
 
-def worker_ours(url: str, today: str) -> None:
-    """The volunteers block for the whole city through ``figures.volunteers`` (cold process)."""
-    from figures.scope import Scope
-    from figures.volunteers import volunteer_summary
-    from storage.db import make_engine
-
-    started = time.perf_counter()
-    engine = make_engine(url)
-    s = volunteer_summary(engine, Scope(date_to=dt.date.fromisoformat(today)))
-    seconds = time.perf_counter() - started
-    figures = _figures(
-        s.registered, s.active, s.person_times, s.hours, s.hours_this_week, s.hours_last_week,
-        [row.hours for row in s.by_community],
-    )  # fmt: skip
-    emit({"seconds": seconds, "peak_mb": peak_mb(), "figures": figures})
+def city_name(side: str, args: argparse.Namespace) -> str:
+    """The data set in the city's role (``--quick``: the small demo, under its own name)."""
+    return f"bench_{side}" + ("_quick" if args.quick else "")
 
 
-def _weeks(as_of: dt.date) -> tuple[str, str, str, str, str]:
-    year_start = dt.date(as_of.year, 1, 1).isoformat()
-    week = (as_of - dt.timedelta(days=6)).isoformat()
-    last = (as_of - dt.timedelta(days=13)).isoformat()
-    last_end = (as_of - dt.timedelta(days=7)).isoformat()
-    return year_start, week, last, last_end, as_of.isoformat()
+def import_into_scratch(tree: Path, kind: str, side: str, rows: int) -> dict[str, Any]:
+    """The import on a fresh small demo of its own (the measured small demo keeps its rows)."""
+    scratch = ensure_data(tree, kind, f"bench_{side}_scratch", "small", reuse=False)
+    return time_import(tree, scratch["url"], scratch["built"], rows)
 
 
-def worker_naive(url: str, today: str) -> None:
-    """The naive Streamlit pattern: whole tables into pandas, then filter and group there."""
-    import pandas as pd
-
-    from storage.db import make_engine
-
-    as_of = dt.date.fromisoformat(today)
-    year_start, week, last, last_end, end = _weeks(as_of)
-    started = time.perf_counter()
-    engine = make_engine(url)
-    with engine.connect() as connection:
-        records = pd.read_sql("SELECT * FROM service_record", connection)
-        volunteers = pd.read_sql("SELECT * FROM volunteer", connection)
-        communities = pd.read_sql("SELECT * FROM community", connection)
-    day = records["service_date"].astype(str)
-    year = records[(day >= year_start) & (day <= end)]
-    registered = volunteers[volunteers["registered_on"].astype(str) <= end]
-    service = year.groupby("community_id").agg(hours=("hours", "sum"))
-    per_registered = registered.groupby("community_id").size().rename("registered")
-    by_community = communities.set_index("id").join(service).join(per_registered)
-    by_community = by_community[by_community["hours"].notna() | by_community["registered"].notna()]
-    figures = _figures(
-        len(registered), year["volunteer_id"].nunique(), len(year), year["hours"].sum(),
-        records.loc[(day >= week) & (day <= end), "hours"].sum(),
-        records.loc[(day >= last) & (day <= last_end), "hours"].sum(),
-        by_community["hours"].fillna(0).tolist(),
-    )  # fmt: skip
-    emit({"seconds": time.perf_counter() - started, "peak_mb": peak_mb(), "figures": figures})
-
-
-def worker_export(url: str) -> None:
-    """Parquet copies of the three tables the floor reads (streamed in chunks)."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-    from sqlalchemy import text
-
-    from storage.db import make_engine
-
-    PARQUET_DIR.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(url)
-    tables = {
-        "service_record": "SELECT volunteer_id, service_date, hours, community_id FROM service_record",
-        "volunteer": "SELECT id, community_id, registered_on FROM volunteer",
-        "community": "SELECT id, subdistrict, name FROM community",
+def measure_side(side: str, tree: Path, args: argparse.Namespace) -> dict[str, Any]:
+    """Every measurement of one tree, on each database."""
+    result: dict[str, Any] = {
+        "side": side,
+        "tree": str(tree),
+        "commit": commit_of("HEAD", tree),
+        "started": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
+        "load_start": load_average(),
+        "kinds": {},
     }
-    started = time.perf_counter()
-    with engine.connect() as connection:
-        for name, query in tables.items():
-            result = connection.execution_options(stream_results=True).execute(text(query))
-            columns = list(result.keys())
-            writer = None
-            while chunk := result.fetchmany(500_000):
-                batch = pa.table({c: [row[i] for row in chunk] for i, c in enumerate(columns)})
-                batch = batch.cast(
-                    pa.schema(
-                        [
-                            (f.name, pa.string()) if f.name.endswith(("_date", "_on")) else f
-                            for f in batch.schema
-                        ]
-                    )
-                )
-                writer = writer or pq.ParquetWriter(PARQUET_DIR / f"{name}.parquet", batch.schema)
-                writer.write_table(batch)
-            if writer:
-                writer.close()
-    emit({"seconds": time.perf_counter() - started})
+    for kind in args.kinds:
+        result["kinds"][kind] = measure_kind(side, tree, kind, args)
+    first = next(iter(result["kinds"].values()))
+    pages = first.get("pages", {}).get("pages", {})
+    if pages:
+        slowest = max(pages, key=lambda p: pages[p]["uncached_ms"])
+        kind = next(iter(result["kinds"]))
+        say(f"[{side}] profile of /{slowest} …")
+        result["profile"] = harness(
+            tree, "profile", result["kinds"][kind]["data"]["url"], today=first["today"],
+            page=slowest, top=25,
+        )  # fmt: skip
+    result["load_end"] = load_average()
+    result["finished"] = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
+    return result
 
 
-def worker_duckdb(today: str) -> None:
-    """The floor: the same figures by DuckDB over the Parquet export (cold process)."""
-    import duckdb
-
-    as_of = dt.date.fromisoformat(today)
-    year_start, week, last, last_end, end = _weeks(as_of)
-    started = time.perf_counter()
-    db = duckdb.connect()
-    for name in ("service_record", "volunteer", "community"):
-        db.execute(
-            f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{PARQUET_DIR / name}.parquet')"
-        )
-    totals = db.execute(
-        """SELECT count(*) FILTER (WHERE service_date >= $1),
-                  count(DISTINCT volunteer_id) FILTER (WHERE service_date >= $1),
-                  sum(hours) FILTER (WHERE service_date >= $1),
-                  sum(hours) FILTER (WHERE service_date >= $2),
-                  sum(hours) FILTER (WHERE service_date BETWEEN $3 AND $4)
-           FROM service_record WHERE service_date >= least($1, $3) AND service_date <= $5""",
-        [year_start, week, last, last_end, end],
-    ).fetchone()
-    registered = db.execute(
-        "SELECT count(*) FROM volunteer WHERE registered_on <= $1", [end]
-    ).fetchone()[0]
-    by_community = db.execute(
-        """WITH s AS (SELECT community_id, sum(hours) AS hours FROM service_record
-                      WHERE service_date BETWEEN $1 AND $2 GROUP BY community_id),
-                r AS (SELECT community_id, count(*) AS n FROM volunteer
-                      WHERE registered_on <= $2 GROUP BY community_id)
-           SELECT coalesce(s.hours, 0) FROM community c
-           LEFT JOIN s ON s.community_id = c.id LEFT JOIN r ON r.community_id = c.id
-           WHERE s.community_id IS NOT NULL OR r.community_id IS NOT NULL""",
-        [year_start, end],
-    ).fetchall()
-    figures = _figures(
-        registered, totals[1], totals[0], totals[2], totals[3], totals[4],
-        [row[0] for row in by_community],
-    )  # fmt: skip
-    emit({"seconds": time.perf_counter() - started, "peak_mb": peak_mb(), "figures": figures})
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _healthy(base_url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{base_url}/_stcore/health", timeout=2) as response:
-            return response.status == 200
-    except OSError:
-        return False
-
-
-def _memory_kb(pid: int) -> dict[str, int]:
-    values = {}
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        key, _, rest = line.partition(":")
-        if key in ("VmHWM", "VmRSS"):
-            values[key] = int(rest.split()[0])
-    return values
-
-
-def _browser_filter_change(page) -> float | None:  # type: ignore[no-untyped-def]
-    """Click 重置筛选 in the first session's sidebar (its date filter goes back to today, a view
-    no session has asked for yet); seconds until the rerun finished and nothing is running."""
-    try:
-        button = page.get_by_role("button", name="重置筛选")
-        started = time.perf_counter()
-        button.click()
-        page.wait_for_selector(
-            '[data-testid="stApp"][data-test-script-state="running"]', timeout=10_000
-        )
-        page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]')
-        page.wait_for_selector('[data-testid="stStatusWidgetRunningIcon"]', state="detached")
-        return round(time.perf_counter() - started, 2)
-    except Exception as error:  # noqa: BLE001 - a measurement, reported as missing
-        print(f"  filter change not measured: {error}", file=sys.stderr)
-        return None
-
-
-def worker_serve(url: str, sessions: str, today: str) -> None:
-    """``streamlit run`` + N Chromium sessions; peak RSS of the app process."""
-    from playwright.sync_api import sync_playwright
-
-    port = _free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "DATABASE_URL": url, "DASHBOARD_DEMO_ON_EMPTY": "0"}
-    command = [
-        sys.executable, "-m", "streamlit", "run", str(REPO_ROOT / "dashboard.py"),
-        "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
-        "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false",
+def measure_kind(side: str, tree: Path, kind: str, args: argparse.Namespace) -> dict[str, Any]:
+    """Every measurement of one tree on one database (a failed step is kept as its error)."""
+    say(f"[{side}/{kind}]")
+    derive = city_name("before", args) if side == "after" and args.after_from_before else None
+    data = ensure_data(
+        tree, kind, city_name(side, args), "small" if args.quick else "city", args.reuse, derive
+    )
+    small = ensure_data(tree, kind, f"bench_{side}_small", "small", args.reuse)
+    url, today = data["url"], data["built"]
+    r: dict[str, Any] = {"data": data, "small": small, "today": today}
+    steps: list[tuple[str, Any, tuple, dict[str, Any]]] = [
+        ("pages", harness, (tree, "pages", url),
+         {"today": today, "runs": args.runs, "explain": True, "url": url}),
+        ("report", time_report, (tree, url, today, args.runs), {}),
     ]  # fmt: skip
-    log = open(DATA_DIR / "serve.log", "wb")  # noqa: SIM115 - closed in finally
-    process = subprocess.Popen(
-        command, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )  # fmt: skip
-    loads: list[dict[str, Any]] = []
-    try:
-        deadline = time.monotonic() + 120
-        while not _healthy(base_url):
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("streamlit did not start")
-            time.sleep(0.3)
-        idle = _memory_kb(process.pid)
-        end = dt.date.fromisoformat(today)
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=str(CHROMIUM),
-                headless=True,
-                args=["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"],
-            )
-            pages = []
-            for i in range(int(sessions)):
-                context = browser.new_context(viewport={"width": 1600, "height": 1000})
-                context.set_default_timeout(1_800_000)
-                page = context.new_page()
-                path = PAGES[i % len(PAGES)]
-                day = end - dt.timedelta(days=1000 + i)
-                started = time.perf_counter()
-                url_path = "" if path == "overview" else path  # the overview is served at /
-                page.goto(f"{base_url}/{url_path}?to={day.isoformat()}")
-                page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]')
-                page.wait_for_selector('[data-testid="stMain"]')
-                page.wait_for_selector(
-                    '[data-testid="stStatusWidgetRunningIcon"]', state="detached"
-                )
-                loads.append({"page": path, "seconds": round(time.perf_counter() - started, 2)})
-                pages.append(page)
-                print(f"  session {i + 1}: {loads[-1]}", file=sys.stderr, flush=True)
-            memory = _memory_kb(process.pid)
-            filter_change = _browser_filter_change(pages[0])
-            browser.close()
-        emit(
-            {
-                "sessions": len(loads),
-                "idle_rss_mb": idle.get("VmRSS", 0) / 1024,
-                "peak_rss_mb": memory.get("VmHWM", 0) / 1024,
-                "rss_mb": memory.get("VmRSS", 0) / 1024,
-                "loads": loads,
-                "filter_change_s": filter_change,
-            }
-        )
-    finally:
-        for sig in (signal.SIGTERM, signal.SIGKILL):
-            if process.poll() is not None:
-                break
-            with suppress(ProcessLookupError):
-                os.killpg(process.pid, sig)
-            with suppress(subprocess.TimeoutExpired):
-                process.wait(timeout=10)
-        log.close()
-
-
-WORKERS = {
-    "build": worker_build,
-    "pages": worker_pages,
-    "import": worker_import,
-    "ours": worker_ours,
-    "naive": worker_naive,
-    "export": worker_export,
-    "duckdb": worker_duckdb,
-    "serve": worker_serve,
-}
-
-
-# --------------------------------------------------------------------------- orchestration
-
-
-def time_report(url: str, today: str, runs: int) -> dict[str, Any]:
-    """``manage.py report --format json`` wall time per run (Python start-up included)."""
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        completed = subprocess.run(
-            [sys.executable, "manage.py", "report", "--as-of", today, "--format", "json"],
-            cwd=REPO_ROOT,
-            env={**os.environ, "DATABASE_URL": url},
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        times.append(time.perf_counter() - started)
-        if completed.returncode != 0:
-            return {"error": completed.stderr[-500:]}
-    return {"median_ms": median_ms(times), "all_ms": [round(t * 1000) for t in times]}
-
-
-def ensure_data(kind: str, url: str, args: argparse.Namespace) -> dict[str, Any]:
-    """Build the data set unless ``--reuse`` finds it complete."""
-    wanted = scale_of(args.scale).service_records
-    if args.reuse and service_rows_in(url) == wanted:
-        print(f"[{kind}] reusing {wanted:,} service records")
-        return {"reused": True}
-    print(f"[{kind}] building the {args.scale} data set …")
-    result = run_worker("build", url, args.scale, args.today)
-    print(f"[{kind}] built in {result.get('seconds', 0):.0f} s")
-    return result
-
-
-def measure(kind: str, url: str, args: argparse.Namespace) -> dict[str, Any]:
-    """Every measurement for one database."""
-    result: dict[str, Any] = {"build": ensure_data(kind, url, args)}
-    steps = [
-        ("ours", lambda: run_worker("ours", url, args.today)),
-        ("naive", lambda: run_worker("naive", url, args.today)),
-        ("report", lambda: time_report(url, args.today, args.runs)),
-        ("import", lambda: run_worker("import", url, str(args.import_rows), args.today)),
-        ("pages", lambda: run_worker("pages", url, str(args.runs), args.today)),
-    ]
     if not args.skip_browser:
-        steps.append(("serve", lambda: run_worker("serve", url, str(args.sessions), args.today)))
-    for name, step in steps:
-        print(f"[{kind}] {name} …", flush=True)
-        result[name] = step()
-        print(f"[{kind}] {name}: {json.dumps(result[name], ensure_ascii=False)[:300]}")
-    return result
-
-
-def _ratio(a: float | None, b: float | None) -> str:
-    if not a or not b:
-        return "–"
-    return f"{a / b:.1f}×"
-
-
-def _mark(ok: bool | None) -> str:
-    return "–" if ok is None else ("✅" if ok else "❌ 未达标")
-
-
-def render(results: dict[str, Any], floor: dict[str, Any], args: argparse.Namespace) -> str:
-    """RESULTS.md: the tables of one run, the targets and the verdicts."""
-    kinds = list(results)
-    label = {"sqlite": "SQLite", "pg": "PostgreSQL"}
-    lines = [
-        "# 城市规模性能测试结果（issue 6）",
-        "",
-        f"一次运行：`python benchmarks/run.py {' '.join(args.argv)}`，"
-        f"{time.strftime('%Y-%m-%d %H:%M')}，本机 {os.cpu_count()} 核（与其他任务共用）。",
-        f"数据：`demo --scale {args.scale}`，截至 {args.today}。",
-        "",
+        steps += [
+            ("serve", harness, (tree, "serve", url),
+             {"today": today, "log": str(DATA / f"serve-{side}-{kind}.log")}),
+            ("serve_small", harness, (tree, "serve", small["url"]),
+             {"today": small["built"], "log": str(DATA / f"serve-{side}-{kind}-small.log")}),
+        ]  # fmt: skip
+    steps += [
+        ("import", time_import, (tree, url, today, args.import_rows), {}),
+        ("import_small", import_into_scratch, (tree, kind, side, args.import_rows), {}),
     ]
-    counts = next(
-        (r["build"].get("counts") for r in results.values() if r["build"].get("counts")), None
-    )
-    if counts:
-        lines.append("数据规模：" + "，".join(f"{k} {v:,}" for k, v in counts.items()) + "。")
-        lines.append("")
-    lines += ["## 数据构建", "", "| 数据库 | 用时 | 峰值内存 |", "|---|---|---|"]
-    for kind in kinds:
-        build = results[kind]["build"]
-        if build.get("reused"):
-            lines.append(f"| {label[kind]} | 复用已有数据（--reuse） | – |")
-        else:
-            lines.append(
-                f"| {label[kind]} | {build.get('seconds', 0):.0f} s | {build.get('peak_mb', 0):.0f} MiB |"
-            )
-    lines += [
-        "",
-        "## 页面服务端运行时间（AppTest，中位数，毫秒）",
-        "",
-        "未缓存 = 修改日期筛选后首次运行（所有随筛选变化的查询都重新执行）；缓存 = 同一筛选再运行一次。"
-        f"每页 {args.runs} 次。目标：未缓存 ≤ 500 ms，缓存 ≤ 50 ms。",
-        "",
-        "| 页面 | " + " | ".join(f"{label[k]} 未缓存 | {label[k]} 缓存" for k in kinds) + " |",
-        "|---|" + "---|---|" * len(kinds),
-    ]
-    for page in PAGES:
-        cells = []
-        for kind in kinds:
-            page_result = results[kind].get("pages", {}).get("pages", {}).get(page)
-            if not page_result:
-                cells += ["–", "–"]
+    for name, function, positional, keywords in steps:
+        say(f"[{side}/{kind}] {name} … (load {load_average()})")
+        try:
+            r[name] = function(*positional, **keywords)
+        except Exception as error:  # noqa: BLE001 - one failed step must not lose the rest
+            r[name] = {"error": f"{type(error).__name__}: {error}"[:1500]}
+        say(f"[{side}/{kind}] {name}: {json.dumps(_brief(r[name]), ensure_ascii=False)[:400]}")
+    return r
+
+
+def _brief(value: Any) -> Any:
+    """A result without its bulky parts, for the console."""
+    if isinstance(value, dict):
+        return {k: _brief(v) for k, v in value.items() if k not in ("plans", "metrics", "output")}
+    return value
+
+
+def measure_floor(side_result: dict[str, Any], args: argparse.Namespace) -> dict[str, Any]:
+    """DuckDB over a Parquet export of the side's SQLite data, and the naive way per database."""
+    out: dict[str, Any] = {}
+    kinds = side_result["kinds"]
+    today = next(iter(kinds.values()))["today"]
+    name = city_name(side_result["side"], args)
+    sqlite_url = database_url("sqlite", name)
+    parquet = DATA / f"parquet-{side_result['side']}{'-quick' if args.quick else ''}"
+    data_key = json.dumps(next(iter(kinds.values()))["data"].get("built"))
+    stamp = parquet / "built.json"
+    if "sqlite" in kinds or args.db == "pg" and not (DATA / f"{name}.db").exists():
+        # one DuckDB floor per side: by the run that has the SQLite data (runs per database
+        # may go side by side, see --db)
+        if not (args.reuse and stamp.exists() and stamp.read_text() == data_key):
+            say("[floor] exporting Parquet …")
+            source = sqlite_url if "sqlite" in kinds else kinds["pg"]["data"]["url"]
+            out["export"] = floor_worker("export", url=source, dir=str(parquet))
+            stamp.write_text(data_key)
+        say("[floor] DuckDB …")
+        out["duckdb"] = floor_worker("duckdb", dir=str(parquet), today=today)
+    if not args.skip_naive:
+        for kind, r in kinds.items():
+            free_gib = available_gib()
+            if not args.quick and free_gib < NAIVE_NEEDS_GIB:
+                out[f"naive_{kind}"] = {"skipped": f"only {free_gib:.1f} GiB available"}
                 continue
-            u, c = page_result["uncached_ms"], page_result["cached_ms"]
-            cells += [
-                f"{u:,.0f} {'✅' if u <= 500 else '❌'}",
-                f"{c:,.0f} {'✅' if c <= 50 else '❌'}",
-            ]
-        lines.append(f"| /{page} | " + " | ".join(cells) + " |")
-    lines += [
-        "",
-        "## 周报、导入、内存",
-        "",
-        "| 指标 | 目标 | " + " | ".join(label[k] for k in kinds) + " |",
-        "|---|---|" + "---|" * len(kinds),
-    ]
-    report_row, import_row, serve_row, browser_row = [], [], [], []
-    for kind in kinds:
-        r = results[kind]
-        report_ms = r.get("report", {}).get("median_ms")
-        limit = 1000 if kind == "pg" else 2000
-        report_row.append(f"{report_ms:,.0f} ms {_mark(report_ms <= limit)}" if report_ms else "–")
-        rate = r.get("import", {}).get("rows_per_s")
-        import_row.append(f"{rate:,.0f} 行/s {_mark(rate >= 20_000)}" if rate else "–")
-        peak = r.get("serve", {}).get("peak_rss_mb")
-        sessions = r.get("serve", {}).get("sessions")
-        serve_row.append(
-            f"{peak:,.0f} MiB（{sessions} 个会话）{_mark(peak < 1024)}" if peak else "未测"
+            say(f"[floor] naive pandas on {kind} … (load {load_average()})")
+            out[f"naive_{kind}"] = floor_worker("naive", url=r["data"]["url"], today=today)
+    return out
+
+
+def load_side(side: str, suffix: str) -> dict[str, Any] | None:
+    """One side's results: the files of its databases merged (SQLite's profile first)."""
+    merged: dict[str, Any] | None = None
+    for kind in ("sqlite", "pg"):
+        path = DATA / f"results-{side}{suffix}-{kind}.json"
+        if not path.exists():
+            continue
+        part = json.loads(path.read_text())
+        command = f"python benchmarks/run.py {' '.join(part.get('argv') or [])}".strip()
+        if merged is None:
+            merged = {**part, "floor": dict(part.get("floor") or {}), "commands": [command]}
+            continue
+        merged["commands"].append(command)
+        merged["kinds"].update(part["kinds"])
+        merged["floor"].update(
+            {k: v for k, v in (part.get("floor") or {}).items() if k not in merged["floor"]}
         )
-        change = r.get("serve", {}).get("filter_change_s")
-        browser_row.append(f"{change:.1f} s {_mark(change <= 1)}" if change else "未测")
-    lines.append(
-        "| `manage.py report`（含进程启动） | PG ≤ 1 s，SQLite ≤ 2 s | "
-        + " | ".join(report_row)
-        + " |"
-    )
-    lines.append(
-        f"| 导入 {args.import_rows:,} 行志愿服务 CSV（完整校验 + 汇总表更新） | ≥ 20,000 行/s | "
-        + " | ".join(import_row)
-        + " |"
-    )
-    lines.append("| 应用进程峰值内存（VmHWM） | < 1 GiB | " + " | ".join(serve_row) + " |")
-    lines.append(
-        "| Chromium：/overview 点「重置筛选」（日期改回今天）到页面重绘完成 | ≤ 1 s | "
-        + " | ".join(browser_row)
-        + " |"
-    )
-    lines += ["", "各会话首次打开（Chromium，秒）：", ""]
-    for kind in kinds:
-        loads = results[kind].get("serve", {}).get("loads") or []
-        text = "，".join(f"/{item['page']} {item['seconds']}" for item in loads)
-        lines.append(f"- {label[kind]}：{text or '未测'}")
-    lines += [
-        "",
-        "## 与朴素做法和 DuckDB 下限对比（全市志愿服务统计，冷启动进程）",
-        "",
-        "同一组数字（注册人数、活跃人数、人次、时长、本周/上周时长、分社区时长）三种算法：本项目（SQL 聚合 + 汇总表）；"
-        "朴素做法（`pd.read_sql` 整表读入后 pandas 分组）；DuckDB 读 Parquet 导出（下限）。",
-        "目标：比朴素做法快 ≥ 20 倍、峰值内存少 ≥ 5 倍；不慢于 DuckDB 的 3 倍。",
-        "",
-        "| 数据库 | 本项目 | 朴素做法 | DuckDB 下限 | 朴素/本项目（时间） | 朴素/本项目（内存） | 本项目/DuckDB（时间） | 结果一致 |",
-        "|---|---|---|---|---|---|---|---|",
-    ]
-    for kind in kinds:
-        ours, naive = results[kind].get("ours", {}), results[kind].get("naive", {})
-        same = ours.get("figures") is not None and ours.get("figures") == naive.get(
-            "figures"
-        ) == floor.get("figures")
-        speedup = (naive.get("seconds") or 0) / ours["seconds"] if ours.get("seconds") else 0
-        memory = (naive.get("peak_mb") or 0) / ours["peak_mb"] if ours.get("peak_mb") else 0
-        to_floor = ours.get("seconds", 0) / floor["seconds"] if floor.get("seconds") else None
-        lines.append(
-            f"| {label[kind]} | {ours.get('seconds', 0) * 1000:,.0f} ms / {ours.get('peak_mb', 0):,.0f} MiB"
-            f" | {naive.get('seconds', 0) * 1000:,.0f} ms / {naive.get('peak_mb', 0):,.0f} MiB"
-            f" | {floor.get('seconds', 0) * 1000:,.0f} ms / {floor.get('peak_mb', 0):,.0f} MiB"
-            f" | {speedup:.1f}× {_mark(speedup >= 20)} | {memory:.1f}× {_mark(memory >= 5)}"
-            f" | {'–' if to_floor is None else f'{to_floor:.2f}× ' + _mark(to_floor <= 3)}"
-            f" | {'是' if same else '否：' + json.dumps([ours.get('figures'), naive.get('figures'), floor.get('figures')], ensure_ascii=False)} |"
-        )
-    lines += [
-        "",
-        "## 原始数据",
-        "",
-        "```json",
-        json.dumps({"results": results, "floor": floor}, ensure_ascii=False, indent=1, default=str)[
-            :20000
-        ],
-        "```",
-        "",
-    ]
-    return "\n".join(lines)
+        if part["finished"] > merged["finished"]:
+            merged["finished"], merged["load_end"] = part["finished"], part["load_end"]
+        merged["started"] = min(merged["started"], part["started"])
+        merged.setdefault("profile", part.get("profile"))
+    return merged
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--reuse", action="store_true", help="reuse a complete data set")
+    parser.add_argument("--before", default=DEFAULT_BEFORE, help="git ref of the 'before' tree")
+    parser.add_argument("--reuse", action="store_true", help="reuse data sets built earlier")
+    parser.add_argument("--quick", action="store_true", help="small demo data, one run")
     parser.add_argument("--db", choices=("sqlite", "pg", "both"), default="both")
-    parser.add_argument("--scale", choices=("city", "tiny"), default="city")
-    parser.add_argument("--runs", type=int, default=3, help="runs per page / report (median)")
+    parser.add_argument("--sides", default="before,after", help="which trees to measure now")
+    parser.add_argument("--runs", type=int, default=2, help="runs per page / report (median)")
     parser.add_argument("--import-rows", type=int, default=100_000)
-    parser.add_argument("--sessions", type=int, default=10)
+    parser.add_argument(
+        "--after-from-before",
+        action="store_true",
+        help="after's city data = before's, migrated by the after tree (same rows; faster)",
+    )
     parser.add_argument("--skip-browser", action="store_true")
-    parser.add_argument("--today", default=dt.date.today().isoformat(), help=argparse.SUPPRESS)
-    parser.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
+    parser.add_argument("--skip-naive", action="store_true")
     args = parser.parse_args(argv)
+    import report as report_md  # RESULTS.md and PLANS.md
+
     args.argv = sys.argv[1:] if argv is None else argv
-    if args.scale != SCALE:  # the data paths depend on the scale: start again with it set
-        os.environ["BENCH_SCALE"] = args.scale
-        return subprocess.call([sys.executable, str(Path(__file__).resolve()), *args.argv])
-    if args.worker:
-        WORKERS[args.worker[0]](*args.worker[1:])
-        return 0
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
-    kinds = ["sqlite", "pg"] if args.db == "both" else [args.db]
-    urls = database_urls(kinds)
-    results = {kind: measure(kind, url, args) for kind, url in urls.items()}
-    source = urls.get("sqlite") or urls["pg"]
-    if not (args.reuse and (PARQUET_DIR / "service_record.parquet").exists()):
-        print("[floor] exporting Parquet …", flush=True)
-        run_worker("export", source)
-    floor = run_worker("duckdb", args.today)
-    print(f"[floor] {floor}")
-    text = render(results, floor, args)
-    RESULTS.write_text(text, encoding="utf-8")
-    print(text.split("## 原始数据")[0])
-    print(f"写入 {RESULTS.relative_to(REPO_ROOT)}")
+    if args.quick:
+        args.runs, args.import_rows = 1, 5_000
+    args.kinds = ["sqlite", "pg"] if args.db == "both" else [args.db]
+    DATA.mkdir(parents=True, exist_ok=True)
+    suffix = "-quick" if args.quick else ""
+    trees = {"before": before_tree(args.before), "after": REPO_ROOT}
+    wanted = [s.strip() for s in args.sides.split(",") if s.strip()]
+    for side in wanted:
+        say(f"=== {side}: {trees[side]} (load {load_average()})")
+        result = measure_side(side, trees[side], args)
+        result["floor"] = measure_floor(result, args)
+        result["argv"] = args.argv
+        for kind in result["kinds"]:  # --skip-naive keeps the naive figures of an earlier run
+            earlier = DATA / f"results-{side}{suffix}-{kind}.json"
+            if args.skip_naive and earlier.exists():
+                kept = json.loads(earlier.read_text()).get("floor") or {}
+                if f"naive_{kind}" in kept:
+                    result["floor"].setdefault(f"naive_{kind}", kept[f"naive_{kind}"])
+        for kind in result["kinds"]:  # one file per database: runs per database may run at once
+            (DATA / f"results-{side}{suffix}-{kind}.json").write_text(
+                json.dumps(
+                    {**result, "kinds": {kind: result["kinds"][kind]}},
+                    ensure_ascii=False,
+                    indent=1,
+                    default=str,
+                )
+            )
+    sides = {side: merged for side in ("before", "after") if (merged := load_side(side, suffix))}
+    results_path = DATA / "RESULTS_quick.md" if args.quick else BENCH / "RESULTS.md"
+    plans_path = DATA / "PLANS_quick.md" if args.quick else BENCH / "PLANS.md"
+    plans_path.write_text(report_md.plans(sides), encoding="utf-8")
+    results_path.write_text(
+        report_md.results(sides, args, wanted, plans_path.name), encoding="utf-8"
+    )
+    say(f"wrote {results_path.relative_to(REPO_ROOT)} and {plans_path.relative_to(REPO_ROOT)}")
     return 0
 
 
