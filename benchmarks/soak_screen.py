@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import signal
 import socket
 import statistics
 import subprocess
@@ -46,6 +45,8 @@ import psutil
 REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
+
+from deploy.cluster import stop_process_group as stop_server  # noqa: E402
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -186,16 +187,6 @@ def start_server(workdir: Path, database_url: str) -> tuple[subprocess.Popen[byt
             raise RuntimeError((workdir / "streamlit.log").read_text("utf-8", "replace")[-3000:])
         time.sleep(0.3)
     return process, base_url
-
-
-def stop_server(process: subprocess.Popen[bytes]) -> None:
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        if process.poll() is not None:
-            return
-        with suppress(ProcessLookupError):
-            os.killpg(process.pid, sig)
-        with suppress(subprocess.TimeoutExpired):
-            process.wait(timeout=10)
 
 
 def tree_rss(pid: int) -> int:

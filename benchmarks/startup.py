@@ -31,7 +31,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
-from deploy.cluster import _free_port, _stop, wait_until_healthy  # noqa: E402
+from deploy.cluster import _free_port, stop_process_group, wait_until_healthy  # noqa: E402
 from deploy.session import Session, one_page  # noqa: E402
 
 
@@ -137,7 +137,7 @@ def main() -> int:
             try:
                 rounds.append(asyncio.run(visits(url, process.pid)))
             finally:
-                _stop(process)
+                stop_process_group(process)
     result = {key: round(statistics.median(r[key] for r in rounds), 2) for key in rounds[0]}
     wall, cpu = report_seconds(args.tree, args.database_url)
     result["manage_report_s"], result["manage_report_cpu_s"] = round(wall, 2), round(cpu, 2)

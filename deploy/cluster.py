@@ -81,12 +81,14 @@ class Cluster:
         """Stop nginx and every app process (each in its own process group); with
         ``remove_files`` also delete the folder of configuration and logs."""
         for process in [p for p in (self.nginx, *self.processes) if p is not None]:
-            _stop(process)
+            stop_process_group(process)
         if remove_files:
             shutil.rmtree(self.workdir, ignore_errors=True)
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
+def stop_process_group(process: subprocess.Popen[bytes]) -> None:
+    """Terminate a server and anything it started (its process group); kill what does not
+    stop in 10 s. The one stopper of the cluster, the benchmarks and the browser tests."""
     for sig in (signal.SIGTERM, signal.SIGKILL):
         if process.poll() is not None:
             return

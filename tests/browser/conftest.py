@@ -11,18 +11,19 @@ temporary SQLite file; its first run fills the demo data set.
 from __future__ import annotations
 
 import os
-import signal
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
+
+from deploy.cluster import stop_process_group
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ENTRY_FILE = REPO_ROOT / "dashboard.py"
@@ -72,17 +73,6 @@ def _is_healthy(base_url: str) -> bool:
             return response.status == 200
     except OSError:
         return False
-
-
-def _stop_process_group(process: subprocess.Popen[bytes]) -> None:
-    """Terminate the server and anything it started; kill what does not stop in 10 s."""
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        if process.poll() is not None:
-            return
-        with suppress(ProcessLookupError):
-            os.killpg(process.pid, sig)
-        with suppress(subprocess.TimeoutExpired):
-            process.wait(timeout=10)
 
 
 def sqlite_url(workdir: Path) -> str:
@@ -136,7 +126,7 @@ def streamlit_server(workdir: Path) -> Iterator[str]:
             time.sleep(0.3)
         yield base_url
     finally:
-        _stop_process_group(process)
+        stop_process_group(process)
 
 
 @pytest.fixture(scope="session")
