@@ -36,6 +36,7 @@ from reporting.alerts import red_items
 from storage.db import _alembic_config, migrate
 from tests.report_rows import Rows
 from ui import format as fmt
+from ui import tables
 from ui import weekly_model as wm
 
 FIVE = Rules(yellow_points=10.0, levels=5, ahead_points=5.0, severe_points=20.0)
@@ -257,7 +258,10 @@ def test_severe_counts_as_red_on_the_agenda_and_in_alerts(engine, rows):
     marks = dict(zip(agenda["对象"], agenda["状态"], strict=True))
     assert marks[place] == "● 严重滞后"
     assert place in {item.place for item in red_items(report, league, [], rules)}
-    assert wm.AGENDA_COLORS["● 严重滞后"] == STATUS_COLORS["severe"]
+    # the agenda table draws its 状态 column through tables.status_columns (views/weekly.py)
+    options = tables.status_columns(["状态"])["状态"]["type_config"]["options"]
+    drawn = {option["value"]: option["color"] for option in options}
+    assert drawn["● 严重滞后"] == STATUS_COLORS["severe"]
 
 
 def _pack_text(engine) -> str:  # type: ignore[no-untyped-def]
@@ -286,7 +290,6 @@ def test_the_printed_pack_writes_the_five_words_and_the_rule(engine, rows):
 def test_every_level_has_its_tint_on_pages_and_its_ink_in_print():
     """The five marks are tinted on the pages' tables and inked in the PDF, each its own."""
     from reporting import pdf
-    from ui import tables
 
     marks = [fmt.status_mark(key) for key in STATUS_LABELS]
     column = tables.status_columns(["状态"])["状态"]

@@ -20,15 +20,12 @@ from figures.fiscal import headline_fiscal
 from figures.league import LeagueRow, community_league
 from figures.livelihood import COMPLETED, NEWLY_OVERDUE, WeekProject, week_projects
 from figures.report import build_report, report_scope
-from figures.status import RED, SEVERE, Rules, Status, load_rules
+from figures.status import RED, Rules, Status, load_rules
 from reporting.pdf import PdfDocument, PdfSection, PdfTable, render_pdf
 from storage.models import HEADLINE_FISCAL_ITEMS
 from ui import format as fmt
 
 Report = dict[str, Any]
-RED_MARK = fmt.status_mark(RED)
-# The agenda's marks in their own colour: 滞后 red, 严重滞后 (five levels) dark red.
-AGENDA_COLORS = {fmt.status_mark(key): fmt.status_color(key) for key in (RED, SEVERE)}
 MOVERS_SHOWN = 3
 RANK_STATUS_COLUMNS = ("民生实事", "人口普查", "志愿服务")
 COMMUNITY_FILTER_NOTE = "周报按街道汇总：只按街道和报告日期统计，与导出的 Excel、PDF 周报数字一致。"
