@@ -48,34 +48,42 @@ def data_version(engine: Engine | Connection) -> int:
 
 
 def latest_data_date(engine: Engine | Connection, scope: Scope) -> dt.date | None:
-    """数据截至: the newest date of any fact in scope, not after the as-of date."""
+    """数据截至: the newest date of any fact in scope, not after the as-of date.
+
+    One statement (each part an index lookup): every page's caption asks it for its scope, so
+    it is one round trip per view, not four.
+    """
     as_of = scope.as_of
-    parts = [
-        select(func.max(ServiceRecord.service_date).label("d")).where(
+    newest = select(
+        select(func.max(ServiceRecord.service_date))
+        .where(
             scope.community_clause(ServiceRecord.community_id), ServiceRecord.service_date <= as_of
-        ),
-        select(func.max(CensusProgress.day).label("d")).where(
-            scope.community_clause(CensusProgress.community_id), CensusProgress.day <= as_of
-        ),
-        select(func.max(LivelihoodProject.completed_on).label("d")).where(
+        )
+        .scalar_subquery(),
+        select(func.max(CensusProgress.day))
+        .where(scope.community_clause(CensusProgress.community_id), CensusProgress.day <= as_of)
+        .scalar_subquery(),
+        select(func.max(LivelihoodProject.completed_on))
+        .where(
             scope.community_clause(LivelihoodProject.community_id),
             LivelihoodProject.completed_on <= as_of,
-        ),
-    ]
+        )
+        .scalar_subquery(),
+        select(FiscalMonthly.year * 100 + FiscalMonthly.month)
+        .where(
+            scope.subdistrict_clause(FiscalMonthly.subdistrict),
+            FiscalMonthly.year * 100 + FiscalMonthly.month <= as_of.year * 100 + as_of.month,
+        )
+        .order_by(FiscalMonthly.year.desc(), FiscalMonthly.month.desc())
+        .limit(1)
+        .scalar_subquery(),
+    )
     with connected(engine) as conn:
-        dates = [conn.execute(part).scalar() for part in parts]
-        month = conn.execute(
-            select(FiscalMonthly.year, FiscalMonthly.month)
-            .where(
-                scope.subdistrict_clause(FiscalMonthly.subdistrict),
-                FiscalMonthly.year * 100 + FiscalMonthly.month <= as_of.year * 100 + as_of.month,
-            )
-            .order_by(FiscalMonthly.year.desc(), FiscalMonthly.month.desc())
-            .limit(1)
-        ).first()
-    dates = [as_date(d) for d in dates if d is not None]
+        *facts, month = conn.execute(newest).one()
+    dates = [as_date(d) for d in facts if d is not None]
     if month is not None:
-        dates.append(min(month_end(int(month[0]), int(month[1])), as_of))
+        year, month_of_year = divmod(int(month), 100)
+        dates.append(min(month_end(year, month_of_year), as_of))
     return max(dates) if dates else None
 
 

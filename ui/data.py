@@ -5,11 +5,15 @@ result keyed on the function, the database URL, the data version (bumped by ever
 the plain filter values, so the same view never queries twice and an import is seen at once.
 
 One connection per page run: ``dashboard.py`` runs every page inside ``one_connection_per_run``,
-and every query of that run that misses the cache (figures, the data version, the health ping)
-goes through one connection, opened on the first miss and closed when the run ends. A fully
-cached run opens none. Each query's transaction ends as soon as it returns, so a figure read
-after an import in the same run sees the import, and no read transaction is held while the
-page draws.
+and every query of that run that misses the cache goes through one connection, opened on the
+first miss and closed when the run ends. Each query's transaction ends as soon as it returns,
+so a figure read after an import in the same run sees the import, and no read transaction is
+held while the page draws.
+
+What a page run reads besides its own figures: the data version, once, as the run's first
+statement (it is also the health check: a database gone away is said, not hidden), and, once
+per data version and process, the ``Directory`` (the filters' 街道/社区 lists and the rules in
+force). A warm run with a known version sends the version check and its own statements only.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from streamlit.delta_generator import DeltaGenerator
 from figures import meta
 from figures.scope import Scope
 from figures.status import Rules, load_rules
+from ingest import templates
 from storage import dberrors, health
 from storage.db import database_url, ensure_ready, make_engine, print_progress
 from storage.finite import require_finite
@@ -84,11 +89,13 @@ def engine() -> Engine:
     return _engine_for(database_url())
 
 
-class _RunConnection:
-    """The page run's one connection, opened on the first query that misses the cache."""
+class _PageRun:
+    """The page run's one connection, opened on the first query that misses the cache, and the
+    data version it read (once per run)."""
 
     def __init__(self) -> None:
         self._connections: dict[str, Connection] = {}
+        self.versions: dict[str, int] = {}
 
     def get(self, url: str) -> Connection:
         if url not in self._connections:
@@ -101,7 +108,7 @@ class _RunConnection:
         self._connections.clear()
 
 
-_RUN: ContextVar[_RunConnection | None] = ContextVar("dashboard_run_connection", default=None)
+_RUN: ContextVar[_PageRun | None] = ContextVar("dashboard_run_connection", default=None)
 
 
 @contextmanager
@@ -111,7 +118,7 @@ def one_connection_per_run() -> Iterator[None]:
     Outside it (a fragment rerun, a button callback, a script) each query takes its own
     connection from the engine, as before.
     """
-    run = _RunConnection()
+    run = _PageRun()
     token = _RUN.set(run)
     try:
         yield
@@ -141,15 +148,30 @@ def _source(url: str) -> Iterator[Connection]:
         shared.rollback()
 
 
-@st.cache_data(ttl=5, show_spinner=False)
-def _data_version(url: str, _tick: int) -> int:
+def _read_data_version(url: str) -> int:
     with _source(url) as source:
         return meta.data_version(source)
 
 
+@st.cache_data(ttl=5, show_spinner=False)
+def _data_version(url: str, _tick: int) -> int:
+    return _read_data_version(url)
+
+
 def data_version() -> int:
-    """The current import generation (checked at most every few seconds)."""
-    return _data_version(database_url(), int(time.time() // 5))
+    """The current import generation (bumped by every import, correction and rule change).
+
+    In a page run it is read once, by the run's first query (``ping``), so a write made by any
+    process is seen by the next run; outside a run (a fragment's rerun, a callback) at most
+    every few seconds.
+    """
+    url = database_url()
+    run = _RUN.get()
+    if run is None:
+        return _data_version(url, int(time.time() // 5))
+    if url not in run.versions:
+        run.versions[url] = _read_data_version(url)
+    return run.versions[url]
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False, max_entries=2000)
@@ -187,32 +209,69 @@ def query(fn: Callable[..., Any], scope: Scope | None, *args: Any) -> Query:
 @st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False, max_entries=500)
 def _cached_build(module: str, name: str, url: str, version: int, queries: tuple) -> Any:
     build = getattr(importlib.import_module(module), name)
-    results = [_cached_call(q.module, q.name, url, version, q.scope, q.args) for q in queries]
+    results = [
+        _cached_call(q.module, q.name, url, version, q.scope, q.args) if isinstance(q, Query) else q
+        for q in queries
+    ]
     return build(*results)
 
 
-def built(build: Callable[..., T], *queries: Query) -> T:
+def built(build: Callable[..., T], *queries: Query | Rules) -> T:
     """``build(fetch(q1), fetch(q2), …)`` cached with the query results: the frames and charts
     a page draws from figures are made once per view and data version, not on every rerun
-    (a widget click, a row selection). ``build`` must be a module-level function."""
+    (a widget click, a row selection). ``build`` must be a module-level function; an input
+    that is a value already (the rules, ``rules_query``) is passed on as it is."""
     return _cached_build(build.__module__, build.__name__, database_url(), data_version(), queries)
 
 
-def rules_query() -> Query:
-    """The rules in force as a ``Query`` (see ``rules``)."""
-    return query(load_rules, None)
+def rules_query() -> Rules:
+    """The rules in force as an input of ``built`` (the value itself: see ``rules``)."""
+    return rules()
+
+
+@dataclass(frozen=True)
+class Directory:
+    """What every page run needs besides its own figures: the (街道, 社区) register the filters
+    offer and the 红黄绿 rules in force. Read in one go, once per data version (an import, a
+    correction or a rule change moves it), so no page run asks for them again."""
+
+    communities: tuple[tuple[str, str], ...]
+    rules: Rules
+
+    @property
+    def subdistricts(self) -> tuple[str, ...]:
+        """Every 街道 that has a community, in the register's (the database's) order."""
+        return tuple(dict.fromkeys(subdistrict for subdistrict, _ in self.communities))
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False, max_entries=20)
+def _directory(url: str, version: int) -> Directory:
+    with _source(url) as source:
+        communities = tuple(templates.list_community_keys(source))
+        rules_in_force = load_rules(source)
+    return Directory(communities, rules_in_force)
+
+
+def directory() -> Directory:
+    """The filters' lists and the rules in force for the current data version."""
+    return _directory(database_url(), data_version())
 
 
 def rules() -> Rules:
     """The 红黄绿 rules in force, read once per data version (a rule change moves it)."""
-    return fetch(load_rules, None)
+    return directory().rules
 
 
 def clear_caches() -> None:
-    """After a write (import, correction): drop cached results so pages show the new data."""
+    """After a write (import, correction, rule change): drop cached results and the version
+    this run read, so the rest of the run and every later one show the new data."""
     _cached_call.clear()
     _cached_build.clear()
+    _directory.clear()
     _data_version.clear()
+    run = _RUN.get()
+    if run is not None:
+        run.versions.clear()
 
 
 def show_database_problem(error: BaseException, where: str = "page") -> dberrors.DatabaseProblem:
@@ -248,7 +307,12 @@ def database_answers(where: str = "screen") -> bool:
 
 
 def ping() -> None:
-    """One ``SELECT 1`` on the run's connection (raises when the database is away)."""
+    """Ask the database whether it answers (raises when it is away): in a page run, the run's
+    one data-version read is the question (one statement for both, asked once per run);
+    outside a run one ``SELECT 1``."""
+    if _RUN.get() is not None:
+        data_version()
+        return
     with connection() as source:
         health.ping(source)
 

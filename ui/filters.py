@@ -14,9 +14,7 @@ from typing import Any
 
 import streamlit as st
 
-from figures import meta
 from figures.scope import EARLIEST_DATE, Scope, latest_date
-from ingest import templates
 from ui import data
 from ui.urlstate import (
     CommunityParam,
@@ -103,7 +101,7 @@ def render_global_filters(shown: Collection[str] = GLOBAL_KEYS) -> Scope:
     keep their value from the URL or the session, untouched, for the next page.
     """
     _forget_filters_after_link()
-    subdistricts = data.fetch(meta.list_subdistricts, None)
+    subdistricts = data.directory().subdistricts
     sub_spec = UrlParam("subdistrict", "街道", choices=tuple(subdistricts))
     _load_from_url(sub_spec, None)
     if "subdistrict" in shown:
@@ -181,8 +179,7 @@ def render_global_filters(shown: Collection[str] = GLOBAL_KEYS) -> Scope:
 
 def community_param(subdistrict: str | None) -> CommunityParam:
     """The ``community`` URL parameter read against every ``(街道, 社区)`` in the database."""
-    directory = data.fetch(templates.list_community_keys, None)
-    return CommunityParam(tuple(directory), subdistrict)
+    return CommunityParam(data.directory().communities, subdistrict)
 
 
 def community_link_value(subdistrict: str, name: str) -> str:
@@ -201,7 +198,7 @@ def _fix_reversed_dates() -> None:
 
 def scope_from_url() -> Scope:
     """The scope without widgets (the big screen has no sidebar): URL values, validated."""
-    subdistricts = data.fetch(meta.list_subdistricts, None)
+    subdistricts = data.directory().subdistricts
     params = {key: st.query_params.get(key) for key in GLOBAL_KEYS if key in st.query_params}
     sub, notice = UrlParam("subdistrict", "街道", choices=tuple(subdistricts)).parse(
         params.get("subdistrict") or ""
