@@ -54,7 +54,8 @@ def test_an_uncached_page_run_opens_one_connection(app_db, checkouts, page):
 @pytest.mark.parametrize("page", READING_PAGES)
 def test_a_cached_page_run_opens_only_the_health_check(app_db, checkouts, page):
     """The same view again: every figure comes from the cache; the one connection is the
-    ``SELECT 1`` every run makes so that a database gone away is said, not hidden."""
+    data-version check every run makes, which is also how a database gone away is said, not
+    hidden."""
     at = open_direct(page)
     checkouts.clear()
     at.run()
