@@ -151,7 +151,9 @@ def test_a_rule_change_by_another_process_is_seen_by_the_next_run(app_db, statem
     at = open_direct("fiscal")
     assert not at.exception
     writer = make_engine(app_db)
-    settings.change_rules(writer, ADMIN, levels=3, yellow_points=7, ahead_points=5, severe_points=20)
+    settings.change_rules(
+        writer, ADMIN, levels=3, yellow_points=7, ahead_points=5, severe_points=20
+    )
     writer.dispose()
     statements.clear()
     at.run()
