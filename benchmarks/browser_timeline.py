@@ -62,6 +62,7 @@ INIT_JS = r"""
                       attributeFilter: ['data-test-script-state']});
   };
   document.addEventListener('DOMContentLoaded', watch);
+  document.addEventListener('pointerdown', () => mark('pointerdown'), true);
 })();
 """
 DRAWN_JS = """() => {
@@ -83,6 +84,17 @@ SUMMARY_JS = """() => {
           charts: document.querySelectorAll('.vega-embed').length,
           grids: document.querySelectorAll('[data-testid="stDataFrame"]').length,
           elements: document.querySelectorAll('[data-testid="stElementContainer"]').length};
+}"""
+# A filter change seen from inside the page: from the pointer going down on the option (Playwright's
+# own click round trips left out) to the run's start and end and the redraw.
+IN_PAGE_JS = """() => {
+  const tl = window.__tl, now = performance.now();
+  const start = tl.find(x => x[0] === 'run_start');
+  const click = tl.filter(x => x[0] === 'pointerdown' && (!start || x[1] <= start[1])).pop();
+  const end = tl.filter(x => x[0] === 'run_end').pop();
+  if (!click || !start || !end) return {};
+  return {in_page: Math.round(now - click[1]), to_run_start: Math.round(start[1] - click[1]),
+          run: Math.round(end[1] - start[1]), draw_after_run: Math.round(now - end[1])};
 }"""
 CPU_METRICS = ("ScriptDuration", "LayoutDuration", "RecalcStyleDuration", "TaskDuration")
 
@@ -122,16 +134,19 @@ def filter_change(page: Page, option: int) -> dict[str, Any]:
     page.wait_for_function("() => window.__tl.some(x => x[0] === 'run_end')", polling=20)
     drawn(page)
     seconds = time.perf_counter() - started
+    in_page = page.evaluate(IN_PAGE_JS)
     page.wait_for_timeout(500)  # a second run would start within this
     counts = page.evaluate(
         "() => ({runs: window.__tl.filter(x => x[0] === 'run_end').length,"
         " ws_messages: window.__ws.n - window.__ws0.n,"
         " ws_kb: Math.round((window.__ws.bytes - window.__ws0.bytes) / 1024)})"
     )
-    return {"total": round(seconds * 1000), **counts}
+    return {"total": round(seconds * 1000), **in_page, **counts}
 
 
-def measure(browser: Browser, servers: dict[str, str], rounds: int, warm: bool) -> dict[str, Any]:
+def measure(
+    browser: Browser, servers: dict[str, str], rounds: int, warm: bool, first_day: int
+) -> dict[str, Any]:
     visits: dict[str, list[dict[str, Any]]] = {name: [] for name in servers}
     changes: dict[str, list[dict[str, Any]]] = {name: [] for name in servers}
     shared = {name: browser.new_context(viewport=VIEWPORT) for name in servers}
@@ -141,7 +156,7 @@ def measure(browser: Browser, servers: dict[str, str], rounds: int, warm: bool) 
         page.close()
     for round_ in range(rounds):
         for i, path in enumerate(PAGES):
-            day = f"2026-{round_ % 9 + 1:02d}-{10 + i:02d}"  # a view nobody asked for yet
+            day = f"2026-{round_ % 9 + 1:02d}-{first_day + i:02d}"  # a view nobody asked for yet
             order = list(servers.items())
             for name, base in order if (round_ + i) % 2 == 0 else order[::-1]:
                 context = shared[name] if warm else browser.new_context(viewport=VIEWPORT)
@@ -167,6 +182,11 @@ def report(visits: list[dict[str, Any]], changes: list[dict[str, Any]]) -> dict[
         "fresh_visit_ms_median_of_pages": statistics.median(per_page.values()),
         "fresh_visit_medians_all_pages": phases,
         "filter_change_ms": statistics.median(c["total"] for c in changes),
+        "filter_change_in_page_medians": {
+            key: statistics.median(c[key] for c in changes if key in c)
+            for key in ("in_page", "to_run_start", "run", "draw_after_run")
+            if any(key in c for c in changes)
+        },
         "filter_change_runs": [c["runs"] for c in changes],
         "filter_change_ws_kb": statistics.median(c["ws_kb"] for c in changes),
     }
@@ -177,6 +197,9 @@ def main() -> None:
     parser.add_argument("servers", nargs="+", help="name=http://host:port")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--warm", action="store_true", help="HTTP cache warm (new tabs)")
+    parser.add_argument(
+        "--first-day", type=int, default=10, help="day of month of the first page's ?to= (1-22)"
+    )
     args = parser.parse_args()
     servers = dict(item.split("=", 1) for item in args.servers)
     with sync_playwright() as playwright:
@@ -185,7 +208,7 @@ def main() -> None:
             headless=True,
             args=["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"],
         )
-        result = measure(browser, servers, args.rounds, args.warm)
+        result = measure(browser, servers, args.rounds, args.warm, args.first_day)
         browser.close()
     print(json.dumps(result, ensure_ascii=False, indent=1))
 
