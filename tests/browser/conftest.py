@@ -16,7 +16,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -81,8 +81,11 @@ def sqlite_url(workdir: Path) -> str:
 
 
 @contextmanager
-def streamlit_server(workdir: Path) -> Iterator[str]:
-    """Run ``streamlit run dashboard.py`` on a new SQLite file in ``workdir``; yield its URL."""
+def streamlit_server(workdir: Path, extra_args: Sequence[str] = ()) -> Iterator[str]:
+    """Run ``streamlit run dashboard.py`` on a new SQLite file in ``workdir``; yield its URL.
+
+    ``extra_args`` are more ``streamlit run`` options (the run-counting tests log at debug level).
+    """
     if not ENTRY_FILE.exists():
         pytest.fail(f"{ENTRY_FILE} does not exist: nothing to serve", pytrace=False)
     port = _free_port()
@@ -105,6 +108,7 @@ def streamlit_server(workdir: Path) -> Iterator[str]:
         "none",
         "--browser.gatherUsageStats",
         "false",
+        *extra_args,
     ]
     with log_path.open("wb") as log:
         process = subprocess.Popen(
