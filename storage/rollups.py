@@ -34,6 +34,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
+import numpy as np
 from sqlalchemy import (
     Column,
     Connection,
@@ -41,6 +42,7 @@ from sqlalchemy import (
     Float,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -52,6 +54,7 @@ from sqlalchemy import (
     literal,
     select,
     table,
+    tuple_,
 )
 
 from storage.models import ServiceRecord
@@ -129,6 +132,29 @@ activity_daily = Table(
     sqlite_with_rowid=False,
 )
 
+# Whole-city tables (migration 0008): a page without a community filter reads these, not the
+# per-community ones above.
+service_city_daily = Table(
+    "rollup_service_city_daily",
+    metadata,
+    Column("service_date", Date, primary_key=True),
+    Column("activity_type", String(100), primary_key=True),
+    Column("person_times", Integer, nullable=False),
+    Column("hours", Float, nullable=False),
+    sqlite_with_rowid=False,
+)
+
+volunteer_day_set = Table(
+    "rollup_volunteer_day_set",
+    metadata,
+    Column("service_date", Date, primary_key=True),
+    Column("activity_type", String(100), primary_key=True),
+    # The distinct volunteer ids with a record that day of that type, anywhere in the city:
+    # sorted little-endian uint32 (``encode_ids`` / ``decode_ids``).
+    Column("volunteer_ids", LargeBinary, nullable=False),
+    sqlite_with_rowid=False,
+)
+
 CHUNK = 500  # keys per DELETE / INSERT … SELECT (well under both databases' parameter limits)
 
 ServiceKey = tuple[dt.date, int, int]  # (service_date, community_id, volunteer_id)
@@ -199,6 +225,7 @@ def rebuild(connection: Connection) -> None:
     """Recompute every rollup from every service record (after a bulk load)."""
     rebuild_service(connection)
     rebuild_presence(connection)
+    rebuild_city(connection)
 
 
 def rebuild_service(connection: Connection) -> None:
@@ -245,6 +272,7 @@ def refresh_service(connection: Connection, keys: Iterable[ServiceKey]) -> None:
     updated record also its values before the update: a record that moved to another day
     changes the old day's totals too.
     """
+    keys = list(keys)
     days: set[tuple[dt.date, int]] = set()
     volunteer_years: set[tuple[int, int]] = set()
     presences: set[tuple[dt.date, int, int]] = set()
@@ -261,6 +289,7 @@ def refresh_service(connection: Connection, keys: Iterable[ServiceKey]) -> None:
     _refresh_days(connection, sorted(days))
     _refresh_volunteer_years(connection, sorted(volunteer_years))
     _refresh_presence(connection, sorted(presences))
+    _refresh_city_rollups(connection, keys)
 
 
 PAIRS_TABLE = "tmp_rollup_pairs"
@@ -462,7 +491,7 @@ def _sums_match(connection: Connection, computed, stored, keys: int) -> bool:  #
 def rollups_match(connection: Connection) -> bool:
     """Whether every rollup equals what the service records give now (exact counts, hours
     to 1e-6)."""
-    if not presence_matches(connection):
+    if not presence_matches(connection) or not city_rollups_match(connection):
         return False
     if not _sums_match(connection, _activity_select(), select(activity_daily), 4):
         return False
@@ -489,8 +518,215 @@ def rollups_match(connection: Connection) -> bool:
     return firsts == stored_firsts
 
 
+# --- Whole-city rollups (0008): ``rollup_service_city_daily`` sums ``rollup_service_daily``
+# over the communities; ``rollup_volunteer_day_set`` holds, per (day, 活动类型), the set of
+# volunteers who served, so any whole-city distinct count of a window and of any types is a
+# union of at most 366 × types small sets (exact, in numpy) instead of a scan of millions of
+# presence rows.
+
+ID_DTYPE = np.dtype("<u4")
+SET_KEYS_TABLE = "tmp_rollup_day_volunteers"
+_set_keys = table(SET_KEYS_TABLE, column("service_date", Date), column("volunteer_id", Integer))
+# The touched (day, volunteer) pairs' current records, by ``ix_service_volunteer_date``.
+_CURRENT_OF_SET_KEYS = (
+    "SELECT DISTINCT t.service_date, r.activity_type, r.volunteer_id "
+    f"FROM {SET_KEYS_TABLE} AS t CROSS JOIN service_record AS r "
+    "WHERE r.volunteer_id = t.volunteer_id AND r.service_date = t.service_date"
+)
+STREAM_ROWS = 200_000  # records per batch when the sets are built from every record
+
+
+def encode_ids(ids: np.ndarray) -> bytes:
+    """Distinct ids as stored: sorted little-endian uint32."""
+    return np.unique(np.asarray(ids, dtype=np.int64)).astype(ID_DTYPE).tobytes()
+
+
+def decode_ids(blob: bytes) -> np.ndarray:
+    """The stored ids back (read-only view)."""
+    return np.frombuffer(bytes(blob), dtype=ID_DTYPE)
+
+
+def _city_daily_select():  # type: ignore[no-untyped-def]
+    return select(
+        service_daily.c.service_date,
+        service_daily.c.activity_type,
+        func.sum(service_daily.c.person_times).label("person_times"),
+        func.sum(service_daily.c.hours).label("hours"),
+    ).group_by(service_daily.c.service_date, service_daily.c.activity_type)
+
+
+CITY_DAILY_COLUMNS = ["service_date", "activity_type", "person_times", "hours"]
+
+
+def rebuild_city(connection: Connection) -> None:
+    """Recompute both whole-city rollups (the two of migration 0008); the daily one from
+    ``rollup_service_daily``, which must be current."""
+    connection.execute(delete(service_city_daily))
+    connection.execute(
+        insert(service_city_daily).from_select(CITY_DAILY_COLUMNS, _city_daily_select())
+    )
+    connection.execute(delete(volunteer_day_set))
+    for rows in _day_sets_of_every_record(connection):
+        connection.execute(insert(volunteer_day_set), rows)
+
+
+def _day_sets_of_every_record(connection: Connection) -> Iterable[list[dict]]:  # type: ignore[type-arg]
+    """The day sets of all records, a month of days at a time: one pass over the records in
+    storage order (no sort in SQL), grouped in numpy as (day, type, volunteer) integer keys."""
+    days: dict[object, int] = {}  # a stored date (text on SQLite) → its ordinal
+    types: dict[str, int] = {}
+    parts: list[np.ndarray] = []
+    result = connection.execution_options(stream_results=True).exec_driver_sql(
+        "SELECT service_date, activity_type, volunteer_id FROM service_record"
+    )
+    for batch in result.partitions(STREAM_ROWS):
+        day = np.fromiter(
+            (days.get(r[0]) or days.setdefault(r[0], _as_date(r[0]).toordinal()) for r in batch),
+            dtype=np.int64,
+            count=len(batch),
+        )
+        kind = np.fromiter(
+            (types.setdefault(r[1], len(types)) for r in batch), dtype=np.int64, count=len(batch)
+        )
+        volunteer = np.fromiter((r[2] for r in batch), dtype=np.int64, count=len(batch))
+        parts.append(np.unique(((day << 8) | kind) << 32 | volunteer))
+    if not parts:
+        return
+    keys = np.unique(np.concatenate(parts))
+    names = {code: name for name, code in types.items()}
+    groups = keys >> 32
+    starts = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
+    ends = np.r_[starts[1:], len(keys)]
+    rows: list[dict] = []  # type: ignore[type-arg]
+    for start, end in zip(starts, ends, strict=True):
+        group = int(groups[start])
+        rows.append(
+            {
+                "service_date": dt.date.fromordinal(group >> 8),
+                "activity_type": names[group & 0xFF],
+                "volunteer_ids": (keys[start:end] & 0xFFFFFFFF).astype(ID_DTYPE).tobytes(),
+            }
+        )
+        if len(rows) >= CHUNK:
+            yield rows
+            rows = []
+    if rows:
+        yield rows
+
+
+def _refresh_city_rollups(connection: Connection, keys: list[ServiceKey]) -> None:
+    """Recompute the whole-city rows of the days these record keys touch (after the
+    per-community rollups are current)."""
+    touched = {
+        (_as_date(day), int(volunteer_id))
+        for day, _community, volunteer_id in keys
+        if day is not None and volunteer_id is not None
+    }
+    _refresh_city_daily(connection, sorted({_as_date(k[0]) for k in keys if k[0] is not None}))
+    _refresh_day_sets(connection, sorted(touched))
+
+
+def _refresh_city_daily(connection: Connection, days: list[dt.date]) -> None:
+    for chunk in _chunks(days):
+        connection.execute(
+            delete(service_city_daily).where(service_city_daily.c.service_date.in_(chunk))
+        )
+        source = _city_daily_select().where(service_daily.c.service_date.in_(chunk))
+        connection.execute(insert(service_city_daily).from_select(CITY_DAILY_COLUMNS, source))
+
+
+def _refresh_day_sets(connection: Connection, touched: list[tuple[dt.date, int]]) -> None:
+    """Make the sets of the touched days exact again: each touched (day, volunteer) leaves
+    every set of that day, then joins the sets of the types they still have a record of
+    (so inserts, updates that move a record and deletes are all covered)."""
+    if not touched:
+        return
+    current = _current_types(connection, touched)
+    leaving: dict[dt.date, list[int]] = {}
+    for day, volunteer_id in touched:
+        leaving.setdefault(day, []).append(volunteer_id)
+    for days in _chunks(sorted(leaving)):
+        stored = {
+            (_as_date(r.service_date), r.activity_type): decode_ids(r.volunteer_ids)
+            for r in connection.execute(
+                select(volunteer_day_set).where(volunteer_day_set.c.service_date.in_(days))
+            )
+        }
+        changed: dict[tuple[dt.date, str], np.ndarray] = {}
+        for day in days:
+            gone = np.asarray(leaving[day], dtype=ID_DTYPE)
+            kinds = {k for d, k in stored if d == day} | set(current.get(day, {}))
+            for kind in kinds:
+                before = stored.get((day, kind), np.empty(0, dtype=ID_DTYPE))
+                kept = before[~np.isin(before, gone)]
+                added = np.asarray(current.get(day, {}).get(kind, []), dtype=ID_DTYPE)
+                after = np.union1d(kept, added).astype(ID_DTYPE)
+                if not np.array_equal(before, after):
+                    changed[(day, kind)] = after
+        _write_day_sets(connection, changed)
+
+
+def _current_types(
+    connection: Connection, touched: list[tuple[dt.date, int]]
+) -> dict[dt.date, dict[str, list[int]]]:
+    """Per touched day and 活动类型, the touched volunteers who have a record of it now."""
+    connection.exec_driver_sql(
+        f"CREATE TEMPORARY TABLE IF NOT EXISTS {SET_KEYS_TABLE} "
+        "(service_date DATE NOT NULL, volunteer_id INTEGER NOT NULL)"
+    )
+    connection.exec_driver_sql(f"DELETE FROM {SET_KEYS_TABLE}")
+    connection.execute(
+        insert(_set_keys), [{"service_date": d, "volunteer_id": v} for d, v in touched]
+    )
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(f"ANALYZE {SET_KEYS_TABLE}")
+    current: dict[dt.date, dict[str, list[int]]] = {}
+    for day, kind, volunteer_id in connection.exec_driver_sql(_CURRENT_OF_SET_KEYS):
+        current.setdefault(_as_date(day), {}).setdefault(kind, []).append(int(volunteer_id))
+    connection.exec_driver_sql(f"DELETE FROM {SET_KEYS_TABLE}")
+    return current
+
+
+def _write_day_sets(connection: Connection, changed: dict[tuple[dt.date, str], np.ndarray]) -> None:
+    for chunk in _chunks(sorted(changed)):
+        keys = tuple_(volunteer_day_set.c.service_date, volunteer_day_set.c.activity_type)
+        connection.execute(delete(volunteer_day_set).where(keys.in_(chunk)))
+        rows = [
+            {"service_date": d, "activity_type": k, "volunteer_ids": changed[(d, k)].tobytes()}
+            for d, k in chunk
+            if len(changed[(d, k)])
+        ]
+        if rows:
+            connection.execute(insert(volunteer_day_set), rows)
+
+
+def city_rollups_match(connection: Connection) -> bool:
+    """Whether both whole-city rollups equal what the service records give now."""
+    computed = select(
+        R.c.service_date, R.c.activity_type, func.count(), func.sum(R.c.hours)
+    ).group_by(R.c.service_date, R.c.activity_type)
+    if not _sums_match(connection, computed, select(service_city_daily), 2):
+        return False
+    expected = {
+        (row["service_date"], row["activity_type"]): row["volunteer_ids"]
+        for rows in _day_sets_of_every_record(connection)
+        for row in rows
+    }
+    stored = {
+        (_as_date(r.service_date), r.activity_type): bytes(r.volunteer_ids)
+        for r in connection.execute(select(volunteer_day_set))
+    }
+    return expected == stored
+
+
 __all__ = [
     "ServiceKey",
+    "city_rollups_match",
+    "decode_ids",
+    "encode_ids",
+    "rebuild_city",
+    "service_city_daily",
+    "volunteer_day_set",
     "activity_daily",
     "month_start",
     "presence_matches",
