@@ -576,8 +576,9 @@ def _day_sets_of_every_record(connection: Connection) -> Iterable[list[dict]]:  
     days: dict[object, int] = {}  # a stored date (text on SQLite) → its ordinal
     types: dict[str, int] = {}
     parts: list[np.ndarray] = []
-    result = connection.execution_options(stream_results=True).exec_driver_sql(
-        "SELECT service_date, activity_type, volunteer_id FROM service_record"
+    result = connection.exec_driver_sql(
+        "SELECT service_date, activity_type, volunteer_id FROM service_record",
+        execution_options={"stream_results": True},  # this statement only (a server cursor)
     )
     for batch in result.partitions(STREAM_ROWS):
         day = np.fromiter(
