@@ -8,10 +8,11 @@ As of a date D in year Y:
   D − 13 … D − 7. The week is a plain 7-day window: early in January it reaches back
   into Y − 1 (unlike the year figures above).
 
-Additive figures (人次, hours) are sums over ``rollup_service_daily``; active volunteers of the
-whole city come from ``rollup_volunteer_year``, of a scope or of some 活动类型 from
-``rollup_volunteer_month`` (see ``storage.rollups``), so no figure here scans the service
-records of a window.
+Additive figures (人次, hours) are sums over ``rollup_service_daily`` (a community scope) or
+``rollup_service_city_daily`` (the whole city); distinct volunteers of the whole city come from
+``rollup_volunteer_first_day`` (the year's active) and the per-day id sets of
+``rollup_volunteer_day_set`` (united in numpy), of a scope from ``rollup_volunteer_month``
+(see ``storage.rollups``), so no figure here scans the service records of a window.
 """
 
 from __future__ import annotations
@@ -257,9 +258,10 @@ def volunteer_summary(engine_or_connection: Engine | Connection, scope: Scope) -
 #   dated ≤ as-of, by the record's community; the week and last week as in ``volunteers``;
 # - breakdowns for the charts (``service_by_month``, ``service_by_type``, ``top_activities``):
 #   records dated ``date_from`` … as-of (the page's time window), grouped in SQL.
-# Additive figures (人次, hours, which types occur) are sums over ``rollup_service_daily`` and,
-# per activity, ``rollup_activity_daily``; distinct volunteer counts (not additive) are
-# counted over ``rollup_volunteer_month`` (the ranked activities' from their own records).
+# Additive figures (人次, hours, which types occur) are sums over ``rollup_service_daily`` (or
+# ``rollup_service_city_daily`` for the whole city) and, per activity, ``rollup_activity_daily``;
+# distinct volunteer counts (not additive) are unions of the whole city's day sets or counted
+# over ``rollup_volunteer_month`` in a scope (the ranked activities' from their own records).
 # Nothing here returns a person: volunteers are only counted (never listed).
 
 TOP_LIMIT = 10
@@ -351,9 +353,9 @@ def _daily_types(types: Sequence[str], sums=D):  # type: ignore[no-untyped-def]
 def _active(connection: Connection, scope: Scope, types: Sequence[str]) -> int:
     """Distinct volunteers with a record of the chosen types in the year, dated ≤ as-of.
 
-    Not additive, so not in the daily rollup: the whole city without a type filter reads
-    ``rollup_volunteer_year`` (a range count), with a type filter the union of the year's
-    day sets; a community scope the presence rollup.
+    Not additive, so not in the daily rollup: the whole city without a type filter sums
+    ``rollup_volunteer_first_day`` (first days of the year ≤ as-of), with a type filter the
+    union of the year's day sets; a community scope the presence rollup.
     """
     as_of = scope.as_of
     if types and _whole_city(scope):
@@ -361,9 +363,9 @@ def _active(connection: Connection, scope: Scope, types: Sequence[str]) -> int:
             [ids for _, _, ids in _city_sets(connection, dt.date(as_of.year, 1, 1), as_of, types)]
         )
     if not types and _whole_city(scope):
-        query = select(func.count()).where(
-            rollups.volunteer_year.c.year == as_of.year,
-            rollups.volunteer_year.c.first_date <= as_of,
+        first = rollups.volunteer_first_day
+        query = select(func.coalesce(func.sum(first.c.volunteers), 0)).where(
+            first.c.year == as_of.year, first.c.first_date <= as_of
         )
     else:
         volunteers, conditions = _distinct_volunteers(

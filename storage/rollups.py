@@ -18,13 +18,19 @@ view takes seconds. Two small tables answer the same questions exactly:
   counts when its first or last day lies in the window; only when both lie outside
   (first < a, last > b: possible only for a window inside one month) is the volunteer's
   own record range looked up (``figures.volunteers``).
+- whole city (0008), read when no community is chosen: ``rollup_service_city_daily`` (per
+  day and 活动类型, 人次 and hours: the daily rollup summed over communities),
+  ``rollup_volunteer_day_set`` (per day and 活动类型, the sorted distinct ids of the volunteers
+  who served: any whole-city distinct count of any window and types is a union of these small
+  sets in numpy) and ``rollup_volunteer_first_day`` (per year and day, how many volunteers
+  served for the first time that year: the year's active volunteers are a sum).
 - ``rollup_activity_daily``: per (day, community, 活动类型, 活动名称) 人次 and hours: the
   activity ranking (前 10) is a sum over it; the ten activities' distinct volunteers are
   then counted from their own records, found through its (day, community) keys.
 
 Who keeps them current: ``ingest.importer`` calls ``refresh_service`` with the keys of the
 records it writes (old and new values of an updated record), ``demo.subdistricts`` and
-``demo.city`` call ``rebuild`` after replacing everything, and migrations 0003 and 0007 fill
+``demo.city`` call ``rebuild`` after replacing everything, and migrations 0003, 0007 and 0008 fill
 them for a database that already has data. ``rollups_match`` re-derives all three from the
 records, for tests and for the benchmark's sanity check.
 """
@@ -152,6 +158,17 @@ volunteer_day_set = Table(
     # The distinct volunteer ids with a record that day of that type, anywhere in the city:
     # sorted little-endian uint32 (``encode_ids`` / ``decode_ids``).
     Column("volunteer_ids", LargeBinary, nullable=False),
+    sqlite_with_rowid=False,
+)
+
+volunteer_first_day = Table(
+    "rollup_volunteer_first_day",
+    metadata,
+    Column("year", Integer, primary_key=True),
+    Column("first_date", Date, primary_key=True),
+    # How many volunteers served for the first time that year on that day (any 活动类型):
+    # the year's active volunteers as of D are the sum up to D (a few hundred rows).
+    Column("volunteers", Integer, nullable=False),
     sqlite_with_rowid=False,
 )
 
@@ -566,8 +583,12 @@ def rebuild_city(connection: Connection) -> None:
         insert(service_city_daily).from_select(CITY_DAILY_COLUMNS, _city_daily_select())
     )
     connection.execute(delete(volunteer_day_set))
+    years: set[int] = set()
     for rows in _day_sets_of_every_record(connection):
         connection.execute(insert(volunteer_day_set), rows)
+        years.update(row["service_date"].year for row in rows)
+    connection.execute(delete(volunteer_first_day))
+    _refresh_first_days(connection, sorted(years))
 
 
 def _day_sets_of_every_record(connection: Connection) -> Iterable[list[dict]]:  # type: ignore[type-arg]
@@ -625,6 +646,7 @@ def _refresh_city_rollups(connection: Connection, keys: list[ServiceKey]) -> Non
     }
     _refresh_city_daily(connection, sorted({_as_date(k[0]) for k in keys if k[0] is not None}))
     _refresh_day_sets(connection, sorted(touched))
+    _refresh_first_days(connection, sorted({day.year for day, _ in touched}))
 
 
 def _refresh_city_daily(connection: Connection, days: list[dt.date]) -> None:
@@ -665,6 +687,38 @@ def _refresh_day_sets(connection: Connection, touched: list[tuple[dt.date, int]]
                 if not np.array_equal(before, after):
                     changed[(day, kind)] = after
         _write_day_sets(connection, changed)
+
+
+def _refresh_first_days(connection: Connection, years: list[int]) -> None:
+    """Recount these years' first days from their day sets (in day order, each volunteer
+    counts on the first day a set holds them)."""
+    for year in years:
+        connection.execute(delete(volunteer_first_day).where(volunteer_first_day.c.year == year))
+        rows = _first_days_of(connection, year)
+        if rows:
+            connection.execute(insert(volunteer_first_day), rows)
+
+
+def _first_days_of(connection: Connection, year: int) -> list[dict]:  # type: ignore[type-arg]
+    query = select(volunteer_day_set.c.service_date, volunteer_day_set.c.volunteer_ids).where(
+        volunteer_day_set.c.service_date >= dt.date(year, 1, 1),
+        volunteer_day_set.c.service_date <= dt.date(year, 12, 31),
+    )
+    by_day: dict[dt.date, list[np.ndarray]] = {}
+    for day, blob in connection.execute(query):
+        by_day.setdefault(_as_date(day), []).append(decode_ids(blob))
+    if not by_day:
+        return []
+    top = max(int(ids.max()) for sets in by_day.values() for ids in sets if ids.size)
+    seen = np.zeros(top + 1, dtype=bool)
+    rows = []
+    for day in sorted(by_day):
+        ids = np.concatenate(by_day[day])
+        fresh = np.unique(ids[~seen[ids]])
+        seen[ids] = True
+        if fresh.size:
+            rows.append({"year": year, "first_date": day, "volunteers": int(fresh.size)})
+    return rows
 
 
 def _current_types(
@@ -717,7 +771,16 @@ def city_rollups_match(connection: Connection) -> bool:
         (_as_date(r.service_date), r.activity_type): bytes(r.volunteer_ids)
         for r in connection.execute(select(volunteer_day_set))
     }
-    return expected == stored
+    if expected != stored:
+        return False
+    firsts = _first_dates_select().subquery()
+    counted = select(firsts.c.year, firsts.c.first_date, func.count()).group_by(
+        firsts.c.year, firsts.c.first_date
+    )
+    return {(int(r[0]), _as_date(r[1]), int(r[2])) for r in connection.execute(counted)} == {
+        (int(r[0]), _as_date(r[1]), int(r[2]))
+        for r in connection.execute(select(volunteer_first_day))
+    }
 
 
 __all__ = [
@@ -728,6 +791,7 @@ __all__ = [
     "rebuild_city",
     "service_city_daily",
     "volunteer_day_set",
+    "volunteer_first_day",
     "activity_daily",
     "month_start",
     "presence_matches",

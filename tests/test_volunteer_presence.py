@@ -164,7 +164,8 @@ def _assert_exact(engine, windows=WINDOWS, scopes=SCOPES, type_sets=TYPE_SETS) -
 
 def assert_city_rollups_equal(engine, records) -> None:  # type: ignore[no-untyped-def]
     """The whole-city rollups (0008) hold exactly what the records give: per (day, 活动类型)
-    the sorted distinct volunteer ids, 人次 and hours (hours to 1e-6)."""
+    the sorted distinct volunteer ids, 人次 and hours (hours to 1e-6), and per (year, day)
+    how many volunteers served for the first time that year."""
     sets: dict = defaultdict(set)  # type: ignore[type-arg]
     sums: dict = defaultdict(lambda: [0, 0.0])  # type: ignore[type-arg]
     for day, _place, volunteer, kind, hours, _name in records:
@@ -176,11 +177,23 @@ def assert_city_rollups_equal(engine, records) -> None:  # type: ignore[no-untyp
             (_date(r[0]), r[1]): np.frombuffer(bytes(r[2]), dtype="<u4").tolist()
             for r in connection.execute(select(rollups.volunteer_day_set))
         }
+        stored_firsts = {
+            (r[0], _date(r[1])): r[2]
+            for r in connection.execute(select(rollups.volunteer_first_day))
+        }
         stored_sums = {
             (_date(r[0]), r[1]): (r[2], r[3])
             for r in connection.execute(select(rollups.service_city_daily))
         }
     assert stored_sets == {key: sorted(ids) for key, ids in sets.items()}
+    firsts: dict = {}  # type: ignore[type-arg]
+    for day, _place, volunteer, _kind, _hours, _name in records:
+        key = (day.year, volunteer)
+        firsts[key] = min(firsts.get(key, day), day)
+    newcomers: dict = defaultdict(int)  # type: ignore[type-arg]
+    for (year, _volunteer), day in firsts.items():
+        newcomers[(year, day)] += 1
+    assert stored_firsts == dict(newcomers)
     assert stored_sums.keys() == sums.keys()
     for key, (count, hours) in sums.items():
         assert stored_sums[key][0] == count and abs(stored_sums[key][1] - hours) <= 1e-6, key

@@ -7,7 +7,10 @@ of ``rollup_service_daily``'s row per community.
 ``rollup_volunteer_day_set``: per (day, 活动类型) the distinct volunteer ids who served that
 day anywhere in the city (sorted uint32 bytes). Whole-city 活跃志愿者 and 参与志愿者 per
 month and per 活动类型 are a union of these sets: exact, and without scanning the presence
-rollup (in city data about one row per record). A database that already holds records gets
+rollup (in city data about one row per record).
+
+``rollup_volunteer_first_day``: per (year, day) how many volunteers served for the first time
+that year, so the year's 活跃志愿者 as of a day is a sum of at most 366 rows. A database that already holds records gets
 the rows of both now.
 
 Revision ID: 0008
@@ -42,11 +45,20 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("service_date", "activity_type"),
         sqlite_with_rowid=False,
     )
+    op.create_table(
+        "rollup_volunteer_first_day",
+        sa.Column("year", sa.Integer(), nullable=False),
+        sa.Column("first_date", sa.Date(), nullable=False),
+        sa.Column("volunteers", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("year", "first_date"),
+        sqlite_with_rowid=False,
+    )
     from storage.rollups import rebuild_city
 
     rebuild_city(op.get_bind())
 
 
 def downgrade() -> None:
+    op.drop_table("rollup_volunteer_first_day")
     op.drop_table("rollup_volunteer_day_set")
     op.drop_table("rollup_service_city_daily")
