@@ -546,7 +546,7 @@ SET_KEYS_TABLE = "tmp_rollup_day_volunteers"
 _set_keys = table(SET_KEYS_TABLE, column("service_date", Date), column("volunteer_id", Integer))
 # The touched (day, volunteer) pairs' current records, by ``ix_service_volunteer_date``.
 _CURRENT_OF_SET_KEYS = (
-    "SELECT DISTINCT t.service_date, r.activity_type, r.volunteer_id "
+    "SELECT t.service_date, r.activity_type, r.volunteer_id "
     f"FROM {SET_KEYS_TABLE} AS t CROSS JOIN service_record AS r "
     "WHERE r.volunteer_id = t.volunteer_id AND r.service_date = t.service_date"
 )
@@ -668,25 +668,35 @@ def _refresh_day_sets(connection: Connection, touched: list[tuple[dt.date, int]]
     leaving: dict[dt.date, list[int]] = {}
     for day, volunteer_id in touched:
         leaving.setdefault(day, []).append(volunteer_id)
+    empty = np.empty(0, dtype=ID_DTYPE)
     for days in _chunks(sorted(leaving)):
-        stored = {
-            (_as_date(r.service_date), r.activity_type): decode_ids(r.volunteer_ids)
-            for r in connection.execute(
-                select(volunteer_day_set).where(volunteer_day_set.c.service_date.in_(days))
+        stored: dict[dt.date, dict[str, np.ndarray]] = {}
+        for r in connection.execute(
+            select(volunteer_day_set).where(volunteer_day_set.c.service_date.in_(days))
+        ):
+            stored.setdefault(_as_date(r.service_date), {})[r.activity_type] = decode_ids(
+                r.volunteer_ids
             )
-        }
         changed: dict[tuple[dt.date, str], np.ndarray] = {}
         for day in days:
-            gone = np.asarray(leaving[day], dtype=ID_DTYPE)
-            kinds = {k for d, k in stored if d == day} | set(current.get(day, {}))
-            for kind in kinds:
-                before = stored.get((day, kind), np.empty(0, dtype=ID_DTYPE))
-                kept = before[~np.isin(before, gone)]
-                added = np.asarray(current.get(day, {}).get(kind, []), dtype=ID_DTYPE)
-                after = np.union1d(kept, added).astype(ID_DTYPE)
+            gone = np.unique(np.asarray(leaving[day], dtype=ID_DTYPE))
+            sets, now = stored.get(day, {}), current.get(day, {})
+            for kind in sets.keys() | now.keys():
+                before = sets.get(kind, empty)
+                kept = before[~_members(before, gone)]
+                added = np.asarray(now.get(kind, []), dtype=ID_DTYPE)
+                after = np.unique(np.concatenate([kept, added])).astype(ID_DTYPE)
                 if not np.array_equal(before, after):
                     changed[(day, kind)] = after
         _write_day_sets(connection, changed)
+
+
+def _members(ids: np.ndarray, sorted_ids: np.ndarray) -> np.ndarray:
+    """Which of ``ids`` are in ``sorted_ids`` (a binary search each)."""
+    if not sorted_ids.size:
+        return np.zeros(ids.shape, dtype=bool)
+    at = np.minimum(np.searchsorted(sorted_ids, ids), sorted_ids.size - 1)
+    return sorted_ids[at] == ids
 
 
 def _refresh_first_days(connection: Connection, years: list[int]) -> None:
