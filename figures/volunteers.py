@@ -55,6 +55,7 @@ P = rollups.volunteer_month  # per month × community × volunteer × 活动类�
 A = rollups.activity_daily  # per day × community × 活动类型 × 活动名称: 人次 and hours
 C = rollups.service_city_daily  # per day × 活动类型, whole city: 人次 and hours (additive)
 S = rollups.volunteer_day_set  # per day × 活动类型, whole city: the set of volunteers who served
+M = rollups.volunteer_month_set  # per month × 活动类型, whole city: the union of its day sets
 
 
 def _whole_city(scope: Scope) -> bool:
@@ -72,15 +73,26 @@ def _sums_of(scope: Scope):  # type: ignore[no-untyped-def]
 def _city_sets(
     connection: Connection, start: dt.date, end: dt.date, types: Sequence[str]
 ) -> list[tuple[dt.date, str, np.ndarray]]:
-    """The whole city's per-day volunteer sets of start … end and the chosen types."""
-    query = select(S.c.service_date, S.c.activity_type, S.c.volunteer_ids).where(
-        S.c.service_date >= start,
-        S.c.service_date <= end,
-        S.c.activity_type.in_(list(types)) if types else true(),
+    """The whole city's volunteer sets covering start … end and the chosen types, as
+    (day or month start, type, ids): a month set for each whole month, day sets for the
+    days of a partial month at either end."""
+    first_whole = start if start.day == 1 else _month_end(start) + dt.timedelta(days=1)
+    last_whole = end if end == _month_end(end) else end.replace(day=1) - dt.timedelta(days=1)
+    if first_whole > last_whole:  # no whole month inside: days only
+        return _sets_of(connection, S, S.c.service_date.between(start, end), types)
+    months = M.c.month.between(first_whole, last_whole)
+    days = or_(
+        S.c.service_date.between(start, first_whole - dt.timedelta(days=1)),
+        S.c.service_date.between(last_whole + dt.timedelta(days=1), end),
     )
+    return _sets_of(connection, M, months, types) + _sets_of(connection, S, days, types)
+
+
+def _sets_of(connection: Connection, sets, when, types: Sequence[str]):  # type: ignore[no-untyped-def]
+    query = select(*sets.c).where(when, sets.c.activity_type.in_(list(types)) if types else true())
     return [
-        (_as_date(row.service_date), row.activity_type, rollups.decode_ids(row.volunteer_ids))
-        for row in connection.execute(query)
+        (_as_date(day), kind, rollups.decode_ids(blob))
+        for day, kind, blob in connection.execute(query)
     ]
 
 

@@ -22,7 +22,8 @@ view takes seconds. Two small tables answer the same questions exactly:
   day and 活动类型, 人次 and hours: the daily rollup summed over communities),
   ``rollup_volunteer_day_set`` (per day and 活动类型, the sorted distinct ids of the volunteers
   who served: any whole-city distinct count of any window and types is a union of these small
-  sets in numpy) and ``rollup_volunteer_first_day`` (per year and day, how many volunteers
+  sets in numpy; ``rollup_volunteer_month_set`` holds each month's union, so a whole month
+  is one row) and ``rollup_volunteer_first_day`` (per year and day, how many volunteers
   served for the first time that year: the year's active volunteers are a sum).
 - ``rollup_activity_daily``: per (day, community, 活动类型, 活动名称) 人次 and hours: the
   activity ranking (前 10) is a sum over it; the ten activities' distinct volunteers are
@@ -157,6 +158,17 @@ volunteer_day_set = Table(
     Column("activity_type", String(100), primary_key=True),
     # The distinct volunteer ids with a record that day of that type, anywhere in the city:
     # sorted little-endian uint32 (``encode_ids`` / ``decode_ids``).
+    Column("volunteer_ids", LargeBinary, nullable=False),
+    sqlite_with_rowid=False,
+)
+
+volunteer_month_set = Table(
+    "rollup_volunteer_month_set",
+    metadata,
+    Column("month", Date, primary_key=True),  # the first day of the month
+    Column("activity_type", String(100), primary_key=True),
+    # The union of the month's day sets of that type: a whole month is one row to read
+    # (in city data about as many ids as its day sets, but 30 times fewer rows).
     Column("volunteer_ids", LargeBinary, nullable=False),
     sqlite_with_rowid=False,
 )
@@ -587,6 +599,12 @@ def rebuild_city(connection: Connection) -> None:
     for rows in _day_sets_of_every_record(connection):
         connection.execute(insert(volunteer_day_set), rows)
         years.update(row["service_date"].year for row in rows)
+    connection.execute(delete(volunteer_month_set))
+    months = {
+        day.replace(day=1)
+        for (day,) in connection.execute(select(service_city_daily.c.service_date))
+    }
+    _refresh_month_sets(connection, sorted(months))
     connection.execute(delete(volunteer_first_day))
     _refresh_first_days(connection, sorted(years))
 
@@ -646,6 +664,7 @@ def _refresh_city_rollups(connection: Connection, keys: list[ServiceKey]) -> Non
     }
     _refresh_city_daily(connection, sorted({_as_date(k[0]) for k in keys if k[0] is not None}))
     _refresh_day_sets(connection, sorted(touched))
+    _refresh_month_sets(connection, sorted({day.replace(day=1) for day, _ in touched}))
     _refresh_first_days(connection, sorted({day.year for day, _ in touched}))
 
 
@@ -697,6 +716,29 @@ def _members(ids: np.ndarray, sorted_ids: np.ndarray) -> np.ndarray:
         return np.zeros(ids.shape, dtype=bool)
     at = np.minimum(np.searchsorted(sorted_ids, ids), sorted_ids.size - 1)
     return sorted_ids[at] == ids
+
+
+def _refresh_month_sets(connection: Connection, months: list[dt.date]) -> None:
+    """Recompute these months' sets as the union of their day sets."""
+    for month in months:
+        connection.execute(delete(volunteer_month_set).where(volunteer_month_set.c.month == month))
+        query = select(volunteer_day_set.c.activity_type, volunteer_day_set.c.volunteer_ids).where(
+            volunteer_day_set.c.service_date >= month,
+            volunteer_day_set.c.service_date <= _month_end(month),
+        )
+        by_type: dict[str, list[np.ndarray]] = {}
+        for kind, blob in connection.execute(query):
+            by_type.setdefault(kind, []).append(decode_ids(blob))
+        rows = [
+            {
+                "month": month,
+                "activity_type": kind,
+                "volunteer_ids": encode_ids(np.concatenate(sets)),
+            }
+            for kind, sets in sorted(by_type.items())
+        ]
+        if rows:
+            connection.execute(insert(volunteer_month_set), rows)
 
 
 def _refresh_first_days(connection: Connection, years: list[int]) -> None:
@@ -783,6 +825,15 @@ def city_rollups_match(connection: Connection) -> bool:
     }
     if expected != stored:
         return False
+    united: dict[tuple[dt.date, str], list[np.ndarray]] = {}
+    for (day, kind), blob in expected.items():
+        united.setdefault((day.replace(day=1), kind), []).append(decode_ids(blob))
+    stored_months = {
+        (_as_date(r.month), r.activity_type): bytes(r.volunteer_ids)
+        for r in connection.execute(select(volunteer_month_set))
+    }
+    if stored_months != {k: encode_ids(np.concatenate(v)) for k, v in united.items()}:
+        return False
     firsts = _first_dates_select().subquery()
     counted = select(firsts.c.year, firsts.c.first_date, func.count()).group_by(
         firsts.c.year, firsts.c.first_date
@@ -802,6 +853,7 @@ __all__ = [
     "service_city_daily",
     "volunteer_day_set",
     "volunteer_first_day",
+    "volunteer_month_set",
     "activity_daily",
     "month_start",
     "presence_matches",

@@ -164,8 +164,8 @@ def _assert_exact(engine, windows=WINDOWS, scopes=SCOPES, type_sets=TYPE_SETS) -
 
 def assert_city_rollups_equal(engine, records) -> None:  # type: ignore[no-untyped-def]
     """The whole-city rollups (0008) hold exactly what the records give: per (day, 活动类型)
-    the sorted distinct volunteer ids, 人次 and hours (hours to 1e-6), and per (year, day)
-    how many volunteers served for the first time that year."""
+    the sorted distinct volunteer ids (and per month their union), 人次 and hours (hours to
+    1e-6), and per (year, day) how many volunteers served for the first time that year."""
     sets: dict = defaultdict(set)  # type: ignore[type-arg]
     sums: dict = defaultdict(lambda: [0, 0.0])  # type: ignore[type-arg]
     for day, _place, volunteer, kind, hours, _name in records:
@@ -177,6 +177,10 @@ def assert_city_rollups_equal(engine, records) -> None:  # type: ignore[no-untyp
             (_date(r[0]), r[1]): np.frombuffer(bytes(r[2]), dtype="<u4").tolist()
             for r in connection.execute(select(rollups.volunteer_day_set))
         }
+        stored_months = {
+            (_date(r[0]), r[1]): np.frombuffer(bytes(r[2]), dtype="<u4").tolist()
+            for r in connection.execute(select(rollups.volunteer_month_set))
+        }
         stored_firsts = {
             (r[0], _date(r[1])): r[2]
             for r in connection.execute(select(rollups.volunteer_first_day))
@@ -186,6 +190,10 @@ def assert_city_rollups_equal(engine, records) -> None:  # type: ignore[no-untyp
             for r in connection.execute(select(rollups.service_city_daily))
         }
     assert stored_sets == {key: sorted(ids) for key, ids in sets.items()}
+    months: dict = defaultdict(set)  # type: ignore[type-arg]
+    for (day, kind), ids in sets.items():
+        months[(day.replace(day=1), kind)] |= ids
+    assert stored_months == {key: sorted(ids) for key, ids in months.items()}
     firsts: dict = {}  # type: ignore[type-arg]
     for day, _place, volunteer, _kind, _hours, _name in records:
         key = (day.year, volunteer)

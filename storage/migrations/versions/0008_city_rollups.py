@@ -7,7 +7,8 @@ of ``rollup_service_daily``'s row per community.
 ``rollup_volunteer_day_set``: per (day, 活动类型) the distinct volunteer ids who served that
 day anywhere in the city (sorted uint32 bytes). Whole-city 活跃志愿者 and 参与志愿者 per
 month and per 活动类型 are a union of these sets: exact, and without scanning the presence
-rollup (in city data about one row per record).
+rollup (in city data about one row per record). ``rollup_volunteer_month_set`` holds each
+month's union of them: a window's whole months are one row each.
 
 ``rollup_volunteer_first_day``: per (year, day) how many volunteers served for the first time
 that year, so the year's 活跃志愿者 as of a day is a sum of at most 366 rows. A database that already holds records gets
@@ -46,6 +47,14 @@ def upgrade() -> None:
         sqlite_with_rowid=False,
     )
     op.create_table(
+        "rollup_volunteer_month_set",
+        sa.Column("month", sa.Date(), nullable=False),
+        sa.Column("activity_type", sa.String(length=100), nullable=False),
+        sa.Column("volunteer_ids", sa.LargeBinary(), nullable=False),
+        sa.PrimaryKeyConstraint("month", "activity_type"),
+        sqlite_with_rowid=False,
+    )
+    op.create_table(
         "rollup_volunteer_first_day",
         sa.Column("year", sa.Integer(), nullable=False),
         sa.Column("first_date", sa.Date(), nullable=False),
@@ -60,5 +69,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("rollup_volunteer_first_day")
+    op.drop_table("rollup_volunteer_month_set")
     op.drop_table("rollup_volunteer_day_set")
     op.drop_table("rollup_service_city_daily")
