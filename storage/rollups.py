@@ -555,7 +555,6 @@ def rollups_match(connection: Connection) -> bool:
 
 ID_DTYPE = np.dtype("<u4")
 SET_KEYS_TABLE = "tmp_rollup_day_volunteers"
-_set_keys = table(SET_KEYS_TABLE, column("service_date", Date), column("volunteer_id", Integer))
 # The touched (day, volunteer) pairs' current records, by ``ix_service_volunteer_date``.
 _CURRENT_OF_SET_KEYS = (
     "SELECT t.service_date, r.activity_type, r.volunteer_id "
@@ -657,15 +656,30 @@ def _day_sets_of_every_record(connection: Connection) -> Iterable[list[dict]]:  
 def _refresh_city_rollups(connection: Connection, keys: list[ServiceKey]) -> None:
     """Recompute the whole-city rows of the days these record keys touch (after the
     per-community rollups are current)."""
+    dates = _DateCache()
     touched = {
-        (_as_date(day), int(volunteer_id))
+        (dates.of(day), int(volunteer_id))
         for day, _community, volunteer_id in keys
         if day is not None and volunteer_id is not None
     }
-    _refresh_city_daily(connection, sorted({_as_date(k[0]) for k in keys if k[0] is not None}))
+    _refresh_city_daily(connection, sorted({dates.of(k[0]) for k in keys if k[0] is not None}))
     _refresh_day_sets(connection, sorted(touched))
     _refresh_month_sets(connection, sorted({day.replace(day=1) for day, _ in touched}))
     _refresh_first_days(connection, sorted({day.year for day, _ in touched}))
+
+
+class _DateCache:
+    """A stored or given date as a ``date``, each distinct value parsed once (an import
+    brings many rows of few days)."""
+
+    def __init__(self) -> None:
+        self._seen: dict[object, dt.date] = {}
+
+    def of(self, value: object) -> dt.date:
+        day = self._seen.get(value)
+        if day is None:
+            day = self._seen[value] = _as_date(value)  # type: ignore[arg-type]
+        return day
 
 
 def _refresh_city_daily(connection: Connection, days: list[dt.date]) -> None:
@@ -782,14 +796,20 @@ def _current_types(
         "(service_date DATE NOT NULL, volunteer_id INTEGER NOT NULL)"
     )
     connection.exec_driver_sql(f"DELETE FROM {SET_KEYS_TABLE}")
-    connection.execute(
-        insert(_set_keys), [{"service_date": d, "volunteer_id": v} for d, v in touched]
+    postgresql = connection.dialect.name == "postgresql"
+    # Straight to the driver (one executemany of plain tuples): SQLite stores a date as its
+    # ISO text, as SQLAlchemy's Date does; psycopg takes the date itself.
+    marker = "%s" if postgresql else "?"
+    connection.exec_driver_sql(
+        f"INSERT INTO {SET_KEYS_TABLE} (service_date, volunteer_id) VALUES ({marker}, {marker})",
+        [(d if postgresql else d.isoformat(), v) for d, v in touched],
     )
-    if connection.dialect.name == "postgresql":
+    if postgresql:
         connection.exec_driver_sql(f"ANALYZE {SET_KEYS_TABLE}")
     current: dict[dt.date, dict[str, list[int]]] = {}
-    for day, kind, volunteer_id in connection.exec_driver_sql(_CURRENT_OF_SET_KEYS):
-        current.setdefault(_as_date(day), {}).setdefault(kind, []).append(int(volunteer_id))
+    dates = _DateCache()
+    for day, kind, volunteer_id in connection.exec_driver_sql(_CURRENT_OF_SET_KEYS).fetchall():
+        current.setdefault(dates.of(day), {}).setdefault(kind, []).append(volunteer_id)
     connection.exec_driver_sql(f"DELETE FROM {SET_KEYS_TABLE}")
     return current
 
