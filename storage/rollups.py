@@ -562,6 +562,9 @@ _CURRENT_OF_SET_KEYS = (
     "WHERE r.volunteer_id = t.volunteer_id AND r.service_date = t.service_date"
 )
 STREAM_ROWS = 200_000  # records per batch when the sets are built from every record
+# A record packed in one int64 for the rebuild: day ordinal (20 bits, to year 2870), 活动类型
+# code (11 bits) and volunteer id (32 bits).
+TYPE_BITS = 11
 
 
 def encode_ids(ids: np.ndarray) -> bytes:
@@ -609,8 +612,9 @@ def rebuild_city(connection: Connection) -> None:
 
 
 def _day_sets_of_every_record(connection: Connection) -> Iterable[list[dict]]:  # type: ignore[type-arg]
-    """The day sets of all records, a month of days at a time: one pass over the records in
-    storage order (no sort in SQL), grouped in numpy as (day, type, volunteer) integer keys."""
+    """The day sets of all records, as rows to insert (``CHUNK`` at a time): one pass over the
+    records in storage order (no sort in SQL), grouped in numpy as packed (day, type,
+    volunteer) integer keys."""
     days: dict[object, int] = {}  # a stored date (text on SQLite) → its ordinal
     types: dict[str, int] = {}
     parts: list[np.ndarray] = []
@@ -628,7 +632,9 @@ def _day_sets_of_every_record(connection: Connection) -> Iterable[list[dict]]:  
             (types.setdefault(r[1], len(types)) for r in batch), dtype=np.int64, count=len(batch)
         )
         volunteer = np.fromiter((r[2] for r in batch), dtype=np.int64, count=len(batch))
-        parts.append(np.unique(((day << 8) | kind) << 32 | volunteer))
+        if len(types) > 1 << TYPE_BITS or (batch and int(volunteer.max()) >> 32):
+            raise ValueError("活动类型超过 2048 种或志愿者编号超出 32 位，无法建立全市志愿者集合")
+        parts.append(np.unique(((day << TYPE_BITS) | kind) << 32 | volunteer))
     if not parts:
         return
     keys = np.unique(np.concatenate(parts))
@@ -641,8 +647,8 @@ def _day_sets_of_every_record(connection: Connection) -> Iterable[list[dict]]:  
         group = int(groups[start])
         rows.append(
             {
-                "service_date": dt.date.fromordinal(group >> 8),
-                "activity_type": names[group & 0xFF],
+                "service_date": dt.date.fromordinal(group >> TYPE_BITS),
+                "activity_type": names[group & ((1 << TYPE_BITS) - 1)],
                 "volunteer_ids": (keys[start:end] & 0xFFFFFFFF).astype(ID_DTYPE).tobytes(),
             }
         )
