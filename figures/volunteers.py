@@ -8,10 +8,11 @@ As of a date D in year Y:
   D − 13 … D − 7. The week is a plain 7-day window: early in January it reaches back
   into Y − 1 (unlike the year figures above).
 
-Additive figures (人次, hours) are sums over ``rollup_service_daily``; active volunteers of the
-whole city come from ``rollup_volunteer_year``, of a scope or of some 活动类型 from
-``rollup_volunteer_month`` (see ``storage.rollups``), so no figure here scans the service
-records of a window.
+Additive figures (人次, hours) are sums over ``rollup_service_daily`` (a community scope) or
+``rollup_service_city_daily`` (the whole city); distinct volunteers of the whole city come from
+``rollup_volunteer_first_day`` (the year's active) and the per-day id sets of
+``rollup_volunteer_day_set`` (united in numpy), of a scope from ``rollup_volunteer_month``
+(see ``storage.rollups``), so no figure here scans the service records of a window.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
 from sqlalchemy import (
     Connection,
     Engine,
@@ -51,6 +53,65 @@ V = Volunteer
 D = rollups.service_daily  # per day × community × 活动类型: 人次 and hours (additive)
 P = rollups.volunteer_month  # per month × community × volunteer × 活动类型: first / last day
 A = rollups.activity_daily  # per day × community × 活动类型 × 活动名称: 人次 and hours
+C = rollups.service_city_daily  # per day × 活动类型, whole city: 人次 and hours (additive)
+S = rollups.volunteer_day_set  # per day × 活动类型, whole city: the set of volunteers who served
+M = rollups.volunteer_month_set  # per month × 活动类型, whole city: the union of its day sets
+
+
+def _whole_city(scope: Scope) -> bool:
+    """No community filter: the whole-city rollups answer (far fewer rows to read)."""
+    return scope.community_ids() is None
+
+
+def _sums_of(scope: Scope):  # type: ignore[no-untyped-def]
+    """The additive rollup for the scope and the condition that keeps its communities."""
+    if _whole_city(scope):
+        return C, true()
+    return D, scope.community_clause(D.c.community_id)
+
+
+def _city_sets(
+    connection: Connection, start: dt.date, end: dt.date, types: Sequence[str]
+) -> list[tuple[dt.date, str, np.ndarray]]:
+    """The whole city's volunteer sets covering start … end and the chosen types, as
+    (day or month start, type, ids): a month set for each whole month, day sets for the
+    days of a partial month at either end."""
+    first_whole = start if start.day == 1 else _month_end(start) + dt.timedelta(days=1)
+    last_whole = end if end == _month_end(end) else end.replace(day=1) - dt.timedelta(days=1)
+    if first_whole > last_whole:  # no whole month inside: days only
+        return _sets_of(connection, S, S.c.service_date.between(start, end), types)
+    months = M.c.month.between(first_whole, last_whole)
+    days = or_(
+        S.c.service_date.between(start, first_whole - dt.timedelta(days=1)),
+        S.c.service_date.between(last_whole + dt.timedelta(days=1), end),
+    )
+    return _sets_of(connection, M, months, types) + _sets_of(connection, S, days, types)
+
+
+def _sets_of(connection: Connection, sets, when, types: Sequence[str]):  # type: ignore[no-untyped-def]
+    query = select(*sets.c).where(when, sets.c.activity_type.in_(list(types)) if types else true())
+    return [
+        (_as_date(day), kind, rollups.decode_ids(blob))
+        for day, kind, blob in connection.execute(query)
+    ]
+
+
+def _count_distinct(sets: Sequence[np.ndarray]) -> int:
+    """How many different ids the sets hold together (marked in one array indexed by id)."""
+    ids = np.concatenate(list(sets)) if sets else np.empty(0, dtype=np.uint32)
+    if ids.size == 0:
+        return 0
+    seen = np.zeros(int(ids.max()) + 1, dtype=bool)
+    seen[ids] = True
+    return int(np.count_nonzero(seen))
+
+
+def _count_distinct_by(sets, key) -> dict:  # type: ignore[no-untyped-def, type-arg]
+    """Distinct ids per group of sets (``key`` maps a (day, type) to its group)."""
+    groups: dict = {}  # type: ignore[type-arg]
+    for day, kind, ids in sets:
+        groups.setdefault(key(day, kind), []).append(ids)
+    return {group: _count_distinct(members) for group, members in groups.items()}
 
 
 def _month_end(day: dt.date) -> dt.date:
@@ -209,9 +270,10 @@ def volunteer_summary(engine_or_connection: Engine | Connection, scope: Scope) -
 #   dated ≤ as-of, by the record's community; the week and last week as in ``volunteers``;
 # - breakdowns for the charts (``service_by_month``, ``service_by_type``, ``top_activities``):
 #   records dated ``date_from`` … as-of (the page's time window), grouped in SQL.
-# Additive figures (人次, hours, which types occur) are sums over ``rollup_service_daily`` and,
-# per activity, ``rollup_activity_daily``; distinct volunteer counts (not additive) are
-# counted over ``rollup_volunteer_month`` (the ranked activities' from their own records).
+# Additive figures (人次, hours, which types occur) are sums over ``rollup_service_daily`` (or
+# ``rollup_service_city_daily`` for the whole city) and, per activity, ``rollup_activity_daily``;
+# distinct volunteer counts (not additive) are unions of the whole city's day sets or counted
+# over ``rollup_volunteer_month`` in a scope (the ranked activities' from their own records).
 # Nothing here returns a person: volunteers are only counted (never listed).
 
 TOP_LIMIT = 10
@@ -286,34 +348,36 @@ def activity_types(engine_or_connection: Engine | Connection, scope: Scope) -> l
     Read from the daily rollup: it has a row for every (day, community, type) with a record.
     """
     start, end = window(scope)
+    sums, in_scope = _sums_of(scope)
     query = (
-        select(D.c.activity_type)
-        .where(
-            D.c.service_date >= start,
-            D.c.service_date <= end,
-            scope.community_clause(D.c.community_id),
-        )
+        select(sums.c.activity_type)
+        .where(sums.c.service_date >= start, sums.c.service_date <= end, in_scope)
         .distinct()
     )
     with connected(engine_or_connection) as connection:
         return sorted(connection.execute(query).scalars())
 
 
-def _daily_types(types: Sequence[str]):  # type: ignore[no-untyped-def]
-    return D.c.activity_type.in_(list(types)) if types else true()
+def _daily_types(types: Sequence[str], sums=D):  # type: ignore[no-untyped-def]
+    return sums.c.activity_type.in_(list(types)) if types else true()
 
 
 def _active(connection: Connection, scope: Scope, types: Sequence[str]) -> int:
     """Distinct volunteers with a record of the chosen types in the year, dated ≤ as-of.
 
-    Not additive, so not in the daily rollup: the whole city without a type filter reads
-    ``rollup_volunteer_year`` (a range count); otherwise the presence rollup in scope.
+    Not additive, so not in the daily rollup: the whole city without a type filter sums
+    ``rollup_volunteer_first_day`` (first days of the year ≤ as-of), with a type filter the
+    union of the year's day sets; a community scope the presence rollup.
     """
     as_of = scope.as_of
-    if not types and scope.community_ids() is None:
-        query = select(func.count()).where(
-            rollups.volunteer_year.c.year == as_of.year,
-            rollups.volunteer_year.c.first_date <= as_of,
+    if types and _whole_city(scope):
+        return _count_distinct(
+            [ids for _, _, ids in _city_sets(connection, dt.date(as_of.year, 1, 1), as_of, types)]
+        )
+    if not types and _whole_city(scope):
+        first = rollups.volunteer_first_day
+        query = select(func.coalesce(func.sum(first.c.volunteers), 0)).where(
+            first.c.year == as_of.year, first.c.first_date <= as_of
         )
     else:
         volunteers, conditions = _distinct_volunteers(
@@ -332,24 +396,25 @@ def service_totals(
     """
     as_of = scope.as_of
     week, last_week = week_of(as_of), last_week_of(as_of)
-    in_year = D.c.service_date >= dt.date(as_of.year, 1, 1)
+    sums, in_scope = _sums_of(scope)
+    in_year = sums.c.service_date >= dt.date(as_of.year, 1, 1)
 
     def hours_between(start: dt.date, end: dt.date):  # type: ignore[no-untyped-def]
-        inside = and_(D.c.service_date >= start, D.c.service_date <= end)
-        return func.coalesce(func.sum(case((inside, D.c.hours), else_=0)), 0)
+        inside = and_(sums.c.service_date >= start, sums.c.service_date <= end)
+        return func.coalesce(func.sum(case((inside, sums.c.hours), else_=0)), 0)
 
     query = select(
-        func.coalesce(func.sum(case((in_year, D.c.person_times), else_=0)), 0).label(
+        func.coalesce(func.sum(case((in_year, sums.c.person_times), else_=0)), 0).label(
             "person_times"
         ),
-        func.coalesce(func.sum(case((in_year, D.c.hours), else_=0)), 0).label("hours"),
+        func.coalesce(func.sum(case((in_year, sums.c.hours), else_=0)), 0).label("hours"),
         hours_between(*week).label("this_week"),
         hours_between(*last_week).label("last_week"),
     ).where(
-        D.c.service_date <= as_of,
-        or_(in_year, D.c.service_date >= last_week[0]),
-        scope.community_clause(D.c.community_id),
-        _daily_types(types),
+        sums.c.service_date <= as_of,
+        or_(in_year, sums.c.service_date >= last_week[0]),
+        in_scope,
+        _daily_types(types, sums),
     )
     with connected(engine_or_connection) as connection:
         row = connection.execute(query).one()
@@ -411,12 +476,14 @@ def community_population(
 
 
 def _daily_in_window(scope: Scope, types: Sequence[str]):  # type: ignore[no-untyped-def]
+    """The additive rollup for the scope and its rows of the window and types."""
     start, end = window(scope)
-    return and_(
-        D.c.service_date >= start,
-        D.c.service_date <= end,
-        scope.community_clause(D.c.community_id),
-        _daily_types(types),
+    sums, in_scope = _sums_of(scope)
+    return sums, and_(
+        sums.c.service_date >= start,
+        sums.c.service_date <= end,
+        in_scope,
+        _daily_types(types, sums),
     )
 
 
@@ -429,27 +496,24 @@ def service_by_month(
 ) -> list[MonthService]:
     """人次, hours and distinct volunteers per calendar month of the window.
 
-    人次 and hours: sums over the daily rollup; volunteers: the presence rollup.
+    人次 and hours: sums over the daily rollup; volunteers: the union of the day sets of
+    each month (whole city) or the presence rollup (a community scope).
     """
-    year = extract("year", D.c.service_date)
-    month = extract("month", D.c.service_date)
+    sums, conditions = _daily_in_window(scope, types)
+    year = extract("year", sums.c.service_date)
+    month = extract("month", sums.c.service_date)
     additive = (
         select(
             year.label("year"),
             month.label("month"),
-            func.sum(D.c.person_times).label("person_times"),
-            func.sum(D.c.hours).label("hours"),
+            func.sum(sums.c.person_times).label("person_times"),
+            func.sum(sums.c.hours).label("hours"),
         )
-        .where(_daily_in_window(scope, types))
+        .where(conditions)
         .group_by(year, month)
     )
-    volunteers, conditions = _distinct_in_window(scope, types)
-    distinct = select(P.c.month, volunteers.label("volunteers")).where(conditions)
     with connected(engine_or_connection) as connection:
-        counted = {
-            (_as_date(row.month).year, _as_date(row.month).month): int(row.volunteers)
-            for row in connection.execute(distinct.group_by(P.c.month))
-        }
+        counted = _volunteers_by_month(connection, scope, types)
         rows = [
             MonthService(
                 int(row.year),
@@ -463,6 +527,35 @@ def service_by_month(
     return sorted(rows, key=lambda row: (row.year, row.month))
 
 
+def _volunteers_by_month(
+    connection: Connection, scope: Scope, types: Sequence[str]
+) -> dict[tuple[int, int], int]:
+    if _whole_city(scope):
+        sets = _city_sets(connection, *window(scope), types)
+        return _count_distinct_by(sets, lambda day, _kind: (day.year, day.month))
+    volunteers, conditions = _distinct_in_window(scope, types)
+    distinct = select(P.c.month, volunteers.label("volunteers")).where(conditions)
+    return {
+        (_as_date(row.month).year, _as_date(row.month).month): int(row.volunteers)
+        for row in connection.execute(distinct.group_by(P.c.month))
+    }
+
+
+def _volunteers_by_type(
+    connection: Connection, scope: Scope, types: Sequence[str]
+) -> dict[str, int]:
+    if _whole_city(scope):
+        sets = _city_sets(connection, *window(scope), types)
+        return _count_distinct_by(sets, lambda _day, kind: kind)
+    volunteers, conditions = _distinct_in_window(scope, types)
+    distinct = (
+        select(P.c.activity_type, volunteers.label("volunteers"))
+        .where(conditions)
+        .group_by(P.c.activity_type)
+    )
+    return {row.activity_type: int(row.volunteers) for row in connection.execute(distinct)}
+
+
 def _as_date(value: dt.date | str) -> dt.date:
     """A date column as read back (SQLite returns a computed date as text)."""
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
@@ -473,25 +566,21 @@ def service_by_type(
 ) -> list[GroupService]:
     """人次, hours and distinct volunteers per 活动类型 in the window, most 人次 first.
 
-    人次 and hours: sums over the daily rollup; volunteers: the presence rollup.
+    人次 and hours: sums over the daily rollup; volunteers: the union of each type's day
+    sets (whole city) or the presence rollup (a community scope).
     """
+    sums, conditions = _daily_in_window(scope, types)
     additive = (
         select(
-            D.c.activity_type,
-            func.sum(D.c.person_times).label("person_times"),
-            func.sum(D.c.hours).label("hours"),
+            sums.c.activity_type,
+            func.sum(sums.c.person_times).label("person_times"),
+            func.sum(sums.c.hours).label("hours"),
         )
-        .where(_daily_in_window(scope, types))
-        .group_by(D.c.activity_type)
-    )
-    volunteers, conditions = _distinct_in_window(scope, types)
-    distinct = (
-        select(P.c.activity_type, volunteers.label("volunteers"))
         .where(conditions)
-        .group_by(P.c.activity_type)
+        .group_by(sums.c.activity_type)
     )
     with connected(engine_or_connection) as connection:
-        counted = {row.activity_type: int(row.volunteers) for row in connection.execute(distinct)}
+        counted = _volunteers_by_type(connection, scope, types)
         rows = [
             GroupService(
                 activity_type=row.activity_type,

@@ -18,13 +18,20 @@ view takes seconds. Two small tables answer the same questions exactly:
   counts when its first or last day lies in the window; only when both lie outside
   (first < a, last > b: possible only for a window inside one month) is the volunteer's
   own record range looked up (``figures.volunteers``).
+- whole city (0008), read when no community is chosen: ``rollup_service_city_daily`` (per
+  day and 活动类型, 人次 and hours: the daily rollup summed over communities),
+  ``rollup_volunteer_day_set`` (per day and 活动类型, the sorted distinct ids of the volunteers
+  who served: any whole-city distinct count of any window and types is a union of these small
+  sets in numpy; ``rollup_volunteer_month_set`` holds each month's union, so a whole month
+  is one row) and ``rollup_volunteer_first_day`` (per year and day, how many volunteers
+  served for the first time that year: the year's active volunteers are a sum).
 - ``rollup_activity_daily``: per (day, community, 活动类型, 活动名称) 人次 and hours: the
   activity ranking (前 10) is a sum over it; the ten activities' distinct volunteers are
   then counted from their own records, found through its (day, community) keys.
 
 Who keeps them current: ``ingest.importer`` calls ``refresh_service`` with the keys of the
 records it writes (old and new values of an updated record), ``demo.subdistricts`` and
-``demo.city`` call ``rebuild`` after replacing everything, and migrations 0003 and 0007 fill
+``demo.city`` call ``rebuild`` after replacing everything, and migrations 0003, 0007 and 0008 fill
 them for a database that already has data. ``rollups_match`` re-derives all three from the
 records, for tests and for the benchmark's sanity check.
 """
@@ -34,6 +41,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
+import numpy as np
 from sqlalchemy import (
     Column,
     Connection,
@@ -41,6 +49,7 @@ from sqlalchemy import (
     Float,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -52,6 +61,7 @@ from sqlalchemy import (
     literal,
     select,
     table,
+    tuple_,
 )
 
 from storage.models import ServiceRecord
@@ -129,6 +139,51 @@ activity_daily = Table(
     sqlite_with_rowid=False,
 )
 
+# Whole-city tables (migration 0008): a page without a community filter reads these, not the
+# per-community ones above.
+service_city_daily = Table(
+    "rollup_service_city_daily",
+    metadata,
+    Column("service_date", Date, primary_key=True),
+    Column("activity_type", String(100), primary_key=True),
+    Column("person_times", Integer, nullable=False),
+    Column("hours", Float, nullable=False),
+    sqlite_with_rowid=False,
+)
+
+volunteer_day_set = Table(
+    "rollup_volunteer_day_set",
+    metadata,
+    Column("service_date", Date, primary_key=True),
+    Column("activity_type", String(100), primary_key=True),
+    # The distinct volunteer ids with a record that day of that type, anywhere in the city:
+    # sorted little-endian uint32 (``encode_ids`` / ``decode_ids``).
+    Column("volunteer_ids", LargeBinary, nullable=False),
+    sqlite_with_rowid=False,
+)
+
+volunteer_month_set = Table(
+    "rollup_volunteer_month_set",
+    metadata,
+    Column("month", Date, primary_key=True),  # the first day of the month
+    Column("activity_type", String(100), primary_key=True),
+    # The union of the month's day sets of that type: a whole month is one row to read
+    # (in city data about as many ids as its day sets, but 30 times fewer rows).
+    Column("volunteer_ids", LargeBinary, nullable=False),
+    sqlite_with_rowid=False,
+)
+
+volunteer_first_day = Table(
+    "rollup_volunteer_first_day",
+    metadata,
+    Column("year", Integer, primary_key=True),
+    Column("first_date", Date, primary_key=True),
+    # How many volunteers served for the first time that year on that day (any 活动类型):
+    # the year's active volunteers as of D are the sum up to D (a few hundred rows).
+    Column("volunteers", Integer, nullable=False),
+    sqlite_with_rowid=False,
+)
+
 CHUNK = 500  # keys per DELETE / INSERT … SELECT (well under both databases' parameter limits)
 
 ServiceKey = tuple[dt.date, int, int]  # (service_date, community_id, volunteer_id)
@@ -199,6 +254,7 @@ def rebuild(connection: Connection) -> None:
     """Recompute every rollup from every service record (after a bulk load)."""
     rebuild_service(connection)
     rebuild_presence(connection)
+    rebuild_city(connection)
 
 
 def rebuild_service(connection: Connection) -> None:
@@ -245,6 +301,7 @@ def refresh_service(connection: Connection, keys: Iterable[ServiceKey]) -> None:
     updated record also its values before the update: a record that moved to another day
     changes the old day's totals too.
     """
+    keys = list(keys)
     days: set[tuple[dt.date, int]] = set()
     volunteer_years: set[tuple[int, int]] = set()
     presences: set[tuple[dt.date, int, int]] = set()
@@ -261,6 +318,7 @@ def refresh_service(connection: Connection, keys: Iterable[ServiceKey]) -> None:
     _refresh_days(connection, sorted(days))
     _refresh_volunteer_years(connection, sorted(volunteer_years))
     _refresh_presence(connection, sorted(presences))
+    _refresh_city_rollups(connection, keys)
 
 
 PAIRS_TABLE = "tmp_rollup_pairs"
@@ -462,7 +520,7 @@ def _sums_match(connection: Connection, computed, stored, keys: int) -> bool:  #
 def rollups_match(connection: Connection) -> bool:
     """Whether every rollup equals what the service records give now (exact counts, hours
     to 1e-6)."""
-    if not presence_matches(connection):
+    if not presence_matches(connection) or not city_rollups_match(connection):
         return False
     if not _sums_match(connection, _activity_select(), select(activity_daily), 4):
         return False
@@ -489,8 +547,339 @@ def rollups_match(connection: Connection) -> bool:
     return firsts == stored_firsts
 
 
+# --- Whole-city rollups (0008): ``rollup_service_city_daily`` sums ``rollup_service_daily``
+# over the communities; ``rollup_volunteer_day_set`` holds, per (day, 活动类型), the set of
+# volunteers who served, so any whole-city distinct count of a window and of any types is a
+# union of at most 366 × types small sets (exact, in numpy) instead of a scan of millions of
+# presence rows.
+
+ID_DTYPE = np.dtype("<u4")
+SET_KEYS_TABLE = "tmp_rollup_day_volunteers"
+# The touched (day, volunteer) pairs' current records, by ``ix_service_volunteer_date``.
+_CURRENT_OF_SET_KEYS = (
+    "SELECT t.service_date, r.activity_type, r.volunteer_id "
+    f"FROM {SET_KEYS_TABLE} AS t CROSS JOIN service_record AS r "
+    "WHERE r.volunteer_id = t.volunteer_id AND r.service_date = t.service_date"
+)
+STREAM_ROWS = 200_000  # records per batch when the sets are built from every record
+# A record packed in one int64 for the rebuild: day ordinal (20 bits, to year 2870), 活动类型
+# code (11 bits) and volunteer id (32 bits).
+TYPE_BITS = 11
+
+
+def encode_ids(ids: np.ndarray) -> bytes:
+    """Distinct ids as stored: sorted little-endian uint32."""
+    return np.unique(np.asarray(ids, dtype=np.int64)).astype(ID_DTYPE).tobytes()
+
+
+def decode_ids(blob: bytes) -> np.ndarray:
+    """The stored ids back (read-only view)."""
+    return np.frombuffer(bytes(blob), dtype=ID_DTYPE)
+
+
+def _city_daily_select():  # type: ignore[no-untyped-def]
+    return select(
+        service_daily.c.service_date,
+        service_daily.c.activity_type,
+        func.sum(service_daily.c.person_times).label("person_times"),
+        func.sum(service_daily.c.hours).label("hours"),
+    ).group_by(service_daily.c.service_date, service_daily.c.activity_type)
+
+
+CITY_DAILY_COLUMNS = ["service_date", "activity_type", "person_times", "hours"]
+
+
+def rebuild_city(connection: Connection) -> None:
+    """Recompute both whole-city rollups (the two of migration 0008); the daily one from
+    ``rollup_service_daily``, which must be current."""
+    connection.execute(delete(service_city_daily))
+    connection.execute(
+        insert(service_city_daily).from_select(CITY_DAILY_COLUMNS, _city_daily_select())
+    )
+    connection.execute(delete(volunteer_day_set))
+    years: set[int] = set()
+    for rows in _day_sets_of_every_record(connection):
+        connection.execute(insert(volunteer_day_set), rows)
+        years.update(row["service_date"].year for row in rows)
+    connection.execute(delete(volunteer_month_set))
+    months = {
+        day.replace(day=1)
+        for (day,) in connection.execute(select(service_city_daily.c.service_date))
+    }
+    _refresh_month_sets(connection, sorted(months))
+    connection.execute(delete(volunteer_first_day))
+    _refresh_first_days(connection, sorted(years))
+
+
+def _day_sets_of_every_record(connection: Connection) -> Iterable[list[dict]]:  # type: ignore[type-arg]
+    """The day sets of all records, as rows to insert (``CHUNK`` at a time): one pass over the
+    records in storage order (no sort in SQL), grouped in numpy as packed (day, type,
+    volunteer) integer keys."""
+    days: dict[object, int] = {}  # a stored date (text on SQLite) → its ordinal
+    types: dict[str, int] = {}
+    parts: list[np.ndarray] = []
+    result = connection.exec_driver_sql(
+        "SELECT service_date, activity_type, volunteer_id FROM service_record",
+        execution_options={"stream_results": True},  # this statement only (a server cursor)
+    )
+    for batch in result.partitions(STREAM_ROWS):
+        day = np.fromiter(
+            (days.get(r[0]) or days.setdefault(r[0], _as_date(r[0]).toordinal()) for r in batch),
+            dtype=np.int64,
+            count=len(batch),
+        )
+        kind = np.fromiter(
+            (types.setdefault(r[1], len(types)) for r in batch), dtype=np.int64, count=len(batch)
+        )
+        volunteer = np.fromiter((r[2] for r in batch), dtype=np.int64, count=len(batch))
+        if len(types) > 1 << TYPE_BITS or (batch and int(volunteer.max()) >> 32):
+            raise ValueError("活动类型超过 2048 种或志愿者编号超出 32 位，无法建立全市志愿者集合")
+        parts.append(np.unique(((day << TYPE_BITS) | kind) << 32 | volunteer))
+    if not parts:
+        return
+    keys = np.unique(np.concatenate(parts))
+    names = {code: name for name, code in types.items()}
+    groups = keys >> 32
+    starts = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
+    ends = np.r_[starts[1:], len(keys)]
+    rows: list[dict] = []  # type: ignore[type-arg]
+    for start, end in zip(starts, ends, strict=True):
+        group = int(groups[start])
+        rows.append(
+            {
+                "service_date": dt.date.fromordinal(group >> TYPE_BITS),
+                "activity_type": names[group & ((1 << TYPE_BITS) - 1)],
+                "volunteer_ids": (keys[start:end] & 0xFFFFFFFF).astype(ID_DTYPE).tobytes(),
+            }
+        )
+        if len(rows) >= CHUNK:
+            yield rows
+            rows = []
+    if rows:
+        yield rows
+
+
+def _refresh_city_rollups(connection: Connection, keys: list[ServiceKey]) -> None:
+    """Recompute the whole-city rows of the days these record keys touch (after the
+    per-community rollups are current)."""
+    dates = _DateCache()
+    touched = {
+        (dates.of(day), int(volunteer_id))
+        for day, _community, volunteer_id in keys
+        if day is not None and volunteer_id is not None
+    }
+    _refresh_city_daily(connection, sorted({dates.of(k[0]) for k in keys if k[0] is not None}))
+    _refresh_day_sets(connection, sorted(touched))
+    _refresh_month_sets(connection, sorted({day.replace(day=1) for day, _ in touched}))
+    _refresh_first_days(connection, sorted({day.year for day, _ in touched}))
+
+
+class _DateCache:
+    """A stored or given date as a ``date``, each distinct value parsed once (an import
+    brings many rows of few days)."""
+
+    def __init__(self) -> None:
+        self._seen: dict[object, dt.date] = {}
+
+    def of(self, value: object) -> dt.date:
+        day = self._seen.get(value)
+        if day is None:
+            day = self._seen[value] = _as_date(value)  # type: ignore[arg-type]
+        return day
+
+
+def _refresh_city_daily(connection: Connection, days: list[dt.date]) -> None:
+    for chunk in _chunks(days):
+        connection.execute(
+            delete(service_city_daily).where(service_city_daily.c.service_date.in_(chunk))
+        )
+        source = _city_daily_select().where(service_daily.c.service_date.in_(chunk))
+        connection.execute(insert(service_city_daily).from_select(CITY_DAILY_COLUMNS, source))
+
+
+def _refresh_day_sets(connection: Connection, touched: list[tuple[dt.date, int]]) -> None:
+    """Make the sets of the touched days exact again: each touched (day, volunteer) leaves
+    every set of that day, then joins the sets of the types they still have a record of
+    (so inserts, updates that move a record and deletes are all covered)."""
+    if not touched:
+        return
+    current = _current_types(connection, touched)
+    leaving: dict[dt.date, list[int]] = {}
+    for day, volunteer_id in touched:
+        leaving.setdefault(day, []).append(volunteer_id)
+    empty = np.empty(0, dtype=ID_DTYPE)
+    for days in _chunks(sorted(leaving)):
+        stored: dict[dt.date, dict[str, np.ndarray]] = {}
+        for r in connection.execute(
+            select(volunteer_day_set).where(volunteer_day_set.c.service_date.in_(days))
+        ):
+            stored.setdefault(_as_date(r.service_date), {})[r.activity_type] = decode_ids(
+                r.volunteer_ids
+            )
+        changed: dict[tuple[dt.date, str], np.ndarray] = {}
+        for day in days:
+            gone = np.unique(np.asarray(leaving[day], dtype=ID_DTYPE))
+            sets, now = stored.get(day, {}), current.get(day, {})
+            for kind in sets.keys() | now.keys():
+                before = sets.get(kind, empty)
+                kept = before[~_members(before, gone)]
+                added = np.asarray(now.get(kind, []), dtype=ID_DTYPE)
+                after = np.unique(np.concatenate([kept, added])).astype(ID_DTYPE)
+                if not np.array_equal(before, after):
+                    changed[(day, kind)] = after
+        _write_day_sets(connection, changed)
+
+
+def _members(ids: np.ndarray, sorted_ids: np.ndarray) -> np.ndarray:
+    """Which of ``ids`` are in ``sorted_ids`` (a binary search each)."""
+    if not sorted_ids.size:
+        return np.zeros(ids.shape, dtype=bool)
+    at = np.minimum(np.searchsorted(sorted_ids, ids), sorted_ids.size - 1)
+    return sorted_ids[at] == ids
+
+
+def _refresh_month_sets(connection: Connection, months: list[dt.date]) -> None:
+    """Recompute these months' sets as the union of their day sets."""
+    for month in months:
+        connection.execute(delete(volunteer_month_set).where(volunteer_month_set.c.month == month))
+        query = select(volunteer_day_set.c.activity_type, volunteer_day_set.c.volunteer_ids).where(
+            volunteer_day_set.c.service_date >= month,
+            volunteer_day_set.c.service_date <= _month_end(month),
+        )
+        by_type: dict[str, list[np.ndarray]] = {}
+        for kind, blob in connection.execute(query):
+            by_type.setdefault(kind, []).append(decode_ids(blob))
+        rows = [
+            {
+                "month": month,
+                "activity_type": kind,
+                "volunteer_ids": encode_ids(np.concatenate(sets)),
+            }
+            for kind, sets in sorted(by_type.items())
+        ]
+        if rows:
+            connection.execute(insert(volunteer_month_set), rows)
+
+
+def _refresh_first_days(connection: Connection, years: list[int]) -> None:
+    """Recount these years' first days from their day sets (in day order, each volunteer
+    counts on the first day a set holds them)."""
+    for year in years:
+        connection.execute(delete(volunteer_first_day).where(volunteer_first_day.c.year == year))
+        rows = _first_days_of(connection, year)
+        if rows:
+            connection.execute(insert(volunteer_first_day), rows)
+
+
+def _first_days_of(connection: Connection, year: int) -> list[dict]:  # type: ignore[type-arg]
+    query = select(volunteer_day_set.c.service_date, volunteer_day_set.c.volunteer_ids).where(
+        volunteer_day_set.c.service_date >= dt.date(year, 1, 1),
+        volunteer_day_set.c.service_date <= dt.date(year, 12, 31),
+    )
+    by_day: dict[dt.date, list[np.ndarray]] = {}
+    for day, blob in connection.execute(query):
+        by_day.setdefault(_as_date(day), []).append(decode_ids(blob))
+    if not by_day:
+        return []
+    top = max(int(ids.max()) for sets in by_day.values() for ids in sets if ids.size)
+    seen = np.zeros(top + 1, dtype=bool)
+    rows = []
+    for day in sorted(by_day):
+        ids = np.concatenate(by_day[day])
+        fresh = np.unique(ids[~seen[ids]])
+        seen[ids] = True
+        if fresh.size:
+            rows.append({"year": year, "first_date": day, "volunteers": int(fresh.size)})
+    return rows
+
+
+def _current_types(
+    connection: Connection, touched: list[tuple[dt.date, int]]
+) -> dict[dt.date, dict[str, list[int]]]:
+    """Per touched day and 活动类型, the touched volunteers who have a record of it now."""
+    connection.exec_driver_sql(
+        f"CREATE TEMPORARY TABLE IF NOT EXISTS {SET_KEYS_TABLE} "
+        "(service_date DATE NOT NULL, volunteer_id INTEGER NOT NULL)"
+    )
+    connection.exec_driver_sql(f"DELETE FROM {SET_KEYS_TABLE}")
+    postgresql = connection.dialect.name == "postgresql"
+    # Straight to the driver (one executemany of plain tuples): SQLite stores a date as its
+    # ISO text, as SQLAlchemy's Date does; psycopg takes the date itself.
+    marker = "%s" if postgresql else "?"
+    connection.exec_driver_sql(
+        f"INSERT INTO {SET_KEYS_TABLE} (service_date, volunteer_id) VALUES ({marker}, {marker})",
+        [(d if postgresql else d.isoformat(), v) for d, v in touched],
+    )
+    if postgresql:
+        connection.exec_driver_sql(f"ANALYZE {SET_KEYS_TABLE}")
+    current: dict[dt.date, dict[str, list[int]]] = {}
+    dates = _DateCache()
+    for day, kind, volunteer_id in connection.exec_driver_sql(_CURRENT_OF_SET_KEYS).fetchall():
+        current.setdefault(dates.of(day), {}).setdefault(kind, []).append(volunteer_id)
+    connection.exec_driver_sql(f"DELETE FROM {SET_KEYS_TABLE}")
+    return current
+
+
+def _write_day_sets(connection: Connection, changed: dict[tuple[dt.date, str], np.ndarray]) -> None:
+    for chunk in _chunks(sorted(changed)):
+        keys = tuple_(volunteer_day_set.c.service_date, volunteer_day_set.c.activity_type)
+        connection.execute(delete(volunteer_day_set).where(keys.in_(chunk)))
+        rows = [
+            {"service_date": d, "activity_type": k, "volunteer_ids": changed[(d, k)].tobytes()}
+            for d, k in chunk
+            if len(changed[(d, k)])
+        ]
+        if rows:
+            connection.execute(insert(volunteer_day_set), rows)
+
+
+def city_rollups_match(connection: Connection) -> bool:
+    """Whether both whole-city rollups equal what the service records give now."""
+    computed = select(
+        R.c.service_date, R.c.activity_type, func.count(), func.sum(R.c.hours)
+    ).group_by(R.c.service_date, R.c.activity_type)
+    if not _sums_match(connection, computed, select(service_city_daily), 2):
+        return False
+    expected = {
+        (row["service_date"], row["activity_type"]): row["volunteer_ids"]
+        for rows in _day_sets_of_every_record(connection)
+        for row in rows
+    }
+    stored = {
+        (_as_date(r.service_date), r.activity_type): bytes(r.volunteer_ids)
+        for r in connection.execute(select(volunteer_day_set))
+    }
+    if expected != stored:
+        return False
+    united: dict[tuple[dt.date, str], list[np.ndarray]] = {}
+    for (day, kind), blob in expected.items():
+        united.setdefault((day.replace(day=1), kind), []).append(decode_ids(blob))
+    stored_months = {
+        (_as_date(r.month), r.activity_type): bytes(r.volunteer_ids)
+        for r in connection.execute(select(volunteer_month_set))
+    }
+    if stored_months != {k: encode_ids(np.concatenate(v)) for k, v in united.items()}:
+        return False
+    firsts = _first_dates_select().subquery()
+    counted = select(firsts.c.year, firsts.c.first_date, func.count()).group_by(
+        firsts.c.year, firsts.c.first_date
+    )
+    return {(int(r[0]), _as_date(r[1]), int(r[2])) for r in connection.execute(counted)} == {
+        (int(r[0]), _as_date(r[1]), int(r[2]))
+        for r in connection.execute(select(volunteer_first_day))
+    }
+
+
 __all__ = [
     "ServiceKey",
+    "city_rollups_match",
+    "decode_ids",
+    "encode_ids",
+    "rebuild_city",
+    "service_city_daily",
+    "volunteer_day_set",
+    "volunteer_first_day",
+    "volunteer_month_set",
     "activity_daily",
     "month_start",
     "presence_matches",

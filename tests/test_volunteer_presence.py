@@ -2,7 +2,9 @@
 that the service records themselves give, for any window (whole months, partial months, a
 window inside one month, across a year end), any 活动类型 filter and any community scope;
 after the bulk load, an import, a re-import that moves records, a correction, the demo load,
-and after migration 0007 fills an existing database."""
+and after migration 0007 fills an existing database. The whole city is answered from the
+per-day volunteer sets of 0008 (a community scope from the presence rollup): both are checked
+against the records, and the sets themselves too."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import datetime as dt
 import io
 from collections import defaultdict
 
+import numpy as np
 import pytest
 from sqlalchemy import select
 
@@ -156,6 +159,56 @@ def _assert_exact(engine, windows=WINDOWS, scopes=SCOPES, type_sets=TYPE_SETS) -
             )
     with engine.connect() as connection:
         assert rollups.rollups_match(connection)
+    assert_city_rollups_equal(engine, records)
+
+
+def assert_city_rollups_equal(engine, records) -> None:  # type: ignore[no-untyped-def]
+    """The whole-city rollups (0008) hold exactly what the records give: per (day, 活动类型)
+    the sorted distinct volunteer ids (and per month their union), 人次 and hours (hours to
+    1e-6), and per (year, day) how many volunteers served for the first time that year."""
+    sets: dict = defaultdict(set)  # type: ignore[type-arg]
+    sums: dict = defaultdict(lambda: [0, 0.0])  # type: ignore[type-arg]
+    for day, _place, volunteer, kind, hours, _name in records:
+        sets[(day, kind)].add(volunteer)
+        sums[(day, kind)][0] += 1
+        sums[(day, kind)][1] += hours
+    with engine.connect() as connection:
+        stored_sets = {
+            (_date(r[0]), r[1]): np.frombuffer(bytes(r[2]), dtype="<u4").tolist()
+            for r in connection.execute(select(rollups.volunteer_day_set))
+        }
+        stored_months = {
+            (_date(r[0]), r[1]): np.frombuffer(bytes(r[2]), dtype="<u4").tolist()
+            for r in connection.execute(select(rollups.volunteer_month_set))
+        }
+        stored_firsts = {
+            (r[0], _date(r[1])): r[2]
+            for r in connection.execute(select(rollups.volunteer_first_day))
+        }
+        stored_sums = {
+            (_date(r[0]), r[1]): (r[2], r[3])
+            for r in connection.execute(select(rollups.service_city_daily))
+        }
+    assert stored_sets == {key: sorted(ids) for key, ids in sets.items()}
+    months: dict = defaultdict(set)  # type: ignore[type-arg]
+    for (day, kind), ids in sets.items():
+        months[(day.replace(day=1), kind)] |= ids
+    assert stored_months == {key: sorted(ids) for key, ids in months.items()}
+    firsts: dict = {}  # type: ignore[type-arg]
+    for day, _place, volunteer, _kind, _hours, _name in records:
+        key = (day.year, volunteer)
+        firsts[key] = min(firsts.get(key, day), day)
+    newcomers: dict = defaultdict(int)  # type: ignore[type-arg]
+    for (year, _volunteer), day in firsts.items():
+        newcomers[(year, day)] += 1
+    assert stored_firsts == dict(newcomers)
+    assert stored_sums.keys() == sums.keys()
+    for key, (count, hours) in sums.items():
+        assert stored_sums[key][0] == count and abs(stored_sums[key][1] - hours) <= 1e-6, key
+
+
+def _date(value) -> dt.date:  # type: ignore[no-untyped-def]
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
 
 
 # --------------------------------------------------------------------------- the tests
