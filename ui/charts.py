@@ -1,7 +1,9 @@
 """The one chart module: every chart of every page is built here, in one visual language.
 
-Builders are plain typed functions returning ``alt.Chart`` (testable without a browser);
-pages only call ``st.altair_chart(chart, theme=None)`` so our theme is kept. Colours: the
+Builders are plain typed functions returning ``alt.Chart`` (testable without a browser).
+A page turns a chart into its Vega-Lite dict once, with its figures (``spec`` inside a
+``ui.data.built`` function), and draws that with ``show`` (``theme=None``, so our theme is
+kept): a rerun of the same view neither builds nor validates a chart again. Colours: the
 status levels of the rules in force (three or five), one accent for actual figures, grey dashes for plan / 序时进度 lines.
 ``big=True`` gives the big-screen variant (dark, large type).
 """
