@@ -298,3 +298,10 @@ def composition_views(report: FiscalReport) -> tuple[pd.DataFrame, dict[str, Any
         value_title="累计（万元）",
     )
     return composition, charts.spec(donut)
+
+
+def subdistrict_view(
+    report: FiscalReport, two_years: Sequence[MonthAmount], rules: Rules, *, item: str
+) -> pd.DataFrame:
+    """``subdistrict_frame`` of the query results (a row per subdistrict: 200 in a city)."""
+    return subdistrict_frame(report, item, rules, prior_ytd(two_years, report.year))

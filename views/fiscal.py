@@ -124,7 +124,13 @@ else:
     )
 
 st.subheader(f"分街道：{item}")
-by_subdistrict = fiscal_model.subdistrict_frame(report, item, data.rules(), prior)
+by_subdistrict = data.built(
+    fiscal_model.subdistrict_view,
+    report_query,
+    data.query(fiscal.two_year_months, scope, months_items),
+    data.rules_query(),
+    item=item,
+)
 tables.long_table(
     by_subdistrict,
     key="fiscal_subdistricts",
