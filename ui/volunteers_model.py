@@ -391,3 +391,10 @@ def ranking_views_of_types(
 ) -> RankingViews:
     """The ranking with service of the chosen activity types only."""
     return _ranking_views(populations, summary, by_community, rules)
+
+
+def top_tables(
+    by_person_times: Sequence[GroupService], by_hours: Sequence[GroupService]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The two 活动排行 tables (by 服务人次, by 服务时长), made once per view."""
+    return top_frame(by_person_times), top_frame(by_hours)

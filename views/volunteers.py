@@ -117,11 +117,12 @@ if views.rate_chart is not None:
 
 st.subheader("活动排行（前 10）")
 left, right = st.columns(2)
-for column, measure, title in (
-    (left, "person_times", "按服务人次"),
-    (right, "hours", "按服务时长"),
-):
-    top = volunteers_model.top_frame(data.fetch(volunteers.top_activities, scope, types, measure))
+tops = data.built(
+    volunteers_model.top_tables,
+    data.query(volunteers.top_activities, scope, types, "person_times"),
+    data.query(volunteers.top_activities, scope, types, "hours"),
+)
+for column, top, title in zip((left, right), tops, ("按服务人次", "按服务时长"), strict=True):
     column.markdown(f"**{title}**")
     if top.empty:
         column.caption("没有活动记录。")
