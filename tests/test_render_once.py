@@ -172,3 +172,52 @@ def test_overview_league_shows_ends_pages_search_and_downloads_every_row(city_ap
 
     workbook = openpyxl.load_workbook(io.BytesIO(next(iter(downloads.values()))))
     assert workbook["社区排名"].max_row == 1 + 80
+
+
+# Pages that draw charts; the screen's board draws one per section.
+CHART_PAGES = ["overview", "livelihood", "fiscal", "census", "volunteers", "screen"]
+CHART_BUILDERS = ("ranking_bar", "time_series", "grouped_bar", "share_donut", "spec")
+
+
+@pytest.mark.parametrize("page", CHART_PAGES)
+def test_a_cached_rerun_builds_no_chart(app_db, monkeypatch, page):
+    """The same view again draws its charts from the Vega-Lite specs cached with the figures
+    (``data.built``): no Altair chart is built or validated again, which cost 20–100 ms a
+    chart at city scale (issue 11)."""
+    from ui import charts
+
+    calls = {name: _counted(monkeypatch, charts, name) for name in CHART_BUILDERS}
+    at = open_direct(page)
+    assert not at.exception
+    first = {name: len(made) for name, made in calls.items()}
+    assert first["spec"] > 0, "the first run made no chart: nothing to check"
+    at.run()
+    assert not at.exception
+    assert at.get("vega_lite_chart")
+    assert {name: len(made) for name, made in calls.items()} == first
+
+
+def test_livelihood_lists_are_coloured_by_the_table_not_a_styler(app_db, monkeypatch):
+    """/livelihood's overdue and project lists (2,000 rows at city scale) colour 状态 and
+    逾期天数 through ``column_config``: no pandas Styler, whose cost grows with every cell."""
+    import json
+
+    from pandas.io.formats.style import Styler
+
+    from ui import format as fmt
+    from ui import livelihood_model
+
+    stylers = _counted(monkeypatch, Styler, "__init__")
+    at = open_direct("livelihood")
+    assert not at.exception
+    assert not stylers
+    lists = [table for table in at.dataframe if "逾期天数" in table.value.columns]
+    assert len(lists) == 2  # 逾期项目, 项目清单
+    for table in lists:
+        config = json.loads(table.proto.columns)
+        states = {o["value"]: o["color"] for o in config["状态"]["type_config"]["options"]}
+        assert states == livelihood_model.PROJECT_STATUS_COLORS
+        late = config["逾期天数"]["type_config"]["options"]
+        assert late and {o["color"] for o in late} == {fmt.STATUS_COLORS["red"]}
+        shown = {v for v in table.value["逾期天数"] if v}
+        assert shown <= {o["value"] for o in late}

@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 from pandas.io.formats.style import Styler
@@ -24,9 +26,9 @@ from figures.census import (
 )
 from figures.judged import census_expected, judge_census
 from figures.status import CENSUS_PLAN_DAYS, Rules, needs_attention
+from ui import charts, tables
 from ui import format as fmt
-from ui import tables
-from ui.livelihood_model import Kpi, community_labels
+from ui.livelihood_model import Kpi, community_labels, lowest_bars
 from ui.tables import status_mark
 
 DONE = "已完成"
@@ -262,3 +264,76 @@ def forecast_table(frame: pd.DataFrame) -> Styler:
         counts={"应登记户数": "", "已登记户数": "", "剩余户数": ""},
         one_decimal=("近7日日均登记户数",),
     )
+
+
+# ---------------------------------------------------------------- built once per view
+# (``data.built``: made with the query results, so a rerun of the same view only draws)
+
+
+@dataclass(frozen=True)
+class RankingViews:
+    """The ranking bars (the lowest ``MAX_RANKING_BARS``), whether some were cut, and the
+    communities behind the plan line."""
+
+    chart: dict[str, Any]
+    cut: bool
+    behind: pd.DataFrame
+
+
+def ranking_views(summary: CensusSummary, rules: Rules, *, plan_rate: float | None) -> RankingViews:
+    """登记率 per community against the plan line: the chart and the laggards' table."""
+    ranking, cut = lowest_bars(ranking_frame(summary.by_community, plan_rate, rules), "登记率")
+    chart = charts.ranking_bar(
+        ranking,
+        category="社区",
+        value="登记率",
+        value_title="登记率",
+        status="状态",
+        rules=rules,
+        percent=True,
+        title="各社区登记率（颜色对照计划进度）",
+        tooltip=["街道", "社区", "已登记户数", "应登记户数"],
+    )
+    behind = behind_frame(summary.by_community, plan_rate, rules)
+    return RankingViews(charts.spec(chart), cut, behind)
+
+
+def curves_chart(points: Sequence[CurvePoint], *, start: dt.date | None) -> dict[str, Any] | None:
+    """Each community's cumulative rate against the plan line (None without points)."""
+    frame = curve_frame(points, start)
+    if frame.empty:
+        return None
+    curves = charts.time_series(
+        frame,
+        x="日期",
+        y="登记率",
+        y_title="累计登记率",
+        series="社区",
+        x_title="日期",
+        percent=True,
+        plan="计划进度",
+        plan_title="计划进度",
+        title="各社区累计登记率（虚线：计划进度）",
+    )
+    return charts.spec(charts.day_labels(curves))
+
+
+def increments_chart(increments: Sequence[DayIncrement]) -> dict[str, Any]:
+    """Households registered per day (bars)."""
+    bars = charts.time_series(
+        increment_frame(increments),
+        x="日期",
+        y="新增户数",
+        y_title="当日登记户数",
+        x_title="日期",
+        kind="bar",
+        title="每日新增登记户数",
+    )
+    return charts.spec(charts.day_labels(bars))
+
+
+def forecast_view(
+    rows: Sequence[CommunityPace], *, as_of: dt.date, start: dt.date | None
+) -> pd.DataFrame:
+    """``forecast_frame`` of the query result (for ``data.built``)."""
+    return forecast_frame(rows, as_of, start)

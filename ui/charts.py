@@ -1,7 +1,9 @@
 """The one chart module: every chart of every page is built here, in one visual language.
 
-Builders are plain typed functions returning ``alt.Chart`` (testable without a browser);
-pages only call ``st.altair_chart(chart, theme=None)`` so our theme is kept. Colours: the
+Builders are plain typed functions returning ``alt.Chart`` (testable without a browser).
+A page turns a chart into its Vega-Lite dict once, with its figures (``spec`` inside a
+``ui.data.built`` function), and draws that with ``show`` (``theme=None``, so our theme is
+kept): a rerun of the same view neither builds nor validates a chart again. Colours: the
 status levels of the rules in force (three or five), one accent for actual figures, grey dashes for plan / 序时进度 lines.
 ``big=True`` gives the big-screen variant (dark, large type).
 """
@@ -10,9 +12,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from typing import Any
 
 import altair as alt
 import pandas as pd
+import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
+from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec
 
 from figures.status import DEFAULT_RULES, Rules
 from ui import format as fmt
@@ -383,3 +389,27 @@ def day_labels(chart: alt.Chart | alt.LayerChart) -> alt.Chart | alt.LayerChart:
     labelled = chart.configure_axisTemporal(format="%m-%d", labelAngle=0, labelOverlap="greedy")
     labelled.config.timeFormat = "%Y-%m-%d"
     return labelled
+
+
+# A built chart as Streamlit sends it: the Vega-Lite dict (data frames under "datasets").
+ChartSpec = dict[str, Any]
+
+
+def spec(chart: alt.Chart | alt.LayerChart) -> ChartSpec:
+    """The chart as ``st.altair_chart`` would send it, made once.
+
+    ``st.altair_chart`` validates the whole Altair object against the Vega-Lite schema on
+    every rerun (20–100 ms a chart); a page caches this dict with its figures (``data.built``)
+    and draws it with ``show``, so a rerun of the same view only sends it.
+    """
+    return _convert_altair_to_vega_lite_spec(chart)
+
+
+def show(
+    chart: ChartSpec | alt.Chart | alt.LayerChart,
+    container: DeltaGenerator | None = None,
+    **options: Any,
+) -> Any:
+    """Draw a chart (a ``spec`` or an Altair chart) with our theme (``theme=None``)."""
+    made = chart if isinstance(chart, dict) else spec(chart)
+    return (container or st).vega_lite_chart(spec=made, theme=None, **options)

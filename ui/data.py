@@ -207,21 +207,31 @@ def query(fn: Callable[..., Any], scope: Scope | None, *args: Any) -> Query:
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False, max_entries=500)
-def _cached_build(module: str, name: str, url: str, version: int, queries: tuple) -> Any:
+def _cached_build(
+    module: str, name: str, url: str, version: int, queries: tuple, options: tuple = ()
+) -> Any:
     build = getattr(importlib.import_module(module), name)
     results = [
         _cached_call(q.module, q.name, url, version, q.scope, q.args) if isinstance(q, Query) else q
         for q in queries
     ]
-    return build(*results)
+    return build(*results, **dict(options))
 
 
-def built(build: Callable[..., T], *queries: Query | Rules) -> T:
-    """``build(fetch(q1), fetch(q2), …)`` cached with the query results: the frames and charts
-    a page draws from figures are made once per view and data version, not on every rerun
-    (a widget click, a row selection). ``build`` must be a module-level function; an input
-    that is a value already (the rules, ``rules_query``) is passed on as it is."""
-    return _cached_build(build.__module__, build.__name__, database_url(), data_version(), queries)
+def built(build: Callable[..., T], *queries: Query | Rules, **options: Any) -> T:
+    """``build(fetch(q1), fetch(q2), …, **options)`` cached with the query results: the frames
+    and charts a page draws from figures are made once per view and data version, not on every
+    rerun (a widget click, a row selection). ``build`` must be a module-level function; an input
+    that is a value already (the rules, ``rules_query``) is passed on as it is; ``options`` are
+    plain hashable values (a date, a rate, a title) that are part of the key."""
+    return _cached_build(
+        build.__module__,
+        build.__name__,
+        database_url(),
+        data_version(),
+        queries,
+        tuple(sorted(options.items())),
+    )
 
 
 def rules_query() -> Rules:

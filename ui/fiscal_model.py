@@ -19,8 +19,8 @@ from figures.fiscal import FiscalItem, FiscalReport, ItemTotal, MonthAmount, ite
 from figures.judged import judge_fiscal
 from figures.status import Rules
 from storage.models import HEADLINE_FISCAL_ITEMS
+from ui import charts, tables
 from ui import format as fmt
-from ui import tables
 from ui.tables import status_mark
 
 GENERAL_ITEM, TAX_ITEM = HEADLINE_FISCAL_ITEMS
@@ -232,3 +232,76 @@ def composition_table(frame: pd.DataFrame) -> Styler:
 def donut_frame(composition: pd.DataFrame) -> pd.DataFrame:
     """The composition with plain column names (the chart's expressions name its fields)."""
     return composition.rename(columns={"累计（万元）": "累计"})[["税种", "累计"]]
+
+
+# ---------------------------------------------------------------- built once per view
+# (``data.built``: made with the query results, so a rerun of the same view only draws)
+
+
+def headline_chart(monthly: Sequence[MonthAmount]) -> dict[str, Any] | None:
+    """月度收入 of the headline items side by side, or None without months."""
+    frame = headline_months_frame(monthly)
+    if frame.empty:
+        return None
+    chart = charts.grouped_bar(
+        frame,
+        x="月份",
+        y="金额",
+        y_title="当月金额（万元）",
+        series="科目",
+        stacked=False,
+        title="月度收入（当月数）",
+    )
+    return charts.spec(chart)
+
+
+def item_charts(
+    report: FiscalReport, two_years: Sequence[MonthAmount], *, item: str
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``item``'s cumulative curve against the paced target, and its months against last
+    year's."""
+    year, month = report.year, report.month
+    total = item_total(report, item, prior_ytd(two_years, year))
+    target = total.target if total is not None else None
+    yoy = total.yoy if total is not None else None
+    cumulative = charts.time_series(
+        cumulative_frame(two_years, item, year, month, target),
+        x="月份",
+        y="累计",
+        y_title="累计（万元）",
+        x_type="O",
+        plan="序时目标" if target is not None else None,
+        plan_title="年度目标×序时进度",
+        title=f"{item}：{year}年累计与序时目标（虚线）",
+    )
+    same_months = charts.grouped_bar(
+        year_on_year_frame(two_years, item, year, month),
+        x="月份",
+        y="金额",
+        y_title="当月金额（万元）",
+        series="年度",
+        stacked=False,
+        title=f"{item}：{year}年与{year - 1}年同月对比（{fmt.change_phrase(yoy)}）",
+    )
+    return charts.spec(cumulative), charts.spec(same_months)
+
+
+def composition_views(report: FiscalReport) -> tuple[pd.DataFrame, dict[str, Any] | None]:
+    """The tax mix (table rows) and its donut (None when there is no tax item)."""
+    composition = tax_composition_frame(report)
+    if composition.empty:
+        return composition, None
+    donut = charts.share_donut(
+        donut_frame(composition),
+        category="税种",
+        value="累计",
+        value_title="累计（万元）",
+    )
+    return composition, charts.spec(donut)
+
+
+def subdistrict_view(
+    report: FiscalReport, two_years: Sequence[MonthAmount], rules: Rules, *, item: str
+) -> pd.DataFrame:
+    """``subdistrict_frame`` of the query results (a row per subdistrict: 200 in a city)."""
+    return subdistrict_frame(report, item, rules, prior_ytd(two_years, report.year))

@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 from pandas.io.formats.style import Styler
@@ -296,9 +295,10 @@ def league_tables(rows: Sequence[LeagueRow]) -> tuple[pd.DataFrame, pd.DataFrame
     return table, league_display(table)
 
 
-def league_chart(rows: Sequence[LeagueRow], rules: Rules) -> tuple[alt.LayerChart | None, int]:
-    """The score bars of the best and worst ``charts.EDGE_BARS`` communities, and how many
-    communities the chart leaves out (the table lists them all)."""
+def league_chart(rows: Sequence[LeagueRow], rules: Rules) -> tuple[dict[str, Any] | None, int]:
+    """The score bars of the best and worst ``charts.EDGE_BARS`` communities (a Vega-Lite
+    spec, made once per view), and how many communities the chart leaves out (the table
+    lists them all)."""
     frame = league_chart_frame(rows, rules)
     if frame.empty:
         return None, 0
@@ -315,7 +315,20 @@ def league_chart(rows: Sequence[LeagueRow], rules: Rules) -> tuple[alt.LayerChar
         rules=rules,
         title=title,
     )
-    return chart, hidden
+    return charts.spec(chart), hidden
+
+
+def area_cards(
+    projects: LivelihoodSummary,
+    fiscal_block: FiscalReport | None,
+    census_block: CensusSummary | None,
+    volunteer_block: VolunteerSummary,
+    *,
+    scope: Scope,
+) -> list[Card]:
+    """``kpi_cards`` from the four query results (for ``data.built``: a rerun neither reads
+    the summaries' per-community rows nor writes the cards again)."""
+    return kpi_cards(scope, projects, fiscal_block, census_block, volunteer_block)
 
 
 def overview_workbook(

@@ -23,6 +23,7 @@ from figures.scope import Scope
 from figures.status import Rules, overdue_status, week_change_status
 from figures.volunteers import VolunteerSummary
 from storage.models import HEADLINE_FISCAL_ITEMS
+from ui import charts
 from ui import format as fmt
 from ui.overview_model import league_chart_frame
 
@@ -571,3 +572,48 @@ def load_screen_data(engine, scope: Scope, loaded_at: dt.datetime) -> ScreenData
         loaded_at=loaded_at,
         rules=load_rules(engine),
     )
+
+
+@dataclass(frozen=True)
+class SectionView:
+    """One section as drawn: its big numbers and its chart (a Vega-Lite spec, None when the
+    section has nothing to chart), with the board's dates. Made once per refresh period and
+    section, so the board's reruns (every few seconds, all day) only draw."""
+
+    figures: list[Figure]
+    chart: dict | None
+    data_date: dt.date | None
+    loaded_at: dt.datetime
+
+
+def chart_of(spec: ChartSpec, rules: Rules) -> dict:
+    """The big-screen chart of ``spec`` as a Vega-Lite spec."""
+    if spec.kind == "donut":
+        chart = charts.share_donut(
+            spec.frame,
+            category=spec.category,
+            value=spec.value,
+            value_title=spec.value_title,
+            title=spec.title,
+            big=True,
+        )
+    else:
+        chart = charts.ranking_bar(
+            spec.frame,
+            category=spec.category,
+            value=spec.value,
+            value_title=spec.value_title,
+            status=spec.status,
+            percent=spec.percent,
+            title=spec.title,
+            big=True,
+            rules=rules,
+        )
+    return charts.spec(chart)
+
+
+def section_view(section: str, data: ScreenData) -> SectionView:
+    """``section`` of the board as drawn."""
+    spec = section_chart(section, data)
+    chart = None if spec is None else chart_of(spec, data.rules)
+    return SectionView(section_figures(section, data), chart, data.data_date, data.loaded_at)

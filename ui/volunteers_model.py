@@ -29,8 +29,8 @@ from figures.volunteers import (
     ServiceTotals,
     VolunteerSummary,
 )
+from ui import charts, tables
 from ui import format as fmt
-from ui import tables
 from ui.tables import status_mark
 
 RANKING_COLUMNS = [
@@ -275,3 +275,126 @@ def service_from_summary(summary: VolunteerSummary) -> list[CommunityService]:
         for row in summary.by_community
         if row.person_times
     ]
+
+
+# ---------------------------------------------------------------- built once per view
+# (``data.built``: made with the query results, so a rerun of the same view only draws)
+
+RATE_BARS = 20
+TOP_HOURS_BARS = 20
+
+
+@dataclass(frozen=True)
+class MonthCharts:
+    """The two monthly charts and the note on the running month (``None`` without months)."""
+
+    person_times: dict[str, Any] | None
+    hours: dict[str, Any] | None
+    note: str | None
+
+
+def month_charts(months: Sequence[MonthService], *, as_of: dt.date) -> MonthCharts:
+    """每月服务人次 (bars) and 每月服务时长 (line)."""
+    frame = month_frame(months, as_of)
+    if frame.empty:
+        return MonthCharts(None, None, None)
+    person_times = charts.time_series(
+        frame,
+        x="月份",
+        y="服务人次",
+        y_title="服务人次",
+        x_type="O",
+        kind="bar",
+        title="每月服务人次",
+    )
+    hours = charts.time_series(
+        frame,
+        x="月份",
+        y="服务时长",
+        y_title="服务时长（小时）",
+        x_type="O",
+        title="每月服务时长",
+    )
+    return MonthCharts(charts.spec(person_times), charts.spec(hours), running_month_note(frame))
+
+
+def type_chart(groups: Sequence[GroupService]) -> tuple[dict[str, Any], pd.DataFrame]:
+    """Service hours by activity type (chart) and the table beside it (a few rows)."""
+    by_type = type_frame(groups)
+    chart = charts.ranking_bar(
+        by_type,
+        category="活动类型",
+        value="服务时长",
+        value_title="服务时长（小时）",
+        title="按活动类型：服务时长",
+    )
+    return charts.spec(chart), by_type
+
+
+@dataclass(frozen=True)
+class RankingViews:
+    """The community ranking (every row, for the table and the download) and its two charts."""
+
+    ranking: pd.DataFrame
+    hours_chart: dict[str, Any]
+    rate_chart: dict[str, Any] | None
+
+
+def _ranking_views(
+    populations: Sequence[CommunityPopulation],
+    summary: VolunteerSummary,
+    by_community: Sequence[CommunityService],
+    rules: Rules,
+) -> RankingViews:
+    ranking = ranking_frame(populations, registered_by_community(summary), by_community, rules)
+    hours = charts.ranking_bar(
+        ranking.head(TOP_HOURS_BARS),
+        category="社区",
+        value="服务时长（小时）",
+        value_title="服务时长（小时）",
+        title=f"服务时长最多的 {TOP_HOURS_BARS} 个社区"
+        if len(ranking) > TOP_HOURS_BARS
+        else "各社区服务时长",
+    )
+    rates = rate_chart_frame(ranking)
+    rate_chart = None
+    if not rates.empty:
+        # The laggards: a "top 20" by rate left out the community furthest from the target.
+        shown, cut = charts.lowest(rates, "注册率", RATE_BARS)
+        rate_chart = charts.spec(
+            charts.ranking_bar(
+                shown,
+                category="社区",
+                value="注册率",
+                value_title="注册率",
+                status="状态",
+                percent=True,
+                rules=rules,
+                title=f"注册率最低的 {RATE_BARS} 个社区" if cut else "各社区注册率",
+            )
+        )
+    return RankingViews(ranking, charts.spec(hours), rate_chart)
+
+
+def ranking_views(
+    populations: Sequence[CommunityPopulation], summary: VolunteerSummary, rules: Rules
+) -> RankingViews:
+    """The ranking of every activity type (service from the summary's own figures)."""
+    return _ranking_views(populations, summary, service_from_summary(summary), rules)
+
+
+def ranking_views_of_types(
+    populations: Sequence[CommunityPopulation],
+    summary: VolunteerSummary,
+    rules: Rules,
+    by_community: Sequence[CommunityService],
+) -> RankingViews:
+    """The ranking with service of the chosen activity types only."""
+    return _ranking_views(populations, summary, by_community, rules)
+
+
+def top_tables(
+    by_person_times: Sequence[GroupService], by_hours: Sequence[GroupService]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The two 活动排行 tables (by 服务人次, by 服务时长), made once per view."""
+    return top_frame(by_person_times), top_frame(by_hours)

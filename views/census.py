@@ -12,7 +12,7 @@ from figures.status import CENSUS_PLAN_DAYS
 from ui import census_model as model
 from ui import charts, data, filters, layout, table_export, tables
 from ui import format as fmt
-from ui.livelihood_model import MAX_RANKING_BARS, lowest_bars
+from ui.livelihood_model import MAX_RANKING_BARS
 
 
 def show_kpis(summary, plan_rate, start, as_of) -> None:  # type: ignore[no-untyped-def]
@@ -23,39 +23,28 @@ def show_kpis(summary, plan_rate, start, as_of) -> None:  # type: ignore[no-unty
         st.caption(sentence)
 
 
-def show_ranking(summary, plan_rate) -> None:  # type: ignore[no-untyped-def]
+def show_ranking(scope, campaign, plan_rate) -> None:  # type: ignore[no-untyped-def]
     left, right = st.columns([3, 2])
-    ranking, cut = lowest_bars(
-        model.ranking_frame(summary.by_community, plan_rate, data.rules()), "登记率"
+    views = data.built(
+        model.ranking_views,
+        data.query(detail.campaign_summary, scope, campaign),
+        data.rules_query(),
+        plan_rate=plan_rate,
     )
     with left:
-        if cut:
+        if views.cut:
             st.caption(
                 f"社区较多，只显示登记率最低的 {MAX_RANKING_BARS} 个社区；"
                 "在左侧选择街道或社区可查看其他社区。"
             )
-        st.altair_chart(
-            charts.ranking_bar(
-                ranking,
-                category="社区",
-                value="登记率",
-                value_title="登记率",
-                status="状态",
-                rules=data.rules(),
-                percent=True,
-                title="各社区登记率（颜色对照计划进度）",
-                tooltip=["街道", "社区", "已登记户数", "应登记户数"],
-            ),
-            theme=None,
-        )
+        charts.show(views.chart)
     with right:
         st.markdown("#### 进度落后的社区")
-        behind = model.behind_frame(summary.by_community, plan_rate, data.rules())
-        if behind.empty:
+        if views.behind.empty:
             st.success("没有落后于计划进度的社区。", icon=":material/check_circle:")
         else:
             tables.long_table(
-                behind,
+                views.behind,
                 key="census_behind",
                 search_columns=("街道", "社区"),
                 written_as=model.behind_table,
@@ -67,8 +56,12 @@ def show_ranking(summary, plan_rate) -> None:  # type: ignore[no-untyped-def]
 
 def show_curves(scope, campaign, summary, start) -> None:  # type: ignore[no-untyped-def]
     places, cut = model.curve_places(summary.by_community)
-    frame = model.curve_frame(data.fetch(detail.progress_curves, scope, campaign, places), start)
-    if frame.empty:
+    curves = data.built(
+        model.curves_chart,
+        data.query(detail.progress_curves, scope, campaign, places),
+        start=start,
+    )
+    if curves is None:
         layout.empty_state(
             f"「{campaign}」在当前日期范围内没有进度记录。"
             + (f"请把开始日期调到 {start.isoformat()} 或更早。" if start else "")
@@ -79,36 +72,20 @@ def show_curves(scope, campaign, summary, start) -> None:  # type: ignore[no-unt
             f"社区较多，只画出登记率最低的 {model.MAX_CURVES} 个社区；"
             "在左侧选择社区可查看其他社区的曲线。"
         )
-    curves = charts.time_series(
-        frame,
-        x="日期",
-        y="登记率",
-        y_title="累计登记率",
-        series="社区",
-        x_title="日期",
-        percent=True,
-        plan="计划进度",
-        plan_title="计划进度",
-        title="各社区累计登记率（虚线：计划进度）",
+    charts.show(curves)
+    charts.show(
+        data.built(model.increments_chart, data.query(detail.daily_increments, scope, campaign))
     )
-    st.altair_chart(charts.day_labels(curves), theme=None)
-    increments = model.increment_frame(data.fetch(detail.daily_increments, scope, campaign))
-    bars = charts.time_series(
-        increments,
-        x="日期",
-        y="新增户数",
-        y_title="当日登记户数",
-        x_title="日期",
-        kind="bar",
-        title="每日新增登记户数",
-    )
-    st.altair_chart(charts.day_labels(bars), theme=None)
 
 
 def show_forecast(scope, campaign, start) -> None:  # type: ignore[no-untyped-def]
     st.subheader("按近 7 日进度预计完成日期")
-    rows = data.fetch(detail.community_pace, scope, campaign)
-    frame = model.forecast_frame(rows, scope.as_of, start)
+    frame = data.built(
+        model.forecast_view,
+        data.query(detail.community_pace, scope, campaign),
+        as_of=scope.as_of,
+        start=start,
+    )
     if start:
         st.caption(
             f"剩余户数 ÷ 近 7 日日均登记户数，向上取整到天；"
@@ -159,7 +136,7 @@ else:
     plan_rate = census_expected(start, scope.as_of)
     extra = [f"普查任务：{campaign}", f"计划进度 {fmt.pct(plan_rate)}"]
     show_kpis(summary, plan_rate, start, scope.as_of)
-    show_ranking(summary, plan_rate)
+    show_ranking(scope, campaign, plan_rate)
     show_curves(scope, campaign, summary, start)
     show_forecast(scope, campaign, start)
 

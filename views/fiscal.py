@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import streamlit as st
 
 from figures import fiscal
@@ -84,71 +86,36 @@ with st.expander("复制全文（纯文本）", icon=":material/content_copy:"):
     st.code(bulletin, language=None, wrap_lines=True)
     st.caption("点击右上角按钮复制，直接用于工作通报。")
 
+report_query = data.query(fiscal.fiscal_report, scope)
 left, right = st.columns(2)
 with left:
-    monthly = data.fetch(fiscal.monthly_amounts, scope, HEADLINE_FISCAL_ITEMS)
-    frame = fiscal_model.headline_months_frame(monthly)
-    if frame.empty:
+    headline = data.built(
+        fiscal_model.headline_chart,
+        data.query(fiscal.monthly_amounts, scope, HEADLINE_FISCAL_ITEMS),
+    )
+    if headline is None:
         layout.empty_state("所选时间段内没有一般公共预算收入和税收收入的月度数据。")
     else:
-        st.altair_chart(
-            charts.grouped_bar(
-                frame,
-                x="月份",
-                y="金额",
-                y_title="当月金额（万元）",
-                series="科目",
-                stacked=False,
-                title="月度收入（当月数）",
-            ),
-            theme=None,
-        )
-with right:
-    st.altair_chart(
-        charts.time_series(
-            fiscal_model.cumulative_frame(two_years, item, year, month, total.target),
-            x="月份",
-            y="累计",
-            y_title="累计（万元）",
-            x_type="O",
-            plan="序时目标" if total.target is not None else None,
-            plan_title="年度目标×序时进度",
-            title=f"{item}：{year}年累计与序时目标（虚线）",
-        ),
-        theme=None,
-    )
-
-st.altair_chart(
-    charts.grouped_bar(
-        fiscal_model.year_on_year_frame(two_years, item, year, month),
-        x="月份",
-        y="金额",
-        y_title="当月金额（万元）",
-        series="年度",
-        stacked=False,
-        title=f"{item}：{year}年与{year - 1}年同月对比（{fmt.change_phrase(total.yoy)}）",
-    ),
-    theme=None,
+        charts.show(headline)
+cumulative, same_months = data.built(
+    fiscal_model.item_charts,
+    report_query,
+    data.query(fiscal.two_year_months, scope, months_items),
+    item=item,
 )
+charts.show(cumulative, right)
+charts.show(same_months)
 
 st.subheader("税收构成")
-composition = fiscal_model.tax_composition_frame(report)
+composition, donut_chart = data.built(fiscal_model.composition_views, report_query)
 st.caption(
     f"{fmt.months_covered(month)}累计；税收占比（税收收入 / 一般公共预算收入）：{fmt.pct(share)}"
 )
-if composition.empty:
+if donut_chart is None:
     layout.empty_state("没有分税种数据（除一般公共预算收入、税收收入以外的科目）。")
 else:
     donut, table = st.columns([3, 2])
-    donut.altair_chart(
-        charts.share_donut(
-            fiscal_model.donut_frame(composition),
-            category="税种",
-            value="累计",
-            value_title="累计（万元）",
-        ),
-        theme=None,
-    )
+    charts.show(donut_chart, donut)
     layout.dataframe(
         container=table,
         data=fiscal_model.composition_table(composition),
@@ -157,7 +124,13 @@ else:
     )
 
 st.subheader(f"分街道：{item}")
-by_subdistrict = fiscal_model.subdistrict_frame(report, item, data.rules(), prior)
+by_subdistrict = data.built(
+    fiscal_model.subdistrict_view,
+    report_query,
+    data.query(fiscal.two_year_months, scope, months_items),
+    data.rules_query(),
+    item=item,
+)
 tables.long_table(
     by_subdistrict,
     key="fiscal_subdistricts",
@@ -170,7 +143,10 @@ tables.long_table(
 )
 st.download_button(
     "下载 Excel",
-    data=table_export.excel_bytes({"分街道": by_subdistrict, "税收构成": composition}),
+    # Built when clicked, not on every run (0.1 s at city scale).
+    data=functools.partial(
+        table_export.excel_bytes, {"分街道": by_subdistrict, "税收构成": composition}
+    ),
     file_name=f"财政税收_{year}年{month}月.xlsx",
     mime=table_export.XLSX_MIME,
     icon=":material/download:",

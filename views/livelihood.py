@@ -27,74 +27,46 @@ def show_kpis(summary, as_of) -> None:  # type: ignore[no-untyped-def]
         st.caption(sentence)
 
 
-def show_charts(scope, categories, summary) -> None:  # type: ignore[no-untyped-def]
+def show_charts(scope, categories) -> None:  # type: ignore[no-untyped-def]
     left, right = st.columns([3, 2])
-    ranking = model.ranking_frame(
-        data.fetch(livelihood.livelihood_by_community, scope, categories),
-        scope.as_of,
-        data.rules(),
+    ranking, cut = data.built(
+        model.ranking_chart,
+        data.query(livelihood.livelihood_by_community, scope, categories),
+        data.rules_query(),
+        as_of=scope.as_of,
     )
-    ranking, cut = model.lowest_bars(ranking, "完成率")
     with left:
         if cut:
             st.caption(
                 f"社区较多，只显示完成率最低的 {model.MAX_RANKING_BARS} 个社区；"
                 "在左侧选择街道或社区可查看其他社区。"
             )
-        st.altair_chart(
-            charts.ranking_bar(
-                ranking,
-                category="社区",
-                value="完成率",
-                value_title="完成率",
-                status="状态",
-                rules=data.rules(),
-                percent=True,
-                title="各社区完成率（颜色对照序时进度）",
-                tooltip=["街道", "社区", "已完成", "总数", "逾期"],
-            ),
-            theme=None,
-        )
+        charts.show(ranking)
     with right:
-        st.altair_chart(
-            charts.share_donut(
-                model.status_frame(summary),
-                category="状态",
-                value="项目数",
-                value_title="项目数",
-                title="项目状态构成",
-                colors=model.PROJECT_STATUS_COLORS,
-            ),
-            theme=None,
+        charts.show(
+            data.built(
+                model.status_chart,
+                data.query(livelihood.livelihood_summary, scope, categories),
+            )
         )
-    months = model.monthly_frame(data.fetch(detail.monthly_completions, scope, categories))
-    st.altair_chart(
-        charts.time_series(
-            months,
-            x="月份",
-            y="累计完成",
-            y_title="累计完成项目数",
-            x_title="月份",
-            x_type="O",
-            plan="计划累计",
-            plan_title="计划累计（按计划完成日期）",
-            title="逐月累计完成（虚线：按计划完成日期的累计计划数）",
-        ),
-        theme=None,
+    charts.show(
+        data.built(model.monthly_chart, data.query(detail.monthly_completions, scope, categories))
     )
 
 
 def show_overdue(scope, categories, statuses) -> None:  # type: ignore[no-untyped-def]
     st.subheader("逾期项目")
-    page = data.fetch(detail.overdue_projects, scope, categories, statuses)
-    if not page.rows:
+    table = data.built(
+        model.overdue_table, data.query(detail.overdue_projects, scope, categories, statuses)
+    )
+    if table.frame.empty:
         st.success("当前筛选范围内没有逾期项目。", icon=":material/check_circle:")
         return
-    note = model.truncation_note(page, "逾期项目")
-    if note:
-        st.caption(note)
-    frame = model.overdue_frame(page)
-    layout.dataframe(model.styled_projects(frame), hide_index=True, width="stretch")
+    if table.note:
+        st.caption(table.note)
+    layout.dataframe(
+        table.shown, hide_index=True, width="stretch", column_config=table.column_config
+    )
 
 
 def show_projects(scope, categories, statuses, header_parts) -> str:  # type: ignore[no-untyped-def]
@@ -107,28 +79,32 @@ def show_projects(scope, categories, statuses, header_parts) -> str:  # type: ig
         max_chars=SEARCH_MAX_CHARS,
         container=search_column,
     )
-    page = data.fetch(detail.project_list, scope, categories, statuses, search)
-    if not page.rows:
+    table = data.built(
+        model.project_table,
+        data.query(detail.project_list, scope, categories, statuses, search),
+    )
+    if table.frame.empty:
         layout.empty_state("没有符合条件的项目。请清空搜索框，或调整类别、状态筛选。")
         return search
-    note = model.truncation_note(page)
+    note = table.note
     if note:
         st.warning(note, icon=":material/filter_list:")
-    frame = model.project_frame(page)
     notes = [*header_parts, *model.filter_parts(categories, statuses, search)]
     if note:
         notes.append(note)
     download_column.download_button(
         "下载 Excel",
-        data=functools.partial(model.to_xlsx, frame, "民生实事项目", tuple(notes)),
+        data=functools.partial(model.to_xlsx, table.frame, "民生实事项目", tuple(notes)),
         file_name=f"民生实事项目_{scope.as_of.isoformat()}.xlsx",
         mime=XLSX_MIME,
         icon=":material/download:",
         on_click="ignore",
         key="livelihood_xlsx",
     )
-    layout.dataframe(model.styled_projects(frame), hide_index=True, width="stretch")
-    st.caption(f"共 {fmt.count(page.matched, '项')}，显示 {fmt.count(len(page.rows), '项')}")
+    layout.dataframe(
+        table.shown, hide_index=True, width="stretch", column_config=table.column_config
+    )
+    st.caption(f"共 {fmt.count(table.matched, '项')}，显示 {fmt.count(len(table.frame), '项')}")
     return search
 
 
@@ -152,7 +128,7 @@ if summary.total == 0 and summary.cancelled == 0:
     search = ""
 else:
     show_kpis(summary, scope.as_of)
-    show_charts(scope, categories, summary)
+    show_charts(scope, categories)
     show_overdue(scope, categories, statuses)
     search = show_projects(scope, categories, statuses, [scope.describe()])
 

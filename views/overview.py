@@ -13,11 +13,16 @@ from ui import format as fmt
 scope = layout.current_scope()
 layout.page_header("领导驾驶舱", scope)
 
-summary = data.fetch(livelihood.livelihood_summary, scope)
-fiscal_block = data.fetch(fiscal.fiscal_report, scope)
-census_block = data.fetch(census.census_summary, scope)
-volunteer_block = data.fetch(volunteers.volunteer_summary, scope)
-cards = overview_model.kpi_cards(scope, summary, fiscal_block, census_block, volunteer_block)
+league_query = data.query(league.community_league, scope)
+fiscal_query = data.query(fiscal.fiscal_report, scope)
+cards = data.built(
+    overview_model.area_cards,
+    data.query(livelihood.livelihood_summary, scope),
+    fiscal_query,
+    data.query(census.census_summary, scope),
+    data.query(volunteers.volunteer_summary, scope),
+    scope=scope,
+)
 
 for column, card in zip(layout.kpi_cards(cards), cards, strict=True):
     column.page_link(
@@ -27,15 +32,12 @@ for column, card in zip(layout.kpi_cards(cards), cards, strict=True):
         query_params=layout.link_params(),
     )
 
-league_query = data.query(league.community_league, scope)
-fiscal_query = data.query(fiscal.fiscal_report, scope)
-rows = data.fetch(league.community_league, scope)
 rules = data.rules()
 st.subheader("社区排名")
-if not rows:
+table, shown_table = data.built(overview_model.league_tables, league_query)
+if table.empty:
     layout.empty_state("当前筛选范围内没有社区。请在左侧调整街道或社区。")
 else:
-    table, shown_table = data.built(overview_model.league_tables, league_query)
     st.caption(f"状态按统一规则：{rules.sentence()}。点击一行查看该社区的民生实事。")
     event, shown = tables.long_table(
         shown_table,
@@ -54,7 +56,7 @@ else:
 
     chart, hidden = data.built(overview_model.league_chart, league_query, data.rules_query())
     if chart is not None:
-        st.altair_chart(chart, theme=None)
+        charts.show(chart)
         if hidden:
             st.caption(charts.left_out_note(hidden, "见上方社区排名表（可搜索、翻页）"))
 
@@ -75,7 +77,7 @@ else:
         column_config=tables.status_columns(["状态"]),
     )
 st.caption(f"序时进度（按日）：{fmt.pct(overview_model.year_progress(scope))}")
-if rows:
+if not table.empty:
     st.download_button(
         "下载 Excel（社区排名、需要关注）",
         # Built when clicked (every row, whatever the table shows), then kept with the figures.

@@ -20,7 +20,7 @@ from storage.db import database_url
 from storage.finite import require_finite
 from ui import charts, data, filters, layout, screen_model
 from ui import format as fmt
-from ui.screen_model import SECTIONS, ChartSpec, Figure, Rotation, ScreenData
+from ui.screen_model import SECTIONS, Figure, Rotation, ScreenData, SectionView
 
 ROTATION_KEY = "screen_rotation"
 
@@ -181,33 +181,18 @@ def _figures(figures: list[Figure]) -> None:
                     _figure(index, figures[index])
 
 
-def _chart(section: str, spec: ChartSpec | None) -> None:
+def _chart(section: str, chart: dict | None) -> None:
     with st.container(key="screen-chart"):
-        if spec is None:
+        if chart is None:
             _markdown("screen-empty", screen_model.empty_message(section))
             return
-        if spec.kind == "donut":
-            chart = charts.share_donut(
-                spec.frame,
-                category=spec.category,
-                value=spec.value,
-                value_title=spec.value_title,
-                title=spec.title,
-                big=True,
-            )
-        else:
-            chart = charts.ranking_bar(
-                spec.frame,
-                category=spec.category,
-                value=spec.value,
-                value_title=spec.value_title,
-                status=spec.status,
-                percent=spec.percent,
-                title=spec.title,
-                big=True,
-                rules=data.rules(),
-            )
-        st.altair_chart(chart, theme=None, height="stretch", width="stretch")
+        charts.show(chart, height="stretch", width="stretch")
+
+
+@st.cache_data(ttl=3600, max_entries=64, show_spinner=False)
+def _section(url: str, version: int, scope: Scope, tick: int, section: str) -> SectionView:
+    """One section as drawn for one refresh period: its figures and chart are made once."""
+    return screen_model.section_view(section, _load(url, version, scope, tick))
 
 
 def _current_scope(base: Scope) -> Scope:
@@ -232,8 +217,12 @@ def _board(base: Scope, rotate: int, refresh: int) -> None:
     st.session_state[ROTATION_KEY] = rotation
     scope = _current_scope(base)
     try:
-        board = _load(
-            database_url(), data.data_version(), scope, screen_model.refresh_tick(now, refresh)
+        board = _section(
+            database_url(),
+            data.data_version(),
+            scope,
+            screen_model.refresh_tick(now, refresh),
+            SECTIONS[rotation.index],
         )
     except data.DATABASE_ERRORS as error:  # the board says so and tries again next time
         with st.container(key="screen-board"):
@@ -251,8 +240,8 @@ def _board(base: Scope, rotate: int, refresh: int) -> None:
                 f"刷新于 {board.loaded_at:%H:%M:%S}",
             )
         with st.container(horizontal=True, key="screen-body"):
-            _figures(screen_model.section_figures(section, board))
-            _chart(section, screen_model.section_chart(section, board))
+            _figures(board.figures)
+            _chart(section, board.chart)
 
 
 def _clock() -> None:

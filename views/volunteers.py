@@ -13,8 +13,6 @@ from figures import volunteers
 from ui import charts, data, filters, layout, table_export, tables, volunteers_model
 from ui import format as fmt
 
-RATE_BARS = 20
-
 scope = layout.current_scope()
 type_options = data.fetch(volunteers.activity_types, scope)
 st.sidebar.divider()
@@ -36,10 +34,8 @@ if not populations:
 
 if types:
     totals = data.fetch(volunteers.service_totals, scope, types)
-    by_community = data.fetch(volunteers.service_by_community, scope, types)
 else:
     totals = volunteers_model.totals_from_summary(summary)
-    by_community = volunteers_model.service_from_summary(summary)
 
 year = scope.as_of.year
 population = sum(row.population for row in populations)
@@ -51,51 +47,24 @@ st.caption(
 )
 
 st.subheader("服务趋势")
-months = volunteers_model.month_frame(
-    data.fetch(volunteers.service_by_month, scope, types), scope.as_of
+month_charts = data.built(
+    volunteers_model.month_charts,
+    data.query(volunteers.service_by_month, scope, types),
+    as_of=scope.as_of,
 )
-if months.empty:
+if month_charts.person_times is None:
     layout.empty_state("所选时间段内没有志愿服务记录。请调整日期范围或活动类型。")
 else:
     left, right = st.columns(2)
-    left.altair_chart(
-        charts.time_series(
-            months,
-            x="月份",
-            y="服务人次",
-            y_title="服务人次",
-            x_type="O",
-            kind="bar",
-            title="每月服务人次",
-        ),
-        theme=None,
+    charts.show(month_charts.person_times, left)
+    charts.show(month_charts.hours, right)
+    if month_charts.note:
+        st.caption(month_charts.note)
+    type_chart, by_type = data.built(
+        volunteers_model.type_chart, data.query(volunteers.service_by_type, scope, types)
     )
-    right.altair_chart(
-        charts.time_series(
-            months,
-            x="月份",
-            y="服务时长",
-            y_title="服务时长（小时）",
-            x_type="O",
-            title="每月服务时长",
-        ),
-        theme=None,
-    )
-    note = volunteers_model.running_month_note(months)
-    if note:
-        st.caption(note)
-    by_type = volunteers_model.type_frame(data.fetch(volunteers.service_by_type, scope, types))
     left, right = st.columns([3, 2])
-    left.altair_chart(
-        charts.ranking_bar(
-            by_type,
-            category="活动类型",
-            value="服务时长",
-            value_title="服务时长（小时）",
-            title="按活动类型：服务时长",
-        ),
-        theme=None,
-    )
+    charts.show(type_chart, left)
     layout.dataframe(
         container=right,
         data=volunteers_model.type_table(by_type),
@@ -104,9 +73,21 @@ else:
     )
 
 st.subheader("社区排名")
-ranking = volunteers_model.ranking_frame(
-    populations, volunteers_model.registered_by_community(summary), by_community, data.rules()
-)
+population_query = data.query(volunteers.community_population, scope)
+summary_query = data.query(volunteers.volunteer_summary, scope)
+if types:
+    views = data.built(
+        volunteers_model.ranking_views_of_types,
+        population_query,
+        summary_query,
+        data.rules_query(),
+        data.query(volunteers.service_by_community, scope, types),
+    )
+else:
+    views = data.built(
+        volunteers_model.ranking_views, population_query, summary_query, data.rules_query()
+    )
+ranking = views.ranking
 st.caption(
     f"按服务时长排序；注册率目标 {fmt.target_pct(0.13)}（常住人口），状态按统一规则："
     f"{data.rules().target_sentence()}。"
@@ -130,41 +111,18 @@ st.download_button(
     key="volunteers_download",
 )
 left, right = st.columns(2)
-left.altair_chart(
-    charts.ranking_bar(
-        ranking.head(20),
-        category="社区",
-        value="服务时长（小时）",
-        value_title="服务时长（小时）",
-        title="服务时长最多的 20 个社区" if len(ranking) > 20 else "各社区服务时长",
-    ),
-    theme=None,
-)
-rates = volunteers_model.rate_chart_frame(ranking)
-# The laggards: a "top 20" by rate left out the community furthest from the 13% target.
-shown_rates, rates_cut = charts.lowest(rates, "注册率", RATE_BARS)
-if not rates.empty:
-    right.altair_chart(
-        charts.ranking_bar(
-            shown_rates,
-            category="社区",
-            value="注册率",
-            value_title="注册率",
-            status="状态",
-            percent=True,
-            rules=data.rules(),
-            title=f"注册率最低的 {RATE_BARS} 个社区" if rates_cut else "各社区注册率",
-        ),
-        theme=None,
-    )
+charts.show(views.hours_chart, left)
+if views.rate_chart is not None:
+    charts.show(views.rate_chart, right)
 
 st.subheader("活动排行（前 10）")
 left, right = st.columns(2)
-for column, measure, title in (
-    (left, "person_times", "按服务人次"),
-    (right, "hours", "按服务时长"),
-):
-    top = volunteers_model.top_frame(data.fetch(volunteers.top_activities, scope, types, measure))
+tops = data.built(
+    volunteers_model.top_tables,
+    data.query(volunteers.top_activities, scope, types, "person_times"),
+    data.query(volunteers.top_activities, scope, types, "hours"),
+)
+for column, top, title in zip((left, right), tops, ("按服务人次", "按服务时长"), strict=True):
     column.markdown(f"**{title}**")
     if top.empty:
         column.caption("没有活动记录。")

@@ -13,7 +13,6 @@ import streamlit as st
 from figures import league, livelihood, report
 from reporting import pdf, word, xlsx
 from ui import data, filters, layout, tables, weekly_model
-from ui import format as fmt
 
 global_scope = layout.current_scope()
 header = st.container()
@@ -144,8 +143,7 @@ st.subheader("通报")
 st.caption("由上面的数字自动生成。要粘贴到文档中，展开下方“复制全文”，点右上角按钮复制。")
 # Read as paragraphs whose numbers stay with their units on any screen; copy from the plain
 # text below (no joiner characters end up in the document).
-for paragraph in page.paragraphs:
-    for line in paragraph.split("\n"):
-        st.markdown(fmt.keep_units(filters.escape_markdown(line)))
+for line in page.lines:
+    st.markdown(line)
 with st.expander("复制全文（纯文本）", icon=":material/content_copy:"):
     st.code(page.text, language=None, wrap_lines=True)
