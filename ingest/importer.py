@@ -79,7 +79,7 @@ from ingest.reader import (
     damage,
     read_file,
 )
-from storage import rollups
+from storage import bulk, rollups
 from storage.db import write_transaction
 from storage.models import (
     CensusProgress,
@@ -1155,8 +1155,9 @@ def _write(
     is_service = spec.table is ServiceRecord.__table__
     if is_service:  # the rollups must also forget where changed records were before
         touched = rollups.service_keys_of_ids(conn, [row["b_id"] for row in diff.changed])
+    columns = list(diff.new[0]) if diff.new else []
     for chunk in _chunks(diff.new, WRITE_CHUNK):
-        conn.execute(insert(spec.table), list(chunk))
+        bulk.insert_rows(conn, spec.table, columns, [tuple(row.values()) for row in chunk])
         ticker.advance(len(chunk), message)
     statement = update(spec.table).where(spec.table.c.id == bindparam("b_id"))
     for chunk in _chunks(diff.changed, WRITE_CHUNK):
@@ -1165,11 +1166,20 @@ def _write(
     ticker.advance(diff.unchanged, message)
     if is_service:
         touched.extend(
-            (row["service_date"], row["community_id"], row["volunteer_id"])
-            for rows in (diff.new, diff.changed)
-            for row in rows
+            (row["service_date"], row["community_id"], row["volunteer_id"]) for row in diff.changed
         )
-        rollups.refresh_service(conn, touched)
+        added = [
+            (
+                row["service_date"],
+                row["community_id"],
+                row["volunteer_id"],
+                row["activity_type"],
+                row["activity_name"],
+                row["hours"],
+            )
+            for row in diff.new
+        ]
+        rollups.refresh_service(conn, touched, added)
     if len(diff.new) >= ANALYZE_AFTER and conn.dialect.name == "postgresql":
         _refresh_statistics(conn, spec.table)
 

@@ -54,6 +54,7 @@ from sqlalchemy import (
     table,
 )
 
+from storage import bulk
 from storage.models import ServiceRecord
 
 R = ServiceRecord.__table__
@@ -238,29 +239,57 @@ def _as_date(value: dt.date | str) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
 
 
-def refresh_service(connection: Connection, keys: Iterable[ServiceKey]) -> None:
-    """Recompute the rollup rows touched by service records with these keys.
+def refresh_service(
+    connection: Connection,
+    keys: Iterable[ServiceKey],
+    added: Iterable[AddedRecord] = (),
+) -> None:
+    """Bring the rollup rows touched by a write of service records up to date.
 
-    ``keys`` must hold every (service_date, community_id, volunteer_id) written, and for an
-    updated record also its values before the update: a record that moved to another day
-    changes the old day's totals too.
+    ``keys``: every (service_date, community_id, volunteer_id) whose rollup rows are re-derived
+    from the records: for an updated record its values before and after the update (a record
+    that moved to another day changes the old day's totals too), for a deleted one its values.
+
+    ``added``: records just inserted. Their share is merged into the rollup rows from these
+    values alone (人次 and hours added, first and last days by MIN/MAX), without reading
+    ``service_record`` again; only where a key is re-derived anyway are they left to that.
+    A rollup that cannot merge re-derives the keys of ``added`` too (``_Touched.add``).
     """
-    days: set[tuple[dt.date, int]] = set()
-    volunteer_years: set[tuple[int, int]] = set()
-    presences: set[tuple[dt.date, int, int]] = set()
+    rederive = _Touched()
     for day, community_id, volunteer_id in keys:
+        rederive.add(day, community_id, volunteer_id)
+    added = list(added)
+    _refresh_days(connection, sorted(rederive.days))
+    _refresh_volunteer_years(connection, sorted(rederive.volunteer_years))
+    _refresh_presence(connection, sorted(rederive.presences))
+    _merge_added(connection, added, rederive)
+
+
+# (service_date, community_id, volunteer_id, activity_type, activity_name, hours)
+AddedRecord = tuple[dt.date, int, int, str, str, float]
+
+
+class _Touched:
+    """The rollup keys of some service records: (day, community), (year, volunteer) and
+    (month, community, volunteer)."""
+
+    def __init__(self) -> None:
+        self.days: set[tuple[dt.date, int]] = set()
+        self.volunteer_years: set[tuple[int, int]] = set()
+        self.presences: set[tuple[dt.date, int, int]] = set()
+
+    def add(
+        self, day: dt.date | str | None, community_id: int | None, volunteer_id: int | None
+    ) -> None:
         if day is None:
-            continue
+            return
         day = _as_date(day)
         if community_id is not None:
-            days.add((day, int(community_id)))
+            self.days.add((day, int(community_id)))
         if volunteer_id is not None:
-            volunteer_years.add((day.year, int(volunteer_id)))
+            self.volunteer_years.add((day.year, int(volunteer_id)))
         if community_id is not None and volunteer_id is not None:
-            presences.add((day.replace(day=1), int(community_id), int(volunteer_id)))
-    _refresh_days(connection, sorted(days))
-    _refresh_volunteer_years(connection, sorted(volunteer_years))
-    _refresh_presence(connection, sorted(presences))
+            self.presences.add((day.replace(day=1), int(community_id), int(volunteer_id)))
 
 
 PAIRS_TABLE = "tmp_rollup_pairs"
@@ -416,6 +445,95 @@ def _refresh_presence(connection: Connection, keys: list[tuple[dt.date, int, int
     for statement in _REFRESH_PRESENCE:
         connection.exec_driver_sql(statement)
     connection.exec_driver_sql(f"DELETE FROM {PRESENCE_TABLE}")
+
+
+MERGE_PREFIX = "tmp_rollup_merge_"
+# The share of the added records, one row per rollup key, in a temporary table of the rollup's
+# own columns; then one ``INSERT … SELECT … ON CONFLICT`` folds it in (``WHERE true``: SQLite's
+# parser needs it before ``ON CONFLICT``). Both databases take ``excluded.`` and ``CASE``.
+_MERGES: dict[str, tuple[Table, str]] = {
+    "daily": (
+        service_daily,
+        "DO UPDATE SET person_times = t.person_times + excluded.person_times, "
+        "hours = t.hours + excluded.hours",
+    ),
+    "activity": (
+        activity_daily,
+        "DO UPDATE SET person_times = t.person_times + excluded.person_times, "
+        "hours = t.hours + excluded.hours",
+    ),
+    "year": (
+        volunteer_year,
+        "DO UPDATE SET first_date = excluded.first_date WHERE excluded.first_date < t.first_date",
+    ),
+    "presence": (
+        volunteer_month,
+        "DO UPDATE SET "
+        "first_day = CASE WHEN excluded.first_day < t.first_day "
+        "THEN excluded.first_day ELSE t.first_day END, "
+        "last_day = CASE WHEN excluded.last_day > t.last_day "
+        "THEN excluded.last_day ELSE t.last_day END "
+        "WHERE excluded.first_day < t.first_day OR excluded.last_day > t.last_day",
+    ),
+}
+
+
+def _merge_added(connection: Connection, added: list[AddedRecord], rederived: _Touched) -> None:
+    """Fold the share of just-inserted records into the rollups, keys re-derived excepted."""
+    daily: dict[tuple[dt.date, int, str], list] = {}  # type: ignore[type-arg]
+    activity: dict[tuple[dt.date, int, str, str], list] = {}  # type: ignore[type-arg]
+    firsts: dict[tuple[int, int], dt.date] = {}
+    spans: dict[tuple[dt.date, int, int, str], list[dt.date]] = {}
+    for day, community_id, volunteer_id, activity_type, activity_name, hours in added:
+        if (day, community_id) not in rederived.days:
+            sums = daily.setdefault((day, community_id, activity_type), [0, 0.0])
+            sums[0] += 1
+            sums[1] += hours
+            sums = activity.setdefault((day, community_id, activity_type, activity_name), [0, 0.0])
+            sums[0] += 1
+            sums[1] += hours
+        year_key = (day.year, volunteer_id)
+        if year_key not in rederived.volunteer_years:
+            first = firsts.get(year_key)
+            if first is None or day < first:
+                firsts[year_key] = day
+        month = day.replace(day=1)
+        if (month, community_id, volunteer_id) not in rederived.presences:
+            span = spans.get((month, community_id, volunteer_id, activity_type))
+            if span is None:
+                spans[(month, community_id, volunteer_id, activity_type)] = [day, day]
+            elif day < span[0]:
+                span[0] = day
+            elif day > span[1]:
+                span[1] = day
+    _merge(connection, "daily", [(*key, n, h) for key, (n, h) in daily.items()])
+    _merge(connection, "activity", [(*key, n, h) for key, (n, h) in activity.items()])
+    _merge(connection, "year", [(*key, first) for key, first in firsts.items()])
+    _merge(connection, "presence", [(*key, a, b) for key, (a, b) in spans.items()])
+
+
+def _merge(connection: Connection, name: str, rows: list[tuple]) -> None:  # type: ignore[type-arg]
+    """One rollup's merge rows through its temporary table into the rollup."""
+    if not rows:
+        return
+    target, action = _MERGES[name]
+    scratch = MERGE_PREFIX + name
+    columns = [c.name for c in target.columns]
+    keys = [c.name for c in target.primary_key.columns]
+    listed = ", ".join(columns)
+    definitions = ", ".join(
+        f"{c.name} {c.type.compile(dialect=connection.dialect)} NOT NULL" for c in target.columns
+    )
+    connection.exec_driver_sql(f"CREATE TEMPORARY TABLE IF NOT EXISTS {scratch} ({definitions})")
+    connection.exec_driver_sql(f"DELETE FROM {scratch}")
+    bulk.insert_rows(
+        connection, table(scratch, *(column(c.name, c.type) for c in target.columns)), columns, rows
+    )
+    connection.exec_driver_sql(
+        f"INSERT INTO {target.name} AS t ({listed}) SELECT {listed} FROM {scratch} WHERE true "
+        f"ON CONFLICT ({', '.join(keys)}) {action}"
+    )
+    connection.exec_driver_sql(f"DELETE FROM {scratch}")
 
 
 def service_keys_of_ids(connection: Connection, ids: Iterable[int]) -> list[ServiceKey]:
