@@ -448,9 +448,8 @@ def _refresh_presence(connection: Connection, keys: list[tuple[dt.date, int, int
 
 
 MERGE_PREFIX = "tmp_rollup_merge_"
-# The share of the added records, one row per rollup key, in a temporary table of the rollup's
-# own columns; then one ``INSERT … SELECT … ON CONFLICT`` folds it in (``WHERE true``: SQLite's
-# parser needs it before ``ON CONFLICT``). Both databases take ``excluded.`` and ``CASE``.
+# The share of the added records, one row per rollup key with the rollup's own columns, folded
+# in by ``INSERT … ON CONFLICT`` (both databases take ``excluded.`` and ``CASE``).
 _MERGES: dict[str, tuple[Table, str]] = {
     "daily": (
         service_daily,
@@ -484,24 +483,22 @@ def _merge_added(connection: Connection, added: list[AddedRecord], rederived: _T
     activity: dict[tuple[dt.date, int, str, str], list] = {}  # type: ignore[type-arg]
     firsts: dict[tuple[int, int], dt.date] = {}
     spans: dict[tuple[dt.date, int, int, str], list[dt.date]] = {}
+    days, years, presences = rederived.days, rederived.volunteer_years, rederived.presences
     for day, community_id, volunteer_id, activity_type, activity_name, hours in added:
-        if (day, community_id) not in rederived.days:
-            sums = daily.setdefault((day, community_id, activity_type), [0, 0.0])
-            sums[0] += 1
-            sums[1] += hours
-            sums = activity.setdefault((day, community_id, activity_type, activity_name), [0, 0.0])
-            sums[0] += 1
-            sums[1] += hours
+        if not days or (day, community_id) not in days:
+            _add(daily, (day, community_id, activity_type), hours)
+            _add(activity, (day, community_id, activity_type, activity_name), hours)
         year_key = (day.year, volunteer_id)
-        if year_key not in rederived.volunteer_years:
+        if not years or year_key not in years:
             first = firsts.get(year_key)
             if first is None or day < first:
                 firsts[year_key] = day
         month = day.replace(day=1)
-        if (month, community_id, volunteer_id) not in rederived.presences:
-            span = spans.get((month, community_id, volunteer_id, activity_type))
+        if not presences or (month, community_id, volunteer_id) not in presences:
+            span_key = (month, community_id, volunteer_id, activity_type)
+            span = spans.get(span_key)
             if span is None:
-                spans[(month, community_id, volunteer_id, activity_type)] = [day, day]
+                spans[span_key] = [day, day]
             elif day < span[0]:
                 span[0] = day
             elif day > span[1]:
@@ -512,15 +509,35 @@ def _merge_added(connection: Connection, added: list[AddedRecord], rederived: _T
     _merge(connection, "presence", [(*key, a, b) for key, (a, b) in spans.items()])
 
 
+def _add(sums: dict, key: tuple, hours: float) -> None:  # type: ignore[type-arg]
+    """One more record (人次) and its hours under ``key``."""
+    found = sums.get(key)
+    if found is None:
+        sums[key] = [1, hours]
+    else:
+        found[0] += 1
+        found[1] += hours
+
+
 def _merge(connection: Connection, name: str, rows: list[tuple]) -> None:  # type: ignore[type-arg]
-    """One rollup's merge rows through its temporary table into the rollup."""
+    """One rollup's merge rows folded into the rollup, in key order (each page of the rollup is
+    then visited once): on SQLite one upsert per row in one ``executemany``, on PostgreSQL
+    through a temporary table loaded by ``COPY`` and one ``INSERT … SELECT``."""
     if not rows:
         return
+    rows.sort()
     target, action = _MERGES[name]
-    scratch = MERGE_PREFIX + name
     columns = [c.name for c in target.columns]
-    keys = [c.name for c in target.primary_key.columns]
     listed = ", ".join(columns)
+    conflict = f"ON CONFLICT ({', '.join(c.name for c in target.primary_key.columns)}) {action}"
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql(
+            f"INSERT INTO {target.name} AS t ({listed}) "
+            f"VALUES ({', '.join('?' for _ in columns)}) {conflict}",
+            bulk.driver_rows(connection, target, columns, rows),  # type: ignore[arg-type]
+        )
+        return
+    scratch = MERGE_PREFIX + name
     definitions = ", ".join(
         f"{c.name} {c.type.compile(dialect=connection.dialect)} NOT NULL" for c in target.columns
     )
@@ -530,8 +547,7 @@ def _merge(connection: Connection, name: str, rows: list[tuple]) -> None:  # typ
         connection, table(scratch, *(column(c.name, c.type) for c in target.columns)), columns, rows
     )
     connection.exec_driver_sql(
-        f"INSERT INTO {target.name} AS t ({listed}) SELECT {listed} FROM {scratch} WHERE true "
-        f"ON CONFLICT ({', '.join(keys)}) {action}"
+        f"INSERT INTO {target.name} AS t ({listed}) SELECT {listed} FROM {scratch} {conflict}"
     )
     connection.exec_driver_sql(f"DELETE FROM {scratch}")
 
