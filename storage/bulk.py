@@ -69,7 +69,11 @@ def driver_rows(
     for i, convert in enumerate(converters):
         if convert is not None:
             once = lru_cache(maxsize=4096)(convert)
-            by_column[i] = tuple(None if v is None else once(v) for v in by_column[i])
+            values = by_column[i]
+            if None in values:
+                by_column[i] = tuple(None if v is None else once(v) for v in values)
+            else:
+                by_column[i] = tuple(map(once, values))
     return list(zip(*by_column, strict=True))
 
 

@@ -447,109 +447,103 @@ def _refresh_presence(connection: Connection, keys: list[tuple[dt.date, int, int
     connection.exec_driver_sql(f"DELETE FROM {PRESENCE_TABLE}")
 
 
-MERGE_PREFIX = "tmp_rollup_merge_"
-# The share of the added records, one row per rollup key with the rollup's own columns, folded
-# in by ``INSERT … ON CONFLICT`` (both databases take ``excluded.`` and ``CASE``).
-_MERGES: dict[str, tuple[Table, str]] = {
-    "daily": (
-        service_daily,
-        "DO UPDATE SET person_times = t.person_times + excluded.person_times, "
-        "hours = t.hours + excluded.hours",
+ADDED_TABLE = "tmp_rollup_added"
+_added = table(
+    ADDED_TABLE,
+    *(
+        column(name)  # values go as they are: dates as ISO text, which both databases take
+        for name in (
+            "service_date",
+            "month",
+            "year",
+            "community_id",
+            "volunteer_id",
+            "activity_type",
+            "activity_name",
+            "hours",
+            "to_daily",
+            "to_year",
+            "to_presence",
+        )
     ),
-    "activity": (
-        activity_daily,
-        "DO UPDATE SET person_times = t.person_times + excluded.person_times, "
-        "hours = t.hours + excluded.hours",
-    ),
-    "year": (
-        volunteer_year,
-        "DO UPDATE SET first_date = excluded.first_date WHERE excluded.first_date < t.first_date",
-    ),
-    "presence": (
-        volunteer_month,
-        "DO UPDATE SET "
-        "first_day = CASE WHEN excluded.first_day < t.first_day "
-        "THEN excluded.first_day ELSE t.first_day END, "
-        "last_day = CASE WHEN excluded.last_day > t.last_day "
-        "THEN excluded.last_day ELSE t.last_day END "
-        "WHERE excluded.first_day < t.first_day OR excluded.last_day > t.last_day",
-    ),
-}
+)
+# Each rollup's share of the added records (those flagged for it), grouped by its key and
+# folded in by ``INSERT … SELECT … ON CONFLICT``: sums added, first/last days by MIN/MAX.
+_MERGE_ADDED = (
+    "INSERT INTO rollup_service_daily AS t "
+    "(service_date, community_id, activity_type, person_times, hours) "
+    "SELECT service_date, community_id, activity_type, count(*), sum(hours) "
+    f"FROM {ADDED_TABLE} WHERE to_daily = 1 "
+    "GROUP BY service_date, community_id, activity_type "
+    "ON CONFLICT (service_date, community_id, activity_type) DO UPDATE SET "
+    "person_times = t.person_times + excluded.person_times, hours = t.hours + excluded.hours",
+    f"INSERT INTO rollup_activity_daily AS t ({', '.join(ACTIVITY_COLUMNS)}) "
+    "SELECT service_date, community_id, activity_type, activity_name, count(*), sum(hours) "
+    f"FROM {ADDED_TABLE} WHERE to_daily = 1 "
+    "GROUP BY service_date, community_id, activity_type, activity_name "
+    "ON CONFLICT (service_date, community_id, activity_type, activity_name) DO UPDATE SET "
+    "person_times = t.person_times + excluded.person_times, hours = t.hours + excluded.hours",
+    "INSERT INTO rollup_volunteer_year AS t (year, volunteer_id, first_date) "
+    f"SELECT year, volunteer_id, min(service_date) FROM {ADDED_TABLE} WHERE to_year = 1 "
+    "GROUP BY year, volunteer_id "
+    "ON CONFLICT (year, volunteer_id) DO UPDATE SET first_date = excluded.first_date "
+    "WHERE excluded.first_date < t.first_date",
+    f"INSERT INTO rollup_volunteer_month AS t ({', '.join(PRESENCE_COLUMNS)}) "
+    "SELECT month, community_id, volunteer_id, activity_type, min(service_date), "
+    f"max(service_date) FROM {ADDED_TABLE} WHERE to_presence = 1 "
+    "GROUP BY month, community_id, volunteer_id, activity_type "
+    "ON CONFLICT (month, community_id, volunteer_id, activity_type) DO UPDATE SET "
+    "first_day = CASE WHEN excluded.first_day < t.first_day "
+    "THEN excluded.first_day ELSE t.first_day END, "
+    "last_day = CASE WHEN excluded.last_day > t.last_day "
+    "THEN excluded.last_day ELSE t.last_day END "
+    "WHERE excluded.first_day < t.first_day OR excluded.last_day > t.last_day",
+)
 
 
 def _merge_added(connection: Connection, added: list[AddedRecord], rederived: _Touched) -> None:
-    """Fold the share of just-inserted records into the rollups, keys re-derived excepted."""
-    daily: dict[tuple[dt.date, int, str], list] = {}  # type: ignore[type-arg]
-    activity: dict[tuple[dt.date, int, str, str], list] = {}  # type: ignore[type-arg]
-    firsts: dict[tuple[int, int], dt.date] = {}
-    spans: dict[tuple[dt.date, int, int, str], list[dt.date]] = {}
-    days, years, presences = rederived.days, rederived.volunteer_years, rederived.presences
-    for day, community_id, volunteer_id, activity_type, activity_name, hours in added:
-        if not days or (day, community_id) not in days:
-            _add(daily, (day, community_id, activity_type), hours)
-            _add(activity, (day, community_id, activity_type, activity_name), hours)
-        year_key = (day.year, volunteer_id)
-        if not years or year_key not in years:
-            first = firsts.get(year_key)
-            if first is None or day < first:
-                firsts[year_key] = day
-        month = day.replace(day=1)
-        if not presences or (month, community_id, volunteer_id) not in presences:
-            span_key = (month, community_id, volunteer_id, activity_type)
-            span = spans.get(span_key)
-            if span is None:
-                spans[span_key] = [day, day]
-            elif day < span[0]:
-                span[0] = day
-            elif day > span[1]:
-                span[1] = day
-    _merge(connection, "daily", [(*key, n, h) for key, (n, h) in daily.items()])
-    _merge(connection, "activity", [(*key, n, h) for key, (n, h) in activity.items()])
-    _merge(connection, "year", [(*key, first) for key, first in firsts.items()])
-    _merge(connection, "presence", [(*key, a, b) for key, (a, b) in spans.items()])
-
-
-def _add(sums: dict, key: tuple, hours: float) -> None:  # type: ignore[type-arg]
-    """One more record (人次) and its hours under ``key``."""
-    found = sums.get(key)
-    if found is None:
-        sums[key] = [1, hours]
-    else:
-        found[0] += 1
-        found[1] += hours
-
-
-def _merge(connection: Connection, name: str, rows: list[tuple]) -> None:  # type: ignore[type-arg]
-    """One rollup's merge rows folded into the rollup, in key order (each page of the rollup is
-    then visited once): on SQLite one upsert per row in one ``executemany``, on PostgreSQL
-    through a temporary table loaded by ``COPY`` and one ``INSERT … SELECT``."""
-    if not rows:
+    """Fold the share of just-inserted records into the rollups: the records go to a temporary
+    table (flagged per rollup: not where that rollup re-derives the key anyway), then one
+    grouped upsert per rollup, so the database does the sums and the MIN/MAX."""
+    if not added:
         return
-    rows.sort()
-    target, action = _MERGES[name]
-    columns = [c.name for c in target.columns]
-    listed = ", ".join(columns)
-    conflict = f"ON CONFLICT ({', '.join(c.name for c in target.primary_key.columns)}) {action}"
-    if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql(
-            f"INSERT INTO {target.name} AS t ({listed}) "
-            f"VALUES ({', '.join('?' for _ in columns)}) {conflict}",
-            bulk.driver_rows(connection, target, columns, rows),  # type: ignore[arg-type]
-        )
-        return
-    scratch = MERGE_PREFIX + name
-    definitions = ", ".join(
-        f"{c.name} {c.type.compile(dialect=connection.dialect)} NOT NULL" for c in target.columns
-    )
-    connection.exec_driver_sql(f"CREATE TEMPORARY TABLE IF NOT EXISTS {scratch} ({definitions})")
-    connection.exec_driver_sql(f"DELETE FROM {scratch}")
-    bulk.insert_rows(
-        connection, table(scratch, *(column(c.name, c.type) for c in target.columns)), columns, rows
-    )
     connection.exec_driver_sql(
-        f"INSERT INTO {target.name} AS t ({listed}) SELECT {listed} FROM {scratch} {conflict}"
+        f"CREATE TEMPORARY TABLE IF NOT EXISTS {ADDED_TABLE} (service_date DATE NOT NULL, "
+        "month DATE NOT NULL, year INTEGER NOT NULL, community_id INTEGER NOT NULL, "
+        "volunteer_id INTEGER NOT NULL, activity_type VARCHAR(100) NOT NULL, "
+        "activity_name VARCHAR(300) NOT NULL, hours FLOAT NOT NULL, to_daily SMALLINT NOT NULL, "
+        "to_year SMALLINT NOT NULL, to_presence SMALLINT NOT NULL)"
     )
-    connection.exec_driver_sql(f"DELETE FROM {scratch}")
+    connection.exec_driver_sql(f"DELETE FROM {ADDED_TABLE}")
+    bulk.insert_rows(
+        connection, _added, [c.name for c in _added.columns], _added_rows(added, rederived)
+    )
+    for statement in _MERGE_ADDED:
+        connection.exec_driver_sql(statement)
+    connection.exec_driver_sql(f"DELETE FROM {ADDED_TABLE}")
+
+
+def _added_rows(added: list[AddedRecord], rederived: _Touched) -> list[tuple]:  # type: ignore[type-arg]
+    """The rows of the temporary table: each day's text, month and year worked out once."""
+    calendar: dict[dt.date, tuple[str, str, int]] = {}
+    rows = []
+    everywhere = (1, 1, 1)
+    any_rederived = rederived.days or rederived.volunteer_years or rederived.presences
+    for day, community_id, volunteer_id, activity_type, activity_name, hours in added:
+        known = calendar.get(day)
+        if known is None:
+            known = calendar[day] = (day.isoformat(), day.replace(day=1).isoformat(), day.year)
+        flags = everywhere
+        if any_rederived:
+            flags = (
+                int((day, community_id) not in rederived.days),
+                int((day.year, volunteer_id) not in rederived.volunteer_years),
+                int((day.replace(day=1), community_id, volunteer_id) not in rederived.presences),
+            )
+        rows.append(
+            (*known, community_id, volunteer_id, activity_type, activity_name, hours, *flags)
+        )
+    return rows
 
 
 def service_keys_of_ids(connection: Connection, ids: Iterable[int]) -> list[ServiceKey]:
