@@ -1182,6 +1182,8 @@ def _write(
     if is_service:  # the rollups must also forget where changed records were before
         touched = rollups.service_keys_of_ids(conn, [row["b_id"] for row in diff.changed])
     columns = list(diff.new[0]) if diff.new else []
+    if is_service:  # by day: two of the record table's indexes then grow in order
+        diff.new.sort(key=_by_day_and_community)
     for chunk in _chunks(diff.new, WRITE_CHUNK):
         bulk.insert_rows(conn, spec.table, columns, [tuple(row.values()) for row in chunk])
         ticker.advance(len(chunk), message)
@@ -1208,6 +1210,10 @@ def _write(
         rollups.refresh_service(conn, touched, added)
     if len(diff.new) >= ANALYZE_AFTER and conn.dialect.name == "postgresql":
         _refresh_statistics(conn, spec.table)
+
+
+def _by_day_and_community(row: dict[str, Any]) -> tuple[dt.date, int]:
+    return row["service_date"], row["community_id"]
 
 
 def _refresh_statistics(conn: Connection, table: Table) -> None:

@@ -468,30 +468,34 @@ _added = table(
     ),
 )
 # Each rollup's share of the added records (those flagged for it), grouped by its key and
-# folded in by ``INSERT … SELECT … ON CONFLICT``: sums added, first/last days by MIN/MAX.
+# folded in by ``INSERT … SELECT … ON CONFLICT``: sums added, first/last days by MIN/MAX. In
+# key order, so that the rollup's pages are visited in order, each once.
 _MERGE_ADDED = (
     "INSERT INTO rollup_service_daily AS t "
     "(service_date, community_id, activity_type, person_times, hours) "
     "SELECT service_date, community_id, activity_type, count(*), sum(hours) "
     f"FROM {ADDED_TABLE} WHERE to_daily = 1 "
     "GROUP BY service_date, community_id, activity_type "
+    "ORDER BY service_date, community_id, activity_type "
     "ON CONFLICT (service_date, community_id, activity_type) DO UPDATE SET "
     "person_times = t.person_times + excluded.person_times, hours = t.hours + excluded.hours",
     f"INSERT INTO rollup_activity_daily AS t ({', '.join(ACTIVITY_COLUMNS)}) "
     "SELECT service_date, community_id, activity_type, activity_name, count(*), sum(hours) "
     f"FROM {ADDED_TABLE} WHERE to_daily = 1 "
     "GROUP BY service_date, community_id, activity_type, activity_name "
+    "ORDER BY service_date, community_id, activity_type, activity_name "
     "ON CONFLICT (service_date, community_id, activity_type, activity_name) DO UPDATE SET "
     "person_times = t.person_times + excluded.person_times, hours = t.hours + excluded.hours",
     "INSERT INTO rollup_volunteer_year AS t (year, volunteer_id, first_date) "
     f"SELECT year, volunteer_id, min(service_date) FROM {ADDED_TABLE} WHERE to_year = 1 "
-    "GROUP BY year, volunteer_id "
+    "GROUP BY year, volunteer_id ORDER BY year, volunteer_id "
     "ON CONFLICT (year, volunteer_id) DO UPDATE SET first_date = excluded.first_date "
     "WHERE excluded.first_date < t.first_date",
     f"INSERT INTO rollup_volunteer_month AS t ({', '.join(PRESENCE_COLUMNS)}) "
     "SELECT month, community_id, volunteer_id, activity_type, min(service_date), "
     f"max(service_date) FROM {ADDED_TABLE} WHERE to_presence = 1 "
     "GROUP BY month, community_id, volunteer_id, activity_type "
+    "ORDER BY month, community_id, volunteer_id, activity_type "
     "ON CONFLICT (month, community_id, volunteer_id, activity_type) DO UPDATE SET "
     "first_day = CASE WHEN excluded.first_day < t.first_day "
     "THEN excluded.first_day ELSE t.first_day END, "
