@@ -919,6 +919,37 @@ def _check_permissions(conn: Connection, check: _Validation, allowed: set[Commun
                     header,
                     f"{header} {record.values['code']} 属于其他社区（{owner[0]}/{owner[1]}），无权修改",
                 )
+    _check_volunteers_served(conn, check, allowed)
+
+
+def _check_volunteers_served(
+    conn: Connection, check: _Validation, allowed: set[CommunityKey]
+) -> None:
+    """An editor's 志愿服务 rows may only name volunteers of the editor's communities.
+
+    A record counts where it was served (its own 社区, checked above), but it is also the
+    named volunteer's service: their hours, their first service of the year, their own page,
+    all of which belong to the community they are registered in. The volunteer's community is
+    the one of this same import's 志愿者 row when there is one (that row is checked itself),
+    otherwise the stored one; an unknown 志愿者编号 is reported by ``_check_references``.
+    """
+    services = [r for r in check.records["service_records"] if "volunteer_code" in r.values]
+    if not services:
+        return
+    registered = {r.values["code"]: _community_of(r) for r in check.records["volunteers"]}
+    wanted = {r.values["volunteer_code"] for r in services} - registered.keys()
+    registered.update(_existing_owners(conn, "volunteers", wanted))
+    for record in services:
+        if _community_of(record) not in allowed:
+            continue  # already refused for its own 社区
+        code = record.values["volunteer_code"]
+        home = registered.get(code)
+        if home is not None and home not in allowed:
+            check.issue_at(
+                record,
+                "志愿者编号",
+                f"志愿者 {code} 注册在其他社区（{home[0]}/{home[1]}），无权为其录入服务记录",
+            )
 
 
 def _community_of(record: Record) -> CommunityKey:
