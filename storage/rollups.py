@@ -23,7 +23,8 @@ view takes seconds. Two small tables answer the same questions exactly:
   then counted from their own records, found through its (day, community) keys.
 
 Who keeps them current: ``ingest.importer`` calls ``refresh_service`` with the keys of the
-records it writes (old and new values of an updated record), ``demo.subdistricts`` and
+records it updates (old and new values: re-derived from the records) and the records it
+inserts (merged from their own values, without reading the records), ``demo.subdistricts`` and
 ``demo.city`` call ``rebuild`` after replacing everything, and migrations 0003 and 0007 fill
 them for a database that already has data. ``rollups_match`` re-derives all three from the
 records, for tests and for the benchmark's sanity check.
