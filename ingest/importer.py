@@ -1154,8 +1154,12 @@ def _diff(
     existing = _fetch_existing(conn, spec, keys)
     diff = _Diff()
     label = spec.kind.label
+    summaries: dict[int, TableSummary] = {}  # by file: only files that hold this table
     for record, row, key in zip(records, rows, keys, strict=True):
-        counts = per_file[record.file_index].setdefault(spec.kind.key, TableSummary(label))
+        counts = summaries.get(record.file_index)
+        if counts is None:
+            counts = per_file[record.file_index].setdefault(spec.kind.key, TableSummary(label))
+            summaries[record.file_index] = counts
         row["batch_id"] = record.file_index  # replaced by the batch id when written
         stored = existing.get(key)
         if stored is None:
