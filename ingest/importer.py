@@ -26,6 +26,7 @@ import json
 import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any, Literal
@@ -79,7 +80,7 @@ from ingest.reader import (
     damage,
     read_file,
 )
-from storage import rollups
+from storage import bulk, rollups
 from storage.db import write_transaction
 from storage.models import (
     CensusProgress,
@@ -98,6 +99,7 @@ LOOKUP_CHUNK = 500  # keys per ``IN (...)``: well under every database's paramet
 WRITE_CHUNK = 5000  # rows per executemany, so that progress moves during a big write
 MAX_LISTED_ERRORS = 1000  # errors listed in detail; the rest are only counted
 PREVIEW_ROWS = 20  # rows of each table shown in the preview
+IMPORT_CACHE_KIB = 512 * 1024  # SQLite page cache while importing (``_large_page_cache``)
 ANALYZE_AFTER = 1000  # new rows after which PostgreSQL's statistics are refreshed
 
 
@@ -721,12 +723,34 @@ def _identity_fields(spec: TableSpec) -> tuple[str, ...]:
     return (*spec.import_key, *community)
 
 
+class _Refused:
+    """A cell's problem, kept in the per-column cache like a parsed value."""
+
+    __slots__ = ("message",)
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+
+def _read_cell(column: Column, raw: Any, sheet: Sheet, limit: LimitCheck | None) -> Any:
+    """The parsed value of one cell, its column's default, or ``_Refused`` saying why not."""
+    if raw is None or (raw.__class__ is str and not raw.strip()):
+        return _Refused("必须填写") if column.required else column.default
+    try:
+        return _parse_cell(column, raw, sheet, limit)
+    except ParseError as exc:
+        return _Refused(str(exc))
+
+
 def _parse_sheet(sheet: Sheet, check: _Validation, report: Callable[[int], None]) -> None:
     """Parse every row of a recognised sheet, collecting every cell problem of every row.
 
     A row with a bad cell is kept as an incomplete ``Record`` (without the unreadable fields)
     when its key and community could be read, so that the checks across rows and against the
     database also run on it: one upload names every problem, not one kind per attempt.
+
+    A text cell is parsed once per distinct text and column (a parser depends on nothing
+    else): an import repeats the same few hundred days, communities and activities.
     """
     kind = recognise_table(sheet.headers)
     if kind is None:
@@ -734,12 +758,14 @@ def _parse_sheet(sheet: Sheet, check: _Validation, report: Callable[[int], None]
     spec = SPEC_BY_KEY[kind.key]
     headers = [normalize_header(h) for h in sheet.headers]
     positions = [
-        (column, headers.index(column.header), _column_check(spec, column))
+        (column, headers.index(column.header), _column_check(spec, column), {})
         for column in spec.columns
     ]
     unnamed = [i for i, h in enumerate(headers) if not h]
     width = len(headers)
     identity = _identity_fields(spec)
+    has_rules = kind.key in RULE_FIELDS
+    unique = spec.import_key[0] if len(spec.import_key) == 1 else None  # never repeats
     records = check.records[kind.key]
     where = (sheet.file_index, sheet.sheet)
     for done, (number, cells) in enumerate(sheet.rows, start=1):
@@ -750,28 +776,28 @@ def _parse_sheet(sheet: Sheet, check: _Validation, report: Callable[[int], None]
             continue
         values: dict[str, Any] = {}
         ok = True
-        for column, position, limit in positions:
+        for column, position, limit, seen in positions:
             raw = cells[position] if position < len(cells) else None
-            if raw is None or (raw.__class__ is str and not raw.strip()):
-                if column.required:
-                    check.issue(*where, number, column.header, "必须填写")
-                    ok = False
-                else:
-                    values[column.field] = column.default
-                continue
-            try:
-                values[column.field] = _parse_cell(column, raw, sheet, limit)
-            except ParseError as exc:
-                check.issue(*where, number, column.header, str(exc))
+            if raw.__class__ is str and column.field != unique:
+                value = seen.get(raw, _UNREAD)
+                if value is _UNREAD:
+                    value = seen[raw] = _read_cell(column, raw, sheet, limit)
+            else:
+                value = _read_cell(column, raw, sheet, limit)
+            if value.__class__ is _Refused:
+                check.issue(*where, number, column.header, value.message)
                 ok = False
+            else:
+                values[column.field] = value
         if unnamed or len(cells) > width:
             for i in [*unnamed, *range(width, len(cells))]:
                 if i < len(cells) and not is_blank(cells[i]):
                     check.issue(*where, number, _column_name(i), "此列没有表头，但填了内容")
                     ok = False
-        for column_header, message, level in row_rules(kind.key, values):
-            check.issue(*where, number, column_header, message, level)
-            ok = ok and level != "error"
+        if has_rules:
+            for column_header, message, level in row_rules(kind.key, values):
+                check.issue(*where, number, column_header, message, level)
+                ok = ok and level != "error"
         if ok or all(name in values for name in identity):
             records.append(Record(sheet.file_index, sheet.sheet, number, values, complete=ok))
     report(len(sheet.rows) % PROGRESS_EVERY)
@@ -893,6 +919,37 @@ def _check_permissions(conn: Connection, check: _Validation, allowed: set[Commun
                     header,
                     f"{header} {record.values['code']} 属于其他社区（{owner[0]}/{owner[1]}），无权修改",
                 )
+    _check_volunteers_served(conn, check, allowed)
+
+
+def _check_volunteers_served(
+    conn: Connection, check: _Validation, allowed: set[CommunityKey]
+) -> None:
+    """An editor's 志愿服务 rows may only name volunteers of the editor's communities.
+
+    A record counts where it was served (its own 社区, checked above), but it is also the
+    named volunteer's service: their hours, their first service of the year, their own page,
+    all of which belong to the community they are registered in. The volunteer's community is
+    the one of this same import's 志愿者 row when there is one (that row is checked itself),
+    otherwise the stored one; an unknown 志愿者编号 is reported by ``_check_references``.
+    """
+    services = [r for r in check.records["service_records"] if "volunteer_code" in r.values]
+    if not services:
+        return
+    registered = {r.values["code"]: _community_of(r) for r in check.records["volunteers"]}
+    wanted = {r.values["volunteer_code"] for r in services} - registered.keys()
+    registered.update(_existing_owners(conn, "volunteers", wanted))
+    for record in services:
+        if _community_of(record) not in allowed:
+            continue  # already refused for its own 社区
+        code = record.values["volunteer_code"]
+        home = registered.get(code)
+        if home is not None and home not in allowed:
+            check.issue_at(
+                record,
+                "志愿者编号",
+                f"志愿者 {code} 注册在其他社区（{home[0]}/{home[1]}），无权为其录入服务记录",
+            )
 
 
 def _community_of(record: Record) -> CommunityKey:
@@ -1097,8 +1154,12 @@ def _diff(
     existing = _fetch_existing(conn, spec, keys)
     diff = _Diff()
     label = spec.kind.label
+    summaries: dict[int, TableSummary] = {}  # by file: only files that hold this table
     for record, row, key in zip(records, rows, keys, strict=True):
-        counts = per_file[record.file_index].setdefault(spec.kind.key, TableSummary(label))
+        counts = summaries.get(record.file_index)
+        if counts is None:
+            counts = per_file[record.file_index].setdefault(spec.kind.key, TableSummary(label))
+            summaries[record.file_index] = counts
         row["batch_id"] = record.file_index  # replaced by the batch id when written
         stored = existing.get(key)
         if stored is None:
@@ -1155,8 +1216,11 @@ def _write(
     is_service = spec.table is ServiceRecord.__table__
     if is_service:  # the rollups must also forget where changed records were before
         touched = rollups.service_keys_of_ids(conn, [row["b_id"] for row in diff.changed])
+    columns = list(diff.new[0]) if diff.new else []
+    if is_service:  # by day: two of the record table's indexes then grow in order
+        diff.new.sort(key=_by_day_and_community)
     for chunk in _chunks(diff.new, WRITE_CHUNK):
-        conn.execute(insert(spec.table), list(chunk))
+        bulk.insert_rows(conn, spec.table, columns, [tuple(row.values()) for row in chunk])
         ticker.advance(len(chunk), message)
     statement = update(spec.table).where(spec.table.c.id == bindparam("b_id"))
     for chunk in _chunks(diff.changed, WRITE_CHUNK):
@@ -1165,13 +1229,26 @@ def _write(
     ticker.advance(diff.unchanged, message)
     if is_service:
         touched.extend(
-            (row["service_date"], row["community_id"], row["volunteer_id"])
-            for rows in (diff.new, diff.changed)
-            for row in rows
+            (row["service_date"], row["community_id"], row["volunteer_id"]) for row in diff.changed
         )
-        rollups.refresh_service(conn, touched)
+        added = [
+            (
+                row["service_date"],
+                row["community_id"],
+                row["volunteer_id"],
+                row["activity_type"],
+                row["activity_name"],
+                row["hours"],
+            )
+            for row in diff.new
+        ]
+        rollups.refresh_service(conn, touched, added)
     if len(diff.new) >= ANALYZE_AFTER and conn.dialect.name == "postgresql":
         _refresh_statistics(conn, spec.table)
+
+
+def _by_day_and_community(row: dict[str, Any]) -> tuple[dt.date, int]:
+    return row["service_date"], row["community_id"]
 
 
 def _refresh_statistics(conn: Connection, table: Table) -> None:
@@ -1262,6 +1339,26 @@ def _finish_batches(
         )
 
 
+@contextmanager
+def _large_page_cache(conn: Connection) -> Iterator[None]:
+    """SQLite: a page cache of ``IMPORT_CACHE_KIB`` for the import's transaction.
+
+    A big import changes pages all over the record table's five indexes and the rollups (a
+    hundred thousand records at city scale: some hundred MB). In SQLite's default 2 MB cache
+    changed pages are written out to the WAL and read back again and again before the commit
+    (twice the time). The size is set back before the commit: changed pages stay until then.
+    """
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    before = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+    conn.exec_driver_sql(f"PRAGMA cache_size = -{IMPORT_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        conn.exec_driver_sql(f"PRAGMA cache_size = {int(before or -2000)}")
+
+
 # --------------------------------------------------------------------------- public API
 
 
@@ -1297,7 +1394,7 @@ def import_files(
     community (or a subdistrict-level fiscal row) is then an error.
     """
     ticker = _Ticker(progress)
-    with write_transaction(engine) as conn:
+    with write_transaction(engine) as conn, _large_page_cache(conn):
         check = _validate(conn, files, allowed_communities, ticker)
         if check.error_total:
             return check.result({})

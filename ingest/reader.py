@@ -117,6 +117,12 @@ def _too_many_rows(sheet: str | None, limit: int) -> FileProblem:
 
 def _has_content(cells: Sequence[object]) -> bool:
     """Whether any cell is non-blank (usually decided by the first cell: a hot loop)."""
+    first = cells[0] if cells else None
+    if first.__class__ is str:
+        if first and not first[0].isspace():  # str.strip() strips exactly what isspace() names
+            return True  # the common row: its first cell starts with a visible character
+    elif first.__class__ in (int, float):
+        return True
     return any(cell is not None and (cell.__class__ is not str or cell.strip()) for cell in cells)  # type: ignore[attr-defined]
 
 

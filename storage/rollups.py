@@ -30,8 +30,10 @@ view takes seconds. Two small tables answer the same questions exactly:
   then counted from their own records, found through its (day, community) keys.
 
 Who keeps them current: ``ingest.importer`` calls ``refresh_service`` with the keys of the
-records it writes (old and new values of an updated record), ``demo.subdistricts`` and
-``demo.city`` call ``rebuild`` after replacing everything, and migrations 0003, 0007 and 0008 fill
+records it updates (old and new values: re-derived from the records) and the records it
+inserts (merged from their own values, without reading the records; the whole-city tables
+re-derive their days), ``demo.subdistricts`` and ``demo.city`` call ``rebuild`` after
+replacing everything, and migrations 0003, 0007 and 0008 fill
 them for a database that already has data. ``rollups_match`` re-derives all three from the
 records, for tests and for the benchmark's sanity check.
 """
@@ -64,6 +66,7 @@ from sqlalchemy import (
     tuple_,
 )
 
+from storage import bulk
 from storage.models import ServiceRecord
 
 R = ServiceRecord.__table__
@@ -294,31 +297,62 @@ def _as_date(value: dt.date | str) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
 
 
-def refresh_service(connection: Connection, keys: Iterable[ServiceKey]) -> None:
-    """Recompute the rollup rows touched by service records with these keys.
+def refresh_service(
+    connection: Connection,
+    keys: Iterable[ServiceKey],
+    added: Iterable[AddedRecord] = (),
+) -> None:
+    """Bring the rollup rows touched by a write of service records up to date.
 
-    ``keys`` must hold every (service_date, community_id, volunteer_id) written, and for an
-    updated record also its values before the update: a record that moved to another day
-    changes the old day's totals too.
+    ``keys``: every (service_date, community_id, volunteer_id) whose rollup rows are re-derived
+    from the records: for an updated record its values before and after the update (a record
+    that moved to another day changes the old day's totals too), for a deleted one its values.
+
+    ``added``: records just inserted. Their share is merged into the rollup rows from these
+    values alone (人次 and hours added, first and last days by MIN/MAX), without reading
+    ``service_record`` again; only where a key is re-derived anyway are they left to that.
+    A rollup that cannot merge re-derives the keys of ``added`` too (``_Touched.add``).
     """
     keys = list(keys)
-    days: set[tuple[dt.date, int]] = set()
-    volunteer_years: set[tuple[int, int]] = set()
-    presences: set[tuple[dt.date, int, int]] = set()
+    rederive = _Touched()
     for day, community_id, volunteer_id in keys:
+        rederive.add(day, community_id, volunteer_id)
+    added = list(added)
+    _refresh_days(connection, sorted(rederive.days))
+    _refresh_volunteer_years(connection, sorted(rederive.volunteer_years))
+    _refresh_presence(connection, sorted(rederive.presences))
+    _merge_added(connection, added, rederive)
+    keys_of_added = [
+        (day, community_id, volunteer_id) for day, community_id, volunteer_id, *_ in added
+    ]
+    _refresh_city_rollups(connection, [*keys, *keys_of_added])
+
+
+# (service_date, community_id, volunteer_id, activity_type, activity_name, hours)
+AddedRecord = tuple[dt.date, int, int, str, str, float]
+
+
+class _Touched:
+    """The rollup keys of some service records: (day, community), (year, volunteer) and
+    (month, community, volunteer)."""
+
+    def __init__(self) -> None:
+        self.days: set[tuple[dt.date, int]] = set()
+        self.volunteer_years: set[tuple[int, int]] = set()
+        self.presences: set[tuple[dt.date, int, int]] = set()
+
+    def add(
+        self, day: dt.date | str | None, community_id: int | None, volunteer_id: int | None
+    ) -> None:
         if day is None:
-            continue
+            return
         day = _as_date(day)
         if community_id is not None:
-            days.add((day, int(community_id)))
+            self.days.add((day, int(community_id)))
         if volunteer_id is not None:
-            volunteer_years.add((day.year, int(volunteer_id)))
+            self.volunteer_years.add((day.year, int(volunteer_id)))
         if community_id is not None and volunteer_id is not None:
-            presences.add((day.replace(day=1), int(community_id), int(volunteer_id)))
-    _refresh_days(connection, sorted(days))
-    _refresh_volunteer_years(connection, sorted(volunteer_years))
-    _refresh_presence(connection, sorted(presences))
-    _refresh_city_rollups(connection, keys)
+            self.presences.add((day.replace(day=1), int(community_id), int(volunteer_id)))
 
 
 PAIRS_TABLE = "tmp_rollup_pairs"
@@ -474,6 +508,109 @@ def _refresh_presence(connection: Connection, keys: list[tuple[dt.date, int, int
     for statement in _REFRESH_PRESENCE:
         connection.exec_driver_sql(statement)
     connection.exec_driver_sql(f"DELETE FROM {PRESENCE_TABLE}")
+
+
+ADDED_TABLE = "tmp_rollup_added"
+_added = table(
+    ADDED_TABLE,
+    *(
+        column(name)  # values go as they are: dates as ISO text, which both databases take
+        for name in (
+            "service_date",
+            "month",
+            "year",
+            "community_id",
+            "volunteer_id",
+            "activity_type",
+            "activity_name",
+            "hours",
+            "to_daily",
+            "to_year",
+            "to_presence",
+        )
+    ),
+)
+# Each rollup's share of the added records (those flagged for it), grouped by its key and
+# folded in by ``INSERT … SELECT … ON CONFLICT``: sums added, first/last days by MIN/MAX. In
+# key order, so that the rollup's pages are visited in order, each once.
+_MERGE_ADDED = (
+    "INSERT INTO rollup_service_daily AS t "
+    "(service_date, community_id, activity_type, person_times, hours) "
+    "SELECT service_date, community_id, activity_type, count(*), sum(hours) "
+    f"FROM {ADDED_TABLE} WHERE to_daily = 1 "
+    "GROUP BY service_date, community_id, activity_type "
+    "ORDER BY service_date, community_id, activity_type "
+    "ON CONFLICT (service_date, community_id, activity_type) DO UPDATE SET "
+    "person_times = t.person_times + excluded.person_times, hours = t.hours + excluded.hours",
+    f"INSERT INTO rollup_activity_daily AS t ({', '.join(ACTIVITY_COLUMNS)}) "
+    "SELECT service_date, community_id, activity_type, activity_name, count(*), sum(hours) "
+    f"FROM {ADDED_TABLE} WHERE to_daily = 1 "
+    "GROUP BY service_date, community_id, activity_type, activity_name "
+    "ORDER BY service_date, community_id, activity_type, activity_name "
+    "ON CONFLICT (service_date, community_id, activity_type, activity_name) DO UPDATE SET "
+    "person_times = t.person_times + excluded.person_times, hours = t.hours + excluded.hours",
+    "INSERT INTO rollup_volunteer_year AS t (year, volunteer_id, first_date) "
+    f"SELECT year, volunteer_id, min(service_date) FROM {ADDED_TABLE} WHERE to_year = 1 "
+    "GROUP BY year, volunteer_id ORDER BY year, volunteer_id "
+    "ON CONFLICT (year, volunteer_id) DO UPDATE SET first_date = excluded.first_date "
+    "WHERE excluded.first_date < t.first_date",
+    f"INSERT INTO rollup_volunteer_month AS t ({', '.join(PRESENCE_COLUMNS)}) "
+    "SELECT month, community_id, volunteer_id, activity_type, min(service_date), "
+    f"max(service_date) FROM {ADDED_TABLE} WHERE to_presence = 1 "
+    "GROUP BY month, community_id, volunteer_id, activity_type "
+    "ORDER BY month, community_id, volunteer_id, activity_type "
+    "ON CONFLICT (month, community_id, volunteer_id, activity_type) DO UPDATE SET "
+    "first_day = CASE WHEN excluded.first_day < t.first_day "
+    "THEN excluded.first_day ELSE t.first_day END, "
+    "last_day = CASE WHEN excluded.last_day > t.last_day "
+    "THEN excluded.last_day ELSE t.last_day END "
+    "WHERE excluded.first_day < t.first_day OR excluded.last_day > t.last_day",
+)
+
+
+def _merge_added(connection: Connection, added: list[AddedRecord], rederived: _Touched) -> None:
+    """Fold the share of just-inserted records into the rollups: the records go to a temporary
+    table (flagged per rollup: not where that rollup re-derives the key anyway), then one
+    grouped upsert per rollup, so the database does the sums and the MIN/MAX."""
+    if not added:
+        return
+    connection.exec_driver_sql(
+        f"CREATE TEMPORARY TABLE IF NOT EXISTS {ADDED_TABLE} (service_date DATE NOT NULL, "
+        "month DATE NOT NULL, year INTEGER NOT NULL, community_id INTEGER NOT NULL, "
+        "volunteer_id INTEGER NOT NULL, activity_type VARCHAR(100) NOT NULL, "
+        "activity_name VARCHAR(300) NOT NULL, hours FLOAT NOT NULL, to_daily SMALLINT NOT NULL, "
+        "to_year SMALLINT NOT NULL, to_presence SMALLINT NOT NULL)"
+    )
+    connection.exec_driver_sql(f"DELETE FROM {ADDED_TABLE}")
+    bulk.insert_rows(
+        connection, _added, [c.name for c in _added.columns], _added_rows(added, rederived)
+    )
+    for statement in _MERGE_ADDED:
+        connection.exec_driver_sql(statement)
+    connection.exec_driver_sql(f"DELETE FROM {ADDED_TABLE}")
+
+
+def _added_rows(added: list[AddedRecord], rederived: _Touched) -> list[tuple]:  # type: ignore[type-arg]
+    """The rows of the temporary table: each day's text, month and year worked out once."""
+    calendar: dict[dt.date, tuple[str, str, int]] = {}
+    rows = []
+    everywhere = (1, 1, 1)
+    any_rederived = rederived.days or rederived.volunteer_years or rederived.presences
+    for day, community_id, volunteer_id, activity_type, activity_name, hours in added:
+        known = calendar.get(day)
+        if known is None:
+            known = calendar[day] = (day.isoformat(), day.replace(day=1).isoformat(), day.year)
+        flags = everywhere
+        if any_rederived:
+            flags = (
+                int((day, community_id) not in rederived.days),
+                int((day.year, volunteer_id) not in rederived.volunteer_years),
+                int((day.replace(day=1), community_id, volunteer_id) not in rederived.presences),
+            )
+        rows.append(
+            (*known, community_id, volunteer_id, activity_type, activity_name, hours, *flags)
+        )
+    return rows
 
 
 def service_keys_of_ids(connection: Connection, ids: Iterable[int]) -> list[ServiceKey]:

@@ -739,6 +739,36 @@ def test_rows_of_allowed_communities_are_imported(engine):
     assert result.ok and counts(result) == {"livelihood": (1, 0, 0)}
 
 
+def test_an_editor_may_not_name_a_volunteer_of_another_community(engine):
+    """A 志愿服务 row of the editor's own community that names a volunteer registered in another
+    community is refused at 志愿者编号: the volunteer and their figures belong to that
+    community. The editor's own volunteers, stored or in the same import, are accepted."""
+    west_volunteer = {**VOLUNTEER, "志愿者编号": "V002", "社区": "西门社区"}
+    must_import(engine, COMMUNITIES, table_file("志愿者.csv", VOLUNTEER, west_volunteer))
+    east = {**SERVICE, "社区": "东门社区"}
+    theirs = {**east, "记录编号": "S002", "志愿者编号": "V002"}
+    editor = {("城关街道", "东门社区")}
+    before = snapshot(engine)
+    result = import_files(
+        engine, [table_file("服务.csv", east, theirs)], allowed_communities=editor
+    )
+    assert [(e.file, e.row, e.column) for e in result.errors] == [("服务.csv", 3, "志愿者编号")]
+    message = str(result.errors[0])
+    assert "第 3 行" in message and "V002" in message and "城关街道/西门社区" in message, message
+    assert "无权" in message
+    assert snapshot(engine) == before
+
+    own_new = {**VOLUNTEER, "志愿者编号": "V003"}
+    with_new = {**east, "记录编号": "S003", "志愿者编号": "V003"}
+    result = import_files(
+        engine,
+        [table_file("志愿者.csv", own_new), table_file("服务.csv", east, with_new)],
+        allowed_communities=editor,
+    )
+    assert result.ok, [str(e) for e in result.errors]
+    assert counts(result) == {"volunteers": (1, 0, 0), "service_records": (2, 0, 0)}
+
+
 def test_each_file_gets_an_import_batch_that_its_rows_point_to(engine):
     """One ImportBatch per file: name, sha256, user, row count and a JSON summary."""
     projects = table_file("项目.csv", PROJECT, {**PROJECT, "项目编号": "P002"})

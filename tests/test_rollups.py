@@ -221,3 +221,69 @@ def test_migration_fills_rollups_for_existing_records(tmp_path):
     assert tuple(daily) == (3, 2)
     assert _match(engine)
     engine.dispose()
+
+
+def _service_csv(rows: list[tuple]) -> tuple[str, bytes]:  # type: ignore[type-arg]
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(
+        [
+            "记录编号",
+            "志愿者编号",
+            "活动名称",
+            "活动类型",
+            "服务日期",
+            "服务时长(小时)",
+            "街道",
+            "社区",
+        ]
+    )
+    writer.writerows(rows)
+    return "服务.csv", buffer.getvalue().encode("utf-8-sig")
+
+
+def test_an_import_of_new_and_changed_records_keeps_every_rollup_exact(city):
+    """New records are merged into existing rollup rows (same day and community, same volunteer
+    and month before, inside and after the stored span, earlier in the year, new keys), while
+    changed records in the same file are re-derived: afterwards every rollup equals the records."""
+    from ingest.importer import import_files
+
+    with city.connect() as connection:
+        stored = connection.execute(
+            select(
+                R.code,
+                Volunteer.code,
+                R.activity_name,
+                R.activity_type,
+                R.service_date,
+                R.hours,
+                Community.subdistrict,
+                Community.name,
+            )
+            .join(Volunteer, Volunteer.id == R.volunteer_id)
+            .join(Community, Community.id == R.community_id)
+            .order_by(R.id)
+            .limit(60)
+        ).all()
+    rows = []
+    for i, (code, volunteer, name, kind, day, hours, subdistrict, community) in enumerate(stored):
+        if i % 4 == 0:  # an existing record moved a day on, with other hours and type
+            moved = day + dt.timedelta(days=1)
+            rows.append(
+                (code, volunteer, name, "新类型", moved, hours + 0.5, subdistrict, community)
+            )
+        shift = (-40, -9, -1, 0, 1, 9, 40)[i % 7]  # earlier/later in the month, other months
+        for copy, kind_used in enumerate((kind, "另一类型")):
+            new_day = day + dt.timedelta(days=shift)
+            rows.append(
+                (f"{code}-N{copy}", volunteer, f"{name}{copy}", kind_used, new_day, 0.1 * (i + 1),
+                 subdistrict, community)
+            )  # fmt: skip
+    result = import_files(city, [_service_csv(rows)])
+    assert result.ok, [str(e) for e in result.errors]
+    assert result.summaries["service_records"].new == 120
+    assert result.summaries["service_records"].updated == 15
+    assert _match(city)
