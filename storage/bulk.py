@@ -18,6 +18,7 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.expression import TableClause
 
 
@@ -35,15 +36,27 @@ def insert_rows(
     name = preparer.quote(table.name)
     names = ", ".join(preparer.quote(column) for column in columns)
     if connection.dialect.name == "postgresql":
-        driver = connection.connection.driver_connection
-        statement = f"COPY {name} ({names}) FROM STDIN"
-        with driver.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
-            for row in rows:
-                copy.write_row(row)
+        _copy_rows(connection, f"COPY {name} ({names}) FROM STDIN", rows)
         return
     marks = ", ".join("?" for _ in columns)
     statement = f"INSERT INTO {name} ({names}) VALUES ({marks})"
     connection.exec_driver_sql(statement, driver_rows(connection, table, columns, rows))
+
+
+def _copy_rows(connection: Connection, statement: str, rows: list[Sequence[Any]]) -> None:
+    """``COPY … FROM STDIN`` on the connection's own driver connection. The driver's errors
+    come back wrapped as SQLAlchemy wraps them for a statement (``OperationalError`` for a
+    server that went away, …), so the importer reports them as it reports any statement's."""
+    dbapi = connection.dialect.dbapi
+    driver = connection.connection.driver_connection
+    try:
+        with driver.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
+            for row in rows:
+                copy.write_row(row)
+    except dbapi.Error as error:  # type: ignore[union-attr]
+        raise DBAPIError.instance(
+            statement, None, error, dbapi.Error, dialect=connection.dialect
+        ) from error
 
 
 def driver_rows(

@@ -22,7 +22,7 @@ from sqlalchemy import create_engine, event, text
 from sqlalchemy.exc import DataError, OperationalError
 
 from figures.area_helpers import connected
-from storage import dberrors
+from storage import bulk, dberrors
 from storage.db import get_engine, make_engine, migrate
 
 SECRET = "s3cretPassw0rd"
@@ -283,6 +283,17 @@ def test_postgresql_stopping_mid_import_gives_the_message_and_writes_nothing(
             with admin.connect() as other:
                 other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
 
+    copy_rows = bulk.insert_rows
+
+    def _stop_server_before_copy(connection, table, columns, rows) -> None:  # type: ignore[no-untyped-def]
+        """The import's rows go in by COPY (no statement the event sees): stop it there."""
+        if table.name == "community":
+            pid = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+            with admin.connect() as other:
+                other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        copy_rows(connection, table, columns, rows)
+
+    monkeypatch.setattr(bulk, "insert_rows", _stop_server_before_copy)
     try:
         code = manage.main(["import", str(path)])
     finally:
