@@ -11,6 +11,7 @@ from sqlalchemy import Integer, and_, case, delete, func, select, update
 from demo.city import TINY, load_city
 from figures.scope import Scope
 from figures.volunteers import volunteer_by_community, volunteer_summary
+from ingest.parsing import KIND_BY_KEY
 from storage import rollups
 from storage.db import _alembic_config, make_engine
 from storage.models import Community, ServiceRecord, Volunteer
@@ -229,18 +230,7 @@ def _service_csv(rows: list[tuple]) -> tuple[str, bytes]:  # type: ignore[type-a
 
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(
-        [
-            "记录编号",
-            "志愿者编号",
-            "活动名称",
-            "活动类型",
-            "服务日期",
-            "服务时长(小时)",
-            "街道",
-            "社区",
-        ]
-    )
+    writer.writerow(KIND_BY_KEY["service_records"].headers)
     writer.writerows(rows)
     return "服务.csv", buffer.getvalue().encode("utf-8-sig")
 
