@@ -38,6 +38,7 @@ records, for tests and for the benchmark's sanity check.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from collections.abc import Iterable
 
@@ -51,8 +52,11 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
+    Numeric,
     String,
     Table,
+    case,
+    cast,
     column,
     delete,
     extract,
@@ -62,6 +66,7 @@ from sqlalchemy import (
     select,
     table,
     tuple_,
+    union_all,
 )
 
 from storage.models import ServiceRecord
@@ -184,6 +189,53 @@ volunteer_first_day = Table(
     sqlite_with_rowid=False,
 )
 
+# Per activity (名称, 类型) over the whole city and all time (migration 0009): the 前 10 ranking of
+# a window reads the activities wholly inside it from here, walking an index in descending
+# order, and sums only those crossing the window's ends from ``rollup_activity_daily``.
+activity_total = Table(
+    "rollup_activity_total",
+    metadata,
+    Column("activity_name", String(300), primary_key=True),
+    Column("activity_type", String(100), primary_key=True),
+    Column("first_day", Date, nullable=False),
+    Column("last_day", Date, nullable=False),
+    # last_day − first_day in days (a name can recur for years), and its bit length: an
+    # activity of class k spans less than 2**k days, so those reaching a day start at most
+    # 2**k − 1 days before it: one short index range per class (``activities_reaching``).
+    Column("span_days", Integer, nullable=False),
+    Column("span_class", Integer, nullable=False),
+    Column("person_times", Integer, nullable=False),
+    Column("hours", Float, nullable=False),
+    Column("hours_shown", Float, nullable=False),  # hours rounded as shown (to 0.01): the rank
+    Index(
+        "ix_rollup_activity_total_people",
+        "person_times",
+        "hours_shown",
+        "first_day",
+        "last_day",
+        "activity_type",
+    ),
+    Index(
+        "ix_rollup_activity_total_hours",
+        "hours_shown",
+        "person_times",
+        "first_day",
+        "last_day",
+        "activity_type",
+    ),
+    Index("ix_rollup_activity_total_first", "first_day", "last_day"),
+    Index(
+        "ix_rollup_activity_total_span",
+        "span_class",
+        "first_day",
+        "last_day",
+        "person_times",
+        "hours_shown",
+        "activity_type",
+    ),
+    sqlite_with_rowid=False,
+)
+
 CHUNK = 500  # keys per DELETE / INSERT … SELECT (well under both databases' parameter limits)
 
 ServiceKey = tuple[dt.date, int, int]  # (service_date, community_id, volunteer_id)
@@ -255,6 +307,7 @@ def rebuild(connection: Connection) -> None:
     rebuild_service(connection)
     rebuild_presence(connection)
     rebuild_city(connection)
+    rebuild_activity_totals(connection)
 
 
 def rebuild_service(connection: Connection) -> None:
@@ -319,6 +372,7 @@ def refresh_service(connection: Connection, keys: Iterable[ServiceKey]) -> None:
     _refresh_volunteer_years(connection, sorted(volunteer_years))
     _refresh_presence(connection, sorted(presences))
     _refresh_city_rollups(connection, keys)
+    refresh_activity_totals(connection, keys)
 
 
 PAIRS_TABLE = "tmp_rollup_pairs"
@@ -521,6 +575,8 @@ def rollups_match(connection: Connection) -> bool:
     """Whether every rollup equals what the service records give now (exact counts, hours
     to 1e-6)."""
     if not presence_matches(connection) or not city_rollups_match(connection):
+        return False
+    if not activity_totals_match(connection):
         return False
     if not _sums_match(connection, _activity_select(), select(activity_daily), 4):
         return False
@@ -870,7 +926,198 @@ def city_rollups_match(connection: Connection) -> bool:
     }
 
 
+# --- Per-activity totals (0009): ``rollup_activity_total`` holds, per (活动名称, 活动类型), the
+# sums of its ``rollup_activity_daily`` rows and its first and last day. Writers re-derive the
+# rows of the activities they may have changed: those with a daily row on a touched (day,
+# community) now, and those whose stored days cover a touched day (a record moved away from
+# an activity leaves no daily row to find it by).
+
+SHOWN_DECIMALS = 2  # hours as shown (``figures.area_helpers.AMOUNT_DECIMALS``): the rank
+TOTAL_COLUMNS = [
+    "activity_name",
+    "activity_type",
+    "first_day",
+    "last_day",
+    "span_days",
+    "span_class",
+    "person_times",
+    "hours",
+    "hours_shown",
+]
+SPAN_CLASSES = 21  # spans below 2**20 days have a class of their own (0 … 20)
+
+
+def hours_as_shown(hours, connection: Connection):  # type: ignore[no-untyped-def]
+    """Hours rounded to 0.01 as the ranking compares them, the same on both databases."""
+    if connection.dialect.name == "postgresql":
+        return func.round(cast(hours, Numeric), SHOWN_DECIMALS)
+    return func.round(hours, SHOWN_DECIMALS)
+
+
+def _days_between(first, last, connection: Connection):  # type: ignore[no-untyped-def]
+    if connection.dialect.name == "postgresql":
+        return cast(last - first, Integer)  # date − date is a number of days
+    return cast(func.julianday(last) - func.julianday(first), Integer)
+
+
+def _span_class(span):  # type: ignore[no-untyped-def]
+    """The bit length of a span in days, in SQL (``int.bit_length``)."""
+    limits = [(span < 2**k, k) for k in range(SPAN_CLASSES - 1)]
+    return case(*limits, else_=SPAN_CLASSES - 1)
+
+
+def activities_reaching(
+    connection: Connection,
+    first_at_most: dt.date,
+    last_at_least: dt.date,
+    columns: list,  # type: ignore[type-arg]
+    where=None,  # type: ignore[no-untyped-def]
+):  # type: ignore[no-untyped-def]
+    """A query of ``columns`` of the activities with first_day ≤ ``first_at_most`` and
+    last_day ≥ ``last_at_least`` (``where`` too), or None when there are none: per span class
+    one range of ``ix_rollup_activity_total_span``, so only activities whose first day lies
+    near the one sought are read, however long other names recur."""
+    t = activity_total.c
+    longest = connection.execute(select(func.max(t.span_days))).scalar()
+    if longest is None:
+        return None
+    arms = []
+    for k in range(int(longest).bit_length() + 1):
+        earliest = last_at_least - dt.timedelta(days=2**k - 1)
+        arm = select(*columns).where(
+            t.span_class == k,
+            t.first_day >= earliest,
+            t.first_day <= first_at_most,
+            t.last_day >= last_at_least,
+        )
+        arms.append(arm if where is None else arm.where(where))
+    return union_all(*arms)
+
+
+def _activity_total_select(connection: Connection):  # type: ignore[no-untyped-def]
+    a = activity_daily.c
+    first, last, hours = func.min(a.service_date), func.max(a.service_date), func.sum(a.hours)
+    span = _days_between(first, last, connection)
+    return select(
+        a.activity_name,
+        a.activity_type,
+        first,
+        last,
+        span,
+        _span_class(span),
+        func.sum(a.person_times),
+        hours,
+        cast(hours_as_shown(hours, connection), Float),
+    ).group_by(a.activity_name, a.activity_type)
+
+
+def rebuild_activity_totals(connection: Connection) -> None:
+    """Recompute ``rollup_activity_total`` from ``rollup_activity_daily`` (must be current)."""
+    connection.execute(delete(activity_total))
+    connection.execute(
+        insert(activity_total).from_select(TOTAL_COLUMNS, _activity_total_select(connection))
+    )
+
+
+def refresh_activity_totals(connection: Connection, keys: list[ServiceKey]) -> None:
+    """Re-derive the totals of every activity these record keys may have changed (after
+    ``rollup_activity_daily`` is refreshed for them)."""
+    dates = _DateCache()
+    days = sorted({dates.of(day) for day, _community, _volunteer in keys if day is not None})
+    if not days:
+        return
+    pairs = {(dates.of(d), int(c)) for d, c, _ in keys if d is not None and c is not None}
+    names = _activity_names_on(connection, pairs) | _activity_names_covering(connection, days)
+    for chunk in _chunks(sorted(names)):
+        connection.execute(delete(activity_total).where(activity_total.c.activity_name.in_(chunk)))
+        source = _activity_total_select(connection).where(activity_daily.c.activity_name.in_(chunk))
+        connection.execute(insert(activity_total).from_select(TOTAL_COLUMNS, source))
+
+
+def _activity_names_on(connection: Connection, pairs: set[tuple[dt.date, int]]) -> set[str]:
+    """The activity names with a daily row on these (day, community) pairs now."""
+    by_day: dict[dt.date, list[int]] = {}
+    for day, community_id in pairs:
+        by_day.setdefault(day, []).append(community_id)
+    names: set[str] = set()
+    a = activity_daily.c
+    for day, communities in sorted(by_day.items()):
+        for chunk in _chunks(sorted(communities)):
+            query = select(a.activity_name).where(a.service_date == day, a.community_id.in_(chunk))
+            names.update(connection.execute(query.distinct()).scalars())
+    return names
+
+
+def _activity_names_covering(connection: Connection, days: list[dt.date]) -> set[str]:
+    """The activity names whose stored first … last day holds one of these (sorted) days."""
+    t = activity_total.c
+    names: set[str] = set()
+    for low, high in _day_runs(days):
+        query = activities_reaching(
+            connection, high, low, [t.activity_name, t.first_day, t.last_day]
+        )
+        if query is None:
+            return names
+        for name, first, last in connection.execute(query):
+            at = bisect.bisect_left(days, _as_date(first))
+            if at < len(days) and days[at] <= _as_date(last):
+                names.add(name)
+    return names
+
+
+def _day_runs(days: list[dt.date], gap: int = 31) -> list[tuple[dt.date, dt.date]]:
+    """Sorted days as runs (first, last), split where two days lie more than ``gap`` days
+    apart, so a run does not sweep the activities of the time between."""
+    runs = [[days[0], days[0]]]
+    for day in days[1:]:
+        if (day - runs[-1][1]).days > gap:
+            runs.append([day, day])
+        else:
+            runs[-1][1] = day
+    return [(low, high) for low, high in runs]
+
+
+def activity_totals_match(connection: Connection) -> bool:
+    """Whether ``rollup_activity_total`` equals what the service records give now."""
+    keys = (R.c.activity_name, R.c.activity_type)
+    computed = select(
+        *keys,
+        func.min(R.c.service_date),
+        func.max(R.c.service_date),
+        func.count(),
+        func.sum(R.c.hours),
+    ).group_by(*keys)
+    expected = {
+        (r[0], r[1]): (_as_date(r[2]), _as_date(r[3]), int(r[4]), float(r[5]))
+        for r in connection.execute(computed)
+    }
+    stored = {
+        (r.activity_name, r.activity_type): r for r in connection.execute(select(activity_total))
+    }
+    if expected.keys() != stored.keys():
+        return False
+    for key, (first, last, person_times, hours) in expected.items():
+        row = stored[key]
+        same = (
+            (_as_date(row.first_day), _as_date(row.last_day)) == (first, last)
+            and row.span_days == (last - first).days
+            and row.span_class == row.span_days.bit_length()
+            and row.person_times == person_times
+            and abs(row.hours - hours) <= 1e-6
+            and abs(row.hours_shown - round(row.hours, SHOWN_DECIMALS)) <= 1e-9
+        )
+        if not same:
+            return False
+    return True
+
+
 __all__ = [
+    "activity_total",
+    "activities_reaching",
+    "activity_totals_match",
+    "hours_as_shown",
+    "rebuild_activity_totals",
+    "refresh_activity_totals",
     "ServiceKey",
     "city_rollups_match",
     "decode_ids",
