@@ -278,6 +278,10 @@ def volunteer_summary(engine_or_connection: Engine | Connection, scope: Scope) -
 # Nothing here returns a person: volunteers are only counted (never listed).
 
 TOP_LIMIT = 10
+# A whole-city window shorter than this is ranked by grouping its daily activity rows (city
+# data: about 650 a day, a few tens of ms): activities crossing its ends are many next to
+# those inside it, so the per-activity totals would save nothing.
+SHORT_WINDOW_DAYS = 92
 TOP_MEASURES = ("person_times", "hours")
 
 
@@ -606,8 +610,8 @@ def top_activities(
 
     Ranked by the measure, then the other one (hours as shown, to 0.01), then name and type
     in code-point order, so both databases pick the same ten. The whole city from the
-    per-activity totals (``_city_ranking``), a community scope over the activity rollup
-    (``ranking_from_daily``). Their volunteers: ``_activity_volunteers``.
+    per-activity totals (``_city_ranking``), a short window or a community scope over the
+    activity rollup (``ranking_from_daily``). Their volunteers: ``_activity_volunteers``.
     """
     if measure not in TOP_MEASURES:
         raise ValueError(f"未知的排序指标：{measure}")
@@ -619,7 +623,7 @@ def top_activities(
         A.c.activity_type.in_(list(types)) if types else true(),
     )
     with connected(engine_or_connection) as connection:
-        if scope.community_ids() is None:
+        if scope.community_ids() is None and (end - start).days >= SHORT_WINDOW_DAYS:
             ranked = _city_ranking(connection, start, end, types, measure, limit)
         else:
             ranked = ranking_from_daily(connection, in_window, measure, limit)
@@ -713,7 +717,8 @@ def _city_ranking(
             and_(of_types, measured >= last_kept - 0.01),
         )
     columns = [T.c.activity_name, T.c.activity_type, T.c.person_times, T.c.hours, T.c.hours_shown]
-    candidates = [_Ranked(*row) for row in connection.execute(select(*columns).where(inside_rows))]
+    best_inside = select(*columns)  # by the measure's index: a short range from the top
+    candidates = [_Ranked(*row) for row in connection.execute(best_inside.where(inside_rows))]
     candidates += _crossing_sums(connection, start, end, types, may_reach)
 
     def rank(row: _Ranked) -> tuple:  # type: ignore[type-arg]
@@ -729,20 +734,9 @@ def _city_ranking(
 
 def _limit_th_inside(connection: Connection, inside, measure: str, limit: int):  # type: ignore[no-untyped-def]
     """The ``limit``-th best measure of the activities wholly inside the window (None when
-    fewer), walking the measure's index from the top (SQLite would otherwise range-scan
-    ``first_day`` and sort)."""
-    if measure == "person_times":
-        measured, index = T.c.person_times, "ix_rollup_activity_total_people"
-    else:
-        measured, index = T.c.hours_shown, "ix_rollup_activity_total_hours"
-    query = (
-        select(measured)
-        .with_hint(T, f"INDEXED BY {index}", "sqlite")
-        .where(inside)
-        .order_by(measured.desc())
-        .limit(1)
-        .offset(limit - 1)
-    )
+    fewer), walking the measure's index from the top."""
+    measured = T.c.person_times if measure == "person_times" else T.c.hours_shown
+    query = select(measured).where(inside).order_by(measured.desc()).limit(1).offset(limit - 1)
     return connection.execute(query).scalar()
 
 

@@ -223,7 +223,6 @@ activity_total = Table(
         "last_day",
         "activity_type",
     ),
-    Index("ix_rollup_activity_total_first", "first_day", "last_day"),
     Index(
         "ix_rollup_activity_total_span",
         "span_class",
@@ -978,11 +977,11 @@ def activities_reaching(
     one range of ``ix_rollup_activity_total_span``, so only activities whose first day lies
     near the one sought are read, however long other names recur."""
     t = activity_total.c
-    longest = connection.execute(select(func.max(t.span_days))).scalar()
+    longest = connection.execute(select(func.max(t.span_class))).scalar()  # by the index
     if longest is None:
         return None
     arms = []
-    for k in range(int(longest).bit_length() + 1):
+    for k in range(int(longest) + 1):
         earliest = last_at_least - dt.timedelta(days=2**k - 1)
         arm = select(*columns).where(
             t.span_class == k,

@@ -51,9 +51,6 @@ def upgrade() -> None:
         ["hours_shown", "person_times", "first_day", "last_day", "activity_type"],
     )
     op.create_index(
-        "ix_rollup_activity_total_first", "rollup_activity_total", ["first_day", "last_day"]
-    )
-    op.create_index(
         "ix_rollup_activity_total_span",
         "rollup_activity_total",
         ["span_class", "first_day", "last_day", "person_times", "hours_shown", "activity_type"],
