@@ -1090,8 +1090,11 @@ def activity_totals_match(connection: Connection) -> bool:
         (r[0], r[1]): (_as_date(r[2]), _as_date(r[3]), int(r[4]), float(r[5]))
         for r in connection.execute(computed)
     }
+    t = activity_total.c
+    shown = cast(hours_as_shown(t.hours, connection), Float).label("rounded")
     stored = {
-        (r.activity_name, r.activity_type): r for r in connection.execute(select(activity_total))
+        (r.activity_name, r.activity_type): r
+        for r in connection.execute(select(activity_total, shown))
     }
     if expected.keys() != stored.keys():
         return False
@@ -1103,7 +1106,7 @@ def activity_totals_match(connection: Connection) -> bool:
             and row.span_class == row.span_days.bit_length()
             and row.person_times == person_times
             and abs(row.hours - hours) <= 1e-6
-            and abs(row.hours_shown - round(row.hours, SHOWN_DECIMALS)) <= 1e-9
+            and row.hours_shown == row.rounded
         )
         if not same:
             return False
