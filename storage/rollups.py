@@ -38,7 +38,6 @@ records, for tests and for the benchmark's sanity check.
 
 from __future__ import annotations
 
-import bisect
 import datetime as dt
 from collections.abc import Iterable
 
@@ -354,6 +353,7 @@ def refresh_service(connection: Connection, keys: Iterable[ServiceKey]) -> None:
     changes the old day's totals too.
     """
     keys = list(keys)
+    activities_before = activity_names_at(connection, keys)
     days: set[tuple[dt.date, int]] = set()
     volunteer_years: set[tuple[int, int]] = set()
     presences: set[tuple[dt.date, int, int]] = set()
@@ -371,7 +371,7 @@ def refresh_service(connection: Connection, keys: Iterable[ServiceKey]) -> None:
     _refresh_volunteer_years(connection, sorted(volunteer_years))
     _refresh_presence(connection, sorted(presences))
     _refresh_city_rollups(connection, keys)
-    refresh_activity_totals(connection, keys)
+    refresh_activity_totals(connection, keys, activities_before)
 
 
 PAIRS_TABLE = "tmp_rollup_pairs"
@@ -928,8 +928,7 @@ def city_rollups_match(connection: Connection) -> bool:
 # --- Per-activity totals (0009): ``rollup_activity_total`` holds, per (活动名称, 活动类型), the
 # sums of its ``rollup_activity_daily`` rows and its first and last day. Writers re-derive the
 # rows of the activities they may have changed: those with a daily row on a touched (day,
-# community) now, and those whose stored days cover a touched day (a record moved away from
-# an activity leaves no daily row to find it by).
+# community) before or after the daily rollup's refresh.
 
 SHOWN_DECIMALS = 2  # hours as shown (``figures.area_helpers.AMOUNT_DECIMALS``): the rank
 TOTAL_COLUMNS = [
@@ -1018,26 +1017,17 @@ def rebuild_activity_totals(connection: Connection) -> None:
     )
 
 
-def refresh_activity_totals(connection: Connection, keys: list[ServiceKey]) -> None:
-    """Re-derive the totals of every activity these record keys may have changed (after
-    ``rollup_activity_daily`` is refreshed for them)."""
+def activity_names_at(connection: Connection, keys: list[ServiceKey]) -> set[str]:
+    """The activity names with a daily row on the (day, community) of these record keys.
+
+    ``refresh_service`` asks before it refreshes the daily rollup: the names records may be
+    leaving (a record moved to another day or activity leaves no row to find its old name by).
+    """
     dates = _DateCache()
-    days = sorted({dates.of(day) for day, _community, _volunteer in keys if day is not None})
-    if not days:
-        return
-    pairs = {(dates.of(d), int(c)) for d, c, _ in keys if d is not None and c is not None}
-    names = _activity_names_on(connection, pairs) | _activity_names_covering(connection, days)
-    for chunk in _chunks(sorted(names)):
-        connection.execute(delete(activity_total).where(activity_total.c.activity_name.in_(chunk)))
-        source = _activity_total_select(connection).where(activity_daily.c.activity_name.in_(chunk))
-        connection.execute(insert(activity_total).from_select(TOTAL_COLUMNS, source))
-
-
-def _activity_names_on(connection: Connection, pairs: set[tuple[dt.date, int]]) -> set[str]:
-    """The activity names with a daily row on these (day, community) pairs now."""
-    by_day: dict[dt.date, list[int]] = {}
-    for day, community_id in pairs:
-        by_day.setdefault(day, []).append(community_id)
+    by_day: dict[dt.date, set[int]] = {}
+    for day, community_id, _volunteer in keys:
+        if day is not None and community_id is not None:
+            by_day.setdefault(dates.of(day), set()).add(int(community_id))
     names: set[str] = set()
     a = activity_daily.c
     for day, communities in sorted(by_day.items()):
@@ -1047,33 +1037,17 @@ def _activity_names_on(connection: Connection, pairs: set[tuple[dt.date, int]]) 
     return names
 
 
-def _activity_names_covering(connection: Connection, days: list[dt.date]) -> set[str]:
-    """The activity names whose stored first … last day holds one of these (sorted) days."""
-    t = activity_total.c
-    names: set[str] = set()
-    for low, high in _day_runs(days):
-        query = activities_reaching(
-            connection, high, low, [t.activity_name, t.first_day, t.last_day]
-        )
-        if query is None:
-            return names
-        for name, first, last in connection.execute(query):
-            at = bisect.bisect_left(days, _as_date(first))
-            if at < len(days) and days[at] <= _as_date(last):
-                names.add(name)
-    return names
-
-
-def _day_runs(days: list[dt.date], gap: int = 31) -> list[tuple[dt.date, dt.date]]:
-    """Sorted days as runs (first, last), split where two days lie more than ``gap`` days
-    apart, so a run does not sweep the activities of the time between."""
-    runs = [[days[0], days[0]]]
-    for day in days[1:]:
-        if (day - runs[-1][1]).days > gap:
-            runs.append([day, day])
-        else:
-            runs[-1][1] = day
-    return [(low, high) for low, high in runs]
+def refresh_activity_totals(
+    connection: Connection, keys: list[ServiceKey], names_before: set[str]
+) -> None:
+    """Re-derive the totals of the activities these record keys touch, after
+    ``rollup_activity_daily`` is refreshed: the names on their (day, community) now and
+    ``names_before`` (``activity_names_at`` before the refresh)."""
+    names = names_before | activity_names_at(connection, keys)
+    for chunk in _chunks(sorted(names)):
+        connection.execute(delete(activity_total).where(activity_total.c.activity_name.in_(chunk)))
+        source = _activity_total_select(connection).where(activity_daily.c.activity_name.in_(chunk))
+        connection.execute(insert(activity_total).from_select(TOTAL_COLUMNS, source))
 
 
 def activity_totals_match(connection: Connection) -> bool:
@@ -1116,6 +1090,7 @@ def activity_totals_match(connection: Connection) -> bool:
 __all__ = [
     "activity_total",
     "activities_reaching",
+    "activity_names_at",
     "activity_totals_match",
     "hours_as_shown",
     "rebuild_activity_totals",
