@@ -1044,10 +1044,45 @@ def refresh_activity_totals(
     ``rollup_activity_daily`` is refreshed: the names on their (day, community) now and
     ``names_before`` (``activity_names_at`` before the refresh)."""
     names = names_before | activity_names_at(connection, keys)
+    t = activity_total.c
+    stored_columns = [t[name] for name in TOTAL_COLUMNS]
     for chunk in _chunks(sorted(names)):
-        connection.execute(delete(activity_total).where(activity_total.c.activity_name.in_(chunk)))
         source = _activity_total_select(connection).where(activity_daily.c.activity_name.in_(chunk))
-        connection.execute(insert(activity_total).from_select(TOTAL_COLUMNS, source))
+        fresh = _totals_by_key(connection, source)
+        stored = _totals_by_key(
+            connection, select(*stored_columns).where(t.activity_name.in_(chunk))
+        )
+        # Only rows that differ are written: a big refresh of unchanged records (a re-import)
+        # would otherwise rewrite a year's activities and their three indexes.
+        gone = [key for key, row in stored.items() if fresh.get(key) != row]
+        if gone:
+            pairs = tuple_(t.activity_name, t.activity_type)
+            connection.execute(delete(activity_total).where(pairs.in_(gone)))
+        changed = [
+            dict(zip(TOTAL_COLUMNS, row, strict=True))
+            for key, row in fresh.items()
+            if stored.get(key) != row
+        ]
+        if changed:
+            connection.execute(insert(activity_total), changed)
+
+
+def _totals_by_key(connection: Connection, query) -> dict[tuple[str, str], tuple]:  # type: ignore[no-untyped-def, type-arg]
+    """Rows of ``TOTAL_COLUMNS`` by (name, type), dates and numbers as Python values."""
+    return {
+        (row[0], row[1]): (
+            row[0],
+            row[1],
+            _as_date(row[2]),
+            _as_date(row[3]),
+            int(row[4]),
+            int(row[5]),
+            int(row[6]),
+            float(row[7]),
+            float(row[8]),
+        )
+        for row in connection.execute(query)
+    }
 
 
 def activity_totals_match(connection: Connection) -> bool:
