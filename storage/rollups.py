@@ -28,10 +28,13 @@ view takes seconds. Two small tables answer the same questions exactly:
 - ``rollup_activity_daily``: per (day, community, 活动类型, 活动名称) 人次 and hours: the
   activity ranking (前 10) is a sum over it; the ten activities' distinct volunteers are
   then counted from their own records, found through its (day, community) keys.
+- ``rollup_activity_total`` (0009): per (活动名称, 活动类型) the whole city's all-time sums and
+  first / last day: a long window's ranking reads the activities wholly inside it in index
+  order and sums only those crossing its ends from the daily rows.
 
 Who keeps them current: ``ingest.importer`` calls ``refresh_service`` with the keys of the
 records it writes (old and new values of an updated record), ``demo.subdistricts`` and
-``demo.city`` call ``rebuild`` after replacing everything, and migrations 0003, 0007 and 0008 fill
+``demo.city`` call ``rebuild`` after replacing everything, and migrations 0003, 0007, 0008 and 0009 fill
 them for a database that already has data. ``rollups_match`` re-derives all three from the
 records, for tests and for the benchmark's sanity check.
 """
