@@ -623,7 +623,7 @@ def top_activities(
         A.c.activity_type.in_(list(types)) if types else true(),
     )
     with connected(engine_or_connection) as connection:
-        if scope.community_ids() is None and (end - start).days >= SHORT_WINDOW_DAYS:
+        if _whole_city(scope) and (end - start).days >= SHORT_WINDOW_DAYS:
             ranked = _city_ranking(connection, start, end, types, measure, limit)
         else:
             ranked = ranking_from_daily(connection, in_window, measure, limit)
