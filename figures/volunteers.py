@@ -56,6 +56,7 @@ A = rollups.activity_daily  # per day × community × 活动类型 × 活动名�
 C = rollups.service_city_daily  # per day × 活动类型, whole city: 人次 and hours (additive)
 S = rollups.volunteer_day_set  # per day × 活动类型, whole city: the set of volunteers who served
 M = rollups.volunteer_month_set  # per month × 活动类型, whole city: the union of its day sets
+T = rollups.activity_total  # per activity (name, type), whole city, all time: sums, first/last day
 
 
 def _whole_city(scope: Scope) -> bool:
@@ -277,6 +278,10 @@ def volunteer_summary(engine_or_connection: Engine | Connection, scope: Scope) -
 # Nothing here returns a person: volunteers are only counted (never listed).
 
 TOP_LIMIT = 10
+# A whole-city window shorter than this is ranked by grouping its daily activity rows (city
+# data: about 650 a day, a few tens of ms): activities crossing its ends are many next to
+# those inside it, so the per-activity totals would save nothing.
+SHORT_WINDOW_DAYS = 92
 TOP_MEASURES = ("person_times", "hours")
 
 
@@ -603,8 +608,10 @@ def top_activities(
 ) -> list[GroupService]:
     """The ``limit`` activities (name and type) with the most 人次 or hours in the window.
 
-    Ranked over the activity rollup (hours as shown, to 0.01); ties are broken by name in
-    code-point order, in SQL, so both databases pick the same ten. Their volunteers: ``_activity_volunteers``.
+    Ranked by the measure, then the other one (hours as shown, to 0.01), then name and type
+    in code-point order, so both databases pick the same ten. The whole city from the
+    per-activity totals (``_city_ranking``), a short window or a community scope over the
+    activity rollup (``ranking_from_daily``). Their volunteers: ``_activity_volunteers``.
     """
     if measure not in TOP_MEASURES:
         raise ValueError(f"未知的排序指标：{measure}")
@@ -615,33 +622,11 @@ def top_activities(
         scope.community_clause(A.c.community_id),
         A.c.activity_type.in_(list(types)) if types else true(),
     )
-    person_times = func.sum(A.c.person_times)
-    hours = func.sum(A.c.hours)
     with connected(engine_or_connection) as connection:
-        shown_hours = _as_shown(hours, connection)
-        primary, secondary = (
-            (person_times, shown_hours)
-            if measure == "person_times"
-            else (shown_hours, person_times)
-        )
-        query = (
-            select(
-                A.c.activity_name,
-                A.c.activity_type,
-                person_times.label("person_times"),
-                hours.label("hours"),
-            )
-            .where(in_window)
-            .group_by(A.c.activity_name, A.c.activity_type)
-            .order_by(
-                primary.desc(),
-                secondary.desc(),
-                _codepoint_order(A.c.activity_name, connection),
-                _codepoint_order(A.c.activity_type, connection),
-            )
-            .limit(limit)
-        )
-        ranked = connection.execute(query).all()
+        if _whole_city(scope) and (end - start).days >= SHORT_WINDOW_DAYS:
+            ranked = _city_ranking(connection, start, end, types, measure, limit)
+        else:
+            ranked = ranking_from_daily(connection, in_window, measure, limit)
         counted = _activity_volunteers(connection, in_window, ranked)
     return [
         GroupService(
@@ -653,6 +638,156 @@ def top_activities(
         )
         for row in ranked
     ]
+
+
+def ranking_from_daily(connection: Connection, in_window, measure: str, limit: int) -> list:  # type: ignore[no-untyped-def, type-arg]
+    """The ranking as one grouped query over the activity rollup rows ``in_window``: rows of
+    (activity_name, activity_type, person_times, hours). A community scope's path, and the
+    whole city's reference in the tests."""
+    person_times = func.sum(A.c.person_times)
+    hours = func.sum(A.c.hours)
+    shown_hours = _as_shown(hours, connection)
+    primary, secondary = (
+        (person_times, shown_hours) if measure == "person_times" else (shown_hours, person_times)
+    )
+    query = (
+        select(
+            A.c.activity_name,
+            A.c.activity_type,
+            person_times.label("person_times"),
+            hours.label("hours"),
+        )
+        .where(in_window)
+        .group_by(A.c.activity_name, A.c.activity_type)
+        .order_by(
+            primary.desc(),
+            secondary.desc(),
+            _codepoint_order(A.c.activity_name, connection),
+            _codepoint_order(A.c.activity_type, connection),
+        )
+        .limit(limit)
+    )
+    return list(connection.execute(query).all())
+
+
+@dataclass(frozen=True)
+class _Ranked:
+    """A candidate of the whole city's ranking: its sums in the window, hours as shown."""
+
+    activity_name: str
+    activity_type: str
+    person_times: int
+    hours: float
+    shown_hours: float
+
+
+def _city_ranking(
+    connection: Connection,
+    start: dt.date,
+    end: dt.date,
+    types: tuple[str, ...],
+    measure: str,
+    limit: int,
+) -> list[_Ranked]:
+    """The whole city's ranking without grouping the window's activity rows.
+
+    An activity wholly inside the window has its all-time totals in ``rollup_activity_total``:
+    the best ``limit`` of those (with every tie of the last one) are read in index order. An
+    activity crossing an end of the window is summed over it from the daily rows, unless its
+    all-time measure is already below the ``limit``-th inside one (hours are positive, so a
+    window's part is at most the whole). The ranking is the best ``limit`` of both, ordered
+    as ``ranking_from_daily``: no other activity can beat ``limit`` of these.
+    """
+    if limit <= 0:
+        return []
+    of_types = T.c.activity_type.in_(list(types)) if types else true()
+    inside = and_(T.c.first_day >= start, T.c.last_day <= end, of_types)
+    measured = T.c.person_times if measure == "person_times" else T.c.hours_shown
+    last_kept = _limit_th_inside(connection, inside, measure, limit)
+    if last_kept is None:
+        inside_rows, may_reach = inside, of_types
+    elif measure == "person_times":
+        inside_rows, may_reach = (
+            and_(inside, measured >= last_kept),
+            and_(of_types, measured >= last_kept),
+        )
+    else:  # a sum's last bit depends on the order of the additions: keep a cent of room
+        inside_rows, may_reach = (
+            and_(inside, measured >= last_kept),
+            and_(of_types, measured >= last_kept - 0.01),
+        )
+    columns = [T.c.activity_name, T.c.activity_type, T.c.person_times, T.c.hours, T.c.hours_shown]
+    best_inside = select(*columns)  # by the measure's index: a short range from the top
+    candidates = [_Ranked(*row) for row in connection.execute(best_inside.where(inside_rows))]
+    candidates += _crossing_sums(connection, start, end, types, may_reach)
+
+    def rank(row: _Ranked) -> tuple:  # type: ignore[type-arg]
+        measures = (
+            (-row.person_times, -row.shown_hours)
+            if measure == "person_times"
+            else (-row.shown_hours, -row.person_times)
+        )
+        return (*measures, row.activity_name, row.activity_type)  # str order = code points
+
+    return sorted(candidates, key=rank)[:limit]
+
+
+def _limit_th_inside(connection: Connection, inside, measure: str, limit: int):  # type: ignore[no-untyped-def]
+    """The ``limit``-th best measure of the activities wholly inside the window (None when
+    fewer), walking the measure's index from the top."""
+    measured = T.c.person_times if measure == "person_times" else T.c.hours_shown
+    query = select(measured).where(inside).order_by(measured.desc()).limit(1).offset(limit - 1)
+    return connection.execute(query).scalar()
+
+
+def _crossing_sums(
+    connection: Connection, start: dt.date, end: dt.date, types: tuple[str, ...], may_reach
+) -> list[_Ranked]:  # type: ignore[no-untyped-def]
+    """Activities with days both inside and outside the window (and ``may_reach``), summed
+    over the window: those reaching over its first day (first_day < start ≤ last_day) and
+    over its last day (first_day ≤ end < last_day)."""
+    one_day = dt.timedelta(days=1)
+    crossing: set[tuple[str, str]] = set()
+    for first_at_most, last_at_least in ((start - one_day, start), (end, end + one_day)):
+        query = rollups.activities_reaching(
+            connection,
+            first_at_most,
+            last_at_least,
+            [T.c.activity_name, T.c.activity_type],
+            may_reach,
+        )
+        if query is not None:
+            crossing.update((name, kind) for name, kind in connection.execute(query))
+    hours = func.sum(A.c.hours)
+    found: list[_Ranked] = []
+    for chunk in _in_chunks(sorted({name for name, _ in crossing})):
+        query = (
+            select(
+                A.c.activity_name,
+                A.c.activity_type,
+                func.sum(A.c.person_times),
+                hours,
+                _as_shown(hours, connection),
+            )
+            .where(
+                A.c.activity_name.in_(chunk),
+                A.c.service_date >= start,
+                A.c.service_date <= end,
+                A.c.activity_type.in_(list(types)) if types else true(),
+            )
+            .group_by(A.c.activity_name, A.c.activity_type)
+        )
+        found.extend(
+            _Ranked(name, kind, int(people), float(total), float(shown))
+            for name, kind, people, total, shown in connection.execute(query)
+            if (name, kind) in crossing
+        )
+    return found
+
+
+def _in_chunks(items: list[str], size: int = 500) -> list[list[str]]:
+    """Bound-parameter lists small enough for both databases."""
+    return [items[at : at + size] for at in range(0, len(items), size)]
 
 
 def _as_shown(hours, connection: Connection):  # type: ignore[no-untyped-def]

@@ -28,12 +28,15 @@ view takes seconds. Two small tables answer the same questions exactly:
 - ``rollup_activity_daily``: per (day, community, 活动类型, 活动名称) 人次 and hours: the
   activity ranking (前 10) is a sum over it; the ten activities' distinct volunteers are
   then counted from their own records, found through its (day, community) keys.
+- ``rollup_activity_total`` (0009): per (活动名称, 活动类型) the whole city's all-time sums and
+  first / last day: a long window's ranking reads the activities wholly inside it in index
+  order and sums only those crossing its ends from the daily rows.
 
 Who keeps them current: ``ingest.importer`` calls ``refresh_service`` with the keys of the
 records it updates (old and new values: re-derived from the records) and the records it
 inserts (merged from their own values, without reading the records; the whole-city tables
 re-derive their days), ``demo.subdistricts`` and ``demo.city`` call ``rebuild`` after
-replacing everything, and migrations 0003, 0007 and 0008 fill
+replacing everything, and migrations 0003, 0007, 0008 and 0009 fill
 them for a database that already has data. ``rollups_match`` re-derives all three from the
 records, for tests and for the benchmark's sanity check.
 """
@@ -53,8 +56,11 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
+    Numeric,
     String,
     Table,
+    case,
+    cast,
     column,
     delete,
     extract,
@@ -64,6 +70,7 @@ from sqlalchemy import (
     select,
     table,
     tuple_,
+    union_all,
 )
 
 from storage import bulk
@@ -187,6 +194,52 @@ volunteer_first_day = Table(
     sqlite_with_rowid=False,
 )
 
+# Per activity (名称, 类型) over the whole city and all time (migration 0009): the 前 10 ranking of
+# a window reads the activities wholly inside it from here, walking an index in descending
+# order, and sums only those crossing the window's ends from ``rollup_activity_daily``.
+activity_total = Table(
+    "rollup_activity_total",
+    metadata,
+    Column("activity_name", String(300), primary_key=True),
+    Column("activity_type", String(100), primary_key=True),
+    Column("first_day", Date, nullable=False),
+    Column("last_day", Date, nullable=False),
+    # last_day − first_day in days (a name can recur for years), and its bit length: an
+    # activity of class k spans less than 2**k days, so those reaching a day start at most
+    # 2**k − 1 days before it: one short index range per class (``activities_reaching``).
+    Column("span_days", Integer, nullable=False),
+    Column("span_class", Integer, nullable=False),
+    Column("person_times", Integer, nullable=False),
+    Column("hours", Float, nullable=False),
+    Column("hours_shown", Float, nullable=False),  # hours rounded as shown (to 0.01): the rank
+    Index(
+        "ix_rollup_activity_total_people",
+        "person_times",
+        "hours_shown",
+        "first_day",
+        "last_day",
+        "activity_type",
+    ),
+    Index(
+        "ix_rollup_activity_total_hours",
+        "hours_shown",
+        "person_times",
+        "first_day",
+        "last_day",
+        "activity_type",
+    ),
+    Index(
+        "ix_rollup_activity_total_span",
+        "span_class",
+        "first_day",
+        "last_day",
+        "person_times",
+        "hours_shown",
+        "activity_type",
+    ),
+    sqlite_with_rowid=False,
+)
+
 CHUNK = 500  # keys per DELETE / INSERT … SELECT (well under both databases' parameter limits)
 
 ServiceKey = tuple[dt.date, int, int]  # (service_date, community_id, volunteer_id)
@@ -258,6 +311,7 @@ def rebuild(connection: Connection) -> None:
     rebuild_service(connection)
     rebuild_presence(connection)
     rebuild_city(connection)
+    rebuild_activity_totals(connection)
 
 
 def rebuild_service(connection: Connection) -> None:
@@ -314,6 +368,7 @@ def refresh_service(
     A rollup that cannot merge re-derives the keys of ``added`` too (``_Touched.add``).
     """
     keys = list(keys)
+    activities_before = activity_names_at(connection, keys)
     rederive = _Touched()
     for day, community_id, volunteer_id in keys:
         rederive.add(day, community_id, volunteer_id)
@@ -326,6 +381,8 @@ def refresh_service(
         (day, community_id, volunteer_id) for day, community_id, volunteer_id, *_ in added
     ]
     _refresh_city_rollups(connection, [*keys, *keys_of_added])
+    added_activities = {activity_name for *_, activity_name, _hours in added}
+    refresh_activity_totals(connection, keys, activities_before | added_activities)
 
 
 # (service_date, community_id, volunteer_id, activity_type, activity_name, hours)
@@ -658,6 +715,8 @@ def rollups_match(connection: Connection) -> bool:
     """Whether every rollup equals what the service records give now (exact counts, hours
     to 1e-6)."""
     if not presence_matches(connection) or not city_rollups_match(connection):
+        return False
+    if not activity_totals_match(connection):
         return False
     if not _sums_match(connection, _activity_select(), select(activity_daily), 4):
         return False
@@ -1007,7 +1066,211 @@ def city_rollups_match(connection: Connection) -> bool:
     }
 
 
+# --- Per-activity totals (0009): ``rollup_activity_total`` holds, per (活动名称, 活动类型), the
+# sums of its ``rollup_activity_daily`` rows and its first and last day. Writers re-derive the
+# rows of the activities they may have changed: those with a daily row on a touched (day,
+# community) before or after the daily rollup's refresh.
+
+SHOWN_DECIMALS = 2  # hours as shown (``figures.area_helpers.AMOUNT_DECIMALS``): the rank
+TOTAL_COLUMNS = [
+    "activity_name",
+    "activity_type",
+    "first_day",
+    "last_day",
+    "span_days",
+    "span_class",
+    "person_times",
+    "hours",
+    "hours_shown",
+]
+SPAN_CLASSES = 21  # spans below 2**20 days have a class of their own (0 … 20)
+
+
+def hours_as_shown(hours, connection: Connection):  # type: ignore[no-untyped-def]
+    """Hours rounded to 0.01 as the ranking compares them, the same on both databases."""
+    if connection.dialect.name == "postgresql":
+        return func.round(cast(hours, Numeric), SHOWN_DECIMALS)
+    return func.round(hours, SHOWN_DECIMALS)
+
+
+def _days_between(first, last, connection: Connection):  # type: ignore[no-untyped-def]
+    if connection.dialect.name == "postgresql":
+        return cast(last - first, Integer)  # date − date is a number of days
+    return cast(func.julianday(last) - func.julianday(first), Integer)
+
+
+def _span_class(span):  # type: ignore[no-untyped-def]
+    """The bit length of a span in days, in SQL (``int.bit_length``)."""
+    limits = [(span < 2**k, k) for k in range(SPAN_CLASSES - 1)]
+    return case(*limits, else_=SPAN_CLASSES - 1)
+
+
+def activities_reaching(
+    connection: Connection,
+    first_at_most: dt.date,
+    last_at_least: dt.date,
+    columns: list,  # type: ignore[type-arg]
+    where=None,  # type: ignore[no-untyped-def]
+):  # type: ignore[no-untyped-def]
+    """A query of ``columns`` of the activities with first_day ≤ ``first_at_most`` and
+    last_day ≥ ``last_at_least`` (``where`` too), or None when there are none: per span class
+    one range of ``ix_rollup_activity_total_span``, so only activities whose first day lies
+    near the one sought are read, however long other names recur."""
+    t = activity_total.c
+    longest = connection.execute(select(func.max(t.span_class))).scalar()  # by the index
+    if longest is None:
+        return None
+    arms = []
+    for k in range(int(longest) + 1):
+        earliest = last_at_least - dt.timedelta(days=2**k - 1)
+        arm = select(*columns).where(
+            t.span_class == k,
+            t.first_day >= earliest,
+            t.first_day <= first_at_most,
+            t.last_day >= last_at_least,
+        )
+        arms.append(arm if where is None else arm.where(where))
+    return union_all(*arms)
+
+
+def _activity_total_select(connection: Connection):  # type: ignore[no-untyped-def]
+    a = activity_daily.c
+    first, last, hours = func.min(a.service_date), func.max(a.service_date), func.sum(a.hours)
+    span = _days_between(first, last, connection)
+    return select(
+        a.activity_name,
+        a.activity_type,
+        first,
+        last,
+        span,
+        _span_class(span),
+        func.sum(a.person_times),
+        hours,
+        cast(hours_as_shown(hours, connection), Float),
+    ).group_by(a.activity_name, a.activity_type)
+
+
+def rebuild_activity_totals(connection: Connection) -> None:
+    """Recompute ``rollup_activity_total`` from ``rollup_activity_daily`` (must be current)."""
+    connection.execute(delete(activity_total))
+    connection.execute(
+        insert(activity_total).from_select(TOTAL_COLUMNS, _activity_total_select(connection))
+    )
+
+
+def activity_names_at(connection: Connection, keys: list[ServiceKey]) -> set[str]:
+    """The activity names with a daily row on the (day, community) of these record keys.
+
+    ``refresh_service`` asks before it refreshes the daily rollup: the names records may be
+    leaving (a record moved to another day or activity leaves no row to find its old name by).
+    """
+    dates = _DateCache()
+    by_day: dict[dt.date, set[int]] = {}
+    for day, community_id, _volunteer in keys:
+        if day is not None and community_id is not None:
+            by_day.setdefault(dates.of(day), set()).add(int(community_id))
+    names: set[str] = set()
+    a = activity_daily.c
+    for day, communities in sorted(by_day.items()):
+        for chunk in _chunks(sorted(communities)):
+            query = select(a.activity_name).where(a.service_date == day, a.community_id.in_(chunk))
+            names.update(connection.execute(query.distinct()).scalars())
+    return names
+
+
+def refresh_activity_totals(
+    connection: Connection, keys: list[ServiceKey], names_before: set[str]
+) -> None:
+    """Re-derive the totals of the activities these record keys touch, after
+    ``rollup_activity_daily`` is refreshed: the names on their (day, community) now and
+    ``names_before`` (``activity_names_at`` before the refresh)."""
+    names = names_before | activity_names_at(connection, keys)
+    t = activity_total.c
+    stored_columns = [t[name] for name in TOTAL_COLUMNS]
+    for chunk in _chunks(sorted(names)):
+        source = _activity_total_select(connection).where(activity_daily.c.activity_name.in_(chunk))
+        fresh = _totals_by_key(connection, source)
+        stored = _totals_by_key(
+            connection, select(*stored_columns).where(t.activity_name.in_(chunk))
+        )
+        # Only rows that differ are written: a big refresh of unchanged records (a re-import)
+        # would otherwise rewrite a year's activities and their three indexes.
+        gone = [key for key, row in stored.items() if fresh.get(key) != row]
+        if gone:
+            pairs = tuple_(t.activity_name, t.activity_type)
+            connection.execute(delete(activity_total).where(pairs.in_(gone)))
+        changed = [
+            dict(zip(TOTAL_COLUMNS, row, strict=True))
+            for key, row in fresh.items()
+            if stored.get(key) != row
+        ]
+        if changed:
+            connection.execute(insert(activity_total), changed)
+
+
+def _totals_by_key(connection: Connection, query) -> dict[tuple[str, str], tuple]:  # type: ignore[no-untyped-def, type-arg]
+    """Rows of ``TOTAL_COLUMNS`` by (name, type), dates and numbers as Python values."""
+    return {
+        (row[0], row[1]): (
+            row[0],
+            row[1],
+            _as_date(row[2]),
+            _as_date(row[3]),
+            int(row[4]),
+            int(row[5]),
+            int(row[6]),
+            float(row[7]),
+            float(row[8]),
+        )
+        for row in connection.execute(query)
+    }
+
+
+def activity_totals_match(connection: Connection) -> bool:
+    """Whether ``rollup_activity_total`` equals what the service records give now."""
+    keys = (R.c.activity_name, R.c.activity_type)
+    computed = select(
+        *keys,
+        func.min(R.c.service_date),
+        func.max(R.c.service_date),
+        func.count(),
+        func.sum(R.c.hours),
+    ).group_by(*keys)
+    expected = {
+        (r[0], r[1]): (_as_date(r[2]), _as_date(r[3]), int(r[4]), float(r[5]))
+        for r in connection.execute(computed)
+    }
+    t = activity_total.c
+    shown = cast(hours_as_shown(t.hours, connection), Float).label("rounded")
+    stored = {
+        (r.activity_name, r.activity_type): r
+        for r in connection.execute(select(activity_total, shown))
+    }
+    if expected.keys() != stored.keys():
+        return False
+    for key, (first, last, person_times, hours) in expected.items():
+        row = stored[key]
+        same = (
+            (_as_date(row.first_day), _as_date(row.last_day)) == (first, last)
+            and row.span_days == (last - first).days
+            and row.span_class == row.span_days.bit_length()
+            and row.person_times == person_times
+            and abs(row.hours - hours) <= 1e-6
+            and row.hours_shown == row.rounded
+        )
+        if not same:
+            return False
+    return True
+
+
 __all__ = [
+    "activity_total",
+    "activities_reaching",
+    "activity_names_at",
+    "activity_totals_match",
+    "hours_as_shown",
+    "rebuild_activity_totals",
+    "refresh_activity_totals",
     "ServiceKey",
     "city_rollups_match",
     "decode_ids",
