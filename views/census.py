@@ -106,6 +106,7 @@ def show_forecast(scope, campaign, start) -> None:  # type: ignore[no-untyped-de
         file_name=f"人口普查_{campaign}_{scope.as_of.isoformat()}.xlsx",
         mime=table_export.XLSX_MIME,
         icon=":material/download:",
+        on_click="ignore",  # a download changes nothing on the page: no rerun
         key="census_download",
     )
 

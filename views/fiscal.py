@@ -150,5 +150,6 @@ st.download_button(
     file_name=f"财政税收_{year}年{month}月.xlsx",
     mime=table_export.XLSX_MIME,
     icon=":material/download:",
+    on_click="ignore",  # a download changes nothing on the page: no rerun
     key="fiscal_download",
 )

@@ -91,5 +91,6 @@ if not table.empty:
         file_name=f"领导驾驶舱_{scope.as_of.isoformat()}.xlsx",
         mime=table_export.XLSX_MIME,
         icon=":material/download:",
+        on_click="ignore",  # a download changes nothing on the page: no rerun
         key="overview_download",
     )

@@ -108,6 +108,7 @@ st.download_button(
     file_name=f"志愿服务社区排名_{scope.as_of.isoformat()}.xlsx",
     mime=table_export.XLSX_MIME,
     icon=":material/download:",
+    on_click="ignore",  # a download changes nothing on the page: no rerun
     key="volunteers_download",
 )
 left, right = st.columns(2)

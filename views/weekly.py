@@ -59,6 +59,7 @@ xlsx_column.download_button(
     file_name=f"{file_stem}.xlsx",
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     icon=":material/table_view:",
+    on_click="ignore",  # a download changes nothing on the page: no rerun
     key="download_xlsx",
 )
 try:
@@ -73,6 +74,7 @@ else:
         file_name=f"{file_stem}.pdf",
         mime="application/pdf",
         icon=":material/picture_as_pdf:",
+        on_click="ignore",  # a download changes nothing on the page: no rerun
         key="download_pdf",
     )
 
@@ -84,6 +86,7 @@ docx_column.download_button(
     file_name=f"通报_{weekly['subdistrict'] or '全部街道'}_{weekly['as_of']}.docx",
     mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     icon=":material/description:",
+    on_click="ignore",  # a download changes nothing on the page: no rerun
     key="download_docx",
 )
 
