@@ -128,9 +128,14 @@ if (!window.__screenClock) {
     const d = new Date();
     const text = `${d.getFullYear()}年${d.getMonth() + 1}月${d.getDate()}日 星期${days[d.getDay()]} `
       + `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
-    const node = el.firstChild;
-    if (node && node.nodeType === Node.TEXT_NODE) { node.nodeValue = text; }
-    else { el.textContent = text; }
+    // Rewrite React's own text nodes in place (replacing them would break its next render).
+    // Markdown may split the server's text into several (at ":26:"-like runs): the first
+    // takes the whole clock, the others are emptied.
+    const nodes = Array.from(el.childNodes);
+    if (nodes.length && nodes.every((n) => n.nodeType === Node.TEXT_NODE)) {
+      nodes[0].nodeValue = text;
+      nodes.slice(1).forEach((n) => { n.nodeValue = ""; });
+    } else { el.textContent = text; }
   };
   window.__screenClock = setInterval(tick, 1000);
   tick();
