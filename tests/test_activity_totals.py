@@ -20,8 +20,9 @@ from figures.scope import Scope
 from ingest import corrections
 from ingest.corrections import ProjectEdit
 from storage import rollups
-from storage.db import _alembic_config, make_engine
+from storage.db import make_engine
 from storage.models import Community, LivelihoodProject, ServiceRecord, Volunteer
+from tests.migration_steps import upgrade_to
 from tests.test_volunteer_presence import OTHER, PLACE, _must_import, _service_row
 
 TODAY = dt.date(2026, 11, 22)
@@ -228,13 +229,8 @@ def test_the_demo_load_fills_the_totals(engine):
 
 def test_migration_0009_fills_the_totals_of_existing_records(tmp_path):
     """A database with records at 0008 gets its per-activity totals when upgraded."""
-    from alembic import command
-
     engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
-    config = _alembic_config(engine)
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "0008")
+    upgrade_to(engine, "0008")
     with engine.begin() as connection:
         connection.execute(
             Community.__table__.insert(),
@@ -257,9 +253,7 @@ def test_migration_0009_fills_the_totals_of_existing_records(tmp_path):
         rollups.rebuild_service(connection)  # what the writers of 0008 kept current
         rollups.rebuild_presence(connection)
         rollups.rebuild_city(connection)
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+    upgrade_to(engine, "head")
     with engine.connect() as connection:
         assert rollups.rollups_match(connection)
         rows = connection.execute(

@@ -20,8 +20,9 @@ from figures.volunteers import (
     volunteer_summary,
 )
 from storage import rollups
-from storage.db import _alembic_config, make_engine
+from storage.db import make_engine
 from storage.models import Community, ServiceRecord, Volunteer
+from tests.migration_steps import upgrade_to
 from tests.test_volunteer_presence import _records, assert_city_rollups_equal
 
 TODAY = dt.date(2026, 11, 22)
@@ -141,13 +142,8 @@ def test_a_volunteer_stays_in_the_set_while_another_record_of_that_day_and_type_
 
 def test_migration_0008_fills_the_city_rollups_of_existing_records(tmp_path):
     """A database with records at 0007 gets its day sets and city sums when upgraded."""
-    from alembic import command
-
     engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
-    config = _alembic_config(engine)
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "0007")
+    upgrade_to(engine, "0007")
     with engine.begin() as connection:
         connection.execute(
             Community.__table__.insert(),
@@ -172,9 +168,7 @@ def test_migration_0008_fills_the_city_rollups_of_existing_records(tmp_path):
         )  # fmt: skip
         rollups.rebuild_service(connection)  # what the writers of 0007 kept current
         rollups.rebuild_presence(connection)
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+    upgrade_to(engine, "head")
     assert_city_rollups_equal(engine, _records(engine))
     with engine.connect() as connection:
         assert connection.execute(select(rollups.volunteer_day_set)).all()

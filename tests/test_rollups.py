@@ -13,8 +13,9 @@ from figures.scope import Scope
 from figures.volunteers import volunteer_by_community, volunteer_summary
 from ingest.parsing import KIND_BY_KEY
 from storage import rollups
-from storage.db import _alembic_config, make_engine
+from storage.db import make_engine
 from storage.models import Community, ServiceRecord, Volunteer
+from tests.migration_steps import upgrade_to
 
 TODAY = dt.date(2026, 11, 22)
 R = ServiceRecord
@@ -176,13 +177,8 @@ def test_by_community_alone_equals_the_summary_rows(city):
 
 def test_migration_fills_rollups_for_existing_records(tmp_path):
     """A database with records from before 0003 gets its rollups when it is upgraded."""
-    from alembic import command
-
     engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
-    config = _alembic_config(engine)
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "0002")
+    upgrade_to(engine, "0002")
     with engine.begin() as connection:
         connection.execute(
             Community.__table__.insert(),
@@ -209,9 +205,7 @@ def test_migration_fills_rollups_for_existing_records(tmp_path):
                 for i in range(3)
             ],
         )  # fmt: skip
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+    upgrade_to(engine, "head")
     with engine.connect() as connection:
         daily = connection.execute(
             select(

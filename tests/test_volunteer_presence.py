@@ -33,8 +33,9 @@ from ingest import corrections
 from ingest.corrections import ProjectEdit
 from ingest.importer import import_files
 from storage import rollups
-from storage.db import _alembic_config, make_engine
+from storage.db import make_engine
 from storage.models import Community, LivelihoodProject, ServiceRecord, Volunteer
+from tests.migration_steps import upgrade_to
 
 TODAY = dt.date(2026, 11, 22)
 R = ServiceRecord
@@ -371,13 +372,8 @@ def test_the_demo_load_leaves_the_figures_exact(engine):
 
 def test_the_migration_fills_the_presence_of_existing_records(tmp_path):
     """A database with records from before 0007 gets its presence rows when upgraded."""
-    from alembic import command
-
     engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
-    config = _alembic_config(engine)
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "0005")
+    upgrade_to(engine, "0005")
     with engine.begin() as connection:
         connection.execute(
             Community.__table__.insert(),
@@ -408,9 +404,7 @@ def test_the_migration_fills_the_presence_of_existing_records(tmp_path):
             ],
         )  # fmt: skip
         rollups.rebuild_service(connection)  # what the writers of 0005 kept current
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+    upgrade_to(engine, "head")
     with engine.connect() as connection:
         rows = connection.execute(
             select(rollups.volunteer_month).order_by(rollups.volunteer_month.c.volunteer_id)
