@@ -31,9 +31,11 @@ from sqlalchemy import (
     cast,
     extract,
     func,
+    literal,
     or_,
     select,
     true,
+    union_all,
 )
 
 from figures.area_helpers import (
@@ -182,16 +184,42 @@ class VolunteerSummary:
     by_community: list[CommunityVolunteers] = field(default_factory=list)
 
 
-def _registered_by(scope: Scope):  # type: ignore[no-untyped-def]
-    return and_(V.registered_on <= scope.as_of, scope.community_clause(V.community_id))
+def _registrations(scope: Scope):  # type: ignore[no-untyped-def]
+    """Rows of (community_id, volunteers) whose sum per community is its volunteers with
+    注册日期 ≤ as-of: the registration rollups' years before the as-of year and months of it
+    before the as-of month, and the volunteers registered from the 1st of that month to
+    as-of (one range of ``ix_volunteer_registered_on``)."""
+    as_of = scope.as_of
+    month_start = as_of.replace(day=1)
+    years, months = rollups.registered_year, rollups.registered_month
+    return union_all(
+        select(years.c.community_id, years.c.volunteers).where(
+            years.c.year < as_of.year, scope.community_clause(years.c.community_id)
+        ),
+        select(months.c.community_id, months.c.volunteers).where(
+            months.c.month >= dt.date(as_of.year, 1, 1),
+            months.c.month < month_start,
+            scope.community_clause(months.c.community_id),
+        ),
+        # One row per volunteer (a few thousand a month at city scale): grouped here, SQLite
+        # would rather walk the (community, 注册日期) index in community order.
+        select(V.community_id, literal(1).label("volunteers")).where(
+            V.registered_on >= month_start,
+            V.registered_on <= as_of,
+            scope.community_clause(V.community_id),
+        ),
+    ).subquery("registrations")
 
 
 def _by_community(connection: Connection, scope: Scope) -> list[CommunityVolunteers]:
     """Communities with registered volunteers or records of the year, with both counts."""
+    registrations = _registrations(scope)
     registered = (
-        select(V.community_id, func.count().label("registered"))
-        .where(_registered_by(scope))
-        .group_by(V.community_id)
+        select(
+            registrations.c.community_id,
+            func.sum(registrations.c.volunteers).label("registered"),
+        )
+        .group_by(registrations.c.community_id)
         .subquery("registered")
     )
     service = (
@@ -247,8 +275,9 @@ def volunteer_summary(engine_or_connection: Engine | Connection, scope: Scope) -
     The service figures are ``service_totals`` of every activity type (the page's own).
     """
     with connected(engine_or_connection) as connection:
+        registrations = _registrations(scope)
         registered = connection.execute(
-            select(func.count()).select_from(V).where(_registered_by(scope))
+            select(func.coalesce(func.sum(registrations.c.volunteers), 0))
         ).scalar_one()
         totals = service_totals(connection, scope)
         by_community = _by_community(connection, scope)

@@ -1216,6 +1216,9 @@ def _write(
     is_service = spec.table is ServiceRecord.__table__
     if is_service:  # the rollups must also forget where changed records were before
         touched = rollups.service_keys_of_ids(conn, [row["b_id"] for row in diff.changed])
+    is_volunteer = spec.table is Volunteer.__table__
+    if is_volunteer:  # the registration rollups too: the communities volunteers move from
+        moved_from = rollups.volunteer_communities_of_ids(conn, [r["b_id"] for r in diff.changed])
     columns = list(diff.new[0]) if diff.new else []
     if is_service:  # by day: two of the record table's indexes then grow in order
         diff.new.sort(key=_by_day_and_community)
@@ -1243,6 +1246,9 @@ def _write(
             for row in diff.new
         ]
         rollups.refresh_service(conn, touched, added)
+    if is_volunteer:
+        written_to = {row["community_id"] for rows in (diff.new, diff.changed) for row in rows}
+        rollups.refresh_registrations(conn, moved_from | written_to)
     if len(diff.new) >= ANALYZE_AFTER and conn.dialect.name == "postgresql":
         _refresh_statistics(conn, spec.table)
 

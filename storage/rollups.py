@@ -74,9 +74,10 @@ from sqlalchemy import (
 )
 
 from storage import bulk
-from storage.models import ServiceRecord
+from storage.models import ServiceRecord, Volunteer
 
 R = ServiceRecord.__table__
+VOL = Volunteer.__table__
 metadata = MetaData()
 
 service_daily = Table(
@@ -240,6 +241,29 @@ activity_total = Table(
     sqlite_with_rowid=False,
 )
 
+# Registrations (0010): per (year, community) and per (month, community) how many volunteers
+# registered (注册日期) then. "Registered as of D" per community is the sum of the year rows
+# before D's year, the month rows of D's year before D's month and the volunteers registered
+# from the first of D's month to D (a range of ``ix_volunteer_registered_on``): tens of
+# thousands of small rows instead of every volunteer.
+registered_year = Table(
+    "rollup_registered_year",
+    metadata,
+    Column("year", Integer, primary_key=True),
+    Column("community_id", Integer, primary_key=True),
+    Column("volunteers", Integer, nullable=False),
+    sqlite_with_rowid=False,
+)
+
+registered_month = Table(
+    "rollup_registered_month",
+    metadata,
+    Column("month", Date, primary_key=True),  # the first day of the month
+    Column("community_id", Integer, primary_key=True),
+    Column("volunteers", Integer, nullable=False),
+    sqlite_with_rowid=False,
+)
+
 CHUNK = 500  # keys per DELETE / INSERT … SELECT (well under both databases' parameter limits)
 
 ServiceKey = tuple[dt.date, int, int]  # (service_date, community_id, volunteer_id)
@@ -312,6 +336,7 @@ def rebuild(connection: Connection) -> None:
     rebuild_presence(connection)
     rebuild_city(connection)
     rebuild_activity_totals(connection)
+    rebuild_registrations(connection)
 
 
 def rebuild_service(connection: Connection) -> None:
@@ -716,7 +741,7 @@ def rollups_match(connection: Connection) -> bool:
     to 1e-6)."""
     if not presence_matches(connection) or not city_rollups_match(connection):
         return False
-    if not activity_totals_match(connection):
+    if not activity_totals_match(connection) or not registrations_match(connection):
         return False
     if not _sums_match(connection, _activity_select(), select(activity_daily), 4):
         return False
@@ -1263,7 +1288,83 @@ def activity_totals_match(connection: Connection) -> bool:
     return True
 
 
+# --- Registrations (0010): ``rollup_registered_year`` and ``rollup_registered_month``, kept by
+# every writer of ``volunteer``: the importer re-derives the communities it writes volunteers to
+# or moves them from (``refresh_registrations``), the demos and migration 0010 everything.
+
+REGISTRATION_TABLES = ((registered_year, "year"), (registered_month, "month"))
+
+
+def _registrations_select(period: str, connection: Connection, communities=None):  # type: ignore[no-untyped-def]
+    """Volunteers per (year or month of 注册日期, community), of some communities or all."""
+    if period == "year":
+        when = _year_of(VOL.c.registered_on)
+    else:
+        when = month_start(VOL.c.registered_on, connection)
+    query = select(
+        when.label(period), VOL.c.community_id, func.count().label("volunteers")
+    ).group_by(when, VOL.c.community_id)
+    if communities is not None:
+        query = query.where(VOL.c.community_id.in_(communities))
+    return query
+
+
+def rebuild_registrations(connection: Connection) -> None:
+    """Recompute both registration rollups from every volunteer."""
+    for rollup, period in REGISTRATION_TABLES:
+        connection.execute(delete(rollup))
+        connection.execute(
+            insert(rollup).from_select(
+                [period, "community_id", "volunteers"], _registrations_select(period, connection)
+            )
+        )
+
+
+def refresh_registrations(connection: Connection, community_ids: Iterable[int]) -> None:
+    """Re-derive the registration rows of these communities from their volunteers (after
+    volunteers were inserted there, updated there or moved away from there)."""
+    for chunk in _chunks(sorted(set(community_ids))):
+        for rollup, period in REGISTRATION_TABLES:
+            connection.execute(delete(rollup).where(rollup.c.community_id.in_(chunk)))
+            connection.execute(
+                insert(rollup).from_select(
+                    [period, "community_id", "volunteers"],
+                    _registrations_select(period, connection, chunk),
+                )
+            )
+
+
+def volunteer_communities_of_ids(connection: Connection, ids: Iterable[int]) -> set[int]:
+    """The stored communities of these volunteer ids (before an update moves them)."""
+    found: set[int] = set()
+    for chunk in _chunks(sorted(set(ids))):
+        query = select(VOL.c.community_id).where(VOL.c.id.in_(chunk)).distinct()
+        found.update(connection.execute(query).scalars())
+    return found
+
+
+def registrations_match(connection: Connection) -> bool:
+    """Whether both registration rollups equal what the volunteers give now."""
+    for rollup, period in REGISTRATION_TABLES:
+        key = int if period == "year" else _as_date
+        computed = {
+            (key(r[0]), int(r[1])): int(r[2])
+            for r in connection.execute(_registrations_select(period, connection))
+        }
+        stored = {(key(r[0]), int(r[1])): int(r[2]) for r in connection.execute(select(rollup))}
+        if computed != stored:
+            return False
+    return True
+
+
 __all__ = [
+    "REGISTRATION_TABLES",
+    "rebuild_registrations",
+    "refresh_registrations",
+    "registered_month",
+    "registered_year",
+    "registrations_match",
+    "volunteer_communities_of_ids",
     "activity_total",
     "activities_reaching",
     "activity_names_at",
