@@ -211,6 +211,29 @@ def _registrations(scope: Scope):  # type: ignore[no-untyped-def]
     ).subquery("registrations")
 
 
+def _year_service(scope: Scope, types: Sequence[str] = ()):  # type: ignore[no-untyped-def]
+    """Rows of (community_id, person_times, hours) whose sums per community are its 人次 and
+    hours of the records of the chosen types (empty = all) of 1 January … as-of: the month
+    rollup's months before the as-of month and the daily rows of that month."""
+    as_of = scope.as_of
+    month_start = as_of.replace(day=1)
+    months = rollups.service_month
+    return union_all(
+        select(months.c.community_id, months.c.person_times, months.c.hours).where(
+            months.c.month >= dt.date(as_of.year, 1, 1),
+            months.c.month < month_start,
+            scope.community_clause(months.c.community_id),
+            _daily_types(types, months),
+        ),
+        select(D.c.community_id, D.c.person_times, D.c.hours).where(
+            D.c.service_date >= month_start,
+            D.c.service_date <= as_of,
+            scope.community_clause(D.c.community_id),
+            _daily_types(types),
+        ),
+    ).subquery("year_service")
+
+
 def _by_community(connection: Connection, scope: Scope) -> list[CommunityVolunteers]:
     """Communities with registered volunteers or records of the year, with both counts."""
     registrations = _registrations(scope)
@@ -222,18 +245,14 @@ def _by_community(connection: Connection, scope: Scope) -> list[CommunityVolunte
         .group_by(registrations.c.community_id)
         .subquery("registered")
     )
+    year_service = _year_service(scope)
     service = (
         select(
-            D.c.community_id,
-            func.sum(D.c.person_times).label("person_times"),
-            func.sum(D.c.hours).label("hours"),
+            year_service.c.community_id,
+            func.sum(year_service.c.person_times).label("person_times"),
+            func.sum(year_service.c.hours).label("hours"),
         )
-        .where(
-            D.c.service_date >= dt.date(scope.as_of.year, 1, 1),
-            D.c.service_date <= scope.as_of,
-            scope.community_clause(D.c.community_id),
-        )
-        .group_by(D.c.community_id)
+        .group_by(year_service.c.community_id)
         .subquery("service")
     )
     query = (
@@ -466,22 +485,16 @@ def service_by_community(
     engine_or_connection: Engine | Connection, scope: Scope, types: tuple[str, ...] = ()
 ) -> list[CommunityService]:
     """人次 and hours of the year per community with any record of the chosen types
-    (sums over the daily rollup)."""
-    as_of = scope.as_of
+    (sums over the month and the daily rollup)."""
+    year_service = _year_service(scope, types)
     query = (
         select(
             Community.subdistrict,
             Community.name,
-            func.sum(D.c.person_times).label("person_times"),
-            func.sum(D.c.hours).label("hours"),
+            func.sum(year_service.c.person_times).label("person_times"),
+            func.sum(year_service.c.hours).label("hours"),
         )
-        .join(Community, Community.id == D.c.community_id)
-        .where(
-            D.c.service_date >= dt.date(as_of.year, 1, 1),
-            D.c.service_date <= as_of,
-            scope.community_clause(D.c.community_id),
-            _daily_types(types),
-        )
+        .join(Community, Community.id == year_service.c.community_id)
         .group_by(Community.subdistrict, Community.name)
     )
     with connected(engine_or_connection) as connection:

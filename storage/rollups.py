@@ -255,6 +255,20 @@ registered_year = Table(
     sqlite_with_rowid=False,
 )
 
+# Per (month, community, 活动类型) 人次 and hours (0010): the daily rollup summed over each month.
+# A community's figures of 1 January … D are its month rows before D's month plus the daily rows
+# of D's month (a tenth of the daily rows of a year).
+service_month = Table(
+    "rollup_service_month",
+    metadata,
+    Column("month", Date, primary_key=True),  # the first day of the month
+    Column("community_id", Integer, primary_key=True),
+    Column("activity_type", String(100), primary_key=True),
+    Column("person_times", Integer, nullable=False),
+    Column("hours", Float, nullable=False),
+    sqlite_with_rowid=False,
+)
+
 registered_month = Table(
     "rollup_registered_month",
     metadata,
@@ -336,6 +350,7 @@ def rebuild(connection: Connection) -> None:
     rebuild_presence(connection)
     rebuild_city(connection)
     rebuild_activity_totals(connection)
+    rebuild_service_months(connection)
     rebuild_registrations(connection)
 
 
@@ -408,6 +423,7 @@ def refresh_service(
     _refresh_city_rollups(connection, [*keys, *keys_of_added])
     added_activities = {activity_name for *_, activity_name, _hours in added}
     refresh_activity_totals(connection, keys, activities_before | added_activities)
+    refresh_service_months(connection, [*keys, *keys_of_added])
 
 
 # (service_date, community_id, volunteer_id, activity_type, activity_name, hours)
@@ -742,6 +758,8 @@ def rollups_match(connection: Connection) -> bool:
     if not presence_matches(connection) or not city_rollups_match(connection):
         return False
     if not activity_totals_match(connection) or not registrations_match(connection):
+        return False
+    if not service_months_match(connection):
         return False
     if not _sums_match(connection, _activity_select(), select(activity_daily), 4):
         return False
@@ -1357,7 +1375,73 @@ def registrations_match(connection: Connection) -> bool:
     return True
 
 
+# --- Months (0010): ``rollup_service_month`` re-derived from ``rollup_service_daily`` for the
+# (month, community) of every record key a write touches (after the daily rows are current).
+
+SERVICE_MONTH_COLUMNS = ["month", "community_id", "activity_type", "person_times", "hours"]
+
+
+def _service_month_select(connection: Connection):  # type: ignore[no-untyped-def]
+    """The month rows of every daily row."""
+    month = month_start(service_daily.c.service_date, connection)
+    keys = (month, service_daily.c.community_id, service_daily.c.activity_type)
+    return select(
+        *keys, func.sum(service_daily.c.person_times), func.sum(service_daily.c.hours)
+    ).group_by(*keys)
+
+
+def rebuild_service_months(connection: Connection) -> None:
+    """Recompute ``rollup_service_month`` from ``rollup_service_daily`` (must be current)."""
+    connection.execute(delete(service_month))
+    connection.execute(
+        insert(service_month).from_select(SERVICE_MONTH_COLUMNS, _service_month_select(connection))
+    )
+
+
+def refresh_service_months(connection: Connection, keys: Iterable[ServiceKey]) -> None:
+    """Re-derive the month rows of the (month, community) of these record keys from the
+    daily rows (current by now): per month, the communities in chunks."""
+    communities_of: dict[dt.date, set[int]] = {}
+    for day, community_id, _volunteer_id in keys:
+        if day is not None and community_id is not None:
+            month = _as_date(day).replace(day=1)
+            communities_of.setdefault(month, set()).add(int(community_id))
+    daily = service_daily
+    for month, communities in sorted(communities_of.items()):
+        for chunk in _chunks(sorted(communities)):
+            connection.execute(
+                delete(service_month).where(
+                    service_month.c.month == month, service_month.c.community_id.in_(chunk)
+                )
+            )
+            sums = select(
+                literal(month, Date),
+                daily.c.community_id,
+                daily.c.activity_type,
+                func.sum(daily.c.person_times),
+                func.sum(daily.c.hours),
+            ).where(
+                daily.c.community_id.in_(chunk),
+                daily.c.service_date >= month,
+                daily.c.service_date <= _month_end(month),
+            )
+            sums = sums.group_by(daily.c.community_id, daily.c.activity_type)
+            connection.execute(insert(service_month).from_select(SERVICE_MONTH_COLUMNS, sums))
+
+
+def service_months_match(connection: Connection) -> bool:
+    """Whether ``rollup_service_month`` equals what the service records give now."""
+    month = month_start(R.c.service_date, connection)
+    keys = (month, R.c.community_id, R.c.activity_type)
+    computed = select(*keys, func.count(), func.sum(R.c.hours)).group_by(*keys)
+    return _sums_match(connection, computed, select(service_month), 3)
+
+
 __all__ = [
+    "rebuild_service_months",
+    "refresh_service_months",
+    "service_month",
+    "service_months_match",
     "REGISTRATION_TABLES",
     "rebuild_registrations",
     "refresh_registrations",

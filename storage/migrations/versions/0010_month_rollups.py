@@ -1,11 +1,16 @@
-"""registration rollups: registered volunteers per community as of a date without reading them all
+"""month rollups: registered volunteers and a year's service per community without reading every row
 
 ``rollup_registered_year`` and ``rollup_registered_month`` (see ``storage.rollups``): per year /
 month of 注册日期 and community, how many volunteers registered then. Registered as of D per
 community is a sum of the year rows before D's year, the month rows of D's year before D's
 month and the volunteers registered from the first of D's month to D, which
-``ix_volunteer_registered_on`` finds as one index range. A database that already holds
-volunteers gets its rows now.
+``ix_volunteer_registered_on`` finds as one index range.
+
+``rollup_service_month``: per (month, community, 活动类型) 人次 and hours, the daily rollup
+summed over each month: a community's figures of 1 January … D are its month rows before D's
+month plus the daily rows of D's month.
+
+A database that already holds volunteers and records gets its rows now.
 
 Revision ID: 0010
 Revises: 0009
@@ -38,11 +43,23 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("month", "community_id"),
         sqlite_with_rowid=False,
     )
-    from storage.rollups import rebuild_registrations
+    op.create_table(
+        "rollup_service_month",
+        sa.Column("month", sa.Date(), nullable=False),
+        sa.Column("community_id", sa.Integer(), nullable=False),
+        sa.Column("activity_type", sa.String(length=100), nullable=False),
+        sa.Column("person_times", sa.Integer(), nullable=False),
+        sa.Column("hours", sa.Float(), nullable=False),
+        sa.PrimaryKeyConstraint("month", "community_id", "activity_type"),
+        sqlite_with_rowid=False,
+    )
+    from storage.rollups import rebuild_registrations, rebuild_service_months
 
     rebuild_registrations(op.get_bind())
+    rebuild_service_months(op.get_bind())
 
 
 def downgrade() -> None:
+    op.drop_table("rollup_service_month")
     op.drop_table("rollup_registered_month")
     op.drop_table("rollup_registered_year")
