@@ -213,25 +213,27 @@ def _registrations(scope: Scope):  # type: ignore[no-untyped-def]
 
 def _year_service(scope: Scope, types: Sequence[str] = ()):  # type: ignore[no-untyped-def]
     """Rows of (community_id, person_times, hours) whose sums per community are its 人次 and
-    hours of the records of the chosen types (empty = all) of 1 January … as-of: the month
-    rollup's months before the as-of month and the daily rows of that month."""
+    hours of the records of the chosen types (empty = all) of 1 January … as-of: of every
+    type the month rollup's months before the as-of month and the daily rows of that month,
+    of some types the daily rows of the year."""
     as_of = scope.as_of
-    month_start = as_of.replace(day=1)
+    year_start = dt.date(as_of.year, 1, 1)
+    days_from = as_of.replace(day=1) if not types else year_start
+    days = select(D.c.community_id, D.c.person_times, D.c.hours).where(
+        D.c.service_date >= days_from,
+        D.c.service_date <= as_of,
+        scope.community_clause(D.c.community_id),
+        _daily_types(types),
+    )
+    if types:
+        return days.subquery("year_service")
     months = rollups.service_month
-    return union_all(
-        select(months.c.community_id, months.c.person_times, months.c.hours).where(
-            months.c.month >= dt.date(as_of.year, 1, 1),
-            months.c.month < month_start,
-            scope.community_clause(months.c.community_id),
-            _daily_types(types, months),
-        ),
-        select(D.c.community_id, D.c.person_times, D.c.hours).where(
-            D.c.service_date >= month_start,
-            D.c.service_date <= as_of,
-            scope.community_clause(D.c.community_id),
-            _daily_types(types),
-        ),
-    ).subquery("year_service")
+    whole_months = select(months.c.community_id, months.c.person_times, months.c.hours).where(
+        months.c.month >= year_start,
+        months.c.month < days_from,
+        scope.community_clause(months.c.community_id),
+    )
+    return union_all(whole_months, days).subquery("year_service")
 
 
 def _by_community(connection: Connection, scope: Scope) -> list[CommunityVolunteers]:

@@ -6,8 +6,8 @@ community is a sum of the year rows before D's year, the month rows of D's year 
 month and the volunteers registered from the first of D's month to D, which
 ``ix_volunteer_registered_on`` finds as one index range.
 
-``rollup_service_month``: per (month, community, 活动类型) 人次 and hours, the daily rollup
-summed over each month: a community's figures of 1 January … D are its month rows before D's
+``rollup_service_month``: per (month, community) 人次 and hours of every 活动类型, the daily
+rollup summed over each month: a community's figures of 1 January … D are its month rows before D's
 month plus the daily rows of D's month.
 
 A database that already holds volunteers and records gets its rows now.
@@ -47,10 +47,9 @@ def upgrade() -> None:
         "rollup_service_month",
         sa.Column("month", sa.Date(), nullable=False),
         sa.Column("community_id", sa.Integer(), nullable=False),
-        sa.Column("activity_type", sa.String(length=100), nullable=False),
         sa.Column("person_times", sa.Integer(), nullable=False),
         sa.Column("hours", sa.Float(), nullable=False),
-        sa.PrimaryKeyConstraint("month", "community_id", "activity_type"),
+        sa.PrimaryKeyConstraint("month", "community_id"),
         sqlite_with_rowid=False,
     )
     from storage.rollups import rebuild_registrations, rebuild_service_months
