@@ -293,17 +293,15 @@ def volunteer_by_community(
 def volunteer_summary(engine_or_connection: Engine | Connection, scope: Scope) -> VolunteerSummary:
     """Registered and active volunteers, 人次 and hours of the year, and the two weeks.
 
-    The service figures are ``service_totals`` of every activity type (the page's own).
+    The service figures are ``service_totals`` of every activity type (the page's own); the
+    registered total is the sum of ``by_community`` (it holds every community in scope with a
+    registered volunteer), not a statement of its own.
     """
     with connected(engine_or_connection) as connection:
-        registrations = _registrations(scope)
-        registered = connection.execute(
-            select(func.coalesce(func.sum(registrations.c.volunteers), 0))
-        ).scalar_one()
         totals = service_totals(connection, scope)
         by_community = _by_community(connection, scope)
     return VolunteerSummary(
-        registered=int(registered),
+        registered=sum(row.registered for row in by_community),
         active=totals.active,
         person_times=totals.person_times,
         hours=totals.hours,
