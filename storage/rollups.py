@@ -422,7 +422,7 @@ def refresh_service(
     _refresh_city_rollups(connection, [*keys, *keys_of_added])
     added_activities = {activity_name for *_, activity_name, _hours in added}
     refresh_activity_totals(connection, keys, activities_before | added_activities)
-    refresh_service_months(connection, [*keys, *keys_of_added])
+    refresh_service_months(connection, keys, added)
 
 
 # (service_date, community_id, volunteer_id, activity_type, activity_name, hours)
@@ -1397,11 +1397,13 @@ def rebuild_service_months(connection: Connection) -> None:
     )
 
 
-def refresh_service_months(connection: Connection, keys: Iterable[ServiceKey]) -> None:
-    """Re-derive the month rows of the (month, community) of these record keys from the
-    daily rows (current by now): per month, the communities in chunks."""
+def refresh_service_months(
+    connection: Connection, keys: Iterable[ServiceKey], added: Iterable[AddedRecord] = ()
+) -> None:
+    """Re-derive the month rows of the (month, community) of these record keys and added
+    records from the daily rows (current by now): per month, the communities in chunks."""
     communities_of: dict[dt.date, set[int]] = {}
-    for day, community_id, _volunteer_id in keys:
+    for day, community_id, *_rest in [*keys, *added]:
         if day is not None and community_id is not None:
             month = _as_date(day).replace(day=1)
             communities_of.setdefault(month, set()).add(int(community_id))

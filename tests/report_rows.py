@@ -100,15 +100,19 @@ class Rows:
         )
 
     def volunteer(self, code: str, place: tuple[str, str], registered_on: dt.date) -> None:
-        """A volunteer of the community, registered on the date."""
+        """A volunteer of the community, registered on the date, with the registration
+        rollups refreshed as every writer does."""
+        community_id = self.community(*place)
         self._volunteer_ids[code] = self._insert(
             Volunteer,
             code=code,
-            community_id=self.community(*place),
+            community_id=community_id,
             registered_on=registered_on,
             gender="女",
             birth_year=1980,
         )
+        with self.engine.begin() as connection:
+            rollups.refresh_registrations(connection, [community_id])
 
     def service(self, code: str, place: tuple[str, str], day: dt.date, hours: float) -> None:
         """One service record of volunteer ``code`` in the community (record's community),
