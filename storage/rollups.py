@@ -31,6 +31,12 @@ view takes seconds. Two small tables answer the same questions exactly:
 - ``rollup_activity_total`` (0009): per (活动名称, 活动类型) the whole city's all-time sums and
   first / last day: a long window's ranking reads the activities wholly inside it in index
   order and sums only those crossing its ends from the daily rows.
+- month rollups (0010): ``rollup_service_month`` (per month and community, 人次 and hours: a
+  community's year to D is its months before D's month plus the daily rows of D's month) and
+  ``rollup_registered_year`` / ``rollup_registered_month`` (volunteers per year / month of
+  注册日期 and community: registered as of D without reading every volunteer). The importer
+  re-derives the registration rows of the communities it writes volunteers to or moves them
+  from (``refresh_registrations``); ``refresh_service`` the month rows of the touched months.
 
 Who keeps them current: ``ingest.importer`` calls ``refresh_service`` with the keys of the
 records it updates (old and new values: re-derived from the records) and the records it
