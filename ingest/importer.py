@@ -747,33 +747,6 @@ def _read_cell(column: Column, raw: Any, sheet: Sheet, limit: LimitCheck | None)
         return _Refused(str(exc))
 
 
-PARSE_BLOCK = PROGRESS_EVERY * 5  # rows parsed column by column at a time (progress between)
-
-
-@dataclass
-class _SheetColumns:
-    """How the cells of one recognised sheet are read: each template column's position, range
-    check and cache of parsed texts, and the columns a row may not fill."""
-
-    sheet: Sheet
-    kind: TableKind
-    spec: TableSpec
-    positions: list[tuple[Column, int, LimitCheck | None, dict[Any, Any]]]
-    unnamed: list[int]
-    width: int
-
-    @classmethod
-    def of(cls, sheet: Sheet, kind: TableKind) -> _SheetColumns:
-        spec = SPEC_BY_KEY[kind.key]
-        headers = [normalize_header(h) for h in sheet.headers]
-        positions = [
-            (column, headers.index(column.header), _column_check(spec, column), {})
-            for column in spec.columns
-        ]
-        unnamed = [i for i, h in enumerate(headers) if not h]
-        return cls(sheet, kind, spec, positions, unnamed, len(headers))
-
-
 def _parse_sheet(sheet: Sheet, check: _Validation, report: Callable[[int], None]) -> None:
     """Parse every row of a recognised sheet, collecting every cell problem of every row.
 
@@ -781,139 +754,58 @@ def _parse_sheet(sheet: Sheet, check: _Validation, report: Callable[[int], None]
     when its key and community could be read, so that the checks across rows and against the
     database also run on it: one upload names every problem, not one kind per attempt.
 
-    Column by column, ``PARSE_BLOCK`` rows at a time: a text cell is parsed once per distinct
-    text and column (a parser depends on nothing else: an import repeats the same few hundred
-    days, communities and activities), and a whole column is then looked up at once. Rows in
-    which anything is amiss (a refused cell, an example row, a cell without header, a rule
-    across cells) are read again one by one (``_parse_row``), in row order, so every problem is
-    reported exactly as a row-by-row reading words and orders it.
+    A text cell is parsed once per distinct text and column (a parser depends on nothing
+    else): an import repeats the same few hundred days, communities and activities.
     """
     kind = recognise_table(sheet.headers)
     if kind is None:
         return
-    columns = _SheetColumns.of(sheet, kind)
-    for start in range(0, len(sheet.rows), PARSE_BLOCK):
-        block = sheet.rows[start : start + PARSE_BLOCK]
-        _parse_block(block, columns, check)
-        report(len(block))
-
-
-def _parse_block(
-    block: Sequence[tuple[int, Sequence[object]]], columns: _SheetColumns, check: _Validation
-) -> None:
-    """The rows of ``block``: the clean ones from their parsed columns, the others by
-    ``_parse_row``; records appended in row order."""
-    cell_rows = [cells for _number, cells in block]
-    unique = columns.spec.import_key[0] if len(columns.spec.import_key) == 1 else None
-    parsed = [
-        _parse_column(column, cell_rows, position, limit, seen, column.field == unique, columns)
-        for column, position, limit, seen in columns.positions
+    spec = SPEC_BY_KEY[kind.key]
+    headers = [normalize_header(h) for h in sheet.headers]
+    positions = [
+        (column, headers.index(column.header), _column_check(spec, column), {})
+        for column in spec.columns
     ]
-    suspect = _suspect_rows(cell_rows, parsed, columns)
-    fields = [column.field for column, *_ in columns.positions]
-    records = check.records[columns.kind.key]
-    has_rules = columns.kind.key in RULE_FIELDS
-    sheet = columns.sheet
-    for i, values in enumerate(zip(*parsed, strict=True)):
-        number, cells = block[i]
-        if i in suspect:
-            _parse_row(number, cells, columns, check)
-            continue
-        row = dict(zip(fields, values, strict=True))
-        if has_rules and row_rules(columns.kind.key, row):
-            _parse_row(number, cells, columns, check)
-            continue
-        records.append(Record(sheet.file_index, sheet.sheet, number, row))
-
-
-def _parse_column(
-    column: Column,
-    cell_rows: list[Sequence[object]],
-    position: int,
-    limit: LimitCheck | None,
-    seen: dict[Any, Any],
-    unique: bool,
-    columns: _SheetColumns,
-) -> list[Any]:
-    """The parsed values (or ``_Refused``) of one column of these rows; texts of a column
-    whose values repeat are parsed once each (``seen``)."""
-    if all(len(cells) > position for cells in cell_rows):
-        raws = [cells[position] for cells in cell_rows]
-    else:
-        raws = [cells[position] if position < len(cells) else None for cells in cell_rows]
-    sheet = columns.sheet
-    if unique:
-        return [_read_cell(column, raw, sheet, limit) for raw in raws]
-    for raw in {raw for raw in raws if raw.__class__ is str} - seen.keys():
-        seen[raw] = _read_cell(column, raw, sheet, limit)
-    return [
-        seen[raw] if raw.__class__ is str else _read_cell(column, raw, sheet, limit) for raw in raws
-    ]
-
-
-def _suspect_rows(
-    cell_rows: list[Sequence[object]], parsed: list[list[Any]], columns: _SheetColumns
-) -> set[int]:
-    """Rows (indexes into the block) that may hold a problem: a refused cell, the example mark
-    anywhere, a cell beyond the header or under an empty header cell."""
-    suspect = {i for values in parsed for i, v in enumerate(values) if v.__class__ is _Refused}
-    try:
-        texts = list(map("\x1f".join, cell_rows))  # type: ignore[arg-type]  # CSV: all text
-    except TypeError:  # a workbook's numbers and dates: the example test row by row
-        suspect.update(i for i, cells in enumerate(cell_rows) if _is_example_row(cells))
-    else:
-        if EXAMPLE_MARK in "\x1e".join(texts):
-            suspect.update(i for i, text in enumerate(texts) if EXAMPLE_MARK in text)
-    width = columns.width
-    suspect.update(i for i, cells in enumerate(cell_rows) if len(cells) > width)
-    for position in columns.unnamed:
-        suspect.update(
-            i
-            for i, cells in enumerate(cell_rows)
-            if position < len(cells) and not is_blank(cells[position])
-        )
-    return suspect
-
-
-def _parse_row(
-    number: int, cells: Sequence[object], columns: _SheetColumns, check: _Validation
-) -> None:
-    """One row read cell by cell: every problem reported, the record kept if it can be."""
-    sheet, kind = columns.sheet, columns.kind
+    unnamed = [i for i, h in enumerate(headers) if not h]
+    width = len(headers)
+    identity = _identity_fields(spec)
+    has_rules = kind.key in RULE_FIELDS
+    unique = spec.import_key[0] if len(spec.import_key) == 1 else None  # never repeats
+    records = check.records[kind.key]
     where = (sheet.file_index, sheet.sheet)
-    if _is_example_row(cells):
-        check.issue(*where, number, None, f"第 {number} 行是模板示例行，请删除示例行")
-        return
-    unique = columns.spec.import_key[0] if len(columns.spec.import_key) == 1 else None
-    values: dict[str, Any] = {}
-    ok = True
-    for column, position, limit, seen in columns.positions:
-        raw = cells[position] if position < len(cells) else None
-        if raw.__class__ is str and column.field != unique:
-            value = seen.get(raw, _UNREAD)
-            if value is _UNREAD:
-                value = seen[raw] = _read_cell(column, raw, sheet, limit)
-        else:
-            value = _read_cell(column, raw, sheet, limit)
-        if value.__class__ is _Refused:
-            check.issue(*where, number, column.header, value.message)
-            ok = False
-        else:
-            values[column.field] = value
-    width = columns.width
-    if columns.unnamed or len(cells) > width:
-        for i in [*columns.unnamed, *range(width, len(cells))]:
-            if i < len(cells) and not is_blank(cells[i]):
-                check.issue(*where, number, _column_name(i), "此列没有表头，但填了内容")
+    for done, (number, cells) in enumerate(sheet.rows, start=1):
+        if done % PROGRESS_EVERY == 0:
+            report(PROGRESS_EVERY)
+        if _is_example_row(cells):
+            check.issue(*where, number, None, f"第 {number} 行是模板示例行，请删除示例行")
+            continue
+        values: dict[str, Any] = {}
+        ok = True
+        for column, position, limit, seen in positions:
+            raw = cells[position] if position < len(cells) else None
+            if raw.__class__ is str and column.field != unique:
+                value = seen.get(raw, _UNREAD)
+                if value is _UNREAD:
+                    value = seen[raw] = _read_cell(column, raw, sheet, limit)
+            else:
+                value = _read_cell(column, raw, sheet, limit)
+            if value.__class__ is _Refused:
+                check.issue(*where, number, column.header, value.message)
                 ok = False
-    if kind.key in RULE_FIELDS:
-        for column_header, message, level in row_rules(kind.key, values):
-            check.issue(*where, number, column_header, message, level)
-            ok = ok and level != "error"
-    if ok or all(name in values for name in _identity_fields(columns.spec)):
-        check.records[kind.key].append(
-            Record(sheet.file_index, sheet.sheet, number, values, complete=ok)
-        )
+            else:
+                values[column.field] = value
+        if unnamed or len(cells) > width:
+            for i in [*unnamed, *range(width, len(cells))]:
+                if i < len(cells) and not is_blank(cells[i]):
+                    check.issue(*where, number, _column_name(i), "此列没有表头，但填了内容")
+                    ok = False
+        if has_rules:
+            for column_header, message, level in row_rules(kind.key, values):
+                check.issue(*where, number, column_header, message, level)
+                ok = ok and level != "error"
+        if ok or all(name in values for name in identity):
+            records.append(Record(sheet.file_index, sheet.sheet, number, values, complete=ok))
+    report(len(sheet.rows) % PROGRESS_EVERY)
 
 
 def _where(record: Record, names: list[str], same_file: int) -> str:
