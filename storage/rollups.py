@@ -67,6 +67,7 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    literal_column,
     select,
     table,
     tuple_,
@@ -376,10 +377,12 @@ def refresh_service(
     _refresh_days(connection, sorted(rederive.days))
     _refresh_volunteer_years(connection, sorted(rederive.volunteer_years))
     _refresh_presence(connection, sorted(rederive.presences))
-    _merge_added(connection, added, rederive)
+    # The activities whose totals are re-derived below (those on a re-derived day before or
+    # after); the added records of any other activity are merged into its totals.
+    rederived_names = activities_before | activity_names_at(connection, keys)
+    _merge_added(connection, added, rederive, rederived_names)
     _refresh_city_rollups(connection, keys, added)
-    added_activities = {activity_name for *_, activity_name, _hours in added}
-    refresh_activity_totals(connection, keys, activities_before | added_activities)
+    refresh_activity_totals(connection, keys, rederived_names)
 
 
 # (service_date, community_id, volunteer_id, activity_type, activity_name, hours)
@@ -581,6 +584,7 @@ _added = table(
             "to_daily",
             "to_year",
             "to_presence",
+            "to_total",
         )
     ),
 )
@@ -622,10 +626,16 @@ _MERGE_ADDED = (
 )
 
 
-def _merge_added(connection: Connection, added: list[AddedRecord], rederived: _Touched) -> None:
+def _merge_added(
+    connection: Connection,
+    added: list[AddedRecord],
+    rederived: _Touched,
+    rederived_names: set[str],
+) -> None:
     """Fold the share of just-inserted records into the rollups: the records go to a temporary
-    table (flagged per rollup: not where that rollup re-derives the key anyway), then one
-    grouped upsert per rollup, so the database does the sums and the MIN/MAX."""
+    table (flagged per rollup: not where that rollup re-derives the key anyway, nor the totals
+    of ``rederived_names``), then one grouped upsert per rollup, so the database does the sums
+    and the MIN/MAX."""
     if not added:
         return
     connection.exec_driver_sql(
@@ -633,18 +643,23 @@ def _merge_added(connection: Connection, added: list[AddedRecord], rederived: _T
         "month DATE NOT NULL, year INTEGER NOT NULL, community_id INTEGER NOT NULL, "
         "volunteer_id INTEGER NOT NULL, activity_type VARCHAR(100) NOT NULL, "
         "activity_name VARCHAR(300) NOT NULL, hours FLOAT NOT NULL, to_daily SMALLINT NOT NULL, "
-        "to_year SMALLINT NOT NULL, to_presence SMALLINT NOT NULL)"
+        "to_year SMALLINT NOT NULL, to_presence SMALLINT NOT NULL, to_total SMALLINT NOT NULL)"
     )
     connection.exec_driver_sql(f"DELETE FROM {ADDED_TABLE}")
     bulk.insert_rows(
-        connection, _added, [c.name for c in _added.columns], _added_rows(added, rederived)
+        connection,
+        _added,
+        [c.name for c in _added.columns],
+        _added_rows(added, rederived, rederived_names),
     )
-    for statement in _MERGE_ADDED:
+    for statement in (*_MERGE_ADDED, _merge_totals_statement(connection)):
         connection.exec_driver_sql(statement)
     connection.exec_driver_sql(f"DELETE FROM {ADDED_TABLE}")
 
 
-def _added_rows(added: list[AddedRecord], rederived: _Touched) -> list[tuple]:  # type: ignore[type-arg]
+def _added_rows(
+    added: list[AddedRecord], rederived: _Touched, rederived_names: set[str]
+) -> list[tuple]:  # type: ignore[type-arg]
     """The rows of the temporary table: each day's text, month and year worked out once."""
     calendar: dict[dt.date, tuple[str, str, int]] = {}
     rows = []
@@ -661,10 +676,61 @@ def _added_rows(added: list[AddedRecord], rederived: _Touched) -> list[tuple]:  
                 int((day.year, volunteer_id) not in rederived.volunteer_years),
                 int((day.replace(day=1), community_id, volunteer_id) not in rederived.presences),
             )
+        to_total = int(activity_name not in rederived_names)
         rows.append(
-            (*known, community_id, volunteer_id, activity_type, activity_name, hours, *flags)
+            (
+                *known,
+                community_id,
+                volunteer_id,
+                activity_type,
+                activity_name,
+                hours,
+                *flags,
+                to_total,
+            )
         )
     return rows
+
+
+def _merge_totals_statement(connection: Connection) -> str:
+    """The added records' share of ``rollup_activity_total`` (activities not re-derived): 人次
+    and hours added, first / last day by MIN / MAX, the span, its class and the shown hours
+    recomputed by the same expressions as ``_activity_total_select``."""
+
+    def sql(expression) -> str:  # type: ignore[no-untyped-def]
+        compiled = expression.compile(
+            dialect=connection.dialect, compile_kwargs={"literal_binds": True}
+        )
+        return str(compiled)
+
+    def shown(hours):  # type: ignore[no-untyped-def]
+        return cast(hours_as_shown(hours, connection), Float)
+
+    first, last = (
+        literal_column("min(service_date)", Date),
+        literal_column("max(service_date)", Date),
+    )
+    span = _days_between(first, last, connection)
+    new, old = "excluded.{}", "t.{}"
+    first_new, first_old = (literal_column(f.format("first_day"), Date) for f in (new, old))
+    last_new, last_old = (literal_column(f.format("last_day"), Date) for f in (new, old))
+    new_first = case((first_new < first_old, first_new), else_=first_old)
+    new_last = case((last_new > last_old, last_new), else_=last_old)
+    new_span = _days_between(new_first, new_last, connection)
+    new_hours = literal_column("t.hours", Float) + literal_column("excluded.hours", Float)
+    return (
+        f"INSERT INTO rollup_activity_total AS t ({', '.join(TOTAL_COLUMNS)}) "
+        "SELECT activity_name, activity_type, min(service_date), max(service_date), "
+        f"{sql(span)}, {sql(_span_class(span))}, count(*), sum(hours), "
+        f"{sql(shown(literal_column('sum(hours)', Float)))} "
+        f"FROM {ADDED_TABLE} WHERE to_total = 1 GROUP BY activity_name, activity_type "
+        "ORDER BY activity_name, activity_type "
+        "ON CONFLICT (activity_name, activity_type) DO UPDATE SET "
+        f"first_day = {sql(new_first)}, last_day = {sql(new_last)}, "
+        f"span_days = {sql(new_span)}, span_class = {sql(_span_class(new_span))}, "
+        "person_times = t.person_times + excluded.person_times, "
+        f"hours = t.hours + excluded.hours, hours_shown = {sql(shown(new_hours))}"
+    )
 
 
 def service_keys_of_ids(connection: Connection, ids: Iterable[int]) -> list[ServiceKey]:
