@@ -32,6 +32,7 @@ from pathlib import PurePath
 from typing import Any, Literal
 
 from sqlalchemy import (
+    ARRAY,
     BigInteger,
     Connection,
     Engine,
@@ -40,6 +41,7 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Table,
+    any_,
     bindparam,
     insert,
     select,
@@ -96,6 +98,9 @@ from storage.models import (
 Progress = Callable[[int, int, str], None]
 
 LOOKUP_CHUNK = 500  # keys per ``IN (...)``: well under every database's parameter limit
+# Codes per lookup of one column (``_one_of``): one array parameter on PostgreSQL, on SQLite
+# under its 32,766 variables; 100,000 records are then 10 statements, not 200.
+CODE_CHUNK = 10_000
 WRITE_CHUNK = 5000  # rows per executemany, so that progress moves during a big write
 MAX_LISTED_ERRORS = 1000  # errors listed in detail; the rest are only counted
 PREVIEW_ROWS = 20  # rows of each table shown in the preview
@@ -847,6 +852,15 @@ def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
         yield items[start : start + size]
 
 
+def _one_of(conn: Connection, column: Any, values: Sequence[Any]) -> Any:
+    """``column IN (values)``; on PostgreSQL ``column = ANY(:array)``: one parameter, so the
+    statement's text is the same for every chunk (an ``IN`` of 10,000 parameters would be
+    rendered and parsed anew each time)."""
+    if conn.dialect.name == "postgresql":
+        return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
+    return column.in_(values)
+
+
 def _lookup_community_ids(
     conn: Connection, keys: Iterable[CommunityKey]
 ) -> dict[CommunityKey, int]:
@@ -865,8 +879,8 @@ def _lookup_volunteer_ids(conn: Connection, codes: Iterable[str]) -> dict[str, i
     table = Volunteer.__table__
     wanted = sorted(set(codes))
     found: dict[str, int] = {}
-    for chunk in _chunks(wanted, LOOKUP_CHUNK):
-        query = select(table.c.code, table.c.id).where(table.c.code.in_(chunk))
+    for chunk in _chunks(wanted, CODE_CHUNK):
+        query = select(table.c.code, table.c.id).where(_one_of(conn, table.c.code, chunk))
         found.update({code: id_ for code, id_ in conn.execute(query)})
     return found
 
@@ -882,11 +896,11 @@ def _existing_owners(conn: Connection, key: str, codes: Iterable[str]) -> dict[s
     community = Community.__table__
     wanted = sorted(set(codes))
     found: dict[str, CommunityKey] = {}
-    for chunk in _chunks(wanted, LOOKUP_CHUNK):
+    for chunk in _chunks(wanted, CODE_CHUNK):
         query = (
             select(table.c.code, community.c.subdistrict, community.c.name)
             .join(community, community.c.id == table.c.community_id)
-            .where(table.c.code.in_(chunk))
+            .where(_one_of(conn, table.c.code, chunk))
         )
         found.update({code: (s, n) for code, s, n in conn.execute(query)})
     return found
@@ -1120,9 +1134,9 @@ def _fetch_existing(
     wanted = list({key for key in keys if None not in key})
     found: dict[tuple[Any, ...], tuple[int, tuple[Any, ...]]] = {}
     width = len(key_columns)
-    for chunk in _chunks(wanted, LOOKUP_CHUNK):
+    for chunk in _chunks(wanted, CODE_CHUNK if width == 1 else LOOKUP_CHUNK):
         if width == 1:
-            condition = key_columns[0].in_([key[0] for key in chunk])
+            condition = _one_of(conn, key_columns[0], [key[0] for key in chunk])
         else:
             condition = tuple_(*key_columns).in_(chunk)
         query = select(table.c.id, *key_columns, *value_columns).where(condition)

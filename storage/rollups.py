@@ -40,8 +40,8 @@ view takes seconds. Two small tables answer the same questions exactly:
 
 Who keeps them current: ``ingest.importer`` calls ``refresh_service`` with the keys of the
 records it updates (old and new values: re-derived from the records) and the records it
-inserts (merged from their own values, without reading the records; the whole-city tables
-re-derive their days), ``demo.subdistricts`` and ``demo.city`` call ``rebuild`` after
+inserts (merged from their own values, without reading the records: sums, first and last
+days, and the whole-city volunteer sets), ``demo.subdistricts`` and ``demo.city`` call ``rebuild`` after
 replacing everything, and migrations 0003, 0007, 0008 and 0009 fill
 them for a database that already has data. ``rollups_match`` re-derives all three from the
 records, for tests and for the benchmark's sanity check.
@@ -73,6 +73,7 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    literal_column,
     select,
     table,
     tuple_,
@@ -421,13 +422,12 @@ def refresh_service(
     _refresh_days(connection, sorted(rederive.days))
     _refresh_volunteer_years(connection, sorted(rederive.volunteer_years))
     _refresh_presence(connection, sorted(rederive.presences))
-    _merge_added(connection, added, rederive)
-    keys_of_added = [
-        (day, community_id, volunteer_id) for day, community_id, volunteer_id, *_ in added
-    ]
-    _refresh_city_rollups(connection, [*keys, *keys_of_added])
-    added_activities = {activity_name for *_, activity_name, _hours in added}
-    refresh_activity_totals(connection, keys, activities_before | added_activities)
+    # The activities whose totals are re-derived below (those on a re-derived day before or
+    # after); the added records of any other activity are merged into its totals.
+    rederived_names = activities_before | activity_names_at(connection, keys)
+    _merge_added(connection, added, rederive, rederived_names)
+    _refresh_city_rollups(connection, keys, added)
+    refresh_activity_totals(connection, keys, rederived_names)
     refresh_service_months(connection, keys, added)
 
 
@@ -630,6 +630,7 @@ _added = table(
             "to_daily",
             "to_year",
             "to_presence",
+            "to_total",
         )
     ),
 )
@@ -671,10 +672,16 @@ _MERGE_ADDED = (
 )
 
 
-def _merge_added(connection: Connection, added: list[AddedRecord], rederived: _Touched) -> None:
+def _merge_added(
+    connection: Connection,
+    added: list[AddedRecord],
+    rederived: _Touched,
+    rederived_names: set[str],
+) -> None:
     """Fold the share of just-inserted records into the rollups: the records go to a temporary
-    table (flagged per rollup: not where that rollup re-derives the key anyway), then one
-    grouped upsert per rollup, so the database does the sums and the MIN/MAX."""
+    table (flagged per rollup: not where that rollup re-derives the key anyway, nor the totals
+    of ``rederived_names``), then one grouped upsert per rollup, so the database does the sums
+    and the MIN/MAX."""
     if not added:
         return
     connection.exec_driver_sql(
@@ -682,18 +689,23 @@ def _merge_added(connection: Connection, added: list[AddedRecord], rederived: _T
         "month DATE NOT NULL, year INTEGER NOT NULL, community_id INTEGER NOT NULL, "
         "volunteer_id INTEGER NOT NULL, activity_type VARCHAR(100) NOT NULL, "
         "activity_name VARCHAR(300) NOT NULL, hours FLOAT NOT NULL, to_daily SMALLINT NOT NULL, "
-        "to_year SMALLINT NOT NULL, to_presence SMALLINT NOT NULL)"
+        "to_year SMALLINT NOT NULL, to_presence SMALLINT NOT NULL, to_total SMALLINT NOT NULL)"
     )
     connection.exec_driver_sql(f"DELETE FROM {ADDED_TABLE}")
     bulk.insert_rows(
-        connection, _added, [c.name for c in _added.columns], _added_rows(added, rederived)
+        connection,
+        _added,
+        [c.name for c in _added.columns],
+        _added_rows(added, rederived, rederived_names),
     )
-    for statement in _MERGE_ADDED:
+    for statement in (*_MERGE_ADDED, _merge_totals_statement(connection)):
         connection.exec_driver_sql(statement)
     connection.exec_driver_sql(f"DELETE FROM {ADDED_TABLE}")
 
 
-def _added_rows(added: list[AddedRecord], rederived: _Touched) -> list[tuple]:  # type: ignore[type-arg]
+def _added_rows(
+    added: list[AddedRecord], rederived: _Touched, rederived_names: set[str]
+) -> list[tuple]:  # type: ignore[type-arg]
     """The rows of the temporary table: each day's text, month and year worked out once."""
     calendar: dict[dt.date, tuple[str, str, int]] = {}
     rows = []
@@ -710,10 +722,61 @@ def _added_rows(added: list[AddedRecord], rederived: _Touched) -> list[tuple]:  
                 int((day.year, volunteer_id) not in rederived.volunteer_years),
                 int((day.replace(day=1), community_id, volunteer_id) not in rederived.presences),
             )
+        to_total = int(activity_name not in rederived_names)
         rows.append(
-            (*known, community_id, volunteer_id, activity_type, activity_name, hours, *flags)
+            (
+                *known,
+                community_id,
+                volunteer_id,
+                activity_type,
+                activity_name,
+                hours,
+                *flags,
+                to_total,
+            )
         )
     return rows
+
+
+def _merge_totals_statement(connection: Connection) -> str:
+    """The added records' share of ``rollup_activity_total`` (activities not re-derived): 人次
+    and hours added, first / last day by MIN / MAX, the span, its class and the shown hours
+    recomputed by the same expressions as ``_activity_total_select``."""
+
+    def sql(expression) -> str:  # type: ignore[no-untyped-def]
+        compiled = expression.compile(
+            dialect=connection.dialect, compile_kwargs={"literal_binds": True}
+        )
+        return str(compiled)
+
+    def shown(hours):  # type: ignore[no-untyped-def]
+        return cast(hours_as_shown(hours, connection), Float)
+
+    first, last = (
+        literal_column("min(service_date)", Date),
+        literal_column("max(service_date)", Date),
+    )
+    span = _days_between(first, last, connection)
+    new, old = "excluded.{}", "t.{}"
+    first_new, first_old = (literal_column(f.format("first_day"), Date) for f in (new, old))
+    last_new, last_old = (literal_column(f.format("last_day"), Date) for f in (new, old))
+    new_first = case((first_new < first_old, first_new), else_=first_old)
+    new_last = case((last_new > last_old, last_new), else_=last_old)
+    new_span = _days_between(new_first, new_last, connection)
+    new_hours = literal_column("t.hours", Float) + literal_column("excluded.hours", Float)
+    return (
+        f"INSERT INTO rollup_activity_total AS t ({', '.join(TOTAL_COLUMNS)}) "
+        "SELECT activity_name, activity_type, min(service_date), max(service_date), "
+        f"{sql(span)}, {sql(_span_class(span))}, count(*), sum(hours), "
+        f"{sql(shown(literal_column('sum(hours)', Float)))} "
+        f"FROM {ADDED_TABLE} WHERE to_total = 1 GROUP BY activity_name, activity_type "
+        "ORDER BY activity_name, activity_type "
+        "ON CONFLICT (activity_name, activity_type) DO UPDATE SET "
+        f"first_day = {sql(new_first)}, last_day = {sql(new_last)}, "
+        f"span_days = {sql(new_span)}, span_class = {sql(_span_class(new_span))}, "
+        "person_times = t.person_times + excluded.person_times, "
+        f"hours = t.hours + excluded.hours, hours_shown = {sql(shown(new_hours))}"
+    )
 
 
 def service_keys_of_ids(connection: Connection, ids: Iterable[int]) -> list[ServiceKey]:
@@ -903,19 +966,36 @@ def _day_sets_of_every_record(connection: Connection) -> Iterable[list[dict]]:  
         yield rows
 
 
-def _refresh_city_rollups(connection: Connection, keys: list[ServiceKey]) -> None:
-    """Recompute the whole-city rows of the days these record keys touch (after the
-    per-community rollups are current)."""
+def _refresh_city_rollups(
+    connection: Connection, keys: list[ServiceKey], added: list[AddedRecord]
+) -> None:
+    """Bring the whole-city rows of the days these records touch up to date (after the
+    per-community rollups are current): the sets of the re-derived keys' (day, volunteer) from
+    the records, the added records' volunteers merged in from their own values."""
     dates = _DateCache()
     touched = {
         (dates.of(day), int(volunteer_id))
         for day, _community, volunteer_id in keys
         if day is not None and volunteer_id is not None
     }
-    _refresh_city_daily(connection, sorted({dates.of(k[0]) for k in keys if k[0] is not None}))
-    _refresh_day_sets(connection, sorted(touched))
-    _refresh_month_sets(connection, sorted({day.replace(day=1) for day, _ in touched}))
-    _refresh_first_days(connection, sorted({day.year for day, _ in touched}))
+    joining = _joining_sets(added)
+    days = {dates.of(k[0]) for k in keys if k[0] is not None} | {day for day, _ in joining}
+    _refresh_city_daily(connection, sorted(days))
+    _refresh_day_sets(connection, sorted(touched), joining)
+    rederived_months = {day.replace(day=1) for day, _ in touched}
+    _refresh_month_sets(connection, sorted(rederived_months))
+    _merge_month_sets(connection, joining, rederived_months)
+    years = {day.year for day, _ in touched} | {day.year for day, _ in joining}
+    _refresh_first_days(connection, sorted(years))
+
+
+def _joining_sets(added: list[AddedRecord]) -> dict[tuple[dt.date, str], np.ndarray]:
+    """Per (day, 活动类型) the distinct volunteers of the added records (sorted ``ID_DTYPE``)."""
+    dates = _DateCache()
+    ids: dict[tuple[dt.date, str], list[int]] = {}
+    for day, _community, volunteer_id, activity_type, _name, _hours in added:
+        ids.setdefault((dates.of(day), activity_type), []).append(volunteer_id)
+    return {key: np.unique(np.asarray(group, dtype=ID_DTYPE)) for key, group in ids.items()}
 
 
 class _DateCache:
@@ -941,18 +1021,26 @@ def _refresh_city_daily(connection: Connection, days: list[dt.date]) -> None:
         connection.execute(insert(service_city_daily).from_select(CITY_DAILY_COLUMNS, source))
 
 
-def _refresh_day_sets(connection: Connection, touched: list[tuple[dt.date, int]]) -> None:
+def _refresh_day_sets(
+    connection: Connection,
+    touched: list[tuple[dt.date, int]],
+    joining: dict[tuple[dt.date, str], np.ndarray],
+) -> None:
     """Make the sets of the touched days exact again: each touched (day, volunteer) leaves
     every set of that day, then joins the sets of the types they still have a record of
-    (so inserts, updates that move a record and deletes are all covered)."""
-    if not touched:
+    (so updates that move a record and deletes are covered); the volunteers of ``joining``
+    (added records, whose type is known) join their sets without reading the records."""
+    if not touched and not joining:
         return
-    current = _current_types(connection, touched)
+    current = _current_types(connection, touched) if touched else {}
     leaving: dict[dt.date, list[int]] = {}
     for day, volunteer_id in touched:
         leaving.setdefault(day, []).append(volunteer_id)
+    joining_by_day: dict[dt.date, dict[str, np.ndarray]] = {}
+    for (day, kind), ids in joining.items():
+        joining_by_day.setdefault(day, {})[kind] = ids
     empty = np.empty(0, dtype=ID_DTYPE)
-    for days in _chunks(sorted(leaving)):
+    for days in _chunks(sorted(leaving.keys() | joining_by_day.keys())):
         stored: dict[dt.date, dict[str, np.ndarray]] = {}
         for r in connection.execute(
             select(volunteer_day_set).where(volunteer_day_set.c.service_date.in_(days))
@@ -962,15 +1050,16 @@ def _refresh_day_sets(connection: Connection, touched: list[tuple[dt.date, int]]
             )
         changed: dict[tuple[dt.date, str], np.ndarray] = {}
         for day in days:
-            gone = np.unique(np.asarray(leaving[day], dtype=ID_DTYPE))
+            gone = np.unique(np.asarray(leaving.get(day, []), dtype=ID_DTYPE))
             sets, now = stored.get(day, {}), current.get(day, {})
-            for kind in sets.keys() | now.keys():
+            joins = joining_by_day.get(day, {})
+            for kind in sets.keys() | now.keys() | joins.keys():
                 before = sets.get(kind, empty)
-                kept = before[~_members(before, gone)]
+                kept = before[~_members(before, gone)] if gone.size else before
                 added = np.asarray(now.get(kind, []), dtype=ID_DTYPE)
-                after = np.unique(np.concatenate([kept, added])).astype(ID_DTYPE)
+                after = np.unique(np.concatenate([kept, added, joins.get(kind, empty)]))
                 if not np.array_equal(before, after):
-                    changed[(day, kind)] = after
+                    changed[(day, kind)] = after.astype(ID_DTYPE)
         _write_day_sets(connection, changed)
 
 
@@ -1003,6 +1092,46 @@ def _refresh_month_sets(connection: Connection, months: list[dt.date]) -> None:
         ]
         if rows:
             connection.execute(insert(volunteer_month_set), rows)
+
+
+def _merge_month_sets(
+    connection: Connection,
+    joining: dict[tuple[dt.date, str], np.ndarray],
+    rederived: set[dt.date],
+) -> None:
+    """Add the joining volunteers to their months' sets (a month's set is the union of its
+    day sets, and these only grew); months in ``rederived`` were recomputed whole already."""
+    growing: dict[tuple[dt.date, str], list[np.ndarray]] = {}
+    for (day, kind), ids in joining.items():
+        month = day.replace(day=1)
+        if month not in rederived:
+            growing.setdefault((month, kind), []).append(ids)
+    months = sorted({month for month, _ in growing})
+    m = volunteer_month_set.c
+    for chunk in _chunks(months):
+        stored = {
+            (_as_date(r.month), r.activity_type): decode_ids(r.volunteer_ids)
+            for r in connection.execute(select(volunteer_month_set).where(m.month.in_(chunk)))
+        }
+        changed: dict[tuple[dt.date, str], bytes] = {}
+        for key in sorted(k for k in growing if k[0] in chunk):
+            before = stored.get(key, np.empty(0, dtype=ID_DTYPE))
+            after = np.unique(np.concatenate([before, *growing[key]])).astype(ID_DTYPE)
+            if not np.array_equal(before, after):
+                changed[key] = after.tobytes()
+        if changed:
+            connection.execute(
+                delete(volunteer_month_set).where(
+                    tuple_(m.month, m.activity_type).in_(sorted(changed))
+                )
+            )
+            connection.execute(
+                insert(volunteer_month_set),
+                [
+                    {"month": month, "activity_type": kind, "volunteer_ids": blob}
+                    for (month, kind), blob in changed.items()
+                ],
+            )
 
 
 def _refresh_first_days(connection: Connection, years: list[int]) -> None:

@@ -178,3 +178,34 @@ def test_migration_0008_fills_the_city_rollups_of_existing_records(tmp_path):
     assert service_totals(engine, Scope(date_to=D(2024, 3, 1)), ("环境整治",)).active == 0
     assert service_totals(engine, Scope(date_to=D(2024, 3, 2)), ("环境整治",)).active == 3
     engine.dispose()
+
+
+def test_an_import_of_new_records_only_merges_them_into_the_city_sets(city):
+    """Records that only add (no record changed, so nothing is re-derived from the records):
+    a volunteer already in a day's set, another volunteer joining it, a new 活动类型 on that
+    day, a day of a month without records and a volunteer's second record of the same day:
+    the day sets, month sets and first days equal what the records give."""
+    from ingest.importer import import_files
+    from tests.test_rollups import _service_csv
+
+    with city.connect() as connection:
+        day, kind, volunteer = _day_type_of_record(city, 1)
+        codes = dict(connection.execute(select(Volunteer.id, Volunteer.code)).all())
+        place = connection.execute(
+            select(Community.subdistrict, Community.name).where(Community.id == 1)
+        ).one()
+    others = [code for id_, code in sorted(codes.items()) if id_ != volunteer][:3]
+    empty_month = D(2019, 6, 15)  # before every record of the TINY city
+    rows = [
+        ("N1", codes[volunteer], "活动一", kind, day, 1.5),  # already in that set
+        ("N2", others[0], "活动一", kind, day, 2),  # joins it
+        ("N3", others[1], "活动二", "全新类型", day, 1),  # a new set on that day
+        ("N4", others[2], "活动三", kind, empty_month, 3),  # a new day and month
+        ("N5", others[2], "活动三", kind, empty_month, 1),  # twice on that day
+    ]
+    result = import_files(city, [_service_csv([(*row, *place) for row in rows])])
+    assert result.ok, [str(e) for e in result.errors]
+    assert result.summaries["service_records"].new == len(rows)
+    assert_city_rollups_equal(city, _records(city))
+    with city.connect() as connection:
+        assert rollups.rollups_match(connection)
