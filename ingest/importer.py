@@ -1243,6 +1243,7 @@ def _write(
             for row in diff.new
         ]
         rollups.refresh_service(conn, touched, added)
+    rollups.refresh_figures(conn, spec.table.name, [*diff.new, *diff.changed])
     if len(diff.new) >= ANALYZE_AFTER and conn.dialect.name == "postgresql":
         _refresh_statistics(conn, spec.table)
 
