@@ -233,5 +233,5 @@ def test_migration_0012_fills_the_figure_rollups_of_existing_rows(tmp_path):
     assert (summary.registered_households, summary.registered_this_week) == (80, 70)
     report = fiscal.fiscal_report(engine, Scope(date_to=D(2026, 4, 30)))
     assert report is not None
-    assert [(i.month_amount, i.ytd) for i in report.items] == [(0.0, 7.5)]
+    assert [(i.month_amount, i.ytd) for i in report.items] == [(4.5, 7.5)]
     engine.dispose()
