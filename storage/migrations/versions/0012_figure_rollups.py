@@ -65,6 +65,18 @@ def upgrade() -> None:
     )
     op.create_index("ix_project_category", "livelihood_project", ["category"])
     op.drop_index("ix_project_year_community", table_name="livelihood_project")
+    # Planner statistics for the new index and tables: without them SQLite reads the whole
+    # year's projects in 项目编号 order for the project list instead of community by community.
+    bind = op.get_bind()
+    if bind.dialect.name == "sqlite":
+        bind.exec_driver_sql("PRAGMA analysis_limit=0")
+    for table in (
+        "livelihood_project",
+        "rollup_census_daily",
+        "rollup_fiscal_ytd",
+        "rollup_fiscal_city_month",
+    ):
+        bind.exec_driver_sql(f"ANALYZE {table}")
 
 
 def downgrade() -> None:
