@@ -387,6 +387,8 @@ def _page(
         .where(condition)
     )
     rows = [_project_row(row, scope.as_of) for row in connection.execute(query)]
+    if len(rows) < limit:  # every match is shown: no count needed
+        return ProjectPage(rows=rows, matched=len(rows), limit=limit)
     return ProjectPage(rows=rows, matched=int(connection.execute(count).scalar_one()), limit=limit)
 
 
