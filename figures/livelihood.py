@@ -255,7 +255,18 @@ def _optional_date(value: dt.date | str | None) -> dt.date | None:
 
 def list_categories(engine_or_connection: Engine | Connection) -> list[str]:
     """Every 类别 any project has, sorted (the options of the page's 类别 filter)."""
-    query = select(P.category).distinct().order_by(P.category)
+    # A loose index scan: each next 类别 is one seek in ``ix_project_category`` (a handful of
+    # seeks instead of reading every project's entry to find the distinct ones).
+    first = select(func.min(P.category).label("category"))
+    found = first.cte("found", recursive=True)
+    following = (
+        select(func.min(P.category))
+        .where(P.category > found.c.category)
+        .correlate(found)
+        .scalar_subquery()
+    )
+    found = found.union_all(select(following).where(found.c.category.is_not(None)))
+    query = select(found.c.category).where(found.c.category.is_not(None)).order_by(found.c.category)
     with connected(engine_or_connection) as connection:
         return list(connection.execute(query).scalars())
 
