@@ -275,34 +275,41 @@ def _month_counts(connection: Connection, base: ColumnElement[bool], as_of: dt.d
     """(completed per month of 完成日期, planned per month of 计划完成日期) of the projects
     meeting ``base``, keyed by (year, month).
 
-    One statement over the covering index ``ix_project_year_figures``. Completion is tested
-    inside the count and the months are an expression, so no planner walks the 完成日期
-    index (in order, to save a sort) and then reads every project's row.
+    One statement over the covering index ``ix_project_year_figures``; completion is tested
+    inside the count. PostgreSQL groups by the day itself (a few hundred groups; truncating
+    every project's date to its month costs it five times more) and the days are added up
+    into months here. SQLite groups by the month: grouped by the bare 完成日期 it would walk
+    that column's index in order, to save a sort, and read every project's row.
     """
+
+    def bucket(day):  # type: ignore[no-untyped-def]
+        return day if connection.dialect.name == "postgresql" else month_start(day, connection)
+
     completed = (
         select(
-            month_start(P.completed_on, connection).label("month"),
+            bucket(P.completed_on).label("day"),
             case((is_completed(as_of), 1), else_=0).label("n"),
         )
         .where(base, P.status == "已完成")
         .subquery("completed")
     )
     planned = (
-        select(month_start(P.planned_on, connection).label("month"), literal(1).label("n"))
+        select(bucket(P.planned_on).label("day"), literal(1).label("n"))
         .where(base, is_counted())
         .subquery("planned")
     )
     done_sums, planned_sums = (
-        select(literal(kind).label("kind"), rows.c.month, func.sum(rows.c.n).label("n")).group_by(
-            rows.c.month
+        select(literal(kind).label("kind"), rows.c.day, func.sum(rows.c.n).label("n")).group_by(
+            rows.c.day
         )
         for kind, rows in ((0, completed), (1, planned))
     )
     counts: tuple[dict[tuple[int, int], int], dict[tuple[int, int], int]] = ({}, {})
     for row in connection.execute(done_sums.union_all(planned_sums)):
-        if row.month is not None and row.n:
-            month = as_date(row.month)
-            counts[int(row.kind)][(month.year, month.month)] = int(row.n)
+        if row.day is not None and row.n:
+            day = as_date(row.day)
+            by_month = counts[int(row.kind)]
+            by_month[(day.year, day.month)] = by_month.get((day.year, day.month), 0) + int(row.n)
     return counts
 
 
