@@ -142,18 +142,26 @@ def livelihood_by_community(
     the year are left out. Sorted by subdistrict, then community (code-point order).
     """
     as_of = scope.as_of
-    query = (
+    # Counted per community id from the covering index, then named: grouping the joined
+    # rows by the (街道, 社区) texts sorts ten thousand rows by collated Chinese text.
+    per_community = (
         select(
-            Community.subdistrict,
-            Community.name,
+            P.community_id,
             count_where(is_counted()).label("total"),
             count_where(is_completed(as_of)).label("completed"),
             count_where(is_overdue(as_of)).label("overdue"),
         )
-        .join(Community, Community.id == P.community_id)
         .where(year_in_scope(scope), in_categories(categories))
-        .group_by(Community.subdistrict, Community.name)
+        .group_by(P.community_id)
+        .subquery("per_community")
     )
+    query = select(
+        Community.subdistrict,
+        Community.name,
+        per_community.c.total,
+        per_community.c.completed,
+        per_community.c.overdue,
+    ).join(per_community, per_community.c.community_id == Community.id)
     with connected(engine_or_connection) as connection:
         rows = connection.execute(query).all()
     result = [
