@@ -15,6 +15,10 @@ As of a date D in year Y:
 
 Items are sorted by subdistrict, then 一般公共预算收入, 税收收入, then the other 科目 (tax types)
 by name in code-point order.
+
+The sums are read from rollups kept by every writer (``storage.rollups``): an item's 累计 and
+its base of last year are one ``rollup_fiscal_ytd`` row each, and the whole city's months
+are ``rollup_fiscal_city_month`` rows.
 """
 
 from __future__ import annotations
@@ -24,15 +28,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, case, func, select, union
+from sqlalchemy import Connection, Engine, and_, func, select, true, union
 
 from figures.area_helpers import connected, round_amount, round_rate
 from figures.scope import Scope
 from figures.status import fiscal_time_progress
 from storage.models import HEADLINE_FISCAL_ITEMS, FiscalMonthly, FiscalTarget
+from storage.rollups import fiscal_city_month, fiscal_ytd
 
 M = FiscalMonthly
 T = FiscalTarget
+Y = fiscal_ytd  # per (年, 月, 街道, 科目): the month's amount and months 1…月 summed
+CITY = fiscal_city_month  # per (年, 月, 科目): the whole city's amount
 
 
 @dataclass(frozen=True)
@@ -80,45 +87,39 @@ def reporting_month(engine_or_connection: Engine | Connection, scope: Scope) -> 
 
 
 def _items_query(scope: Scope, year: int, month: int):  # type: ignore[no-untyped-def]
-    """One row per item: the item keys left-joined to the monthly sums and the target."""
-    in_months = and_(M.month <= month, scope.subdistrict_clause(M.subdistrict))
+    """One row per item: the item keys joined to their 累计 rows and the target (key seeks)."""
     keys = union(
-        select(M.subdistrict, M.item).where(M.year == year, in_months),
+        select(Y.c.subdistrict, Y.c.item).where(
+            Y.c.year == year, Y.c.month == month, scope.subdistrict_clause(Y.c.subdistrict)
+        ),
         select(T.subdistrict, T.item).where(
             T.year == year, scope.subdistrict_clause(T.subdistrict)
         ),
     ).subquery("keys")
-    this_year = M.year == year
-    prior_year = M.year == year - 1
-    sums = (
-        select(
-            M.subdistrict,
-            M.item,
-            func.sum(case((and_(this_year, M.month == month), M.amount), else_=0)).label(
-                "month_amount"
-            ),
-            func.sum(case((this_year, M.amount), else_=0)).label("ytd"),
-            func.sum(case((prior_year, M.amount))).label("prior"),
+    this_year, prior_year = Y.alias("this_year"), Y.alias("prior_year")
+
+    def same_item(rows, of_year: int):  # type: ignore[no-untyped-def]
+        return and_(
+            rows.c.year == of_year,
+            rows.c.month == month,
+            rows.c.subdistrict == keys.c.subdistrict,
+            rows.c.item == keys.c.item,
         )
-        .where(M.year.in_((year, year - 1)), in_months)
-        .group_by(M.subdistrict, M.item)
-        .subquery("sums")
-    )
-    targets = select(T.subdistrict, T.item, T.target).where(T.year == year).subquery("targets")
+
     return (
         select(
             keys.c.subdistrict,
             keys.c.item,
-            sums.c.month_amount,
-            sums.c.ytd,
-            sums.c.prior,
-            targets.c.target,
+            this_year.c.month_amount,
+            this_year.c.ytd,
+            prior_year.c.ytd.label("prior"),
+            T.target,
         )
         .select_from(keys)
-        .outerjoin(sums, and_(sums.c.subdistrict == keys.c.subdistrict, sums.c.item == keys.c.item))
+        .outerjoin(this_year, same_item(this_year, year))
+        .outerjoin(prior_year, same_item(prior_year, year - 1))
         .outerjoin(
-            targets,
-            and_(targets.c.subdistrict == keys.c.subdistrict, targets.c.item == keys.c.item),
+            T, and_(T.year == year, T.subdistrict == keys.c.subdistrict, T.item == keys.c.item)
         )
     )
 
@@ -243,16 +244,19 @@ def _month_sums(
     """Sums per (year, month, item) for months ``first`` … ``last`` (inclusive)."""
     if not items or month_number(*first) > month_number(*last):
         return []
-    ordinal = M.year * 12 + M.month - 1
+    # The whole city reads its own month rows; a subdistrict's are few in the table itself.
+    rows = M.__table__ if scope.subdistrict else CITY
+    amount = func.sum(rows.c.amount).label("amount")
+    ordinal = rows.c.year * 12 + rows.c.month - 1
     query = (
-        select(M.year, M.month, M.item, func.sum(M.amount).label("amount"))
+        select(rows.c.year, rows.c.month, rows.c.item, amount)
         .where(
-            M.item.in_(list(items)),
+            rows.c.item.in_(list(items)),
             ordinal >= month_number(*first),
             ordinal <= month_number(*last),
-            scope.subdistrict_clause(M.subdistrict),
+            scope.subdistrict_clause(M.subdistrict) if scope.subdistrict else true(),
         )
-        .group_by(M.year, M.month, M.item)
+        .group_by(rows.c.year, rows.c.month, rows.c.item)
     )
     rows = [
         MonthAmount(int(row.year), int(row.month), row.item, round_amount(row.amount) or 0.0)

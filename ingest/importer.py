@@ -1263,6 +1263,7 @@ def _write(
     if is_volunteer:
         written_to = {row["community_id"] for rows in (diff.new, diff.changed) for row in rows}
         rollups.refresh_registrations(conn, moved_from | written_to)
+    rollups.refresh_figures(conn, spec.table.name, [*diff.new, *diff.changed])
     if len(diff.new) >= ANALYZE_AFTER and conn.dialect.name == "postgresql":
         _refresh_statistics(conn, spec.table)
 

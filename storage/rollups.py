@@ -358,6 +358,7 @@ def rebuild(connection: Connection) -> None:
     rebuild_activity_totals(connection)
     rebuild_service_months(connection)
     rebuild_registrations(connection)
+    rebuild_figures(connection)
 
 
 def rebuild_service(connection: Connection) -> None:
@@ -827,7 +828,7 @@ def rollups_match(connection: Connection) -> bool:
         return False
     if not activity_totals_match(connection) or not registrations_match(connection):
         return False
-    if not service_months_match(connection):
+    if not service_months_match(connection) or not figure_rollups_match(connection):
         return False
     if not _sums_match(connection, _activity_select(), select(activity_daily), 4):
         return False
@@ -1572,7 +1573,243 @@ def service_months_match(connection: Connection) -> bool:
     return _sums_match(connection, computed, select(service_month), 2)
 
 
+# --- Figure rollups (0012): 人口普查 and 财政税收 figures that are sums read small tables.
+# ``rollup_census_daily``: per (任务, 日期, 街道) the change that day of the sums over its
+# communities' latest rows: 普查进度 rows are cumulative, so a community's figure as of D is
+# the sum of its row-to-row steps up to D, and the sum over communities as of D is a SUM of
+# these rows (also the per-day increments themselves, and how many communities have a row).
+# ``rollup_fiscal_ytd``: per (年, 月, 街道, 科目) the month's amount and the sum of months 1…月
+# (a row for every month from the item's first month of the year on), so a report month's
+# 累计 and the year before's same months are one row each.
+# ``rollup_fiscal_city_month``: per (年, 月, 科目) the whole city's amount (the monthly series).
+# Writers: the importer calls ``refresh_figures`` with the rows it wrote; ``rebuild`` and the
+# migration fill them from scratch; ``figure_rollups_match`` re-derives them for tests.
+
+census_daily = Table(
+    "rollup_census_daily",
+    metadata,
+    Column("campaign", String(200), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("subdistrict", String(100), primary_key=True),
+    Column("communities", Integer, nullable=False),  # communities whose first row is that day
+    Column("expected_households", Integer, nullable=False),  # each a change since the day before
+    Column("registered_households", Integer, nullable=False),
+    Column("registered_persons", Integer, nullable=False),
+    Index("ix_rollup_census_day", "day", "campaign"),
+    sqlite_with_rowid=False,
+)
+
+fiscal_ytd = Table(
+    "rollup_fiscal_ytd",
+    metadata,
+    Column("year", Integer, primary_key=True),
+    Column("month", Integer, primary_key=True),
+    Column("subdistrict", String(100), primary_key=True),
+    Column("item", String(100), primary_key=True),
+    Column("month_amount", Float, nullable=False),  # 0 when the item has no row that month
+    Column("ytd", Float, nullable=False),
+    sqlite_with_rowid=False,
+)
+
+fiscal_city_month = Table(
+    "rollup_fiscal_city_month",
+    metadata,
+    Column("year", Integer, primary_key=True),
+    Column("month", Integer, primary_key=True),
+    Column("item", String(100), primary_key=True),
+    Column("amount", Float, nullable=False),
+    sqlite_with_rowid=False,
+)
+
+CENSUS_COLUMNS = [
+    "campaign",
+    "day",
+    "subdistrict",
+    "communities",
+    "expected_households",
+    "registered_households",
+    "registered_persons",
+]
+FISCAL_YTD_COLUMNS = ["year", "month", "subdistrict", "item", "month_amount", "ytd"]
+FISCAL_CITY_COLUMNS = ["year", "month", "item", "amount"]
+
+
+def _census_daily_select(campaigns: list[str] | None = None):  # type: ignore[no-untyped-def]
+    """Per (任务, 日期, 街道): each community's row minus its previous row, summed."""
+    from storage.models import CensusProgress, Community
+
+    c = CensusProgress.__table__
+    order = {"partition_by": (c.c.campaign, c.c.community_id), "order_by": c.c.day}
+
+    def step(value):  # type: ignore[no-untyped-def]
+        return value - func.coalesce(func.lag(value).over(**order), 0)
+
+    steps = select(
+        c.c.campaign,
+        c.c.day,
+        Community.subdistrict,
+        case((func.lag(c.c.day).over(**order).is_(None), 1), else_=0).label("first"),
+        step(c.c.expected_households).label("expected"),
+        step(c.c.registered_households).label("households"),
+        step(c.c.registered_persons).label("persons"),
+    ).join(Community, Community.id == c.c.community_id)
+    if campaigns is not None:
+        steps = steps.where(c.c.campaign.in_(campaigns))
+    steps = steps.subquery("steps")
+    keys = (steps.c.campaign, steps.c.day, steps.c.subdistrict)
+    return (
+        select(
+            *keys,
+            func.sum(steps.c.first),
+            func.sum(steps.c.expected),
+            func.sum(steps.c.households),
+            func.sum(steps.c.persons),
+        )
+        .group_by(*keys)
+        .order_by(*keys)
+    )
+
+
+def _months_of_year():  # type: ignore[no-untyped-def]
+    numbers = (select(literal_column(str(m), Integer).label("month")) for m in range(1, 13))
+    return union_all(*numbers).subquery("m")
+
+
+def _amount_sum(amount, connection: Connection):  # type: ignore[no-untyped-def]
+    """SUM of amounts that gives ±Infinity where it overflows, as SQLite's does: the pages then
+    say the figure is out of range. PostgreSQL's float sum raises instead, which would make
+    the writer fail, so there the sum is taken in numeric and turned back into a float."""
+    if connection.dialect.name != "postgresql":
+        return func.sum(amount)
+    total = func.sum(cast(amount, Numeric))
+    infinite = case(
+        (total > 0, literal_column("'Infinity'::float8")),
+        else_=literal_column("'-Infinity'::float8"),
+    )
+    return case(
+        (func.abs(total) > literal_column(repr(FLOAT_MAX)), infinite), else_=cast(total, Float)
+    )
+
+
+FLOAT_MAX = 1.7976931348623157e308
+
+
+def _fiscal_ytd_select(connection: Connection, keys: list[tuple[str, int]] | None = None):  # type: ignore[no-untyped-def]
+    """Per (年, 月, 街道, 科目): the month's amount and the sum of months 1…月 of that year."""
+    from storage.models import FiscalMonthly
+
+    f = FiscalMonthly.__table__
+    months = _months_of_year()
+    group = (f.c.year, months.c.month, f.c.subdistrict, f.c.item)
+    query = select(
+        *group,
+        _amount_sum(case((f.c.month == months.c.month, f.c.amount), else_=0.0), connection),
+        _amount_sum(f.c.amount, connection),
+    ).join(months, f.c.month <= months.c.month)
+    if keys is not None:
+        query = query.where(tuple_(f.c.subdistrict, f.c.year).in_(keys))
+    # Written in key order: PostgreSQL then finds a month's rows on few pages (no clustering).
+    return query.group_by(*group).order_by(*group)
+
+
+def _fiscal_city_select(connection: Connection, years: list[int] | None = None):  # type: ignore[no-untyped-def]
+    from storage.models import FiscalMonthly
+
+    f = FiscalMonthly.__table__
+    group = (f.c.year, f.c.month, f.c.item)
+    query = select(*group, _amount_sum(f.c.amount, connection))
+    if years is not None:
+        query = query.where(f.c.year.in_(years))
+    return query.group_by(*group)
+
+
+def rebuild_figures(connection: Connection) -> None:
+    """Recompute the census and fiscal rollups from every row (the tables of 0012)."""
+    for rollup in (census_daily, fiscal_ytd, fiscal_city_month):
+        connection.execute(delete(rollup))
+    connection.execute(insert(census_daily).from_select(CENSUS_COLUMNS, _census_daily_select()))
+    connection.execute(
+        insert(fiscal_ytd).from_select(FISCAL_YTD_COLUMNS, _fiscal_ytd_select(connection))
+    )
+    connection.execute(
+        insert(fiscal_city_month).from_select(FISCAL_CITY_COLUMNS, _fiscal_city_select(connection))
+    )
+
+
+def refresh_figures(connection: Connection, table_name: str, rows: Iterable[dict]) -> None:  # type: ignore[type-arg]
+    """Re-derive the rollup rows a write of ``rows`` into ``table_name`` touched.
+
+    Census: every 任务 written (a step depends on the community's previous row, so the
+    campaign is re-derived whole: tens of thousands of rows, a fraction of a second).
+    Fiscal: every (街道, 年) written, and the whole city's months of those years.
+    Rows keep their key on update (the key is what the importer matches on), so the written
+    rows' keys are also the keys they had before.
+    """
+    rows = list(rows)
+    if not rows:
+        return
+    if table_name == "census_progress":
+        campaigns = sorted({row["campaign"] for row in rows})
+        for chunk in _chunks(campaigns):
+            connection.execute(delete(census_daily).where(census_daily.c.campaign.in_(chunk)))
+            connection.execute(
+                insert(census_daily).from_select(CENSUS_COLUMNS, _census_daily_select(chunk))
+            )
+    elif table_name == "fiscal_monthly":
+        keys = sorted({(row["subdistrict"], int(row["year"])) for row in rows})
+        for chunk in _chunks(keys):
+            stored = tuple_(fiscal_ytd.c.subdistrict, fiscal_ytd.c.year)
+            connection.execute(delete(fiscal_ytd).where(stored.in_(chunk)))
+            connection.execute(
+                insert(fiscal_ytd).from_select(
+                    FISCAL_YTD_COLUMNS, _fiscal_ytd_select(connection, chunk)
+                )
+            )
+        years = sorted({year for _, year in keys})
+        connection.execute(delete(fiscal_city_month).where(fiscal_city_month.c.year.in_(years)))
+        connection.execute(
+            insert(fiscal_city_month).from_select(
+                FISCAL_CITY_COLUMNS, _fiscal_city_select(connection, years)
+            )
+        )
+
+
+def figure_rollups_match(connection: Connection) -> bool:
+    """Whether the census and fiscal rollups equal what their tables give now (counts
+    exactly, amounts to 1e-6)."""
+
+    def rows(query, keys: int) -> dict:  # type: ignore[no-untyped-def, type-arg]
+        return {tuple(r[:keys]): tuple(r[keys:]) for r in connection.execute(query)}
+
+    def census(query) -> dict:  # type: ignore[no-untyped-def, type-arg]
+        return {
+            (r[0], _as_date(r[1]), r[2]): tuple(map(int, r[3:])) for r in connection.execute(query)
+        }
+
+    if census(_census_daily_select()) != census(select(census_daily)):
+        return False
+    for computed, stored, keys in (
+        (_fiscal_ytd_select(connection), select(fiscal_ytd), 4),
+        (_fiscal_city_select(connection), select(fiscal_city_month), 3),
+    ):
+        left, right = rows(computed, keys), rows(stored, keys)
+        if left.keys() != right.keys():
+            return False
+        for key, values in left.items():
+            if any(
+                abs(float(a) - float(b)) > 1e-6 for a, b in zip(values, right[key], strict=True)
+            ):
+                return False
+    return True
+
+
 __all__ = [
+    "census_daily",
+    "figure_rollups_match",
+    "fiscal_city_month",
+    "fiscal_ytd",
+    "rebuild_figures",
+    "refresh_figures",
     "rebuild_service_months",
     "refresh_service_months",
     "service_month",

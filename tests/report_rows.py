@@ -70,10 +70,16 @@ class Rows:
         )
 
     def fiscal(self, subdistrict: str, year: int, month: int, item: str, amount: float) -> None:
-        """A month's own amount (万元) of one 科目."""
+        """A month's own amount (万元) of one 科目 (with the rollups refreshed, as every writer
+        does)."""
         self._insert(
             FiscalMonthly, subdistrict=subdistrict, year=year, month=month, item=item, amount=amount
         )
+        self._refresh(FiscalMonthly, {"subdistrict": subdistrict, "year": year})
+
+    def _refresh(self, model, row: dict) -> None:  # type: ignore[no-untyped-def, type-arg]
+        with self.engine.begin() as connection:
+            rollups.refresh_figures(connection, model.__tablename__, [row])
 
     def target(self, subdistrict: str, year: int, item: str, target: float) -> None:
         """The annual target (万元) of one 科目."""
@@ -98,6 +104,7 @@ class Rows:
             registered_households=households,
             registered_persons=persons if persons is not None else households * 2,
         )
+        self._refresh(CensusProgress, {"campaign": campaign})
 
     def volunteer(self, code: str, place: tuple[str, str], registered_on: dt.date) -> None:
         """A volunteer of the community, registered on the date, with the registration

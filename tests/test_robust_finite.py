@@ -21,7 +21,7 @@ from conftest import REPO_ROOT
 from sqlalchemy import insert, select, update
 
 from figures.report import build_report, finite_numbers, report_to_json
-from storage import dberrors
+from storage import dberrors, rollups
 from storage.db import get_engine, make_engine
 from storage.models import Community, FiscalMonthly
 
@@ -50,6 +50,8 @@ def _two_huge_months(engine, subdistrict: str = "甲街道") -> None:  # type: i
                 for month in (1, 2)
             ],
         )
+        rows = [{"subdistrict": subdistrict, "year": TODAY.year}]
+        rollups.refresh_figures(connection, FiscalMonthly.__tablename__, rows)
 
 
 def test_finite_numbers_finds_every_non_finite_figure():
@@ -131,6 +133,8 @@ def test_no_page_crashes_or_shows_inf_over_overflowing_amounts(app_db, page):
             )
             .values(amount=HUGE)
         )
+        rows = [{"subdistrict": row.subdistrict, "year": TODAY.year}]
+        rollups.refresh_figures(connection, FiscalMonthly.__tablename__, rows)
     engine.dispose()
     st.cache_data.clear()
     get_engine.cache_clear()
