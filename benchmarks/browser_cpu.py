@@ -75,14 +75,13 @@ def _browser_pid(marker: str) -> int:
 
 def measure(servers: dict[str, tuple[str, int]], mode: str, rounds: int) -> dict[str, Any]:
     rows: dict[str, list[dict[str, Any]]] = {name: [] for name in servers}
-    with sync_playwright() as playwright:
+    with tempfile.TemporaryDirectory() as profiles, sync_playwright() as playwright:
         browsers = {}
         for name, (port, _) in servers.items():
             marker = f"--bench-browser-{name}-{os.getpid()}"  # ignored by Chromium, found in /proc
             if mode == "returning":
-                profile = tempfile.mkdtemp(prefix="chromium-profile-")
                 context = playwright.chromium.launch_persistent_context(
-                    profile, executable_path=CHROMIUM, headless=True, args=[*ARGS, marker],
+                    str(Path(profiles) / name), executable_path=CHROMIUM, headless=True, args=[*ARGS, marker],
                     viewport=VIEWPORT,
                 )  # fmt: skip
                 context.add_init_script(INIT_JS)
