@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib.util
 import os
 import re
 import secrets
@@ -108,6 +109,11 @@ def site_config(listen: str, app_ports: list[int]) -> str:
     servers = "".join(f"    server 127.0.0.1:{port};\n" for port in app_ports)
     text = re.sub(r"(?m)^    server 127\.0\.0\.1:\d+;\n", "", text)
     text = text.replace("    keepalive 16;\n", servers + "    keepalive 16;\n", 1)
+    # Streamlit's page code from the package this trial runs with (the installed path differs).
+    static = Path(str(importlib.util.find_spec("streamlit").origin)).parent / "static"
+    text = re.sub(
+        r"(?m)^(        root )/srv/dashboard/\S+/streamlit/static;$", rf"\g<1>{static};", text
+    )
     return re.sub(r"(?m)^    listen 80;$", f"    listen {listen};", text, count=1)
 
 
@@ -125,6 +131,7 @@ error_log {workdir}/nginx-error.log warn;
 daemon off;
 events {{ worker_connections 4096; }}
 http {{
+    include /etc/nginx/mime.types;
     log_format upstream '$remote_addr [$time_local] "$request" $status $upstream_addr '
                         '$request_time';
     access_log {workdir}/nginx-access.log upstream;

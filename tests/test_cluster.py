@@ -19,7 +19,14 @@ from pathlib import Path
 import pytest
 from conftest import REPO_ROOT, _drop_pg_database, _new_pg_database
 
-from deploy.cluster import NGINX, SITE_CONFIG, nginx_available, run_coroutine, start_cluster
+from deploy.cluster import (
+    NGINX,
+    SITE_CONFIG,
+    nginx_available,
+    run_coroutine,
+    site_config,
+    start_cluster,
+)
 from deploy.session import Session, http_get
 
 NEW_SUBDISTRICT = "集群测试街道"
@@ -129,3 +136,19 @@ def test_the_shipped_site_config_is_valid_nginx(tmp_path: Path) -> None:
     )
     assert checked.returncode == 0, checked.stderr
     assert "http://" not in SITE_CONFIG.read_text("utf-8").replace("http://dashboard", "")
+
+
+def test_streamlits_page_code_is_served_from_the_packages_own_files() -> None:
+    """nginx serves /static/ from the Streamlit package the app runs with (issue #11): the
+    shipped path is the install's, and the local trial points it at this environment's."""
+    import re
+
+    import streamlit
+
+    shipped = re.findall(r"(?m)^        root (\S+);$", SITE_CONFIG.read_text("utf-8"))
+    assert shipped == ["/srv/dashboard/.venv/lib/python3.11/site-packages/streamlit/static"]
+    [root] = re.findall(r"(?m)^        root (\S+);$", site_config("127.0.0.1:1", [8501]))
+    assert Path(root) == Path(streamlit.__file__).parent / "static"
+    index = (Path(root) / "index.html").read_text("utf-8")
+    for asset in re.findall(r'src="\./(static/js/[^"]+)"', index):
+        assert (Path(root) / asset).is_file(), asset

@@ -230,6 +230,9 @@ def test_subdistrict_from_url_shows_that_subdistricts_report_figures(app_db):
     assert shown["完成年度目标"] == fmt.pct(row["target_rate"])
     assert shown["同比"] == fmt.signed_pct(row["yoy"])
     assert "花园路街道" in at.caption[0].value and "柳林社区" in at.caption[0].value
+    assert not at.code  # the plain text is drawn once its expander is opened
+    at.session_state["fiscal_copy"] = True
+    at.run()
     assert f"完成{fmt.amount(row['ytd'])}" in at.code[0].value
 
 

@@ -174,6 +174,9 @@ def test_subdistrict_from_url_gives_that_subdistricts_report(app_db, today):
     revenue = wm.headline_revenue(report)
     assert shown[f"一般公共预算收入 1—{revenue['month']} 月"] == fmt.amount(revenue["ytd"])
     assert any("已忽略社区筛选" in info.value for info in at.info)
+    assert not at.code  # the plain text is drawn once its expander is opened
+    at.session_state["weekly_copy"] = True
+    at.run()
     assert "花园路街道" in at.code[0].value
 
 

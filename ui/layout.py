@@ -119,6 +119,24 @@ def dataframe(data, container=None, **kwargs):  # type: ignore[no-untyped-def]
     return event
 
 
+def copy_text(text: str, key: str, note: str | None = None) -> None:
+    """An expander 复制全文（纯文本） with ``text`` in a code block (its copy button), drawn only
+    once opened.
+
+    A code block loads Streamlit's syntax highlighter (1.5 MB of JavaScript registering ~190
+    languages): 1.0–1.3 s of the browser's main thread on every visit of a page that has one,
+    even inside a closed expander (issue #11). Opening it reruns the page (its figures are
+    cached) and draws the same text.
+    """
+    box = st.expander(
+        "复制全文（纯文本）", icon=":material/content_copy:", key=key, on_change="rerun"
+    )
+    if box.open:
+        box.code(text, language=None, wrap_lines=True)
+        if note:
+            box.caption(note)
+
+
 def empty_state(message: str) -> None:
     """A helpful message instead of an empty chart."""
     st.info(filters.escape_markdown(message), icon=":material/info:")

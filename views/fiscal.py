@@ -82,9 +82,7 @@ place = scope.subdistrict or "全部街道"
 bulletin = fiscal_model.bulletin_text(month, progress, general, tax, share, place)
 # Read with numbers kept beside their units; copy the plain text from the expander.
 st.markdown(fmt.keep_units(filters.escape_markdown(bulletin)))
-with st.expander("复制全文（纯文本）", icon=":material/content_copy:"):
-    st.code(bulletin, language=None, wrap_lines=True)
-    st.caption("点击右上角按钮复制，直接用于工作通报。")
+layout.copy_text(bulletin, key="fiscal_copy", note="点击右上角按钮复制，直接用于工作通报。")
 
 report_query = data.query(fiscal.fiscal_report, scope)
 left, right = st.columns(2)

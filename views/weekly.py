@@ -148,5 +148,4 @@ st.caption("由上面的数字自动生成。要粘贴到文档中，展开下�
 # text below (no joiner characters end up in the document).
 for line in page.lines:
     st.markdown(line)
-with st.expander("复制全文（纯文本）", icon=":material/content_copy:"):
-    st.code(page.text, language=None, wrap_lines=True)
+layout.copy_text(page.text, key="weekly_copy")
