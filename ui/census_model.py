@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from pandas.io.formats.style import Styler
 
 from figures.census import (
     PACE_DAYS,
@@ -247,7 +246,7 @@ def _forecast_order(forecast: dt.date | str) -> int:
     return forecast.toordinal() if isinstance(forecast, dt.date) else 0
 
 
-def behind_table(frame: pd.DataFrame) -> Styler:
+def behind_table(frame: pd.DataFrame) -> tables.Written:
     """The laggards as shown: 登记率 26.9% (not 26.99%), 未登记户数 2,188 户."""
     return tables.written(
         frame,
@@ -257,7 +256,7 @@ def behind_table(frame: pd.DataFrame) -> Styler:
     )
 
 
-def forecast_table(frame: pd.DataFrame) -> Styler:
+def forecast_table(frame: pd.DataFrame) -> tables.Written:
     """The forecast as shown: household counts with separators (2,997, as on the cards)."""
     return tables.written(
         frame,

@@ -13,7 +13,6 @@ from typing import Any
 
 import pandas as pd
 import streamlit as st
-from pandas.io.formats.style import Styler
 
 from figures.fiscal import FiscalItem, FiscalReport, ItemTotal, MonthAmount, item_total
 from figures.judged import judge_fiscal
@@ -147,14 +146,14 @@ def _subdistrict_record(
 AMOUNT_COLUMNS = ("当月（万元）", "累计（万元）", "年度目标（万元）")
 
 
-def subdistrict_table(frame: pd.DataFrame) -> Styler:
+def subdistrict_table(frame: pd.DataFrame) -> tables.Written:
     """The per-街道 table as shown: 86.5% (not 86.47%), 118,790.00 beside 102,715.01."""
-    written = tables.written(
+    return tables.written(
         frame,
         rates=("完成目标", "序时进度"),
         amounts=AMOUNT_COLUMNS,
+        signed_rates=("同比",),
     )
-    return written.format(fmt.signed_pct, subset=["同比"], na_rep="—")
 
 
 def subdistrict_column_config() -> dict[str, Any]:
@@ -224,7 +223,7 @@ def tax_composition_frame(report: FiscalReport | None) -> pd.DataFrame:
     return pd.DataFrame.from_records(records, columns=columns)
 
 
-def composition_table(frame: pd.DataFrame) -> Styler:
+def composition_table(frame: pd.DataFrame) -> tables.Written:
     """The tax composition as shown: shares 40.2% (not 40.17%), amounts in 万元."""
     return tables.written(frame, rates=("占比",), amounts=("累计（万元）",))
 

@@ -16,11 +16,11 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import pandas as pd
 import streamlit as st
-from pandas.io.formats.style import Styler
 
 from figures.status import STATUS_COLORS, STATUS_LABELS
 from ui import format as fmt
@@ -46,9 +46,9 @@ VISIBLE_ROWS = 10
 NARROW_SCREEN_COLUMNS = 3
 
 
-def hidden_note(frame: pd.DataFrame | Styler) -> str | None:
+def hidden_note(frame: pd.DataFrame | Written) -> str | None:
     """``共 29 行，在表格内上下滚动查看；共 11 列，屏幕较窄（如手机）时左右滑动查看其余列`` or None."""
-    data = frame.data if isinstance(frame, Styler) else frame
+    data = frame.data if isinstance(frame, Written) else frame
     parts = []
     if len(data) > VISIBLE_ROWS:
         parts.append(f"共 {len(data):,} 行，在表格内上下滚动查看")
@@ -57,33 +57,100 @@ def hidden_note(frame: pd.DataFrame | Styler) -> str | None:
     return "；".join(parts) or None
 
 
+# What st.dataframe draws in a number cell a page has no value for (a rate without a base).
+MISSING = fmt.DASH
+
+
+@dataclass(frozen=True)
+class Written:
+    """Rows ready for st.dataframe, their number cells written as ``ui.format`` writes them.
+
+    The table draws the text itself, from each column's printf format (``column_config``):
+    no pandas Styler, which computed HTML and CSS for every cell on every run (13 ms a table
+    at city scale, issue 11). The cells stay numbers, so a click on a header sorts by number;
+    rates are held in percent (70.1 for 70.1%) because a printf format cannot multiply.
+    """
+
+    data: pd.DataFrame
+    column_config: dict[str, Any]
+
+
+def browser_rounds_alike(value: float, digits: int) -> float:
+    """``value``, moved by one unit in the last place where it is an exact tie (1,301.25).
+
+    The browser's printf rounds a tie away from zero (JavaScript ``toFixed``: 1,301.3) and
+    Python's format, which ``ui.format`` uses, to even (1,301.2). Only exact ties differ (a
+    binary fraction ending in 5 at the first digit dropped: .25 and .75 at one decimal);
+    nudged towards Python's result, the browser prints ``ui.format``'s text and sums, sorting
+    and downloads do not notice.
+    """
+    text = f"{value:.{digits}f}"
+    tie = Decimal(1) / (2 * 10**digits)
+    if abs(Decimal(value) - Decimal(text)) != tie:
+        return value
+    return math.nextafter(value, float(text))
+
+
+def _numbers(column: pd.Series, digits: int, scale: float = 1.0) -> list[float | None]:
+    return [
+        None if pd.isna(value) else browser_rounds_alike(float(value) * scale, digits)
+        for value in column.tolist()
+    ]
+
+
+def _whole(column: pd.Series) -> pd.Series:
+    """Counts as whole numbers (``%d`` cuts decimals; ``ui.format.count`` rounds them)."""
+    rounded = [None if pd.isna(value) else int(round(value)) for value in column.tolist()]
+    return pd.Series(rounded, index=column.index, dtype="Int64")
+
+
 def written(
-    data: pd.DataFrame | Styler,
+    data: pd.DataFrame,
     *,
     rates: Sequence[str] = (),
     counts: Mapping[str, str] | None = None,
     amounts: Sequence[str] = (),
     one_decimal: Sequence[str] = (),
-) -> Styler:
+    signed_rates: Sequence[str] = (),
+) -> Written:
     """Cells written as ``ui.format`` writes them on every other surface, values kept numeric.
 
-    st.dataframe's own percent format prints 70.11% and a ``%d 人`` format prints 12317 人
-    (issue 10); a Styler's display text is shown instead when a column has no format of its
-    own, while sorting and ``.value`` still see the numbers. Rates 70.1%, counts 12,317 人,
-    万元 amounts 118,790.00, hours 1,301.2.
+    Rates 70.1% (st's "percent" prints 70.11%: issue 10), counts 12,317 人 (a ``%d 人``
+    format prints 12317 人), 万元 amounts 118,790.00, hours 1,301.2, a change +3.5% or 持平
+    (``signed_rates``: 持平 is a word, so that column is written as text); a dash when unknown.
     """
-    styler = data if isinstance(data, Styler) else data.style
-    columns = set(styler.data.columns)
+    shown = data.copy()
+    config: dict[str, Any] = {}
 
-    def present(names: Sequence[str]) -> list[str]:
-        return [name for name in names if name in columns]
+    def number(name: str, printf: str) -> None:
+        config[name] = st.column_config.NumberColumn(format=printf)
 
-    styler = styler.format(fmt.pct, subset=present(rates), na_rep="—")
-    for name, unit in (counts or {}).items():
-        if name in columns:
-            styler = styler.format(lambda v, u=unit: fmt.count(v, u), subset=[name], na_rep="—")
-    styler = styler.format(fmt.wan_number, subset=present(amounts), na_rep="—")
-    return styler.format(fmt.hours_number, subset=present(one_decimal), na_rep="—")
+    for name in (c for c in rates if c in shown.columns):
+        shown[name] = _numbers(shown[name], 1, 100)  # pct(): one decimal
+        number(name, fmt.PCT_PRINTF)
+    for name, unit in ((c, u) for c, u in (counts or {}).items() if c in shown.columns):
+        shown[name] = _whole(shown[name])
+        number(name, f"%,d {unit}".strip())
+    for name in (c for c in amounts if c in shown.columns):
+        shown[name] = _numbers(shown[name], fmt.WAN_DIGITS)
+        number(name, f"%,.{fmt.WAN_DIGITS}f")
+    for name in (c for c in one_decimal if c in shown.columns):
+        shown[name] = _numbers(shown[name], fmt.HOURS_DIGITS)
+        number(name, f"%,.{fmt.HOURS_DIGITS}f")
+    for name in (c for c in signed_rates if c in shown.columns):
+        shown[name] = [fmt.signed_pct(None if pd.isna(v) else v) for v in shown[name].tolist()]
+    return Written(shown, config)
+
+
+def dataframe_arguments(
+    table: pd.DataFrame | Written, options: Mapping[str, Any]
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The data and options for st.dataframe: a ``Written`` table's formats under the page's
+    own ``column_config`` (which wins), and a dash in cells without a value."""
+    if not isinstance(table, Written):
+        return table, dict(options)
+    merged = {**table.column_config, **(options.get("column_config") or {})}
+    return table.data, {"placeholder": MISSING, **options, "column_config": merged}
 
 
 # A long table shows its first and last EDGE_ROWS rows (top 10 and bottom 10 of a ranking);
@@ -184,7 +251,7 @@ def long_table(
     key: str,
     search_columns: Sequence[str],
     search_placeholder: str = "输入社区或街道名称",
-    written_as: Callable[[pd.DataFrame], pd.DataFrame | Styler] | None = None,
+    written_as: Callable[[pd.DataFrame], pd.DataFrame | Written] | None = None,
     **dataframe_options: Any,
 ) -> tuple[Any, pd.DataFrame]:
     """st.dataframe of a table that may have thousands of rows; returns the selection event
@@ -193,9 +260,15 @@ def long_table(
     ``written_as`` writes the cells of the rows shown (``written``: 12,317 人), so its cost
     stays with the 20 or 50 rows on screen, never the whole table.
     """
-    draw = written_as or (lambda rows: rows)
+
+    def draw(rows: pd.DataFrame) -> Any:
+        table, options = dataframe_arguments(
+            written_as(rows) if written_as else rows, dataframe_options
+        )
+        return st.dataframe(table, key=key, **options)
+
     if len(frame) <= LONG_TABLE_ROWS:
-        event = st.dataframe(draw(frame), key=key, **dataframe_options)
+        event = draw(frame)
         note = hidden_note(frame)
         if note:
             st.caption(note)
@@ -210,6 +283,6 @@ def long_table(
     page_column.selectbox(
         "显示", view.choices, format_func=lambda choice: page_label(choice, found), key=page_key
     )
-    event = st.dataframe(draw(view.rows), key=key, **dataframe_options)
+    event = draw(view.rows)
     st.caption(long_table_note(view, len(frame.columns)))
     return event, view.rows

@@ -16,7 +16,6 @@ from typing import Any
 
 import pandas as pd
 import streamlit as st
-from pandas.io.formats.style import Styler
 
 from figures.area_helpers import week_change
 from figures.judged import judge_volunteers
@@ -152,7 +151,7 @@ def ranking_frame(
     return frame
 
 
-def ranking_table(frame: pd.DataFrame) -> Styler:
+def ranking_table(frame: pd.DataFrame) -> tables.Written:
     """The league as shown: 12,317 人 (not 12317 人), 注册率 13.2% (not 13.15%), 1,301.2 小时."""
     return tables.written(
         frame,
@@ -162,7 +161,7 @@ def ranking_table(frame: pd.DataFrame) -> Styler:
     )
 
 
-def type_table(frame: pd.DataFrame) -> Styler:
+def type_table(frame: pd.DataFrame) -> tables.Written:
     """Per 活动类型 as shown: 3,180.5 hours and 1,193 人次, as the bars beside them."""
     return tables.written(
         frame, counts={"服务人次": "", "参与志愿者": ""}, one_decimal=("服务时长",)
