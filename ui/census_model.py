@@ -277,6 +277,7 @@ class RankingViews:
     chart: dict[str, Any]
     cut: bool
     behind: pd.DataFrame
+    behind_cells: tables.Written
 
 
 def ranking_views(summary: CensusSummary, rules: Rules, *, plan_rate: float | None) -> RankingViews:
@@ -294,7 +295,7 @@ def ranking_views(summary: CensusSummary, rules: Rules, *, plan_rate: float | No
         tooltip=["街道", "社区", "已登记户数", "应登记户数"],
     )
     behind = behind_frame(summary.by_community, plan_rate, rules)
-    return RankingViews(charts.spec(chart), cut, behind)
+    return RankingViews(charts.spec(chart), cut, behind, behind_table(behind))
 
 
 def curves_chart(points: Sequence[CurvePoint], *, start: dt.date | None) -> dict[str, Any] | None:
@@ -331,8 +332,17 @@ def increments_chart(increments: Sequence[DayIncrement]) -> dict[str, Any]:
     return charts.spec(charts.day_labels(bars))
 
 
+@dataclass(frozen=True)
+class ForecastView:
+    """The forecast per community (every row, for the download) and its cells as shown."""
+
+    frame: pd.DataFrame
+    cells: tables.Written
+
+
 def forecast_view(
     rows: Sequence[CommunityPace], *, as_of: dt.date, start: dt.date | None
-) -> pd.DataFrame:
-    """``forecast_frame`` of the query result (for ``data.built``)."""
-    return forecast_frame(rows, as_of, start)
+) -> ForecastView:
+    """``forecast_frame`` of the query result and its table (for ``data.built``)."""
+    frame = forecast_frame(rows, as_of, start)
+    return ForecastView(frame, forecast_table(frame))

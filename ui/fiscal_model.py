@@ -285,22 +285,27 @@ def item_charts(
     return charts.spec(cumulative), charts.spec(same_months)
 
 
-def composition_views(report: FiscalReport) -> tuple[pd.DataFrame, dict[str, Any] | None]:
-    """The tax mix (table rows) and its donut (None when there is no tax item)."""
+def composition_views(
+    report: FiscalReport,
+) -> tuple[pd.DataFrame, tables.Written, dict[str, Any] | None]:
+    """The tax mix (rows for the download), its cells as shown, and its donut (None when
+    there is no tax item)."""
     composition = tax_composition_frame(report)
     if composition.empty:
-        return composition, None
+        return composition, composition_table(composition), None
     donut = charts.share_donut(
         donut_frame(composition),
         category="税种",
         value="累计",
         value_title="累计（万元）",
     )
-    return composition, charts.spec(donut)
+    return composition, composition_table(composition), charts.spec(donut)
 
 
 def subdistrict_view(
     report: FiscalReport, two_years: Sequence[MonthAmount], rules: Rules, *, item: str
-) -> pd.DataFrame:
-    """``subdistrict_frame`` of the query results (a row per subdistrict: 200 in a city)."""
-    return subdistrict_frame(report, item, rules, prior_ytd(two_years, report.year))
+) -> tuple[pd.DataFrame, tables.Written]:
+    """``subdistrict_frame`` of the query results (a row per subdistrict: 200 in a city) and
+    its cells as shown."""
+    frame = subdistrict_frame(report, item, rules, prior_ytd(two_years, report.year))
+    return frame, subdistrict_table(frame)

@@ -254,7 +254,7 @@ def long_table_note(view: TableView, columns: int) -> str:
 
 
 def long_table(
-    frame: pd.DataFrame,
+    frame: pd.DataFrame | Written,
     *,
     key: str,
     search_columns: Sequence[str],
@@ -265,14 +265,19 @@ def long_table(
     """st.dataframe of a table that may have thousands of rows; returns the selection event
     and the rows shown (a clicked row is ``rows.iloc[i]``). Short tables are shown whole.
 
-    ``written_as`` writes the cells of the rows shown (``written``: 12,317 人), so its cost
-    stays with the 20 or 50 rows on screen, never the whole table.
+    ``frame`` may be ``Written`` already (made once per view with the query results, so a
+    rerun only picks rows); else ``written_as`` writes the cells of the rows shown
+    (``written``: 12,317 人), so its cost stays with the 20 or 50 rows on screen.
     """
+    cells = frame.column_config if isinstance(frame, Written) else None
+    frame = frame.data if isinstance(frame, Written) else frame
 
     def draw(rows: pd.DataFrame) -> Any:
-        table, options = dataframe_arguments(
-            written_as(rows) if written_as else rows, dataframe_options
-        )
+        if cells is not None:
+            shown: pd.DataFrame | Written = Written(rows, cells)
+        else:
+            shown = written_as(rows) if written_as else rows
+        table, options = dataframe_arguments(shown, dataframe_options)
         return st.dataframe(table, key=key, **options)
 
     if len(frame) <= LONG_TABLE_ROWS:

@@ -317,7 +317,7 @@ def month_charts(months: Sequence[MonthService], *, as_of: dt.date) -> MonthChar
     return MonthCharts(charts.spec(person_times), charts.spec(hours), running_month_note(frame))
 
 
-def type_chart(groups: Sequence[GroupService]) -> tuple[dict[str, Any], pd.DataFrame]:
+def type_chart(groups: Sequence[GroupService]) -> tuple[dict[str, Any], tables.Written]:
     """Service hours by activity type (chart) and the table beside it (a few rows)."""
     by_type = type_frame(groups)
     chart = charts.ranking_bar(
@@ -327,14 +327,15 @@ def type_chart(groups: Sequence[GroupService]) -> tuple[dict[str, Any], pd.DataF
         value_title="服务时长（小时）",
         title="按活动类型：服务时长",
     )
-    return charts.spec(chart), by_type
+    return charts.spec(chart), type_table(by_type)
 
 
 @dataclass(frozen=True)
 class RankingViews:
-    """The community ranking (every row, for the table and the download) and its two charts."""
+    """The community ranking (every row, for the download), its cells as shown, two charts."""
 
     ranking: pd.DataFrame
+    cells: tables.Written
     hours_chart: dict[str, Any]
     rate_chart: dict[str, Any] | None
 
@@ -372,7 +373,7 @@ def _ranking_views(
                 title=f"注册率最低的 {RATE_BARS} 个社区" if cut else "各社区注册率",
             )
         )
-    return RankingViews(ranking, charts.spec(hours), rate_chart)
+    return RankingViews(ranking, ranking_table(ranking), charts.spec(hours), rate_chart)
 
 
 def ranking_views(

@@ -67,7 +67,7 @@ else:
     charts.show(type_chart, left)
     layout.dataframe(
         container=right,
-        data=volunteers_model.type_table(by_type),
+        data=by_type,
         hide_index=True,
         width="stretch",
     )
@@ -93,10 +93,9 @@ st.caption(
     f"{data.rules().target_sentence()}。"
 )
 tables.long_table(
-    ranking,
+    views.cells,
     key="volunteers_ranking",
     search_columns=("街道", "社区"),
-    written_as=volunteers_model.ranking_table,
     hide_index=True,
     width="stretch",
     column_config=volunteers_model.ranking_column_config(),
