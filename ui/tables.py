@@ -143,6 +143,7 @@ def written(
         number(name, _numbers(data[name], fmt.HOURS_DIGITS), f"%,.{fmt.HOURS_DIGITS}f")
     for name in (c for c in signed_rates if c in present):
         columns[name] = [fmt.signed_pct(None if pd.isna(v) else v) for v in data[name].tolist()]
+        config[name] = st.column_config.TextColumn(alignment="right")  # beside the numbers
     shown = pd.DataFrame(
         {name: columns.get(name, data[name]) for name in data.columns}, index=data.index
     )
