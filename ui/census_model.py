@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pandas as pd
@@ -267,6 +267,25 @@ def forecast_table(frame: pd.DataFrame) -> tables.Written:
 
 # ---------------------------------------------------------------- built once per view
 # (``data.built``: made with the query results, so a rerun of the same view only draws)
+
+
+@dataclass(frozen=True)
+class Headline:
+    """The campaign's figures for the KPI row (without its per-community rows: unpickling
+    2,000 of them on every rerun cost more than drawing the cards) and the communities that
+    get a curve."""
+
+    summary: CensusSummary
+    places: tuple[tuple[str, str], ...]
+    cut: bool
+
+
+def headline(summary: CensusSummary | None) -> Headline | None:
+    """``campaign_summary`` as the page's head needs it (None without progress data)."""
+    if summary is None:
+        return None
+    places, cut = curve_places(summary.by_community)
+    return Headline(replace(summary, by_community=[]), places, cut)
 
 
 @dataclass(frozen=True)

@@ -393,6 +393,27 @@ def ranking_views_of_types(
     return _ranking_views(populations, summary, by_community, rules)
 
 
+@dataclass(frozen=True)
+class Headline:
+    """What the KPI row needs, without the per-community rows behind it: unpickling 2,000
+    small objects on every rerun cost more than drawing the cards (issue 11)."""
+
+    communities: int
+    registered: int
+    population: int
+    totals: ServiceTotals
+
+
+def headline(summary: VolunteerSummary, populations: Sequence[CommunityPopulation]) -> Headline:
+    """The registered volunteers, residents in scope and the year's service (all types)."""
+    return Headline(
+        communities=len(populations),
+        registered=summary.registered,
+        population=sum(row.population for row in populations),
+        totals=totals_from_summary(summary),
+    )
+
+
 def top_tables(
     by_person_times: Sequence[GroupService], by_hours: Sequence[GroupService]
 ) -> tuple[pd.DataFrame, pd.DataFrame]:

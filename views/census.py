@@ -53,8 +53,8 @@ def show_ranking(scope, campaign, plan_rate) -> None:  # type: ignore[no-untyped
             )
 
 
-def show_curves(scope, campaign, summary, start) -> None:  # type: ignore[no-untyped-def]
-    places, cut = model.curve_places(summary.by_community)
+def show_curves(scope, campaign, head, start) -> None:  # type: ignore[no-untyped-def]
+    places, cut = head.places, head.cut
     curves = data.built(
         model.curves_chart,
         data.query(detail.progress_curves, scope, campaign, places),
@@ -124,7 +124,12 @@ chosen = filters.url_choice(
 campaign = chosen or current
 extra: list[str] = []
 
-summary = data.fetch(detail.campaign_summary, scope, campaign) if campaign else None
+head = (
+    data.built(model.headline, data.query(detail.campaign_summary, scope, campaign))
+    if campaign
+    else None
+)
+summary = head.summary if head else None
 if summary is None:
     layout.empty_state(
         f"截至 {scope.as_of.isoformat()}，当前筛选范围内还没有人口普查进度数据。"
@@ -136,7 +141,7 @@ else:
     extra = [f"普查任务：{campaign}", f"计划进度 {fmt.pct(plan_rate)}"]
     show_kpis(summary, plan_rate, start, scope.as_of)
     show_ranking(scope, campaign, plan_rate)
-    show_curves(scope, campaign, summary, start)
+    show_curves(scope, campaign, head, start)
     show_forecast(scope, campaign, start)
 
 with header:
