@@ -10,11 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pandas as pd
-from pandas.io.formats.style import Styler
 
 from figures.census import (
     PACE_DAYS,
@@ -247,7 +246,7 @@ def _forecast_order(forecast: dt.date | str) -> int:
     return forecast.toordinal() if isinstance(forecast, dt.date) else 0
 
 
-def behind_table(frame: pd.DataFrame) -> Styler:
+def behind_table(frame: pd.DataFrame) -> tables.Written:
     """The laggards as shown: 登记率 26.9% (not 26.99%), 未登记户数 2,188 户."""
     return tables.written(
         frame,
@@ -257,7 +256,7 @@ def behind_table(frame: pd.DataFrame) -> Styler:
     )
 
 
-def forecast_table(frame: pd.DataFrame) -> Styler:
+def forecast_table(frame: pd.DataFrame) -> tables.Written:
     """The forecast as shown: household counts with separators (2,997, as on the cards)."""
     return tables.written(
         frame,
@@ -271,6 +270,25 @@ def forecast_table(frame: pd.DataFrame) -> Styler:
 
 
 @dataclass(frozen=True)
+class Headline:
+    """The campaign's figures for the KPI row (without its per-community rows: unpickling
+    2,000 of them on every rerun cost more than drawing the cards) and the communities that
+    get a curve."""
+
+    summary: CensusSummary
+    places: tuple[tuple[str, str], ...]
+    cut: bool
+
+
+def headline(summary: CensusSummary | None) -> Headline | None:
+    """``campaign_summary`` as the page's head needs it (None without progress data)."""
+    if summary is None:
+        return None
+    places, cut = curve_places(summary.by_community)
+    return Headline(replace(summary, by_community=[]), places, cut)
+
+
+@dataclass(frozen=True)
 class RankingViews:
     """The ranking bars (the lowest ``MAX_RANKING_BARS``), whether some were cut, and the
     communities behind the plan line."""
@@ -278,6 +296,7 @@ class RankingViews:
     chart: dict[str, Any]
     cut: bool
     behind: pd.DataFrame
+    behind_cells: tables.Written
 
 
 def ranking_views(summary: CensusSummary, rules: Rules, *, plan_rate: float | None) -> RankingViews:
@@ -295,7 +314,7 @@ def ranking_views(summary: CensusSummary, rules: Rules, *, plan_rate: float | No
         tooltip=["街道", "社区", "已登记户数", "应登记户数"],
     )
     behind = behind_frame(summary.by_community, plan_rate, rules)
-    return RankingViews(charts.spec(chart), cut, behind)
+    return RankingViews(charts.spec(chart), cut, behind, behind_table(behind))
 
 
 def curves_chart(points: Sequence[CurvePoint], *, start: dt.date | None) -> dict[str, Any] | None:
@@ -332,8 +351,17 @@ def increments_chart(increments: Sequence[DayIncrement]) -> dict[str, Any]:
     return charts.spec(charts.day_labels(bars))
 
 
+@dataclass(frozen=True)
+class ForecastView:
+    """The forecast per community (every row, for the download) and its cells as shown."""
+
+    frame: pd.DataFrame
+    cells: tables.Written
+
+
 def forecast_view(
     rows: Sequence[CommunityPace], *, as_of: dt.date, start: dt.date | None
-) -> pd.DataFrame:
-    """``forecast_frame`` of the query result (for ``data.built``)."""
-    return forecast_frame(rows, as_of, start)
+) -> ForecastView:
+    """``forecast_frame`` of the query result and its table (for ``data.built``)."""
+    frame = forecast_frame(rows, as_of, start)
+    return ForecastView(frame, forecast_table(frame))

@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, TypeVar
 
 import streamlit as st
@@ -37,6 +38,7 @@ from ingest import templates
 from storage import dberrors, health
 from storage.db import database_url, ensure_ready, make_engine, print_progress
 from storage.finite import require_finite
+from ui.urlstate import CommunityParam
 
 T = TypeVar("T")
 dberrors.log_to_stream()  # database failure details: the server log, never the page
@@ -174,21 +176,38 @@ def data_version() -> int:
     return run.versions[url]
 
 
+def _key(*parts: Any) -> str:
+    """A cache key for plain values (text, numbers, dates, tuples, frozen dataclasses such as
+    ``Scope``, ``Query`` and ``Rules``): their ``repr``, complete for such values by design.
+
+    Streamlit's own hashing copies every dataclass (``dataclasses.asdict``) and pickles every
+    date of it: about 0.5 ms a cached read at city scale, 17–25 reads a page (issue 11).
+    The values themselves are passed to the cached function unhashed (``_``-named), every
+    argument by keyword (Streamlit inspects the signature for each positional one)."""
+    return repr(parts)
+
+
 @st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False, max_entries=2000)
 def _cached_call(
-    module: str, name: str, url: str, version: int, scope: Scope | None, args: tuple
+    key: str, module: str, name: str, url: str, _scope: Scope | None, _args: tuple
 ) -> Any:
     fn = getattr(importlib.import_module(module), name)
-    arguments = args if scope is None else (scope, *args)
+    arguments = _args if _scope is None else (_scope, *_args)
     with _source(url) as source:
         result = fn(source, *arguments)
     # A figure past the float range (SQLite's inf) is refused as on PostgreSQL, never shown.
     return require_finite(result, nan=False)
 
 
+def _call(module: str, name: str, url: str, version: int, scope: Scope | None, args: tuple) -> Any:
+    key = _key(module, name, url, version, scope, args)
+    # By keyword: Streamlit looks up the signature for every positional argument of a call.
+    return _cached_call(key=key, module=module, name=name, url=url, _scope=scope, _args=args)
+
+
 def fetch(fn: Callable[..., T], scope: Scope | None, *args: Any) -> T:
     """``fn(engine, scope, *args)`` through the cache; ``args`` must be hashable values."""
-    return _cached_call(fn.__module__, fn.__name__, database_url(), data_version(), scope, args)
+    return _call(fn.__module__, fn.__name__, database_url(), data_version(), scope, args)
 
 
 @dataclass(frozen=True)
@@ -208,14 +227,14 @@ def query(fn: Callable[..., Any], scope: Scope | None, *args: Any) -> Query:
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False, max_entries=500)
 def _cached_build(
-    module: str, name: str, url: str, version: int, queries: tuple, options: tuple = ()
+    key: str, module: str, name: str, url: str, version: int, _queries: tuple, _options: tuple
 ) -> Any:
     build = getattr(importlib.import_module(module), name)
     results = [
-        _cached_call(q.module, q.name, url, version, q.scope, q.args) if isinstance(q, Query) else q
-        for q in queries
+        _call(q.module, q.name, url, version, q.scope, q.args) if isinstance(q, Query) else q
+        for q in _queries
     ]
-    return build(*results, **dict(options))
+    return build(*results, **dict(_options))
 
 
 def built(build: Callable[..., T], *queries: Query | Rules, **options: Any) -> T:
@@ -224,13 +243,17 @@ def built(build: Callable[..., T], *queries: Query | Rules, **options: Any) -> T
     rerun (a widget click, a row selection). ``build`` must be a module-level function; an input
     that is a value already (the rules, ``rules_query``) is passed on as it is; ``options`` are
     plain hashable values (a date, a rate, a title) that are part of the key."""
+    module, name, url, version = build.__module__, build.__name__, database_url(), data_version()
+    settings = tuple(sorted(options.items()))
+    key = _key(module, name, url, version, queries, settings)
     return _cached_build(
-        build.__module__,
-        build.__name__,
-        database_url(),
-        data_version(),
-        queries,
-        tuple(sorted(options.items())),
+        key=key,
+        module=module,
+        name=name,
+        url=url,
+        version=version,
+        _queries=queries,
+        _options=settings,
     )
 
 
@@ -248,13 +271,27 @@ class Directory:
     communities: tuple[tuple[str, str], ...]
     rules: Rules
 
-    @property
+    @cached_property  # the Directory is shared (a cached resource): worked out once
     def subdistricts(self) -> tuple[str, ...]:
         """Every 街道 that has a community, in the register's (the database's) order."""
         return tuple(dict.fromkeys(subdistrict for subdistrict, _ in self.communities))
 
+    @cached_property
+    def _community_params(self) -> dict[str | None, CommunityParam]:
+        return {}
 
-@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False, max_entries=20)
+    def community_param(self, subdistrict: str | None) -> CommunityParam:
+        """The 社区 filter's options and labels within ``subdistrict`` (None: the whole city),
+        worked out once per data version, not on every run (2,000 communities at city scale)."""
+        params = self._community_params
+        if subdistrict not in params:
+            params[subdistrict] = CommunityParam(self.communities, subdistrict)
+        return params[subdistrict]
+
+
+# A resource, not data: the one frozen Directory is handed to every run as it is. As cached
+# data it was unpickled on every read (2,000 communities, 3–4 reads a run).
+@st.cache_resource(ttl=CACHE_TTL_SECONDS, show_spinner=False, max_entries=20)
 def _directory(url: str, version: int) -> Directory:
     with _source(url) as source:
         communities = tuple(templates.list_community_keys(source))

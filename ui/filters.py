@@ -179,7 +179,7 @@ def render_global_filters(shown: Collection[str] = GLOBAL_KEYS) -> Scope:
 
 def community_param(subdistrict: str | None) -> CommunityParam:
     """The ``community`` URL parameter read against every ``(街道, 社区)`` in the database."""
-    return CommunityParam(data.directory().communities, subdistrict)
+    return data.directory().community_param(subdistrict)
 
 
 def community_link_value(subdistrict: str, name: str) -> str:

@@ -13,7 +13,6 @@ from typing import Any
 
 import pandas as pd
 import streamlit as st
-from pandas.io.formats.style import Styler
 
 from figures.fiscal import FiscalItem, FiscalReport, ItemTotal, MonthAmount, item_total
 from figures.judged import judge_fiscal
@@ -147,14 +146,14 @@ def _subdistrict_record(
 AMOUNT_COLUMNS = ("当月（万元）", "累计（万元）", "年度目标（万元）")
 
 
-def subdistrict_table(frame: pd.DataFrame) -> Styler:
+def subdistrict_table(frame: pd.DataFrame) -> tables.Written:
     """The per-街道 table as shown: 86.5% (not 86.47%), 118,790.00 beside 102,715.01."""
-    written = tables.written(
+    return tables.written(
         frame,
         rates=("完成目标", "序时进度"),
         amounts=AMOUNT_COLUMNS,
+        signed_rates=("同比",),
     )
-    return written.format(fmt.signed_pct, subset=["同比"], na_rep="—")
 
 
 def subdistrict_column_config() -> dict[str, Any]:
@@ -224,7 +223,7 @@ def tax_composition_frame(report: FiscalReport | None) -> pd.DataFrame:
     return pd.DataFrame.from_records(records, columns=columns)
 
 
-def composition_table(frame: pd.DataFrame) -> Styler:
+def composition_table(frame: pd.DataFrame) -> tables.Written:
     """The tax composition as shown: shares 40.2% (not 40.17%), amounts in 万元."""
     return tables.written(frame, rates=("占比",), amounts=("累计（万元）",))
 
@@ -286,22 +285,27 @@ def item_charts(
     return charts.spec(cumulative), charts.spec(same_months)
 
 
-def composition_views(report: FiscalReport) -> tuple[pd.DataFrame, dict[str, Any] | None]:
-    """The tax mix (table rows) and its donut (None when there is no tax item)."""
+def composition_views(
+    report: FiscalReport,
+) -> tuple[pd.DataFrame, tables.Written, dict[str, Any] | None]:
+    """The tax mix (rows for the download), its cells as shown, and its donut (None when
+    there is no tax item)."""
     composition = tax_composition_frame(report)
     if composition.empty:
-        return composition, None
+        return composition, composition_table(composition), None
     donut = charts.share_donut(
         donut_frame(composition),
         category="税种",
         value="累计",
         value_title="累计（万元）",
     )
-    return composition, charts.spec(donut)
+    return composition, composition_table(composition), charts.spec(donut)
 
 
 def subdistrict_view(
     report: FiscalReport, two_years: Sequence[MonthAmount], rules: Rules, *, item: str
-) -> pd.DataFrame:
-    """``subdistrict_frame`` of the query results (a row per subdistrict: 200 in a city)."""
-    return subdistrict_frame(report, item, rules, prior_ytd(two_years, report.year))
+) -> tuple[pd.DataFrame, tables.Written]:
+    """``subdistrict_frame`` of the query results (a row per subdistrict: 200 in a city) and
+    its cells as shown."""
+    frame = subdistrict_frame(report, item, rules, prior_ytd(two_years, report.year))
+    return frame, subdistrict_table(frame)

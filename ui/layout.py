@@ -112,8 +112,9 @@ def kpi_cards(cards: Sequence[CardLike], per_row: int | None = None) -> list:
 def dataframe(data, container=None, **kwargs):  # type: ignore[no-untyped-def]
     """st.dataframe plus a line that says what the table hides (rows below, columns aside)."""
     target = container or st
-    event = target.dataframe(data, **kwargs)
-    note = tables.hidden_note(data)
+    table, options = tables.dataframe_arguments(data, kwargs)  # a ``tables.Written`` table too
+    event = target.dataframe(table, **options)
+    note = tables.hidden_note(table)
     if note:
         target.caption(note)
     return event

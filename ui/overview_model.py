@@ -12,7 +12,6 @@ from typing import Any
 
 import pandas as pd
 import streamlit as st
-from pandas.io.formats.style import Styler
 
 from figures.area_helpers import week_change
 from figures.census import CensusSummary
@@ -187,7 +186,7 @@ def league_column_config() -> dict[str, Any]:
     }
 
 
-def league_cells(shown: pd.DataFrame) -> Styler:
+def league_cells(shown: pd.DataFrame) -> tables.Written:
     """The counts of the rows on screen written as everywhere else (12,317 人)."""
     return tables.written(shown, counts=LEAGUE_COUNTS)
 

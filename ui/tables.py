@@ -16,11 +16,12 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import streamlit as st
-from pandas.io.formats.style import Styler
 
 from figures.status import STATUS_COLORS, STATUS_LABELS
 from ui import format as fmt
@@ -46,9 +47,9 @@ VISIBLE_ROWS = 10
 NARROW_SCREEN_COLUMNS = 3
 
 
-def hidden_note(frame: pd.DataFrame | Styler) -> str | None:
+def hidden_note(frame: pd.DataFrame | Written) -> str | None:
     """``共 29 行，在表格内上下滚动查看；共 11 列，屏幕较窄（如手机）时左右滑动查看其余列`` or None."""
-    data = frame.data if isinstance(frame, Styler) else frame
+    data = frame.data if isinstance(frame, Written) else frame
     parts = []
     if len(data) > VISIBLE_ROWS:
         parts.append(f"共 {len(data):,} 行，在表格内上下滚动查看")
@@ -57,33 +58,107 @@ def hidden_note(frame: pd.DataFrame | Styler) -> str | None:
     return "；".join(parts) or None
 
 
+# What st.dataframe draws in a number cell a page has no value for (a rate without a base).
+MISSING = fmt.DASH
+
+
+@dataclass(frozen=True)
+class Written:
+    """Rows ready for st.dataframe, their number cells written as ``ui.format`` writes them.
+
+    The table draws the text itself, from each column's printf format (``column_config``):
+    no pandas Styler, which computed HTML and CSS for every cell on every run (13 ms a table
+    at city scale, issue 11). The cells stay numbers, so a click on a header sorts by number;
+    rates are held in percent (70.1 for 70.1%) because a printf format cannot multiply.
+    """
+
+    data: pd.DataFrame
+    column_config: dict[str, Any]
+
+
+def browser_rounds_alike(value: float, digits: int) -> float:
+    """``value``, moved by one unit in the last place where it is an exact tie (1,301.25).
+
+    The browser's printf rounds a tie away from zero (JavaScript ``toFixed``: 1,301.3) and
+    Python's format, which ``ui.format`` uses, to even (1,301.2). Only exact ties differ (a
+    binary fraction ending in 5 at the first digit dropped: .25 and .75 at one decimal);
+    nudged towards Python's result, the browser prints ``ui.format``'s text and sums, sorting
+    and downloads do not notice.
+    """
+    text = f"{value:.{digits}f}"
+    tie = Decimal(1) / (2 * 10**digits)
+    if abs(Decimal(value) - Decimal(text)) != tie:
+        return value
+    return math.nextafter(value, float(text))
+
+
+def _numbers(column: pd.Series, digits: int, scale: float = 1.0) -> np.ndarray:
+    values = [
+        math.nan if pd.isna(value) else browser_rounds_alike(float(value) * scale, digits)
+        for value in column.tolist()
+    ]
+    return np.array(values, dtype=float)
+
+
+def _whole(column: pd.Series) -> np.ndarray:
+    """Counts as whole numbers (``%d`` cuts decimals; ``ui.format.count`` rounds them); held
+    as floats only where one is missing (a nullable integer column is slow to send)."""
+    if column.dtype.kind in "iu":
+        return column.to_numpy()
+    values = [math.nan if pd.isna(value) else float(round(value)) for value in column.tolist()]
+    whole = np.array(values, dtype=float)
+    return whole if np.isnan(whole).any() else whole.astype(np.int64)
+
+
 def written(
-    data: pd.DataFrame | Styler,
+    data: pd.DataFrame,
     *,
     rates: Sequence[str] = (),
     counts: Mapping[str, str] | None = None,
     amounts: Sequence[str] = (),
     one_decimal: Sequence[str] = (),
-) -> Styler:
+    signed_rates: Sequence[str] = (),
+) -> Written:
     """Cells written as ``ui.format`` writes them on every other surface, values kept numeric.
 
-    st.dataframe's own percent format prints 70.11% and a ``%d 人`` format prints 12317 人
-    (issue 10); a Styler's display text is shown instead when a column has no format of its
-    own, while sorting and ``.value`` still see the numbers. Rates 70.1%, counts 12,317 人,
-    万元 amounts 118,790.00, hours 1,301.2.
+    Rates 70.1% (st's "percent" prints 70.11%: issue 10), counts 12,317 人 (a ``%d 人``
+    format prints 12317 人), 万元 amounts 118,790.00, hours 1,301.2, a change +3.5% or 持平
+    (``signed_rates``: 持平 is a word, so that column is written as text); a dash when unknown.
     """
-    styler = data if isinstance(data, Styler) else data.style
-    columns = set(styler.data.columns)
+    columns: dict[str, Any] = {}
+    config: dict[str, Any] = {}
 
-    def present(names: Sequence[str]) -> list[str]:
-        return [name for name in names if name in columns]
+    def number(name: str, values: Any, printf: str) -> None:
+        columns[name] = values
+        config[name] = st.column_config.NumberColumn(format=printf)
 
-    styler = styler.format(fmt.pct, subset=present(rates), na_rep="—")
-    for name, unit in (counts or {}).items():
-        if name in columns:
-            styler = styler.format(lambda v, u=unit: fmt.count(v, u), subset=[name], na_rep="—")
-    styler = styler.format(fmt.wan_number, subset=present(amounts), na_rep="—")
-    return styler.format(fmt.hours_number, subset=present(one_decimal), na_rep="—")
+    present = set(data.columns)
+    for name in (c for c in rates if c in present):
+        number(name, _numbers(data[name], 1, 100), fmt.PCT_PRINTF)  # pct(): one decimal
+    for name, unit in ((c, u) for c, u in (counts or {}).items() if c in present):
+        number(name, _whole(data[name]), f"%,d {unit}".strip())
+    for name in (c for c in amounts if c in present):
+        number(name, _numbers(data[name], fmt.WAN_DIGITS), f"%,.{fmt.WAN_DIGITS}f")
+    for name in (c for c in one_decimal if c in present):
+        number(name, _numbers(data[name], fmt.HOURS_DIGITS), f"%,.{fmt.HOURS_DIGITS}f")
+    for name in (c for c in signed_rates if c in present):
+        columns[name] = [fmt.signed_pct(None if pd.isna(v) else v) for v in data[name].tolist()]
+        config[name] = st.column_config.TextColumn(alignment="right")  # beside the numbers
+    shown = pd.DataFrame(
+        {name: columns.get(name, data[name]) for name in data.columns}, index=data.index
+    )
+    return Written(shown, config)
+
+
+def dataframe_arguments(
+    table: pd.DataFrame | Written, options: Mapping[str, Any]
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The data and options for st.dataframe: a ``Written`` table's formats under the page's
+    own ``column_config`` (which wins), and a dash in cells without a value."""
+    if not isinstance(table, Written):
+        return table, dict(options)
+    merged = {**table.column_config, **(options.get("column_config") or {})}
+    return table.data, {"placeholder": MISSING, **options, "column_config": merged}
 
 
 # A long table shows its first and last EDGE_ROWS rows (top 10 and bottom 10 of a ranking);
@@ -155,7 +230,8 @@ def table_view(
         shown = f"，显示{page_label(choice, len(found))}" if len(found) > PAGE_ROWS else ""
         note = f"{total}，含“{search.strip()}”的 {len(found):,} 行{shown}"
     elif choice == EDGES:
-        rows = pd.concat([frame.head(EDGE_ROWS), frame.tail(EDGE_ROWS)])
+        ends = [*range(EDGE_ROWS), *range(len(frame) - EDGE_ROWS, len(frame))]
+        rows = frame.iloc[ends]  # (pd.concat of head and tail cost 50 times more)
         hidden = len(frame) - 2 * EDGE_ROWS
         note = (
             f"{total}，显示前 {EDGE_ROWS} 行与后 {EDGE_ROWS} 行（中间 {hidden:,} 行未显示）；"
@@ -179,23 +255,34 @@ def long_table_note(view: TableView, columns: int) -> str:
 
 
 def long_table(
-    frame: pd.DataFrame,
+    frame: pd.DataFrame | Written,
     *,
     key: str,
     search_columns: Sequence[str],
     search_placeholder: str = "输入社区或街道名称",
-    written_as: Callable[[pd.DataFrame], pd.DataFrame | Styler] | None = None,
+    written_as: Callable[[pd.DataFrame], pd.DataFrame | Written] | None = None,
     **dataframe_options: Any,
 ) -> tuple[Any, pd.DataFrame]:
     """st.dataframe of a table that may have thousands of rows; returns the selection event
     and the rows shown (a clicked row is ``rows.iloc[i]``). Short tables are shown whole.
 
-    ``written_as`` writes the cells of the rows shown (``written``: 12,317 人), so its cost
-    stays with the 20 or 50 rows on screen, never the whole table.
+    ``frame`` may be ``Written`` already (made once per view with the query results, so a
+    rerun only picks rows); else ``written_as`` writes the cells of the rows shown
+    (``written``: 12,317 人), so its cost stays with the 20 or 50 rows on screen.
     """
-    draw = written_as or (lambda rows: rows)
+    cells = frame.column_config if isinstance(frame, Written) else None
+    frame = frame.data if isinstance(frame, Written) else frame
+
+    def draw(rows: pd.DataFrame) -> Any:
+        if cells is not None:
+            shown: pd.DataFrame | Written = Written(rows, cells)
+        else:
+            shown = written_as(rows) if written_as else rows
+        table, options = dataframe_arguments(shown, dataframe_options)
+        return st.dataframe(table, key=key, **options)
+
     if len(frame) <= LONG_TABLE_ROWS:
-        event = st.dataframe(draw(frame), key=key, **dataframe_options)
+        event = draw(frame)
         note = hidden_note(frame)
         if note:
             st.caption(note)
@@ -210,6 +297,6 @@ def long_table(
     page_column.selectbox(
         "显示", view.choices, format_func=lambda choice: page_label(choice, found), key=page_key
     )
-    event = st.dataframe(draw(view.rows), key=key, **dataframe_options)
+    event = draw(view.rows)
     st.caption(long_table_note(view, len(frame.columns)))
     return event, view.rows

@@ -170,10 +170,17 @@ class CommunityParam:
         """Token → community for every community the widget offers, sorted by name."""
         return dict(self._options)
 
+    @cached_property
+    def _labels(self) -> dict[str, str]:
+        # Written once: the widget asks for the label of every option on every run.
+        shared, subdistrict = self.shared, self.subdistrict
+        return {
+            token: community_label(k, shared, subdistrict) for token, k in self._options.items()
+        }
+
     def display(self, token: str) -> str:
         """The widget's label of a token: ``社区（街道）`` only where the name alone is unclear."""
-        key = self._options.get(token)
-        return token if key is None else community_label(key, self.shared, self.subdistrict)
+        return self._labels.get(token, token)
 
     def resolve(self, item: str) -> tuple[CommunityKey | None, str | None]:
         """One URL item → its community, or None and why (unknown or ambiguous)."""

@@ -16,7 +16,6 @@ from typing import Any
 
 import pandas as pd
 import streamlit as st
-from pandas.io.formats.style import Styler
 
 from figures.area_helpers import week_change
 from figures.judged import judge_volunteers
@@ -152,7 +151,7 @@ def ranking_frame(
     return frame
 
 
-def ranking_table(frame: pd.DataFrame) -> Styler:
+def ranking_table(frame: pd.DataFrame) -> tables.Written:
     """The league as shown: 12,317 人 (not 12317 人), 注册率 13.2% (not 13.15%), 1,301.2 小时."""
     return tables.written(
         frame,
@@ -162,7 +161,7 @@ def ranking_table(frame: pd.DataFrame) -> Styler:
     )
 
 
-def type_table(frame: pd.DataFrame) -> Styler:
+def type_table(frame: pd.DataFrame) -> tables.Written:
     """Per 活动类型 as shown: 3,180.5 hours and 1,193 人次, as the bars beside them."""
     return tables.written(
         frame, counts={"服务人次": "", "参与志愿者": ""}, one_decimal=("服务时长",)
@@ -318,7 +317,7 @@ def month_charts(months: Sequence[MonthService], *, as_of: dt.date) -> MonthChar
     return MonthCharts(charts.spec(person_times), charts.spec(hours), running_month_note(frame))
 
 
-def type_chart(groups: Sequence[GroupService]) -> tuple[dict[str, Any], pd.DataFrame]:
+def type_chart(groups: Sequence[GroupService]) -> tuple[dict[str, Any], tables.Written]:
     """Service hours by activity type (chart) and the table beside it (a few rows)."""
     by_type = type_frame(groups)
     chart = charts.ranking_bar(
@@ -328,14 +327,15 @@ def type_chart(groups: Sequence[GroupService]) -> tuple[dict[str, Any], pd.DataF
         value_title="服务时长（小时）",
         title="按活动类型：服务时长",
     )
-    return charts.spec(chart), by_type
+    return charts.spec(chart), type_table(by_type)
 
 
 @dataclass(frozen=True)
 class RankingViews:
-    """The community ranking (every row, for the table and the download) and its two charts."""
+    """The community ranking (every row, for the download), its cells as shown, two charts."""
 
     ranking: pd.DataFrame
+    cells: tables.Written
     hours_chart: dict[str, Any]
     rate_chart: dict[str, Any] | None
 
@@ -373,7 +373,7 @@ def _ranking_views(
                 title=f"注册率最低的 {RATE_BARS} 个社区" if cut else "各社区注册率",
             )
         )
-    return RankingViews(ranking, charts.spec(hours), rate_chart)
+    return RankingViews(ranking, ranking_table(ranking), charts.spec(hours), rate_chart)
 
 
 def ranking_views(
@@ -391,6 +391,27 @@ def ranking_views_of_types(
 ) -> RankingViews:
     """The ranking with service of the chosen activity types only."""
     return _ranking_views(populations, summary, by_community, rules)
+
+
+@dataclass(frozen=True)
+class Headline:
+    """What the KPI row needs, without the per-community rows behind it: unpickling 2,000
+    small objects on every rerun cost more than drawing the cards (issue 11)."""
+
+    communities: int
+    registered: int
+    population: int
+    totals: ServiceTotals
+
+
+def headline(summary: VolunteerSummary, populations: Sequence[CommunityPopulation]) -> Headline:
+    """The registered volunteers, residents in scope and the year's service (all types)."""
+    return Headline(
+        communities=len(populations),
+        registered=summary.registered,
+        population=sum(row.population for row in populations),
+        totals=totals_from_summary(summary),
+    )
 
 
 def top_tables(

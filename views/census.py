@@ -44,18 +44,17 @@ def show_ranking(scope, campaign, plan_rate) -> None:  # type: ignore[no-untyped
             st.success("没有落后于计划进度的社区。", icon=":material/check_circle:")
         else:
             tables.long_table(
-                views.behind,
+                views.behind_cells,
                 key="census_behind",
                 search_columns=("街道", "社区"),
-                written_as=model.behind_table,
                 hide_index=True,
                 width="stretch",
                 column_config=tables.status_columns(["状态"]),
             )
 
 
-def show_curves(scope, campaign, summary, start) -> None:  # type: ignore[no-untyped-def]
-    places, cut = model.curve_places(summary.by_community)
+def show_curves(scope, campaign, head, start) -> None:  # type: ignore[no-untyped-def]
+    places, cut = head.places, head.cut
     curves = data.built(
         model.curves_chart,
         data.query(detail.progress_curves, scope, campaign, places),
@@ -80,7 +79,7 @@ def show_curves(scope, campaign, summary, start) -> None:  # type: ignore[no-unt
 
 def show_forecast(scope, campaign, start) -> None:  # type: ignore[no-untyped-def]
     st.subheader("按近 7 日进度预计完成日期")
-    frame = data.built(
+    forecast = data.built(
         model.forecast_view,
         data.query(detail.community_pace, scope, campaign),
         as_of=scope.as_of,
@@ -92,17 +91,16 @@ def show_forecast(scope, campaign, start) -> None:  # type: ignore[no-untyped-de
             f"计划完成日为 {model.plan_end(start).isoformat()}（共 {CENSUS_PLAN_DAYS} 天）。"
         )
     tables.long_table(
-        frame,
+        forecast.cells,
         key="census_forecast",
         search_columns=("街道", "社区"),
-        written_as=model.forecast_table,
         hide_index=True,
         width="stretch",
     )
     st.download_button(
         "下载 Excel（预计完成日期）",
         # Every community, built when clicked (2,000 rows at city scale).
-        data=functools.partial(table_export.excel_bytes, {"预计完成日期": frame}),
+        data=functools.partial(table_export.excel_bytes, {"预计完成日期": forecast.frame}),
         file_name=f"人口普查_{campaign}_{scope.as_of.isoformat()}.xlsx",
         mime=table_export.XLSX_MIME,
         icon=":material/download:",
@@ -126,7 +124,12 @@ chosen = filters.url_choice(
 campaign = chosen or current
 extra: list[str] = []
 
-summary = data.fetch(detail.campaign_summary, scope, campaign) if campaign else None
+head = (
+    data.built(model.headline, data.query(detail.campaign_summary, scope, campaign))
+    if campaign
+    else None
+)
+summary = head.summary if head else None
 if summary is None:
     layout.empty_state(
         f"截至 {scope.as_of.isoformat()}，当前筛选范围内还没有人口普查进度数据。"
@@ -138,7 +141,7 @@ else:
     extra = [f"普查任务：{campaign}", f"计划进度 {fmt.pct(plan_rate)}"]
     show_kpis(summary, plan_rate, start, scope.as_of)
     show_ranking(scope, campaign, plan_rate)
-    show_curves(scope, campaign, summary, start)
+    show_curves(scope, campaign, head, start)
     show_forecast(scope, campaign, start)
 
 with header:

@@ -105,7 +105,9 @@ charts.show(cumulative, right)
 charts.show(same_months)
 
 st.subheader("税收构成")
-composition, donut_chart = data.built(fiscal_model.composition_views, report_query)
+composition, composition_cells, donut_chart = data.built(
+    fiscal_model.composition_views, report_query
+)
 st.caption(
     f"{fmt.months_covered(month)}累计；税收占比（税收收入 / 一般公共预算收入）：{fmt.pct(share)}"
 )
@@ -116,13 +118,13 @@ else:
     charts.show(donut_chart, donut)
     layout.dataframe(
         container=table,
-        data=fiscal_model.composition_table(composition),
+        data=composition_cells,
         hide_index=True,
         width="stretch",
     )
 
 st.subheader(f"分街道：{item}")
-by_subdistrict = data.built(
+by_subdistrict, subdistrict_cells = data.built(
     fiscal_model.subdistrict_view,
     report_query,
     data.query(fiscal.two_year_months, scope, months_items),
@@ -130,11 +132,10 @@ by_subdistrict = data.built(
     item=item,
 )
 tables.long_table(
-    by_subdistrict,
+    subdistrict_cells,
     key="fiscal_subdistricts",
     search_columns=("街道",),
     search_placeholder="输入街道名称",
-    written_as=fiscal_model.subdistrict_table,
     hide_index=True,
     width="stretch",
     column_config=fiscal_model.subdistrict_column_config(),

@@ -24,22 +24,19 @@ layout.page_header(
     [f"活动类型：{'、'.join(types) if types else '全部'}"],
 )
 
-summary = data.fetch(volunteers.volunteer_summary, scope)
-populations = data.fetch(volunteers.community_population, scope)
-if not populations:
+population_query = data.query(volunteers.community_population, scope)
+summary_query = data.query(volunteers.volunteer_summary, scope)
+headline = data.built(volunteers_model.headline, summary_query, population_query)
+if not headline.communities:
     layout.empty_state(
         "当前筛选范围内没有社区。请在「数据管理」导入社区名录，或在左侧调整街道和社区。"
     )
     st.stop()
 
-if types:
-    totals = data.fetch(volunteers.service_totals, scope, types)
-else:
-    totals = volunteers_model.totals_from_summary(summary)
+totals = data.fetch(volunteers.service_totals, scope, types) if types else headline.totals
 
 year = scope.as_of.year
-population = sum(row.population for row in populations)
-cards = volunteers_model.kpis(summary.registered, population, totals, year)
+cards = volunteers_model.kpis(headline.registered, headline.population, totals, year)
 layout.kpi_cards(cards, per_row=3)
 st.caption(
     f"注册与服务人次、时长为 {year} 年 1 月 1 日至 {scope.as_of.isoformat()} 累计（与周报口径一致）；"
@@ -67,14 +64,12 @@ else:
     charts.show(type_chart, left)
     layout.dataframe(
         container=right,
-        data=volunteers_model.type_table(by_type),
+        data=by_type,
         hide_index=True,
         width="stretch",
     )
 
 st.subheader("社区排名")
-population_query = data.query(volunteers.community_population, scope)
-summary_query = data.query(volunteers.volunteer_summary, scope)
 if types:
     views = data.built(
         volunteers_model.ranking_views_of_types,
@@ -93,10 +88,9 @@ st.caption(
     f"{data.rules().target_sentence()}。"
 )
 tables.long_table(
-    ranking,
+    views.cells,
     key="volunteers_ranking",
     search_columns=("街道", "社区"),
-    written_as=volunteers_model.ranking_table,
     hide_index=True,
     width="stretch",
     column_config=volunteers_model.ranking_column_config(),
