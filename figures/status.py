@@ -25,6 +25,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Literal
 
+import numpy as np
 from sqlalchemy import Connection, Engine, select
 
 from figures.area_helpers import connected
@@ -212,6 +213,27 @@ def status_against(achieved: float | None, expected: float | None, rules: Rules)
     if rules.five_levels and behind_points > rules.severe_points + _TOLERANCE:
         return SEVERE
     return RED
+
+
+def statuses_against(
+    achieved: np.ndarray, expected: np.ndarray | float, rules: Rules
+) -> list[Status | None]:
+    """``status_against`` of every element at once (nan = unknown → None): the league judges
+    2,000 communities per area and week with it. The same comparisons in the same float
+    arithmetic, so each element gets exactly the scalar rule's answer (tests compare them)."""
+    behind = (expected - achieved) * 100
+    conditions, choices = [], []
+    if rules.five_levels:
+        conditions.append(-behind >= rules.ahead_points - _TOLERANCE)
+        choices.append(AHEAD)
+    conditions += [behind < ON_PACE_POINTS, behind <= rules.yellow_points + _TOLERANCE]
+    choices += [GREEN, YELLOW]
+    if rules.five_levels:
+        conditions.append(behind > rules.severe_points + _TOLERANCE)
+        choices.append(SEVERE)
+    chosen = np.select(conditions, choices, default=RED).tolist()
+    known = (~np.isnan(behind)).tolist()
+    return [status if is_known else None for status, is_known in zip(chosen, known, strict=True)]
 
 
 def year_elapsed(as_of: dt.date) -> float:
