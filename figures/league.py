@@ -25,6 +25,7 @@ from figures import census, judged, livelihood, volunteers
 from figures.area_helpers import connected
 from figures.census import CommunityCensus
 from figures.livelihood import CommunityLivelihood
+from figures.report import report_dict, report_figures, report_scope
 from figures.scope import Scope
 from figures.status import VOLUNTEER_TARGET_RATE, Rules, Status, load_rules, statuses_against
 from figures.volunteers import CommunityVolunteers
@@ -278,3 +279,59 @@ def community_league(
         now = this_week if this_week is not None else week_figures(connection, scope, starts)
         before = week_figures(connection, last_week, starts)
     return league_of(places, rules, scope.as_of, now, before)
+
+
+@dataclass(frozen=True)
+class ReportWithLeague:
+    """The §3 report of a date and subdistrict and the league of the same scope."""
+
+    report: dict[str, Any]
+    league: list[LeagueRow]
+
+
+def report_with_league(
+    engine_or_connection: Engine | Connection, as_of: dt.date, subdistrict: str | None = None
+) -> ReportWithLeague:
+    """``build_report`` and ``community_league`` of its scope in one pass: the league takes
+    this week's per-community rows from the report's own blocks (/weekly, its PDF and Word
+    通报, the push and the alerts show both)."""
+    scope = report_scope(as_of, subdistrict)
+    with connected(engine_or_connection) as connection:
+        figures = report_figures(connection, scope)
+        this_week = report_week_figures(
+            connection,
+            scope,
+            figures.livelihood_rows,
+            figures.census,
+            figures.volunteers.by_community,
+        )
+        rows = community_league(connection, scope, this_week)
+    return ReportWithLeague(report_dict(figures), rows)
+
+
+@dataclass(frozen=True)
+class LeagueWithSummaries:
+    """The census and volunteer summaries of a scope and the league of the same scope."""
+
+    census: census.CensusSummary | None
+    volunteers: volunteers.VolunteerSummary
+    league: list[LeagueRow]
+
+
+def league_with_summaries(
+    engine_or_connection: Engine | Connection, scope: Scope
+) -> LeagueWithSummaries:
+    """The overview's census and volunteer cards and its league in one pass: the league takes
+    this week's per-community census and volunteer rows from the summaries (read once)."""
+    with connected(engine_or_connection) as connection:
+        census_block = census.census_summary(connection, scope)
+        volunteer_block = volunteers.volunteer_summary(connection, scope)
+        this_week = report_week_figures(
+            connection,
+            scope,
+            livelihood.livelihood_by_community(connection, scope),
+            census_block,
+            volunteer_block.by_community,
+        )
+        rows = community_league(connection, scope, this_week)
+    return LeagueWithSummaries(census_block, volunteer_block, rows)

@@ -123,9 +123,9 @@ def _report_results(results) -> int:  # type: ignore[no-untyped-def]
 
 def run_push(args: argparse.Namespace, engine_factory: Callable[[], Engine]) -> int:
     """Send the weekly 通报 to every chosen channel; exit 1 if any of them failed."""
-    from figures.league import community_league
+    from figures.league import report_with_league
     from figures.livelihood import week_projects
-    from figures.report import build_report, report_scope
+    from figures.report import report_scope
     from figures.status import load_rules
     from reporting.delivery import public_url, send_and_audit, weekly_attachments
     from reporting.messages import outgoing, weekly_bulletin
@@ -136,10 +136,11 @@ def run_push(args: argparse.Namespace, engine_factory: Callable[[], Engine]) -> 
         print(f"错误：{error}", file=sys.stderr)
         return 2
     scope = report_scope(as_of, subdistrict)
-    report = build_report(engine, as_of, subdistrict)
+    weekly = report_with_league(engine, as_of, subdistrict)
+    report = weekly.report
     bulletin = weekly_bulletin(
         report,
-        community_league(engine, scope),
+        weekly.league,
         week_projects(engine, scope),
         public_url(),
         load_rules(engine),

@@ -18,7 +18,7 @@ from figures.area_helpers import week_change
 from figures.census import CensusSummary
 from figures.fiscal import FiscalReport, headline_fiscal
 from figures.judged import judge_fiscal, judge_score, livelihood_expected
-from figures.league import LeagueRow
+from figures.league import LeagueRow, LeagueWithSummaries
 from figures.livelihood import LivelihoodSummary
 from figures.scope import Scope
 from figures.status import Rules, needs_attention, overdue_status, severity
@@ -338,3 +338,39 @@ def overview_workbook(
     return excel_bytes(
         {"社区排名": league_frame(rows), "需要关注": attention_items(rows, fiscal_block, rules)}
     )
+
+
+# The same builders over the overview's one fetch of the census and volunteer summaries with
+# the league (``figures.league.league_with_summaries``: their per-community rows read once).
+
+
+def cards_of(
+    projects: LivelihoodSummary,
+    fiscal_block: FiscalReport | None,
+    figures: LeagueWithSummaries,
+    *,
+    scope: Scope,
+) -> list[Card]:
+    return kpi_cards(scope, projects, fiscal_block, figures.census, figures.volunteers)
+
+
+def league_tables_of(figures: LeagueWithSummaries) -> tuple[pd.DataFrame, pd.DataFrame]:
+    return league_tables(figures.league)
+
+
+def league_chart_of(
+    figures: LeagueWithSummaries, rules: Rules
+) -> tuple[dict[str, Any] | None, int]:
+    return league_chart(figures.league, rules)
+
+
+def attention_items_of(
+    figures: LeagueWithSummaries, fiscal_block: FiscalReport | None, rules: Rules
+) -> pd.DataFrame:
+    return attention_items(figures.league, fiscal_block, rules)
+
+
+def overview_workbook_of(
+    figures: LeagueWithSummaries, fiscal_block: FiscalReport | None, rules: Rules
+) -> bytes:
+    return overview_workbook(figures.league, fiscal_block, rules)
