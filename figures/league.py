@@ -7,8 +7,8 @@ has data for, and the rank orders communities by score (1 = furthest ahead).
 
 A city has 2,000 communities: every figure, gap and status is computed column-wise (numpy),
 for this week and last week alike; only the ranks are ordered in Python (the names' code-point
-order). A page that also shows the report passes the report's own per-community rows as this
-week's (``WeekFigures.of_report``), so they are read once.
+order). A page that also shows the report or the summaries passes their own per-community rows
+as this week's (``report_with_league``, ``league_with_summaries``), so they are read once.
 """
 
 from __future__ import annotations
@@ -134,11 +134,10 @@ class _Judged:
     score: list[float | None]
 
 
-def _column(rows: Sequence[Any], keys: list[tuple[str, str]], value: Any, missing: Any) -> list:
-    """``value(row)`` of each register key's row (``missing`` for a community without one)."""
+def _aligned(rows: Sequence[Any], keys: list[tuple[str, str]]) -> list[Any]:
+    """Each register key's row of an area (None for a community the area does not list)."""
     by_key = {(row.subdistrict, row.community): row for row in rows}
-    found = [by_key.get(key) for key in keys]
-    return [missing if row is None else value(row) for row in found]
+    return [by_key.get(key) for key in keys]
 
 
 def _floats(values: list[float | None]) -> np.ndarray:
@@ -161,11 +160,13 @@ def _judge(
     """
     keys = [(subdistrict, name) for subdistrict, name, _ in places]
     size = len(keys)
-    livelihood_rate = _column(
-        week.livelihood, keys, lambda r: r.completion_rate if r.total else None, None
-    )
-    census_rate = _column(week.census, keys, lambda r: r.rate if r.expected else None, None)
-    registered = _column(week.volunteers, keys, lambda r: r.registered, 0)
+    projects = _aligned(week.livelihood, keys)
+    people_rows = _aligned(week.volunteers, keys)
+    livelihood_rate = [r.completion_rate if r is not None and r.total else None for r in projects]
+    census_rate = [
+        r.rate if r is not None and r.expected else None for r in _aligned(week.census, keys)
+    ]
+    registered = [0 if r is None else r.registered for r in people_rows]
     population = np.array([p for _, _, p in places], dtype=float)
     people = np.array(registered, dtype=float)
     share = np.full(size, np.nan)
@@ -188,13 +189,13 @@ def _judge(
     return _Judged(
         livelihood_rate=livelihood_rate,
         livelihood_status=statuses_against(lv, lv_expected, rules),
-        overdue=_column(week.livelihood, keys, lambda r: r.overdue, 0),
+        overdue=[0 if r is None else r.overdue for r in projects],
         census_rate=census_rate,
         census_status=statuses_against(cs, cs_expected, rules),
         registered=registered,
         share=[None if v is None else round(v, 4) for v in _or_none(share)],
         volunteer_status=statuses_against(capped, 1.0, rules),
-        hours=_column(week.volunteers, keys, lambda r: r.hours, 0.0),
+        hours=[0.0 if r is None else r.hours for r in people_rows],
         score=_or_none(score),
     )
 
