@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 import streamlit as st
@@ -17,7 +17,7 @@ from pandas.io.formats.style import Styler
 from figures.area_helpers import week_change
 from figures.census import CensusSummary
 from figures.fiscal import FiscalReport, headline_fiscal
-from figures.judged import judge_fiscal, judge_score, livelihood_expected
+from figures.judged import judge_fiscal, livelihood_expected, score_statuses
 from figures.league import LeagueRow, LeagueWithSummaries
 from figures.livelihood import LivelihoodSummary
 from figures.scope import Scope
@@ -206,19 +206,17 @@ def picked_community(table: pd.DataFrame, event: Any) -> tuple[str, str] | None:
 
 def league_chart_frame(rows: Sequence[LeagueRow], rules: Rules) -> pd.DataFrame:
     """Score per community (in points) with its overall status, for the ranking bar chart."""
-    records = []
-    for row in rows:
-        if row.score is None:
-            continue
-        status = judge_score(row.score, rules).status
-        records.append(
-            {
-                "社区": row.community,
-                "街道": row.subdistrict,
-                "综合得分": round(row.score * 100, 1),
-                "状态": fmt.status_word(status),
-            }
-        )
+    scored = [row for row in rows if row.score is not None]
+    scores = [cast(float, row.score) for row in scored]
+    records = [
+        {
+            "社区": row.community,
+            "街道": row.subdistrict,
+            "综合得分": round(score * 100, 1),
+            "状态": fmt.status_word(status),
+        }
+        for row, score, status in zip(scored, scores, score_statuses(scores, rules), strict=True)
+    ]
     return pd.DataFrame.from_records(records, columns=["社区", "街道", "综合得分", "状态"])
 
 
