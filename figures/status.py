@@ -23,13 +23,15 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import numpy as np
 from sqlalchemy import Connection, Engine, select
 
 from figures.area_helpers import connected
 from storage.models import RuleSetting
+
+if TYPE_CHECKING:  # numpy only where columns are judged (not on manage.py report's path)
+    import numpy as np
 
 Status = Literal["ahead", "green", "yellow", "red", "severe"]
 AHEAD: Status = "ahead"  # five levels only: 超前
@@ -221,6 +223,8 @@ def statuses_against(
     """``status_against`` of every element at once (nan = unknown → None): the league judges
     2,000 communities per area and week with it. The same comparisons in the same float
     arithmetic, so each element gets exactly the scalar rule's answer (tests compare them)."""
+    import numpy as np
+
     behind = (expected - achieved) * 100
     conditions, choices = [], []
     if rules.five_levels:
