@@ -18,8 +18,13 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from reporting.argparse_zh import ChineseArgumentParser
-from reporting.cli import REPORT_HELP, add_report_arguments
-from reporting.delivery_cli import ALERTS_HELP, PUSH_HELP, add_delivery_arguments
+from reporting.cli import (
+    ALERTS_HELP,
+    PUSH_HELP,
+    REPORT_HELP,
+    add_delivery_arguments,
+    add_report_arguments,
+)
 
 LARGE_IMPORT_ROWS = 2000  # from this many rows the progress line is shown even without a TTY
 

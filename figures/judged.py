@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 from sqlalchemy import Connection, Engine
 
 from figures import census
@@ -38,6 +39,7 @@ from figures.status import (
     is_behind,
     overdue_status,
     status_against,
+    statuses_against,
     volunteer_target_share,
     year_elapsed,
 )
@@ -183,6 +185,39 @@ def judge_score(score: float | None, rules: Rules, as_of: dt.date | None = None)
     return judged(None if score is None else 1 + score, 1.0, SCORE_BASIS, rules, as_of)
 
 
+def score_statuses(scores: Sequence[float], rules: Rules) -> list[Status | None]:
+    """``judge_score(score, rules).status`` of every score at once (a city's league chart)."""
+    return statuses_against(1 + np.array(scores, dtype=float), 1.0, rules)
+
+
+def _judged_livelihood_places(
+    rows: Sequence[dict[str, Any]], as_of: dt.date, rules: Rules
+) -> tuple[JudgedPlace, ...]:
+    """``judge_livelihood`` of each community row of a report, the statuses column-wise."""
+    expected = livelihood_expected(as_of)
+    rates = [row["completion_rate"] for row in rows]
+    column = np.array([np.nan if rate is None else rate for rate in rates], dtype=float)
+    statuses = statuses_against(column, expected, rules)
+    basis = LIVELIHOOD_BASIS
+    return tuple(
+        JudgedPlace(
+            row["subdistrict"],
+            row["community"],
+            Judged(
+                value=rate,
+                expected=expected,
+                expected_label=basis.expected_label,
+                gap_points=gap_points(rate, expected),
+                status=status,
+                unit=basis.unit,
+                definition=basis.definition,
+                as_of=as_of,
+            ),
+        )
+        for row, rate, status in zip(rows, rates, statuses, strict=True)
+    )
+
+
 # ---------------------------------------------------------------- a report, judged once
 
 
@@ -249,14 +284,8 @@ def judge_report(
     """Every judged figure of a §3 report dict, once (``census_plan``: the plan line)."""
     as_of = dt.date.fromisoformat(report["as_of"])
     lv = report["livelihood"]
-    by_community = tuple(
-        JudgedPlace(
-            row["subdistrict"],
-            row["community"],
-            judge_livelihood(row["completion_rate"], as_of, rules),
-        )
-        for row in lv["by_community"]
-        if row["total"]
+    by_community = _judged_livelihood_places(
+        [row for row in lv["by_community"] if row["total"]], as_of, rules
     )
     block = fiscal_block(report)
     items = ()

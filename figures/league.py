@@ -4,19 +4,31 @@ Built only from the area functions (the same figures as the weekly report) plus 
 register. Each area gives a gap in percentage points between what is achieved and what should be
 achieved by now (see ``figures.status``); the score is the mean gap over the areas a community
 has data for, and the rank orders communities by score (1 = furthest ahead).
+
+A city has 2,000 communities: every figure, gap and status is computed column-wise (numpy),
+for this week and last week alike; only the ranks are ordered in Python (the names' code-point
+order). A page that also shows the report or the summaries passes their own per-community rows
+as this week's (``report_with_league``, ``league_with_summaries``), so they are read once.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
+import numpy as np
 from sqlalchemy import Connection, Engine, select
 
 from figures import census, judged, livelihood, volunteers
 from figures.area_helpers import connected
+from figures.census import CommunityCensus
+from figures.livelihood import CommunityLivelihood
+from figures.report import report_dict, report_figures, report_scope
 from figures.scope import Scope
-from figures.status import Rules, Status, load_rules
+from figures.status import VOLUNTEER_TARGET_RATE, Rules, Status, load_rules, statuses_against
+from figures.volunteers import CommunityVolunteers
 from storage.models import Community
 
 
@@ -52,111 +64,275 @@ def _communities(connection: Connection, scope: Scope) -> list[tuple[str, str, i
     return [(row[0], row[1], int(row[2])) for row in connection.execute(query)]
 
 
-def _mean(values: list[float]) -> float | None:
-    return sum(values) / len(values) if values else None
+@dataclass(frozen=True)
+class WeekFigures:
+    """What the league judges on one date: each area's per-community rows and the census plan
+    line (None without a campaign)."""
+
+    livelihood: Sequence[CommunityLivelihood]
+    census: Sequence[CommunityCensus]
+    census_expected: float | None
+    volunteers: Sequence[CommunityVolunteers]
 
 
-def _standing(
-    connection: Connection, scope: Scope, places: list[tuple[str, str, int]], rules: Rules
+def week_figures(
+    connection: Connection, scope: Scope, starts: dict[str, dt.date | None] | None = None
+) -> WeekFigures:
+    """The league's figures on the scope's date: the three areas' ``by_community`` rows (the
+    census rows alone, without the §3 totals) and the campaign's plan line. ``starts`` keeps
+    the campaigns' first days already read (both weeks usually share one campaign)."""
+    starts = {} if starts is None else starts
+    census_rows: list[CommunityCensus] = []
+    expected = None
+    campaign = census.current_campaign(connection, scope)
+    if campaign is not None:
+        census_rows = census.community_rows(connection, scope, campaign)
+        if campaign not in starts:
+            starts[campaign] = census.campaign_start(connection, campaign)
+        expected = judged.census_expected(starts[campaign], scope.as_of)
+    return WeekFigures(
+        livelihood=livelihood.livelihood_by_community(connection, scope),
+        census=census_rows,
+        census_expected=expected,
+        volunteers=volunteers.volunteer_by_community(connection, scope),
+    )
+
+
+def report_week_figures(
+    connection: Connection,
+    scope: Scope,
+    livelihood_rows: Sequence[CommunityLivelihood],
+    census_block: census.CensusSummary | None,
+    volunteer_rows: Sequence[CommunityVolunteers],
+) -> WeekFigures:
+    """This week's figures from a report's own blocks of the same scope (nothing read twice
+    but the campaign's first day)."""
+    expected = None
+    if census_block is not None:
+        expected = judged.campaign_expected(connection, census_block.campaign, scope.as_of)
+    return WeekFigures(
+        livelihood=livelihood_rows,
+        census=[] if census_block is None else census_block.by_community,
+        census_expected=expected,
+        volunteers=volunteer_rows,
+    )
+
+
+@dataclass(frozen=True)
+class _Judged:
+    """One week's league as columns aligned with the community register."""
+
+    livelihood_rate: list[float | None]
+    livelihood_status: list[Status | None]
+    overdue: list[int]
+    census_rate: list[float | None]
+    census_status: list[Status | None]
+    registered: list[int]
+    share: list[float | None]
+    volunteer_status: list[Status | None]
+    hours: list[float]
+    score: list[float | None]
+
+
+def _aligned(rows: Sequence[Any], keys: list[tuple[str, str]]) -> list[Any]:
+    """Each register key's row of an area (None for a community the area does not list)."""
+    by_key = {(row.subdistrict, row.community): row for row in rows}
+    return [by_key.get(key) for key in keys]
+
+
+def _floats(values: list[float | None]) -> np.ndarray:
+    """A column with None as nan (no figure), for the column-wise judgement."""
+    return np.array([np.nan if v is None else v for v in values], dtype=float)
+
+
+def _or_none(array: np.ndarray) -> list[float | None]:
+    return [None if v != v else v for v in array.tolist()]  # nan != nan
+
+
+def _judge(
+    places: list[tuple[str, str, int]], week: WeekFigures, rules: Rules, as_of: dt.date
+) -> _Judged:
+    """Every community's figures, statuses and score on one date, column by column.
+
+    The same arithmetic as ``figures.judged`` one figure at a time (``tests/test_league.py``
+    compares the two): gap = (achieved − expected) × 100 points, the score the mean of the
+    known gaps ÷ 100 summed in the areas' order.
+    """
+    keys = [(subdistrict, name) for subdistrict, name, _ in places]
+    size = len(keys)
+    projects = _aligned(week.livelihood, keys)
+    people_rows = _aligned(week.volunteers, keys)
+    livelihood_rate = [r.completion_rate if r is not None and r.total else None for r in projects]
+    census_rate = [
+        r.rate if r is not None and r.expected else None for r in _aligned(week.census, keys)
+    ]
+    registered = [0 if r is None else r.registered for r in people_rows]
+    population = np.array([p for _, _, p in places], dtype=float)
+    people = np.array(registered, dtype=float)
+    share = np.full(size, np.nan)
+    with_people = population > 0
+    share[with_people] = (people[with_people] / population[with_people]) / VOLUNTEER_TARGET_RATE
+    capped = np.minimum(share, 1.0)  # past the target is simply on target
+
+    lv = _floats(livelihood_rate)
+    lv_expected = judged.livelihood_expected(as_of)
+    cs = _floats(census_rate)
+    cs_expected = np.nan if week.census_expected is None else week.census_expected
+    total, count = np.zeros(size), np.zeros(size)
+    for achieved, expected in ((lv, lv_expected), (cs, cs_expected), (capped, 1.0)):
+        gap = ((achieved - expected) * 100) / 100
+        known = ~np.isnan(gap)
+        total = np.where(known, total + gap, total)
+        count += known
+    score = np.full(size, np.nan)
+    np.divide(total, count, out=score, where=count > 0)
+    return _Judged(
+        livelihood_rate=livelihood_rate,
+        livelihood_status=statuses_against(lv, lv_expected, rules),
+        overdue=[0 if r is None else r.overdue for r in projects],
+        census_rate=census_rate,
+        census_status=statuses_against(cs, cs_expected, rules),
+        registered=registered,
+        share=[None if v is None else round(v, 4) for v in _or_none(share)],
+        volunteer_status=statuses_against(capped, 1.0, rules),
+        hours=[0.0 if r is None else r.hours for r in people_rows],
+        score=_or_none(score),
+    )
+
+
+def _ranks(places: list[tuple[str, str, int]], scores: list[float | None]) -> list[int | None]:
+    """Rank by score, best first (ties share a rank; equal scores are listed by subdistrict,
+    then community); communities without any figure are unranked (None)."""
+    order = sorted(
+        (i for i, score in enumerate(scores) if score is not None),
+        key=lambda i: (-round(scores[i] or 0.0, 6), places[i][0], places[i][1]),
+    )
+    ranks: list[int | None] = [None] * len(places)
+    previous_score, previous_rank = None, 0
+    for position, index in enumerate(order, start=1):
+        score = round(scores[index] or 0.0, 6)
+        rank = previous_rank if score == previous_score else position
+        ranks[index] = rank
+        previous_score, previous_rank = score, rank
+    return ranks
+
+
+def league_of(
+    places: list[tuple[str, str, int]],
+    rules: Rules,
+    as_of: dt.date,
+    now: WeekFigures,
+    before: WeekFigures,
 ) -> list[LeagueRow]:
-    """Every community's standing as of the scope's date (``places`` and ``rules`` are read
-    once for both weeks by ``community_league``)."""
-    as_of = scope.as_of
-    projects = {
-        (row.subdistrict, row.community): row
-        for row in livelihood.livelihood_by_community(connection, scope)
-    }
-    census_summary = census.census_summary(connection, scope)
-    census_rows = {}
-    census_expected = None
-    if census_summary is not None:
-        census_rows = {(r.subdistrict, r.community): r for r in census_summary.by_community}
-        census_expected = judged.campaign_expected(connection, census_summary.campaign, as_of)
-    volunteer_rows = {
-        (r.subdistrict, r.community): r
-        for r in volunteers.volunteer_by_community(connection, scope)
-    }
+    """The league on ``as_of`` from both weeks' figures: ranked rows first (best first), then
+    the unranked ones in register order, each with its rank change since 7 days earlier."""
+    this_week = _judge(places, now, rules, as_of)
+    ranks = _ranks(places, this_week.score)
+    previous = _ranks(places, _judge(places, before, rules, as_of - dt.timedelta(days=7)).score)
+    livelihood_expected = round(judged.livelihood_expected(as_of), 4)
+    census_expected = None if now.census_expected is None else round(now.census_expected, 4)
     rows = []
-    for subdistrict, name, population in places:
-        key = (subdistrict, name)
-        project = projects.get(key)
-        census_row = census_rows.get(key)
-        volunteer_row = volunteer_rows.get(key)
-        registered = volunteer_row.registered if volunteer_row else 0
-        project_judged = judged.judge_livelihood(
-            project.completion_rate if project and project.total else None, as_of, rules
-        )
-        census_judged = judged.judge_census(
-            census_row.rate if census_row and census_row.expected else None,
-            census_expected,
-            rules,
-            as_of,
-        )
-        volunteer_judged = judged.judge_volunteers(registered, population, rules, as_of)
-        share = judged.volunteer_share(registered, population)
-        gaps = [
-            verdict.gap_points / 100
-            for verdict in (project_judged, census_judged, volunteer_judged)
-            if verdict.gap_points is not None
-        ]
+    for i, (subdistrict, name, population) in enumerate(places):
+        rank, earlier = ranks[i], previous[i]
         rows.append(
             LeagueRow(
                 subdistrict=subdistrict,
                 community=name,
                 population=population,
-                livelihood_rate=project_judged.value,
-                livelihood_expected=round(judged.livelihood_expected(as_of), 4),
-                livelihood_status=project_judged.status,
-                overdue=project.overdue if project else 0,
-                census_rate=census_judged.value,
-                census_expected=None if census_expected is None else round(census_expected, 4),
-                census_status=census_judged.status,
-                volunteer_registered=registered,
-                volunteer_share=None if share is None else round(share, 4),
-                volunteer_status=volunteer_judged.status,
-                volunteer_hours=volunteer_row.hours if volunteer_row else 0.0,
-                score=_mean(gaps),
+                livelihood_rate=this_week.livelihood_rate[i],
+                livelihood_expected=livelihood_expected,
+                livelihood_status=this_week.livelihood_status[i],
+                overdue=this_week.overdue[i],
+                census_rate=this_week.census_rate[i],
+                census_expected=census_expected,
+                census_status=this_week.census_status[i],
+                volunteer_registered=this_week.registered[i],
+                volunteer_share=this_week.share[i],
+                volunteer_status=this_week.volunteer_status[i],
+                volunteer_hours=this_week.hours[i],
+                score=this_week.score[i],
+                rank=rank,
+                rank_change=None if rank is None or earlier is None else earlier - rank,
             )
         )
-    return _ranked(rows)
-
-
-def _ranked(rows: list[LeagueRow]) -> list[LeagueRow]:
-    """Rank by score (ties share a rank); communities without any figure are unranked."""
-    scored = sorted(
-        (row for row in rows if row.score is not None),
-        key=lambda row: (-round(row.score or 0.0, 6), row.subdistrict, row.community),
+    ranked = sorted(
+        (row for row in rows if row.rank is not None),
+        key=lambda row: (row.rank, row.subdistrict, row.community),
     )
-    ranked: list[LeagueRow] = []
-    previous_score, previous_rank = None, 0
-    for position, row in enumerate(scored, start=1):
-        score = round(row.score or 0.0, 6)
-        rank = previous_rank if score == previous_score else position
-        ranked.append(replace(row, rank=rank))
-        previous_score, previous_rank = score, rank
-    unranked = [row for row in rows if row.score is None]
-    return ranked + unranked
+    return ranked + [row for row in rows if row.rank is None]
 
 
-def community_league(engine_or_connection: Engine | Connection, scope: Scope) -> list[LeagueRow]:
+def community_league(
+    engine_or_connection: Engine | Connection, scope: Scope, this_week: WeekFigures | None = None
+) -> list[LeagueRow]:
     """The league of this week and last week in one pass: this week's standing, each row with
     its rank change against 7 days earlier.
 
     One connection, the community register and the rules read once for both weeks; the pages
     fetch this once per view (``ui.data``) and share it (table, chart, agenda, 通报).
+    ``this_week``: the figures of ``scope`` already read (a report's), not read again.
     """
     last_week = replace(scope, date_to=scope.as_of - dt.timedelta(days=7))
     with connected(engine_or_connection) as connection:
         places = _communities(connection, scope)
         rules = load_rules(connection)
-        now = _standing(connection, scope, places, rules)
-        before = {
-            (r.subdistrict, r.community): r.rank
-            for r in _standing(connection, last_week, places, rules)
-        }
-    result = []
-    for row in now:
-        previous = before.get((row.subdistrict, row.community))
-        change = previous - row.rank if previous is not None and row.rank is not None else None
-        result.append(replace(row, rank_change=change))
-    return result
+        starts: dict[str, dt.date | None] = {}
+        now = this_week if this_week is not None else week_figures(connection, scope, starts)
+        before = week_figures(connection, last_week, starts)
+    return league_of(places, rules, scope.as_of, now, before)
+
+
+@dataclass(frozen=True)
+class ReportWithLeague:
+    """The §3 report of a date and subdistrict and the league of the same scope."""
+
+    report: dict[str, Any]
+    league: list[LeagueRow]
+
+
+def report_with_league(
+    engine_or_connection: Engine | Connection, as_of: dt.date, subdistrict: str | None = None
+) -> ReportWithLeague:
+    """``build_report`` and ``community_league`` of its scope in one pass: the league takes
+    this week's per-community rows from the report's own blocks (/weekly, its PDF and Word
+    通报, the push and the alerts show both)."""
+    scope = report_scope(as_of, subdistrict)
+    with connected(engine_or_connection) as connection:
+        figures = report_figures(connection, scope)
+        this_week = report_week_figures(
+            connection,
+            scope,
+            figures.livelihood_rows,
+            figures.census,
+            figures.volunteers.by_community,
+        )
+        rows = community_league(connection, scope, this_week)
+    return ReportWithLeague(report_dict(figures), rows)
+
+
+@dataclass(frozen=True)
+class LeagueWithSummaries:
+    """The census and volunteer summaries of a scope and the league of the same scope."""
+
+    census: census.CensusSummary | None
+    volunteers: volunteers.VolunteerSummary
+    league: list[LeagueRow]
+
+
+def league_with_summaries(
+    engine_or_connection: Engine | Connection, scope: Scope
+) -> LeagueWithSummaries:
+    """The overview's census and volunteer cards and its league in one pass: the league takes
+    this week's per-community census and volunteer rows from the summaries (read once)."""
+    with connected(engine_or_connection) as connection:
+        census_block = census.census_summary(connection, scope)
+        volunteer_block = volunteers.volunteer_summary(connection, scope)
+        this_week = report_week_figures(
+            connection,
+            scope,
+            livelihood.livelihood_by_community(connection, scope),
+            census_block,
+            volunteer_block.by_community,
+        )
+        rows = community_league(connection, scope, this_week)
+    return LeagueWithSummaries(census_block, volunteer_block, rows)

@@ -23,12 +23,15 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from sqlalchemy import Connection, Engine, select
 
 from figures.area_helpers import connected
 from storage.models import RuleSetting
+
+if TYPE_CHECKING:  # numpy only where columns are judged (not on manage.py report's path)
+    import numpy as np
 
 Status = Literal["ahead", "green", "yellow", "red", "severe"]
 AHEAD: Status = "ahead"  # five levels only: 超前
@@ -212,6 +215,29 @@ def status_against(achieved: float | None, expected: float | None, rules: Rules)
     if rules.five_levels and behind_points > rules.severe_points + _TOLERANCE:
         return SEVERE
     return RED
+
+
+def statuses_against(
+    achieved: np.ndarray, expected: np.ndarray | float, rules: Rules
+) -> list[Status | None]:
+    """``status_against`` of every element at once (nan = unknown → None): the league judges
+    2,000 communities per area and week with it. The same comparisons in the same float
+    arithmetic, so each element gets exactly the scalar rule's answer (tests compare them)."""
+    import numpy as np
+
+    behind = (expected - achieved) * 100
+    conditions, choices = [], []
+    if rules.five_levels:
+        conditions.append(-behind >= rules.ahead_points - _TOLERANCE)
+        choices.append(AHEAD)
+    conditions += [behind < ON_PACE_POINTS, behind <= rules.yellow_points + _TOLERANCE]
+    choices += [GREEN, YELLOW]
+    if rules.five_levels:
+        conditions.append(behind > rules.severe_points + _TOLERANCE)
+        choices.append(SEVERE)
+    chosen = np.select(conditions, choices, default=RED).tolist()
+    known = (~np.isnan(behind)).tolist()
+    return [status if is_known else None for status, is_known in zip(chosen, known, strict=True)]
 
 
 def year_elapsed(as_of: dt.date) -> float:

@@ -17,9 +17,9 @@ from sqlalchemy import Engine
 
 from administration.alert_log import RememberedItem
 from figures import judged
-from figures.league import LeagueRow, community_league
+from figures.league import LeagueRow, report_with_league
 from figures.livelihood import ProjectRow, overdue_projects
-from figures.report import build_report, report_scope
+from figures.report import report_scope
 from figures.status import Rules, load_rules
 from reporting.messages import Block, Bulletin, weekly_link
 from ui import format as fmt
@@ -103,10 +103,9 @@ def _red_item(red: judged.RedFigure, verdict: judged.Judged, fiscal_year: int | 
 def current_red_items(engine: Engine, as_of: dt.date, subdistrict: str | None) -> list[RedItem]:
     """The red items as of the date in the scope, straight from the database."""
     scope = report_scope(as_of, subdistrict)
-    report = build_report(engine, as_of, subdistrict)
-    rows = community_league(engine, scope)
+    weekly = report_with_league(engine, as_of, subdistrict)
     overdue = overdue_projects(engine, scope, limit=MAX_OVERDUE_PROJECTS).rows
-    return red_items(report, rows, overdue, load_rules(engine))
+    return red_items(weekly.report, weekly.league, overdue, load_rules(engine))
 
 
 def alert_bulletin(

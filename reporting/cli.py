@@ -36,6 +36,10 @@ REPORT_DESCRIPTION = (
 )
 
 
+PUSH_HELP = "推送周例会通报到企业微信、钉钉、飞书和邮件（--dry-run 只打印不发送）"
+ALERTS_HELP = "推送新变红的事项（每项只提醒一次；没有新增时输出 无新增预警）"
+
+
 class UsageError(Exception):
     """A bad option value; the message is shown to the user as is."""
 
@@ -44,6 +48,23 @@ def add_scope_arguments(parser: argparse.ArgumentParser) -> None:
     """``--as-of`` and ``--subdistrict``: the scope of ``report``, ``push`` and ``alerts``."""
     parser.add_argument("--as-of", dest="as_of", metavar="YYYY-MM-DD", help="截至日期，默认今天")
     parser.add_argument("--subdistrict", metavar="街道名称", help="只统计该街道，默认全部街道")
+
+
+def add_delivery_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--as-of``, ``--subdistrict``, ``--channel ...`` and ``--dry-run`` (push and alerts)."""
+    add_scope_arguments(parser)
+    parser.add_argument(
+        "--channel",
+        dest="channels",
+        action="extend",
+        nargs="+",
+        default=[],
+        metavar="{wecom,dingtalk,feishu,email}",
+        help="只发到这些渠道（可写多个）；默认发到所有已配置的渠道",
+    )
+    parser.add_argument(
+        "--dry-run", action="store_true", help="只打印将要发送的消息，不发送、不记录"
+    )
 
 
 def add_report_arguments(parser: argparse.ArgumentParser) -> None:

@@ -4,9 +4,10 @@ Exit codes: 0 every channel delivered (or nothing new to alert), 1 a channel fai
 retries, 2 a bad option or a named channel that is not configured (none at all, likewise). Results are printed in Chinese by channel name; nothing printed
 holds a webhook key, token, password or secret (URLs are shown masked).
 
-``manage.py`` imports this module for every command (to declare the options), so what only
-sending needs (``reporting.delivery``: messages, pandas, the PDF writer) is imported inside
-``run_push`` / ``run_alerts``: ``manage.py report`` does not pay for it at start-up.
+``manage.py`` declares these commands' options from ``reporting.cli`` and imports this module
+(the channels: ssl, smtplib, email) only to run them; what only sending needs
+(``reporting.delivery``: messages, pandas, the PDF writer) is imported inside ``run_push`` /
+``run_alerts``: ``manage.py report`` pays for neither at start-up.
 """
 
 from __future__ import annotations
@@ -35,28 +36,16 @@ from reporting.channels import (
     feishu_payload,
     wecom_payload,
 )
-from reporting.cli import UsageError, add_scope_arguments, check_subdistrict, parse_as_of
+from reporting.cli import (  # noqa: F401  (the options live with report's: manage.py start-up)
+    ALERTS_HELP,
+    PUSH_HELP,
+    UsageError,
+    add_delivery_arguments,
+    check_subdistrict,
+    parse_as_of,
+)
 
-PUSH_HELP = "推送周例会通报到企业微信、钉钉、飞书和邮件（--dry-run 只打印不发送）"
-ALERTS_HELP = "推送新变红的事项（每项只提醒一次；没有新增时输出 无新增预警）"
 NO_NEW_ALERTS = "无新增预警"
-
-
-def add_delivery_arguments(parser: argparse.ArgumentParser) -> None:
-    """``--as-of``, ``--subdistrict``, ``--channel ...`` and ``--dry-run`` (push and alerts)."""
-    add_scope_arguments(parser)
-    parser.add_argument(
-        "--channel",
-        dest="channels",
-        action="extend",
-        nargs="+",
-        default=[],
-        metavar="{wecom,dingtalk,feishu,email}",
-        help="只发到这些渠道（可写多个）；默认发到所有已配置的渠道",
-    )
-    parser.add_argument(
-        "--dry-run", action="store_true", help="只打印将要发送的消息，不发送、不记录"
-    )
 
 
 def _variable(name: str) -> str:
@@ -123,9 +112,9 @@ def _report_results(results) -> int:  # type: ignore[no-untyped-def]
 
 def run_push(args: argparse.Namespace, engine_factory: Callable[[], Engine]) -> int:
     """Send the weekly 通报 to every chosen channel; exit 1 if any of them failed."""
-    from figures.league import community_league
+    from figures.league import report_with_league
     from figures.livelihood import week_projects
-    from figures.report import build_report, report_scope
+    from figures.report import report_scope
     from figures.status import load_rules
     from reporting.delivery import public_url, send_and_audit, weekly_attachments
     from reporting.messages import outgoing, weekly_bulletin
@@ -136,10 +125,11 @@ def run_push(args: argparse.Namespace, engine_factory: Callable[[], Engine]) -> 
         print(f"错误：{error}", file=sys.stderr)
         return 2
     scope = report_scope(as_of, subdistrict)
-    report = build_report(engine, as_of, subdistrict)
+    weekly = report_with_league(engine, as_of, subdistrict)
+    report = weekly.report
     bulletin = weekly_bulletin(
         report,
-        community_league(engine, scope),
+        weekly.league,
         week_projects(engine, scope),
         public_url(),
         load_rules(engine),

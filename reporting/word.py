@@ -338,14 +338,14 @@ def render_docx(
 
 def weekly_docx(engine, as_of: dt.date, subdistrict: str | None) -> bytes:  # type: ignore[no-untyped-def]
     """The Word 通报 for a date and subdistrict (``report --format docx`` and the /weekly button)."""
-    from figures.league import community_league
+    from figures.league import report_with_league
     from figures.livelihood import week_projects
-    from figures.report import build_report, report_scope
+    from figures.report import report_scope
 
-    scope = report_scope(as_of, subdistrict)
+    weekly = report_with_league(engine, as_of, subdistrict)
     return render_docx(
-        build_report(engine, as_of, subdistrict),
-        community_league(engine, scope),
-        week_projects(engine, scope),
+        weekly.report,
+        weekly.league,
+        week_projects(engine, report_scope(as_of, subdistrict)),
         load_rules(engine),
     )

@@ -10,7 +10,10 @@ person: JSON has no such numbers, Markdown would print "inf", the xlsx writer re
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
+import operator
+from collections.abc import Callable
 from typing import Any
 
 from storage.dberrors import FigureOutOfRange
@@ -65,11 +68,57 @@ def non_finite_paths(value: Any, *, nan: bool = True, path: str = "", depth: int
     return found
 
 
+_PLAIN = (type(None), bool, int, str)
+
+
+def _children(value: Any) -> Any:
+    """The values inside a container ``non_finite_paths`` searches, or None for a leaf."""
+    if isinstance(value, dict):
+        return value.values()
+    if isinstance(value, list | tuple):
+        return value
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return _field_values(type(value))(value)
+    return None
+
+
+@functools.cache
+def _field_values(kind: type) -> Callable[[Any], tuple[Any, ...]]:
+    """The values of a dataclass's fields, read in one C call (asked of thousands of rows)."""
+    names = [f.name for f in dataclasses.fields(kind)]
+    if not names:
+        return lambda _: ()
+    getter = operator.attrgetter(*names)
+    return getter if len(names) > 1 else lambda value: (getter(value),)
+
+
+def _all_finite(value: Any, nan: bool, depth: int = 0) -> bool:
+    """Whether ``non_finite_paths`` would find nothing, without naming paths: scalars are
+    checked in the loop (no call per number), so a city's 2,000 rows cost milliseconds."""
+    if isinstance(value, float):
+        return not (math.isinf(value) or (nan and math.isnan(value)))
+    children = _children(value)
+    if children is None:
+        return isinstance(value, _PLAIN) or not non_finite_paths(value, nan=nan, depth=depth)
+    if depth >= MAX_DEPTH:
+        return True
+    for child in children:
+        kind = type(child)
+        if kind is float:
+            if child - child != 0.0 and (nan or math.isinf(child)):  # inf - inf, nan: nan
+                return False
+        elif kind not in _PLAIN and not _all_finite(child, nan, depth + 1):
+            return False
+    return True
+
+
 def require_finite(value: Any, *, nan: bool = True) -> Any:
     """``value`` itself when every number in it is finite; ``FigureOutOfRange`` otherwise.
 
     ``nan=False`` lets nan through (pandas uses it for "no value"), still refusing inf.
     """
+    if _all_finite(value, nan):
+        return value
     found = non_finite_paths(value, nan=nan)
     if found:
         raise FigureOutOfRange(", ".join(found[:20]))

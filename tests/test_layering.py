@@ -21,6 +21,7 @@ RULE_PARTS = {
     "volunteer_target_share",
     "fiscal_time_progress",
     "status_against",
+    "statuses_against",
 }
 
 

@@ -419,3 +419,25 @@ def test_cli_bad_options_exit_2_with_chinese_error(filled_url, args, message):
     """Bad dates, formats and subdistricts exit 2 with a Chinese message."""
     done = run_manage(filled_url, *args)
     assert done.returncode == 2 and message in done.stderr.decode("utf-8")
+
+
+def test_the_json_writer_is_the_standard_encoder_byte_for_byte():
+    """``report_to_json`` writes in one pass what ``json.dumps(indent=2)`` would: nesting,
+    empty lists and dicts, rows of scalars, escapes, big and small floats, non-finite → null."""
+    import math
+
+    from figures.report import finite_numbers
+
+    value = {
+        "as_of": "2026-12-02",
+        "subdistrict": None,
+        "empty": [[], {}, [{}], [[]]],
+        "rows": [
+            {"社区": '甲"乙\\社区\n', "n": 0, "rate": 0.6667, "ok": True, "no": False},
+            {"社区": "丙", "n": 12345678901234567890, "rate": math.inf, "ok": None},
+        ],
+        "mixed": [1, 2.5, -0.0, 1e-7, 1e308, "x", None, [{"a": [1, {"b": {}}]}], (3, 4)],
+        "non_finite": {"nan": math.nan, "neg": -math.inf},
+    }
+    standard = json.dumps(finite_numbers(value)[0], ensure_ascii=False, indent=2, allow_nan=False)
+    assert report_to_json(value) == standard

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 import streamlit as st
@@ -16,8 +16,8 @@ import streamlit as st
 from figures.area_helpers import week_change
 from figures.census import CensusSummary
 from figures.fiscal import FiscalReport, headline_fiscal
-from figures.judged import judge_fiscal, judge_score, livelihood_expected
-from figures.league import LeagueRow
+from figures.judged import judge_fiscal, livelihood_expected, score_statuses
+from figures.league import LeagueRow, LeagueWithSummaries
 from figures.livelihood import LivelihoodSummary
 from figures.scope import Scope
 from figures.status import Rules, needs_attention, overdue_status, severity
@@ -205,19 +205,17 @@ def picked_community(table: pd.DataFrame, event: Any) -> tuple[str, str] | None:
 
 def league_chart_frame(rows: Sequence[LeagueRow], rules: Rules) -> pd.DataFrame:
     """Score per community (in points) with its overall status, for the ranking bar chart."""
-    records = []
-    for row in rows:
-        if row.score is None:
-            continue
-        status = judge_score(row.score, rules).status
-        records.append(
-            {
-                "社区": row.community,
-                "街道": row.subdistrict,
-                "综合得分": round(row.score * 100, 1),
-                "状态": fmt.status_word(status),
-            }
-        )
+    scored = [row for row in rows if row.score is not None]
+    scores = [cast(float, row.score) for row in scored]
+    records = [
+        {
+            "社区": row.community,
+            "街道": row.subdistrict,
+            "综合得分": round(score * 100, 1),
+            "状态": fmt.status_word(status),
+        }
+        for row, score, status in zip(scored, scores, score_statuses(scores, rules), strict=True)
+    ]
     return pd.DataFrame.from_records(records, columns=["社区", "街道", "综合得分", "状态"])
 
 
@@ -337,3 +335,39 @@ def overview_workbook(
     return excel_bytes(
         {"社区排名": league_frame(rows), "需要关注": attention_items(rows, fiscal_block, rules)}
     )
+
+
+# The same builders over the overview's one fetch of the census and volunteer summaries with
+# the league (``figures.league.league_with_summaries``: their per-community rows read once).
+
+
+def cards_of(
+    projects: LivelihoodSummary,
+    fiscal_block: FiscalReport | None,
+    figures: LeagueWithSummaries,
+    *,
+    scope: Scope,
+) -> list[Card]:
+    return kpi_cards(scope, projects, fiscal_block, figures.census, figures.volunteers)
+
+
+def league_tables_of(figures: LeagueWithSummaries) -> tuple[pd.DataFrame, pd.DataFrame]:
+    return league_tables(figures.league)
+
+
+def league_chart_of(
+    figures: LeagueWithSummaries, rules: Rules
+) -> tuple[dict[str, Any] | None, int]:
+    return league_chart(figures.league, rules)
+
+
+def attention_items_of(
+    figures: LeagueWithSummaries, fiscal_block: FiscalReport | None, rules: Rules
+) -> pd.DataFrame:
+    return attention_items(figures.league, fiscal_block, rules)
+
+
+def overview_workbook_of(
+    figures: LeagueWithSummaries, fiscal_block: FiscalReport | None, rules: Rules
+) -> bytes:
+    return overview_workbook(figures.league, fiscal_block, rules)

@@ -559,15 +559,24 @@ def load_screen_data(engine, scope: Scope, loaded_at: dt.datetime) -> ScreenData
     expected = None
     if census_block is not None:
         expected = campaign_expected(engine, census_block.campaign, scope.as_of)
+    livelihood_rows = livelihood.livelihood_by_community(engine, scope)
+    volunteer_block = volunteers.volunteer_summary(engine, scope)
+    # The league's this week is the figures above (read once), its last week its own.
+    this_week = league.WeekFigures(
+        livelihood=livelihood_rows,
+        census=[] if census_block is None else census_block.by_community,
+        census_expected=expected,
+        volunteers=volunteer_block.by_community,
+    )
     return ScreenData(
         scope=scope,
         livelihood=livelihood.livelihood_summary(engine, scope),
-        livelihood_rows=tuple(livelihood.livelihood_by_community(engine, scope)),
+        livelihood_rows=tuple(livelihood_rows),
         fiscal=fiscal.fiscal_report(engine, scope),
         census=census_block,
         census_expected=expected,
-        volunteers=volunteers.volunteer_summary(engine, scope),
-        league=tuple(league.community_league(engine, scope)),
+        volunteers=volunteer_block,
+        league=tuple(league.community_league(engine, scope, this_week)),
         data_date=meta.latest_data_date(engine, scope),
         loaded_at=loaded_at,
         rules=load_rules(engine),

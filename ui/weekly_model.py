@@ -17,9 +17,9 @@ import pandas as pd
 from figures import judged
 from figures.area_helpers import week_change
 from figures.fiscal import headline_fiscal
-from figures.league import LeagueRow, community_league
+from figures.league import LeagueRow, ReportWithLeague, report_with_league
 from figures.livelihood import COMPLETED, NEWLY_OVERDUE, WeekProject, week_projects
-from figures.report import build_report, report_scope
+from figures.report import report_scope
 from figures.status import RED, Rules, Status, load_rules
 from reporting.pdf import PdfDocument, PdfSection, PdfTable, render_pdf
 from storage.models import HEADLINE_FISCAL_ITEMS
@@ -380,7 +380,8 @@ def _agenda_paragraph(agenda: pd.DataFrame) -> str:
         return "六、需重点关注事项。本周无红色事项。"
     lines = []
     for number, (area, group) in enumerate(agenda.groupby("领域", sort=False), start=1):
-        items = "；".join(f"{row['对象']}（{row['情况']}）" for _, row in group.iterrows())
+        places_and_texts = zip(group["对象"], group["情况"], strict=True)
+        items = "；".join(f"{place}（{text}）" for place, text in places_and_texts)
         lines.append(f"（{number}）{area}{len(group)}项：{items}。")
     return "六、需重点关注事项（红色事项）。\n" + "\n".join(lines)
 
@@ -513,10 +514,22 @@ def pdf_document(
     )
 
 
+def weekly_view(
+    weekly: ReportWithLeague, projects: Sequence[WeekProject], rules: Rules
+) -> WeeklyPage:
+    """``weekly_page`` of the page's one report-and-league fetch (for ``ui.data.built``)."""
+    return weekly_page(weekly.report, weekly.league, projects, rules)
+
+
+def weekly_xlsx(weekly: ReportWithLeague) -> bytes:
+    """The report's Excel workbook (``manage.py report --format xlsx``) from the page's fetch."""
+    from reporting.xlsx import render_xlsx
+
+    return render_xlsx(weekly.report)
+
+
 def weekly_pdf(engine, as_of: dt.date, subdistrict: str | None) -> bytes:  # type: ignore[no-untyped-def]
     """The PDF of the page for a date and subdistrict (the page caches it: fonts take a moment)."""
-    weekly = build_report(engine, as_of, subdistrict)
-    scope = report_scope(as_of, subdistrict)
-    rows = community_league(engine, scope)
-    projects = week_projects(engine, scope)
-    return render_pdf(pdf_document(weekly, rows, projects, load_rules(engine)))
+    weekly = report_with_league(engine, as_of, subdistrict)
+    projects = week_projects(engine, report_scope(as_of, subdistrict))
+    return render_pdf(pdf_document(weekly.report, weekly.league, projects, load_rules(engine)))

@@ -6,21 +6,22 @@ import functools
 
 import streamlit as st
 
-from figures import census, fiscal, league, livelihood, volunteers
+from figures import fiscal, league, livelihood
 from ui import charts, data, filters, layout, overview_model, table_export, tables
 from ui import format as fmt
 
 scope = layout.current_scope()
 layout.page_header("领导驾驶舱", scope)
 
-league_query = data.query(league.community_league, scope)
+# The census and volunteer summaries with the league in one fetch (their per-community rows
+# are the league's this week: read once).
+league_query = data.query(league.league_with_summaries, scope)
 fiscal_query = data.query(fiscal.fiscal_report, scope)
 cards = data.built(
-    overview_model.area_cards,
+    overview_model.cards_of,
     data.query(livelihood.livelihood_summary, scope),
     fiscal_query,
-    data.query(census.census_summary, scope),
-    data.query(volunteers.volunteer_summary, scope),
+    league_query,
     scope=scope,
 )
 
@@ -34,7 +35,7 @@ for column, card in zip(layout.kpi_cards(cards), cards, strict=True):
 
 rules = data.rules()
 st.subheader("社区排名")
-table, shown_table = data.built(overview_model.league_tables, league_query)
+table, shown_table = data.built(overview_model.league_tables_of, league_query)
 if table.empty:
     layout.empty_state("当前筛选范围内没有社区。请在左侧调整街道或社区。")
 else:
@@ -54,7 +55,7 @@ else:
     if picked:
         filters.open_link("views/livelihood.py", layout.link_params(*picked))
 
-    chart, hidden = data.built(overview_model.league_chart, league_query, data.rules_query())
+    chart, hidden = data.built(overview_model.league_chart_of, league_query, data.rules_query())
     if chart is not None:
         charts.show(chart)
         if hidden:
@@ -62,7 +63,7 @@ else:
 
 st.subheader("需要关注")
 attention = data.built(
-    overview_model.attention_items, league_query, fiscal_query, data.rules_query()
+    overview_model.attention_items_of, league_query, fiscal_query, data.rules_query()
 )
 if attention.empty:
     st.success("当前筛选范围内没有滞后事项。", icon=":material/check_circle:")
@@ -83,7 +84,7 @@ if not table.empty:
         # Built when clicked (every row, whatever the table shows), then kept with the figures.
         data=functools.partial(
             data.built,
-            overview_model.overview_workbook,
+            overview_model.overview_workbook_of,
             league_query,
             fiscal_query,
             data.rules_query(),

@@ -11,7 +11,7 @@ import functools
 import streamlit as st
 
 from figures import league, livelihood, report
-from reporting import pdf, word, xlsx
+from reporting import pdf, word
 from ui import data, filters, layout, tables, weekly_model
 
 global_scope = layout.current_scope()
@@ -22,7 +22,10 @@ date_column, xlsx_column, pdf_column, docx_column = st.columns(
 as_of = filters.url_date("as_of", "报告日期", default=layout.today(), container=date_column)
 subdistrict = global_scope.subdistrict
 scope = report.report_scope(as_of, subdistrict)
-weekly = data.fetch(report.build_report, None, as_of, subdistrict)
+# The report and the league of its scope (this week and last week) in one fetch: the league
+# takes this week's per-community rows from the report's own blocks.
+weekly_query = data.query(league.report_with_league, None, as_of, subdistrict)
+weekly = data.fetch(league.report_with_league, None, as_of, subdistrict).report
 with header:
     layout.page_header("周例会", scope, extra=[f"报告周 {weekly_model.week_text(weekly)}"])
     st.caption(filters.escape_markdown(weekly_model.COMMUNITY_FILTER_NOTE))
@@ -42,20 +45,15 @@ if not weekly_model.has_data(weekly):
     )
     st.stop()
 
-report_query = data.query(report.build_report, None, as_of, subdistrict)
-# The league of this week and last week together (ranks and their change), fetched once.
-league_query = data.query(league.community_league, scope)
 projects_query = data.query(livelihood.week_projects, scope)
 rules = data.rules()
-page = data.built(
-    weekly_model.weekly_page, report_query, league_query, projects_query, data.rules_query()
-)
+page = data.built(weekly_model.weekly_view, weekly_query, projects_query, data.rules_query())
 file_stem = f"周报_{weekly['subdistrict'] or '全部街道'}_{weekly['as_of']}"
 
 xlsx_column.download_button(
     "下载 Excel",
     # Built when clicked, like the PDF, then kept with the figures.
-    data=functools.partial(data.built, xlsx.render_xlsx, report_query),
+    data=functools.partial(data.built, weekly_model.weekly_xlsx, weekly_query),
     file_name=f"{file_stem}.xlsx",
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     icon=":material/table_view:",
