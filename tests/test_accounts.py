@@ -78,6 +78,14 @@ def test_invalid_accounts_are_refused(
     assert accounts.list_accounts(community_engine) == []
 
 
+def test_the_unknown_user_hash_has_the_hashers_parameters_and_matches_nothing() -> None:
+    """An unknown user's login verifies against a written-out hash: it must cost what a real
+    account's does (same argon2 parameters as new hashes) and never match a password."""
+    real = accounts.hash_password("an example password")
+    assert accounts._DUMMY_HASH.split("$")[1:4] == real.split("$")[1:4]
+    assert not accounts.verify_password(accounts._DUMMY_HASH, "not a real password!")
+
+
 def test_a_user_name_is_unique(community_engine: Engine) -> None:
     """Creating the same name twice is refused."""
     accounts.create_user(community_engine, "boss", PASSWORD, "admin")
