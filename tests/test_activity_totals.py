@@ -20,9 +20,8 @@ from figures.scope import Scope
 from ingest import corrections
 from ingest.corrections import ProjectEdit
 from storage import rollups
-from storage.db import make_engine
-from storage.models import Community, LivelihoodProject, ServiceRecord, Volunteer
-from tests.migration_steps import upgrade_to
+from storage.models import LivelihoodProject, ServiceRecord, Volunteer
+from tests.migration_steps import old_database, upgrade_to
 from tests.test_volunteer_presence import OTHER, PLACE, _must_import, _service_row
 
 TODAY = dt.date(2026, 11, 22)
@@ -229,14 +228,8 @@ def test_the_demo_load_fills_the_totals(engine):
 
 def test_migration_0009_fills_the_totals_of_existing_records(tmp_path):
     """A database with records at 0008 gets its per-activity totals when upgraded."""
-    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
-    upgrade_to(engine, "0008")
+    engine = old_database(tmp_path, "0008")
     with engine.begin() as connection:
-        connection.execute(
-            Community.__table__.insert(),
-            [{"id": 1, "subdistrict": "甲街道", "name": "乙社区", "population": 1,
-              "households": 1}],
-        )  # fmt: skip
         connection.execute(
             Volunteer.__table__.insert(),
             [{"id": 1, "code": "V1", "community_id": 1, "registered_on": D(2024, 1, 1)}],

@@ -20,9 +20,8 @@ from figures.volunteers import (
     volunteer_summary,
 )
 from storage import rollups
-from storage.db import make_engine
 from storage.models import Community, ServiceRecord, Volunteer
-from tests.migration_steps import upgrade_to
+from tests.migration_steps import old_database, upgrade_to
 from tests.test_volunteer_presence import _records, assert_city_rollups_equal
 
 TODAY = dt.date(2026, 11, 22)
@@ -142,14 +141,8 @@ def test_a_volunteer_stays_in_the_set_while_another_record_of_that_day_and_type_
 
 def test_migration_0008_fills_the_city_rollups_of_existing_records(tmp_path):
     """A database with records at 0007 gets its day sets and city sums when upgraded."""
-    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
-    upgrade_to(engine, "0007")
+    engine = old_database(tmp_path, "0007")
     with engine.begin() as connection:
-        connection.execute(
-            Community.__table__.insert(),
-            [{"id": 1, "subdistrict": "甲街道", "name": "乙社区", "population": 1,
-              "households": 1}],
-        )  # fmt: skip
         connection.execute(
             Volunteer.__table__.insert(),
             [

@@ -16,9 +16,8 @@ from figures.scope import Scope
 from ingest import importer
 from ingest.importer import import_files
 from storage import rollups
-from storage.db import make_engine
 from storage.models import CensusProgress, Community, FiscalMonthly
-from tests.migration_steps import upgrade_to
+from tests.migration_steps import old_database, upgrade_to
 from tests.test_import import CENSUS, COMMUNITIES, FISCAL, table_file
 
 TODAY = dt.date(2026, 11, 22)
@@ -200,14 +199,8 @@ def test_a_row_written_without_the_refresh_shows(city):
 
 def test_migration_0012_fills_the_figure_rollups_of_existing_rows(tmp_path):
     """A database with census and fiscal rows at 0009 gets its rollups when upgraded."""
-    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
-    upgrade_to(engine, "0009")
+    engine = old_database(tmp_path, "0009")
     with engine.begin() as connection:
-        connection.execute(
-            Community.__table__.insert(),
-            [{"id": 1, "subdistrict": "甲街道", "name": "乙社区", "population": 1,
-              "households": 1}],
-        )  # fmt: skip
         connection.execute(
             CensusProgress.__table__.insert(),
             [

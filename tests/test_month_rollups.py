@@ -23,9 +23,8 @@ from figures.scope import Scope
 from figures.volunteers import service_by_community, volunteer_by_community, volunteer_summary
 from ingest.importer import import_files
 from storage import rollups
-from storage.db import make_engine
 from storage.models import Community, ServiceRecord, Volunteer
-from tests.migration_steps import upgrade_to
+from tests.migration_steps import old_database, upgrade_to
 from tests.test_volunteer_presence import OTHER, PLACE, _must_import, _service_row
 
 TODAY = dt.date(2026, 11, 22)
@@ -153,14 +152,8 @@ def test_the_demo_load_fills_the_rollups(engine):
 
 def test_migration_0010_fills_the_rollups_of_existing_volunteers(tmp_path):
     """A database with volunteers at 0009 gets its registration rows when upgraded."""
-    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
-    upgrade_to(engine, "0009")
+    engine = old_database(tmp_path, "0009", communities=2)
     with engine.begin() as connection:
-        connection.execute(
-            Community.__table__.insert(),
-            [{"id": i, "subdistrict": "甲街道", "name": f"社区{i}", "population": 1,
-              "households": 1} for i in (1, 2)],
-        )  # fmt: skip
         connection.execute(
             Volunteer.__table__.insert(),
             [{"id": i, "code": f"V{i}", "community_id": 1 + i % 2,

@@ -13,9 +13,8 @@ from figures.scope import Scope
 from figures.volunteers import volunteer_by_community, volunteer_summary
 from ingest.parsing import KIND_BY_KEY
 from storage import rollups
-from storage.db import make_engine
 from storage.models import Community, ServiceRecord, Volunteer
-from tests.migration_steps import upgrade_to
+from tests.migration_steps import old_database, upgrade_to
 
 TODAY = dt.date(2026, 11, 22)
 R = ServiceRecord
@@ -177,21 +176,8 @@ def test_by_community_alone_equals_the_summary_rows(city):
 
 def test_migration_fills_rollups_for_existing_records(tmp_path):
     """A database with records from before 0003 gets its rollups when it is upgraded."""
-    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
-    upgrade_to(engine, "0002")
+    engine = old_database(tmp_path, "0002")
     with engine.begin() as connection:
-        connection.execute(
-            Community.__table__.insert(),
-            [
-                {
-                    "id": 1,
-                    "subdistrict": "甲街道",
-                    "name": "乙社区",
-                    "population": 1,
-                    "households": 1,
-                }
-            ],
-        )
         connection.execute(
             Volunteer.__table__.insert(),
             [{"id": 1, "code": "V1", "community_id": 1, "registered_on": dt.date(2024, 1, 1)}],

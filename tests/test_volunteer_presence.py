@@ -33,9 +33,8 @@ from ingest import corrections
 from ingest.corrections import ProjectEdit
 from ingest.importer import import_files
 from storage import rollups
-from storage.db import make_engine
 from storage.models import Community, LivelihoodProject, ServiceRecord, Volunteer
-from tests.migration_steps import upgrade_to
+from tests.migration_steps import old_database, upgrade_to
 
 TODAY = dt.date(2026, 11, 22)
 R = ServiceRecord
@@ -372,21 +371,8 @@ def test_the_demo_load_leaves_the_figures_exact(engine):
 
 def test_the_migration_fills_the_presence_of_existing_records(tmp_path):
     """A database with records from before 0007 gets its presence rows when upgraded."""
-    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
-    upgrade_to(engine, "0005")
+    engine = old_database(tmp_path, "0005")
     with engine.begin() as connection:
-        connection.execute(
-            Community.__table__.insert(),
-            [
-                {
-                    "id": 1,
-                    "subdistrict": "甲街道",
-                    "name": "乙社区",
-                    "population": 1,
-                    "households": 1,
-                }
-            ],
-        )
         connection.execute(
             Volunteer.__table__.insert(),
             [
