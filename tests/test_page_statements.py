@@ -98,7 +98,8 @@ def _fiscal_kind(text: str) -> str:
         return "version"
     if DATA_DATE.search(text):
         return "data date"
-    if re.search(r"\bfiscal_(monthly|target)\b", text):
+    # The fiscal tables and their rollups (0012): 累计 by month, the city's monthly series.
+    if re.search(r"\b(fiscal_(monthly|target)|rollup_fiscal_(ytd|city_month))\b", text):
         return "fiscal"
     return "other"
 
