@@ -526,6 +526,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--skip-browser", action="store_true")
     parser.add_argument("--skip-naive", action="store_true")
+    parser.add_argument(
+        "--report-only",
+        action="store_true",
+        help="measure nothing: write RESULTS.md and PLANS.md again from the stored results",
+    )
     args = parser.parse_args(argv)
     import report as report_md  # RESULTS.md and PLANS.md
 
@@ -537,7 +542,7 @@ def main(argv: list[str] | None = None) -> int:
     suffix = "-quick" if args.quick else ""
     trees = {"before": before_tree(args.before), "after": REPO_ROOT}
     wanted = [s.strip() for s in args.sides.split(",") if s.strip()]
-    for side in wanted:
+    for side in [] if args.report_only else wanted:
         say(f"=== {side}: {trees[side]} (load {load_average()})")
         result = measure_side(side, trees[side], args)
         result["floor"] = measure_floor(result, args)
