@@ -404,19 +404,18 @@ def _project_row(row, as_of: dt.date) -> ProjectRow:  # type: ignore[no-untyped-
 def _page(
     connection: Connection, scope: Scope, condition: ColumnElement[bool], order: tuple, limit: int
 ) -> ProjectPage:
-    """The first ``limit`` matches in ``order`` and how many match in all, in one statement
-    (the count is a window over every match, taken before the LIMIT)."""
-    matched = func.count().over().label("matched")
-    query = (
-        select(*_project_columns(scope.as_of), matched)
+    joined = select(*_project_columns(scope.as_of)).join(Community, Community.id == P.community_id)
+    query = joined.where(condition).order_by(*order).limit(limit)
+    count = (
+        select(func.count())
+        .select_from(P)
         .join(Community, Community.id == P.community_id)
         .where(condition)
-        .order_by(*order)
-        .limit(limit)
     )
-    found = connection.execute(query).all()
-    rows = [_project_row(row, scope.as_of) for row in found]
-    return ProjectPage(rows=rows, matched=int(found[0].matched) if found else 0, limit=limit)
+    rows = [_project_row(row, scope.as_of) for row in connection.execute(query)]
+    if len(rows) < limit:  # every match is shown: no count needed
+        return ProjectPage(rows=rows, matched=len(rows), limit=limit)
+    return ProjectPage(rows=rows, matched=int(connection.execute(count).scalar_one()), limit=limit)
 
 
 def project_list(
