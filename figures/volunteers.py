@@ -47,7 +47,7 @@ from figures.area_helpers import (
     week_of,
 )
 from figures.scope import Scope
-from storage import rollups
+from storage import bulk, rollups
 from storage.models import Community, ServiceRecord, Volunteer
 
 R = ServiceRecord
@@ -802,7 +802,7 @@ def _crossing_sums(
             crossing.update((name, kind) for name, kind in connection.execute(query))
     hours = func.sum(A.c.hours)
     found: list[_Ranked] = []
-    for chunk in _in_chunks(sorted({name for name, _ in crossing})):
+    for chunk in bulk.chunks(sorted({name for name, _ in crossing})):
         query = (
             select(
                 A.c.activity_name,
@@ -825,11 +825,6 @@ def _crossing_sums(
             if (name, kind) in crossing
         )
     return found
-
-
-def _in_chunks(items: list[str], size: int = 500) -> list[list[str]]:
-    """Bound-parameter lists small enough for both databases."""
-    return [items[at : at + size] for at in range(0, len(items), size)]
 
 
 def _as_shown(hours, connection: Connection):  # type: ignore[no-untyped-def]

@@ -97,7 +97,7 @@ from storage.models import (
 
 Progress = Callable[[int, int, str], None]
 
-LOOKUP_CHUNK = 500  # keys per ``IN (...)``: well under every database's parameter limit
+LOOKUP_CHUNK = bulk.PARAMETER_CHUNK  # keys per ``IN (...)``
 # Codes per lookup of one column (``_one_of``): one array parameter on PostgreSQL, on SQLite
 # under its 32,766 variables; 100,000 records are then 10 statements, not 200.
 CODE_CHUNK = 10_000
@@ -847,11 +847,6 @@ def _key_text(value: Any) -> str:
     return str(value)
 
 
-def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
 def _one_of(conn: Connection, column: Any, values: Sequence[Any]) -> Any:
     """``column IN (values)``; on PostgreSQL ``column = ANY(:array)``: one parameter, so the
     statement's text is the same for every chunk (an ``IN`` of 10,000 parameters would be
@@ -867,7 +862,7 @@ def _lookup_community_ids(
     table = Community.__table__
     wanted = sorted(set(keys))
     found: dict[CommunityKey, int] = {}
-    for chunk in _chunks(wanted, LOOKUP_CHUNK):
+    for chunk in bulk.chunks(wanted, LOOKUP_CHUNK):
         query = select(table.c.subdistrict, table.c.name, table.c.id).where(
             tuple_(table.c.subdistrict, table.c.name).in_(chunk)
         )
@@ -879,7 +874,7 @@ def _lookup_volunteer_ids(conn: Connection, codes: Iterable[str]) -> dict[str, i
     table = Volunteer.__table__
     wanted = sorted(set(codes))
     found: dict[str, int] = {}
-    for chunk in _chunks(wanted, CODE_CHUNK):
+    for chunk in bulk.chunks(wanted, CODE_CHUNK):
         query = select(table.c.code, table.c.id).where(_one_of(conn, table.c.code, chunk))
         found.update({code: id_ for code, id_ in conn.execute(query)})
     return found
@@ -896,7 +891,7 @@ def _existing_owners(conn: Connection, key: str, codes: Iterable[str]) -> dict[s
     community = Community.__table__
     wanted = sorted(set(codes))
     found: dict[str, CommunityKey] = {}
-    for chunk in _chunks(wanted, CODE_CHUNK):
+    for chunk in bulk.chunks(wanted, CODE_CHUNK):
         query = (
             select(table.c.code, community.c.subdistrict, community.c.name)
             .join(community, community.c.id == table.c.community_id)
@@ -1134,7 +1129,7 @@ def _fetch_existing(
     wanted = list({key for key in keys if None not in key})
     found: dict[tuple[Any, ...], tuple[int, tuple[Any, ...]]] = {}
     width = len(key_columns)
-    for chunk in _chunks(wanted, CODE_CHUNK if width == 1 else LOOKUP_CHUNK):
+    for chunk in bulk.chunks(wanted, CODE_CHUNK if width == 1 else LOOKUP_CHUNK):
         if width == 1:
             condition = _one_of(conn, key_columns[0], [key[0] for key in chunk])
         else:
@@ -1236,11 +1231,11 @@ def _write(
     columns = list(diff.new[0]) if diff.new else []
     if is_service:  # by day: two of the record table's indexes then grow in order
         diff.new.sort(key=_by_day_and_community)
-    for chunk in _chunks(diff.new, WRITE_CHUNK):
+    for chunk in bulk.chunks(diff.new, WRITE_CHUNK):
         bulk.insert_rows(conn, spec.table, columns, [tuple(row.values()) for row in chunk])
         ticker.advance(len(chunk), message)
     statement = update(spec.table).where(spec.table.c.id == bindparam("b_id"))
-    for chunk in _chunks(diff.changed, WRITE_CHUNK):
+    for chunk in bulk.chunks(diff.changed, WRITE_CHUNK):
         conn.execute(statement, list(chunk))
         ticker.advance(len(chunk), message)
     ticker.advance(diff.unchanged, message)

@@ -13,13 +13,23 @@ Both run on the connection's own transaction: a later failure rolls these rows b
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.expression import TableClause
+
+T = TypeVar("T")
+PARAMETER_CHUNK = 500  # values per ``IN (...)``: well under every database's parameter limit
+
+
+def chunks(items: Sequence[T], size: int = PARAMETER_CHUNK) -> Iterator[Sequence[T]]:
+    """``items`` in slices of at most ``size``: bound-parameter lists and write batches that
+    both databases take."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def insert_rows(

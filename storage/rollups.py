@@ -284,7 +284,7 @@ registered_month = Table(
     sqlite_with_rowid=False,
 )
 
-CHUNK = 500  # keys per DELETE / INSERT … SELECT (well under both databases' parameter limits)
+CHUNK = bulk.PARAMETER_CHUNK  # keys per DELETE / INSERT … SELECT
 
 ServiceKey = tuple[dt.date, int, int]  # (service_date, community_id, volunteer_id)
 
@@ -389,11 +389,6 @@ def rebuild_presence(connection: Connection) -> None:
     connection.execute(insert(activity_daily).from_select(ACTIVITY_COLUMNS, _activity_select()))
 
 
-def _chunks(items: list, size: int = CHUNK) -> Iterable[list]:  # type: ignore[type-arg]
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
 def _as_date(value: dt.date | str) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
 
@@ -428,7 +423,7 @@ def refresh_service(
     rederived_names = activities_before | activity_names_at(connection, keys)
     _merge_added(connection, added, rederive, rederived_names)
     _refresh_city_rollups(connection, keys, added)
-    refresh_activity_totals(connection, keys, rederived_names)
+    refresh_activity_totals(connection, rederived_names)
     refresh_service_months(connection, keys, added)
 
 
@@ -515,7 +510,7 @@ def _refresh_days_per_day(connection: Connection, pairs: list[tuple[dt.date, int
     for day, community_id in pairs:
         by_day.setdefault(day, []).append(community_id)
     for day, community_ids in sorted(by_day.items()):
-        for chunk in _chunks(community_ids):
+        for chunk in bulk.chunks(community_ids):
             connection.execute(
                 delete(service_daily).where(
                     service_daily.c.service_date == day, service_daily.c.community_id.in_(chunk)
@@ -537,7 +532,7 @@ def _refresh_volunteer_years(connection: Connection, pairs: list[tuple[int, int]
     for year, volunteer_id in pairs:
         by_year.setdefault(year, []).append(volunteer_id)
     for year, volunteer_ids in sorted(by_year.items()):
-        for chunk in _chunks(volunteer_ids):
+        for chunk in bulk.chunks(volunteer_ids):
             connection.execute(
                 delete(volunteer_year).where(
                     volunteer_year.c.year == year, volunteer_year.c.volunteer_id.in_(chunk)
@@ -783,7 +778,7 @@ def _merge_totals_statement(connection: Connection) -> str:
 def service_keys_of_ids(connection: Connection, ids: Iterable[int]) -> list[ServiceKey]:
     """The stored (date, community, volunteer) of these service record ids (before an update)."""
     keys: list[ServiceKey] = []
-    for chunk in _chunks(sorted(set(ids))):
+    for chunk in bulk.chunks(sorted(set(ids))):
         query = select(R.c.service_date, R.c.community_id, R.c.volunteer_id).where(
             R.c.id.in_(chunk)
         )
@@ -1014,7 +1009,7 @@ class _DateCache:
 
 
 def _refresh_city_daily(connection: Connection, days: list[dt.date]) -> None:
-    for chunk in _chunks(days):
+    for chunk in bulk.chunks(days):
         connection.execute(
             delete(service_city_daily).where(service_city_daily.c.service_date.in_(chunk))
         )
@@ -1041,7 +1036,7 @@ def _refresh_day_sets(
     for (day, kind), ids in joining.items():
         joining_by_day.setdefault(day, {})[kind] = ids
     empty = np.empty(0, dtype=ID_DTYPE)
-    for days in _chunks(sorted(leaving.keys() | joining_by_day.keys())):
+    for days in bulk.chunks(sorted(leaving.keys() | joining_by_day.keys())):
         stored: dict[dt.date, dict[str, np.ndarray]] = {}
         for r in connection.execute(
             select(volunteer_day_set).where(volunteer_day_set.c.service_date.in_(days))
@@ -1109,7 +1104,7 @@ def _merge_month_sets(
             growing.setdefault((month, kind), []).append(ids)
     months = sorted({month for month, _ in growing})
     m = volunteer_month_set.c
-    for chunk in _chunks(months):
+    for chunk in bulk.chunks(months):
         stored = {
             (_as_date(r.month), r.activity_type): decode_ids(r.volunteer_ids)
             for r in connection.execute(select(volunteer_month_set).where(m.month.in_(chunk)))
@@ -1195,7 +1190,7 @@ def _current_types(
 
 
 def _write_day_sets(connection: Connection, changed: dict[tuple[dt.date, str], np.ndarray]) -> None:
-    for chunk in _chunks(sorted(changed)):
+    for chunk in bulk.chunks(sorted(changed)):
         keys = tuple_(volunteer_day_set.c.service_date, volunteer_day_set.c.activity_type)
         connection.execute(delete(volunteer_day_set).where(keys.in_(chunk)))
         rows = [
@@ -1350,22 +1345,19 @@ def activity_names_at(connection: Connection, keys: list[ServiceKey]) -> set[str
     names: set[str] = set()
     a = activity_daily.c
     for day, communities in sorted(by_day.items()):
-        for chunk in _chunks(sorted(communities)):
+        for chunk in bulk.chunks(sorted(communities)):
             query = select(a.activity_name).where(a.service_date == day, a.community_id.in_(chunk))
             names.update(connection.execute(query.distinct()).scalars())
     return names
 
 
-def refresh_activity_totals(
-    connection: Connection, keys: list[ServiceKey], names_before: set[str]
-) -> None:
-    """Re-derive the totals of the activities these record keys touch, after
-    ``rollup_activity_daily`` is refreshed: the names on their (day, community) now and
-    ``names_before`` (``activity_names_at`` before the refresh)."""
-    names = names_before | activity_names_at(connection, keys)
+def refresh_activity_totals(connection: Connection, names: set[str]) -> None:
+    """Re-derive the totals of these activities from ``rollup_activity_daily`` (refreshed by
+    now): ``refresh_service`` passes the names on its keys' (day, community) before and after
+    the daily refresh (``activity_names_at``)."""
     t = activity_total.c
     stored_columns = [t[name] for name in TOTAL_COLUMNS]
-    for chunk in _chunks(sorted(names)):
+    for chunk in bulk.chunks(sorted(names)):
         source = _activity_total_select(connection).where(activity_daily.c.activity_name.in_(chunk))
         fresh = _totals_by_key(connection, source)
         stored = _totals_by_key(
@@ -1476,7 +1468,7 @@ def rebuild_registrations(connection: Connection) -> None:
 def refresh_registrations(connection: Connection, community_ids: Iterable[int]) -> None:
     """Re-derive the registration rows of these communities from their volunteers (after
     volunteers were inserted there, updated there or moved away from there)."""
-    for chunk in _chunks(sorted(set(community_ids))):
+    for chunk in bulk.chunks(sorted(set(community_ids))):
         for rollup, period in REGISTRATION_TABLES:
             connection.execute(delete(rollup).where(rollup.c.community_id.in_(chunk)))
             connection.execute(
@@ -1490,7 +1482,7 @@ def refresh_registrations(connection: Connection, community_ids: Iterable[int]) 
 def volunteer_communities_of_ids(connection: Connection, ids: Iterable[int]) -> set[int]:
     """The stored communities of these volunteer ids (before an update moves them)."""
     found: set[int] = set()
-    for chunk in _chunks(sorted(set(ids))):
+    for chunk in bulk.chunks(sorted(set(ids))):
         query = select(VOL.c.community_id).where(VOL.c.id.in_(chunk)).distinct()
         found.update(connection.execute(query).scalars())
     return found
@@ -1545,7 +1537,7 @@ def refresh_service_months(
             communities_of.setdefault(month, set()).add(int(community_id))
     daily = service_daily
     for month, communities in sorted(communities_of.items()):
-        for chunk in _chunks(sorted(communities)):
+        for chunk in bulk.chunks(sorted(communities)):
             connection.execute(
                 delete(service_month).where(
                     service_month.c.month == month, service_month.c.community_id.in_(chunk)
@@ -1750,14 +1742,14 @@ def refresh_figures(connection: Connection, table_name: str, rows: Iterable[dict
         return
     if table_name == "census_progress":
         campaigns = sorted({row["campaign"] for row in rows})
-        for chunk in _chunks(campaigns):
+        for chunk in bulk.chunks(campaigns):
             connection.execute(delete(census_daily).where(census_daily.c.campaign.in_(chunk)))
             connection.execute(
                 insert(census_daily).from_select(CENSUS_COLUMNS, _census_daily_select(chunk))
             )
     elif table_name == "fiscal_monthly":
         keys = sorted({(row["subdistrict"], int(row["year"])) for row in rows})
-        for chunk in _chunks(keys):
+        for chunk in bulk.chunks(keys):
             stored = tuple_(fiscal_ytd.c.subdistrict, fiscal_ytd.c.year)
             connection.execute(delete(fiscal_ytd).where(stored.in_(chunk)))
             connection.execute(
