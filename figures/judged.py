@@ -105,12 +105,24 @@ def judged(
     as_of: dt.date | None,
 ) -> Judged:
     """``value`` against ``expected`` under ``rules`` (the one judgement of every area)."""
+    return _with_status(value, expected, basis, status_against(value, expected, rules), as_of)
+
+
+def _with_status(
+    value: float | None,
+    expected: float | None,
+    basis: Basis,
+    status: Status | None,
+    as_of: dt.date | None,
+) -> Judged:
+    """The judgement of ``value`` whose status is already known (``judged`` one at a time,
+    ``statuses_against`` for a column)."""
     return Judged(
         value=value,
         expected=expected,
         expected_label=basis.expected_label,
         gap_points=gap_points(value, expected),
-        status=status_against(value, expected, rules),
+        status=status,
         unit=basis.unit,
         definition=basis.definition,
         as_of=as_of,
@@ -198,21 +210,11 @@ def _judged_livelihood_places(
     rates = [row["completion_rate"] for row in rows]
     column = np.array([np.nan if rate is None else rate for rate in rates], dtype=float)
     statuses = statuses_against(column, expected, rules)
-    basis = LIVELIHOOD_BASIS
     return tuple(
         JudgedPlace(
             row["subdistrict"],
             row["community"],
-            Judged(
-                value=rate,
-                expected=expected,
-                expected_label=basis.expected_label,
-                gap_points=gap_points(rate, expected),
-                status=status,
-                unit=basis.unit,
-                definition=basis.definition,
-                as_of=as_of,
-            ),
+            _with_status(rate, expected, LIVELIHOOD_BASIS, status, as_of),
         )
         for row, rate, status in zip(rows, rates, statuses, strict=True)
     )
