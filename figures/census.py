@@ -64,20 +64,13 @@ class CensusSummary:
 
 def current_campaign(engine_or_connection: Engine | Connection, scope: Scope) -> str | None:
     """The campaign with the latest row dated ≤ as-of in scope, or None."""
-    if _rollup_serves(scope):
-        query = (
-            select(R.c.campaign)
-            .where(R.c.day <= scope.as_of, scope.subdistrict_clause(R.c.subdistrict))
-            .order_by(R.c.day.desc(), R.c.campaign.desc())
-            .limit(1)
-        )
-    else:
-        query = (
-            select(C.campaign)
-            .where(C.day <= scope.as_of, scope.community_clause(C.community_id))
-            .order_by(C.day.desc(), C.campaign.desc())
-            .limit(1)
-        )
+    campaign, day, in_scope = _campaign_days(scope)
+    query = (
+        select(campaign)
+        .where(day <= scope.as_of, in_scope)
+        .order_by(day.desc(), campaign.desc())
+        .limit(1)
+    )
     with connected(engine_or_connection) as connection:
         return connection.execute(query).scalar_one_or_none()
 
@@ -85,6 +78,14 @@ def current_campaign(engine_or_connection: Engine | Connection, scope: Scope) ->
 def _rollup_serves(scope: Scope) -> bool:
     """The rollup holds whole subdistricts: it answers a scope without chosen communities."""
     return not scope.communities
+
+
+def _campaign_days(scope: Scope):  # type: ignore[no-untyped-def]
+    """(任务, 日期) columns and the scope's condition on them: the rollup's for whole
+    subdistricts, the rows' when communities are chosen (which campaigns have a row when)."""
+    if _rollup_serves(scope):
+        return R.c.campaign, R.c.day, scope.subdistrict_clause(R.c.subdistrict)
+    return C.campaign, C.day, scope.community_clause(C.community_id)
 
 
 def _communities_in(scope: Scope):  # type: ignore[no-untyped-def]
@@ -273,20 +274,13 @@ class CommunityPace:
 
 def list_campaigns(engine_or_connection: Engine | Connection, scope: Scope) -> list[str]:
     """Campaigns with a row dated ≤ as-of in scope, the current one (§3) first."""
-    if _rollup_serves(scope):
-        query = (
-            select(R.c.campaign)
-            .where(R.c.day <= scope.as_of, scope.subdistrict_clause(R.c.subdistrict))
-            .group_by(R.c.campaign)
-            .order_by(func.max(R.c.day).desc(), R.c.campaign.desc())
-        )
-    else:
-        query = (
-            select(C.campaign)
-            .where(C.day <= scope.as_of, scope.community_clause(C.community_id))
-            .group_by(C.campaign)
-            .order_by(func.max(C.day).desc(), C.campaign.desc())
-        )
+    campaign, day, in_scope = _campaign_days(scope)
+    query = (
+        select(campaign)
+        .where(day <= scope.as_of, in_scope)
+        .group_by(campaign)
+        .order_by(func.max(day).desc(), campaign.desc())
+    )
     with connected(engine_or_connection) as connection:
         return list(connection.execute(query).scalars())
 
