@@ -10,11 +10,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import functools
 import json
 import math
-import operator
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,7 +28,7 @@ from figures.livelihood import (
 )
 from figures.scope import Scope
 from figures.volunteers import VolunteerSummary, volunteer_summary
-from storage.finite import require_finite
+from storage.finite import field_reader, require_finite
 
 
 def report_scope(as_of: dt.date, subdistrict: str | None = None) -> Scope:
@@ -68,16 +65,6 @@ def report_figures(connection: Connection, scope: Scope) -> ReportFigures:
 _SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
-@functools.cache
-def _field_values(kind: type) -> tuple[tuple[str, ...], Callable[[Any], tuple[Any, ...]]]:
-    """A dataclass's field names and a getter of their values in one C call."""
-    names = tuple(f.name for f in dataclasses.fields(kind))
-    getter = operator.attrgetter(*names) if names else (lambda _: ())
-    if len(names) == 1:
-        return names, lambda value: (getter(value),)
-    return names, getter
-
-
 def plain(value: Any) -> Any:
     """``dataclasses.asdict`` for the figures' dataclasses (dicts, lists and scalars inside):
     the same dict, made without asdict's deep copies (54,000 values for a city's report)."""
@@ -85,7 +72,7 @@ def plain(value: Any) -> Any:
     if kind in _SCALARS:
         return value
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        names, getter = _field_values(kind)
+        names, getter = field_reader(kind)
         values = getter(value)
         if all(type(item) in _SCALARS for item in values):
             return dict(zip(names, values, strict=True))
