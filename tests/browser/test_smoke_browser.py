@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import subprocess
 from urllib.parse import urlparse
 
 import pytest
@@ -59,3 +60,29 @@ def test_first_visit_to_subpage_runs_entry_file(page: Page, fresh_app_url: str) 
     _assert_no_exception(page)
     assert urlparse(page.url).path == "/screen"
     assert APP_TITLE in page.title()
+
+
+def test_chinese_text_drawn_with_the_named_simplified_chinese_font(
+    page: Page, app_url: str
+) -> None:
+    """The theme names Noto Sans CJK SC after Source Sans (.streamlit/config.toml): Chinese text
+    is not left to Chromium's per-character fallback, which on this lang="en" page picks the
+    Japanese forms (Noto Sans CJK JP) and costs a system font lookup per new run of text."""
+    installed = subprocess.run(
+        ["fc-list", "Noto Sans CJK SC"], capture_output=True, text=True, check=False
+    ).stdout
+    if not installed.strip():
+        pytest.skip("Noto Sans CJK SC is not installed")
+    _open(page, app_url + "/")
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("DOM.enable")
+    cdp.send("CSS.enable")
+    root = cdp.send("DOM.getDocument", {"depth": 0})["root"]["nodeId"]
+    used = set()
+    for selector in ("h1", '[data-testid="stCaptionContainer"]', '[data-testid="stSidebar"] h3'):
+        node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": selector})["nodeId"]
+        assert node, f"{selector} 不存在"
+        fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+        used |= {font["familyName"] for font in fonts}
+    assert "Noto Sans CJK SC" in used, used
+    assert not any("CJK JP" in name for name in used), used
