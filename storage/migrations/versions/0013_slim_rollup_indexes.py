@@ -9,8 +9,12 @@ whole-city ``month`` index no query uses; the key carries the first and last day
 On PostgreSQL ``rollup_service_daily``'s key carries 人次 and hours (INCLUDE), so date-range
 sums are read from it alone and ``ix_rollup_daily_date_covering`` (the same rows again) goes.
 
+``service_record`` loses ``ix_service_community_date``: no page reads records by community any
+more (a scope's figures read the rollups; its data date the daily rollup's community index).
+
 An import of 100,000 records then updates one B-tree of ``rollup_volunteer_month`` instead of
-two (three on PostgreSQL) and two of ``rollup_service_daily`` instead of three (PostgreSQL).
+two (three on PostgreSQL), two of ``rollup_service_daily`` instead of three (PostgreSQL) and
+four of ``service_record`` instead of five.
 
 Revision ID: 0013
 Revises: 0012
@@ -47,6 +51,7 @@ def _sqlite_rekey_presence(key: str) -> None:
 
 
 def upgrade() -> None:
+    op.drop_index("ix_service_community_date", table_name="service_record")
     if op.get_bind().dialect.name == "postgresql":
         op.drop_index("ix_rollup_volunteer_month_covering", table_name="rollup_volunteer_month")
         op.drop_index("ix_rollup_volunteer_month_community", table_name="rollup_volunteer_month")
@@ -103,3 +108,4 @@ def downgrade() -> None:
         "rollup_volunteer_month",
         ["community_id", "month", "volunteer_id", "activity_type", "first_day", "last_day"],
     )
+    op.create_index("ix_service_community_date", "service_record", ["community_id", "service_date"])
