@@ -18,7 +18,7 @@ from sqlalchemy import func, inspect, select
 from demo.city import TINY, load_city
 from figures.meta import _newest_service_day
 from figures.scope import Scope
-from ingest.importer import import_files
+from ingest.importer import import_files, statistics_stale
 from storage import rollups
 from storage.models import Community, ServiceRecord, Volunteer
 
@@ -108,3 +108,32 @@ def test_the_data_date_of_any_scope_is_the_records_newest_day(engine):
                 expected = connection.execute(records).scalar()
                 found = connection.execute(_newest_service_day(scope)).scalar()
                 assert found == expected, (scope, found, expected)
+
+
+def test_statistics_are_refreshed_only_when_the_new_rows_matter():
+    """A first big import (no statistics, or far fewer rows) refreshes PostgreSQL's statistics;
+    a routine 100,000 records into a city's ten million does not (autovacuum will)."""
+    assert statistics_stale(None, 1000)
+    assert statistics_stale(-1, 1000)  # never analyzed
+    assert statistics_stale(0, 1000)
+    assert statistics_stale(5_000, 1_000)
+    assert not statistics_stale(10_000_000, 100_000)
+
+
+def test_a_first_big_import_still_refreshes_the_statistics(engine, tmp_path):
+    if engine.dialect.name != "postgresql":
+        return  # SQLite's planner needs no refresh here
+    from scripts import make_samples
+
+    samples = make_samples.write_samples(tmp_path / "samples")
+    base = [
+        (p.name, p.read_bytes()) for p in samples if p.name in ("communities.csv", "volunteers.csv")
+    ]
+    assert import_files(engine, base).ok
+    big = make_samples.write_service_csv(tmp_path / "service.csv", 1500)
+    assert import_files(engine, [(big.name, big.read_bytes())]).ok
+    with engine.connect() as connection:
+        described = connection.exec_driver_sql(
+            "SELECT reltuples FROM pg_class WHERE oid = 'service_record'::regclass"
+        ).scalar()
+    assert described >= 1500
