@@ -8,6 +8,7 @@ from sqlalchemy import Connection, Engine, func, select
 
 from figures.area_helpers import as_date, connected, month_end
 from figures.scope import Scope
+from storage import rollups
 from storage.models import (
     CensusProgress,
     Community,
@@ -47,6 +48,22 @@ def data_version(engine: Engine | Connection) -> int:
         return int(conn.execute(select(imports + rules)).scalar_one())
 
 
+def _newest_service_day(scope: Scope):  # type: ignore[no-untyped-def]
+    """The newest 志愿服务 day of the scope up to the as-of date. The whole city: one step back
+    through the records' date index. A community scope: the daily rollup (a row for every day
+    and community with a record), one seek per community through its (community, day) index,
+    so ``service_record`` needs no index of its own by community (0013)."""
+    as_of = scope.as_of
+    if scope.community_ids() is None:
+        return select(func.max(ServiceRecord.service_date)).where(
+            ServiceRecord.service_date <= as_of
+        )
+    daily = rollups.service_daily
+    return select(func.max(daily.c.service_date)).where(
+        scope.community_clause(daily.c.community_id), daily.c.service_date <= as_of
+    )
+
+
 def latest_data_date(engine: Engine | Connection, scope: Scope) -> dt.date | None:
     """数据截至: the newest date of any fact in scope, not after the as-of date.
 
@@ -55,11 +72,7 @@ def latest_data_date(engine: Engine | Connection, scope: Scope) -> dt.date | Non
     """
     as_of = scope.as_of
     newest = select(
-        select(func.max(ServiceRecord.service_date))
-        .where(
-            scope.community_clause(ServiceRecord.community_id), ServiceRecord.service_date <= as_of
-        )
-        .scalar_subquery(),
+        _newest_service_day(scope).scalar_subquery(),
         select(func.max(CensusProgress.day))
         .where(scope.community_clause(CensusProgress.community_id), CensusProgress.day <= as_of)
         .scalar_subquery(),

@@ -165,9 +165,9 @@ class ServiceRecord(Base):
 
     __tablename__ = "service_record"
     __table_args__ = (
-        Index("ix_service_community_date", "community_id", "service_date"),
         # Also serves lookups by volunteer alone (the foreign key): 0011 dropped the index of
         # volunteer_id by itself, as it dropped that of service_date (served by the next one).
+        # No index by community (0013): a scope's figures and its data date read the rollups.
         Index("ix_service_volunteer_date", "volunteer_id", "service_date"),
         # Date-range figures read only this index (migration 0003, issue 6).
         Index("ix_service_date_covering", "service_date", "community_id", "volunteer_id", "hours"),

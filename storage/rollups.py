@@ -63,6 +63,7 @@ from sqlalchemy import (
     LargeBinary,
     MetaData,
     Numeric,
+    PrimaryKeyConstraint,
     String,
     Table,
     case,
@@ -90,11 +91,19 @@ metadata = MetaData()
 service_daily = Table(
     "rollup_service_daily",
     metadata,
-    Column("service_date", Date, primary_key=True),
-    Column("community_id", Integer, primary_key=True),
-    Column("activity_type", String(100), primary_key=True),
+    Column("service_date", Date, nullable=False),
+    Column("community_id", Integer, nullable=False),
+    Column("activity_type", String(100), nullable=False),
     Column("person_times", Integer, nullable=False),
     Column("hours", Float, nullable=False),
+    # On PostgreSQL the key carries the sums (0013), so a date range is read from it alone
+    # (SQLite's WITHOUT ROWID table is that index already).
+    PrimaryKeyConstraint(
+        "service_date",
+        "community_id",
+        "activity_type",
+        postgresql_include=["person_times", "hours"],
+    ),
     Index(
         "ix_rollup_daily_community_date", "community_id", "service_date", "person_times", "hours"
     ),
@@ -114,22 +123,21 @@ volunteer_year = Table(
 volunteer_month = Table(
     "rollup_volunteer_month",
     metadata,
-    Column("month", Date, primary_key=True),  # the first day of the month
-    Column("community_id", Integer, primary_key=True),
-    Column("volunteer_id", Integer, primary_key=True),
-    Column("activity_type", String(100), primary_key=True),
+    Column("month", Date, nullable=False),  # the first day of the month
+    Column("community_id", Integer, nullable=False),
+    Column("volunteer_id", Integer, nullable=False),
+    Column("activity_type", String(100), nullable=False),
     Column("first_day", Date, nullable=False),
     Column("last_day", Date, nullable=False),
-    # A community scope reads this index alone (the table itself is in month order, which
-    # serves the whole city: a window is one contiguous range of it).
-    Index(
-        "ix_rollup_volunteer_month_community",
+    # Read only for a community scope (the whole city counts from the day sets), so the key
+    # starts with the community (0013): a scope's window is one range of the table itself
+    # (on PostgreSQL of the key, which carries the days), and an import writes one B-tree.
+    PrimaryKeyConstraint(
         "community_id",
         "month",
         "volunteer_id",
         "activity_type",
-        "first_day",
-        "last_day",
+        postgresql_include=["first_day", "last_day"],
     ),
     sqlite_with_rowid=False,
 )
@@ -344,10 +352,15 @@ PRESENCE_COLUMNS = [
 ]
 
 
-def _presence_select(connection: Connection):  # type: ignore[no-untyped-def]
-    month = month_start(R.c.service_date, connection)
+def _presence_select(connection: Connection, in_key_order: bool = False):  # type: ignore[no-untyped-def]
+    """Presence rows of every record; ``in_key_order``: sorted as the table's key (community
+    first), so that a rebuild writes each page of it once."""
+    month = month_start(R.c.service_date, connection).label("month")
     keys = (month, R.c.community_id, R.c.volunteer_id, R.c.activity_type)
-    return select(*keys, func.min(R.c.service_date), func.max(R.c.service_date)).group_by(*keys)
+    query = select(*keys, func.min(R.c.service_date), func.max(R.c.service_date)).group_by(*keys)
+    if in_key_order:
+        query = query.order_by(R.c.community_id, month, R.c.volunteer_id, R.c.activity_type)
+    return query
 
 
 def rebuild(connection: Connection) -> None:
@@ -382,9 +395,8 @@ def rebuild_presence(connection: Connection) -> None:
     """Recompute ``rollup_volunteer_month`` and ``rollup_activity_daily`` from every service
     record (the two of migration 0007)."""
     connection.execute(delete(volunteer_month))
-    connection.execute(
-        insert(volunteer_month).from_select(PRESENCE_COLUMNS, _presence_select(connection))
-    )
+    in_key_order = _presence_select(connection, in_key_order=True)
+    connection.execute(insert(volunteer_month).from_select(PRESENCE_COLUMNS, in_key_order))
     connection.execute(delete(activity_daily))
     connection.execute(insert(activity_daily).from_select(ACTIVITY_COLUMNS, _activity_select()))
 
@@ -657,8 +669,8 @@ _MERGE_ADDED = (
     f"INSERT INTO rollup_volunteer_month AS t ({', '.join(PRESENCE_COLUMNS)}) "
     "SELECT month, community_id, volunteer_id, activity_type, min(service_date), "
     f"max(service_date) FROM {ADDED_TABLE} WHERE to_presence = 1 "
-    "GROUP BY month, community_id, volunteer_id, activity_type "
-    "ORDER BY month, community_id, volunteer_id, activity_type "
+    "GROUP BY community_id, month, volunteer_id, activity_type "
+    "ORDER BY community_id, month, volunteer_id, activity_type "
     "ON CONFLICT (month, community_id, volunteer_id, activity_type) DO UPDATE SET "
     "first_day = CASE WHEN excluded.first_day < t.first_day "
     "THEN excluded.first_day ELSE t.first_day END, "
