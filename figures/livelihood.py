@@ -99,36 +99,86 @@ def in_categories(categories: Sequence[str]) -> ColumnElement[bool]:
     return P.category.in_(tuple(categories)) if categories else true()
 
 
-def livelihood_summary(
-    engine_or_connection: Engine | Connection, scope: Scope, categories: tuple[str, ...] = ()
-) -> LivelihoodSummary:
-    """The headline counts of the as-of year's projects, in one aggregate query."""
-    as_of = scope.as_of
+def _summary_counts(as_of: dt.date) -> tuple:
+    """The counts of ``LivelihoodSummary`` (its total is the first three added up)."""
     week_start, week_end = week_of(as_of)
     completed_in_week = and_(
         is_completed(as_of), P.completed_on >= week_start, P.completed_on <= week_end
     )
-    query = select(
+    return (
         count_where(is_completed(as_of)).label("completed"),
         count_where(is_in_progress(as_of)).label("in_progress"),
         count_where(P.status == "未启动").label("not_started"),
         count_where(P.status == "已取消").label("cancelled"),
         count_where(is_overdue(as_of)).label("overdue"),
         count_where(completed_in_week).label("completed_this_week"),
-    ).where(year_in_scope(scope), in_categories(categories))
+    )
+
+
+SUMMARY_COUNTS = tuple(count.name for count in _summary_counts(dt.date(2000, 1, 1)))
+
+
+def _summary(year: int, counts: dict[str, int]) -> LivelihoodSummary:
+    """The summary of ``counts`` (keyed as ``SUMMARY_COUNTS``): completed, in progress and
+    not started are disjoint and together every project in total (see the module's docstring)."""
+    total = counts["completed"] + counts["in_progress"] + counts["not_started"]
+    return LivelihoodSummary(
+        year=year,
+        total=total,
+        completed=counts["completed"],
+        in_progress=counts["in_progress"],
+        not_started=counts["not_started"],
+        cancelled=counts["cancelled"],
+        completion_rate=ratio(counts["completed"], total),
+        overdue=counts["overdue"],
+        completed_this_week=counts["completed_this_week"],
+    )
+
+
+def livelihood_summary(
+    engine_or_connection: Engine | Connection, scope: Scope, categories: tuple[str, ...] = ()
+) -> LivelihoodSummary:
+    """The headline counts of the as-of year's projects, in one aggregate query."""
+    query = select(*_summary_counts(scope.as_of)).where(
+        year_in_scope(scope), in_categories(categories)
+    )
     with connected(engine_or_connection) as connection:
         row = connection.execute(query).one()
-    total = int(row.completed) + int(row.in_progress) + int(row.not_started)
-    return LivelihoodSummary(
-        year=as_of.year,
+    return _summary(scope.as_of.year, {name: int(row._mapping[name]) for name in SUMMARY_COUNTS})
+
+
+def _per_community(scope: Scope, categories: tuple[str, ...], counts: tuple):  # type: ignore[no-untyped-def]
+    """``counts`` per community id of the as-of year's projects in scope, then named.
+
+    Counted per community id from the covering index, then named: grouping the joined rows
+    by the (街道, 社区) texts sorts ten thousand rows by collated Chinese text.
+    """
+    per_community = (
+        select(P.community_id, *counts)
+        .where(year_in_scope(scope), in_categories(categories))
+        .group_by(P.community_id)
+        .subquery("per_community")
+    )
+    columns = [per_community.c[count.name] for count in counts]
+    return select(Community.subdistrict, Community.name, *columns).join(
+        per_community, per_community.c.community_id == Community.id
+    )
+
+
+def _by_place(rows: list[CommunityLivelihood]) -> list[CommunityLivelihood]:
+    return sorted(rows, key=lambda item: place_key(item.subdistrict, item.community))
+
+
+def _community(
+    subdistrict: str, name: str, total: int, completed: int, overdue: int
+) -> CommunityLivelihood:
+    return CommunityLivelihood(
+        subdistrict=subdistrict,
+        community=name,
         total=total,
-        completed=int(row.completed),
-        in_progress=int(row.in_progress),
-        not_started=int(row.not_started),
-        cancelled=int(row.cancelled),
-        completion_rate=ratio(row.completed, total),
-        overdue=int(row.overdue),
-        completed_this_week=int(row.completed_this_week),
+        completed=completed,
+        completion_rate=ratio(completed, total),
+        overdue=overdue,
     )
 
 
@@ -142,40 +192,52 @@ def livelihood_by_community(
     the year are left out. Sorted by subdistrict, then community (code-point order).
     """
     as_of = scope.as_of
-    # Counted per community id from the covering index, then named: grouping the joined
-    # rows by the (街道, 社区) texts sorts ten thousand rows by collated Chinese text.
-    per_community = (
-        select(
-            P.community_id,
-            count_where(is_counted()).label("total"),
-            count_where(is_completed(as_of)).label("completed"),
-            count_where(is_overdue(as_of)).label("overdue"),
-        )
-        .where(year_in_scope(scope), in_categories(categories))
-        .group_by(P.community_id)
-        .subquery("per_community")
+    counts = (
+        count_where(is_counted()).label("total"),
+        count_where(is_completed(as_of)).label("completed"),
+        count_where(is_overdue(as_of)).label("overdue"),
     )
-    query = select(
-        Community.subdistrict,
-        Community.name,
-        per_community.c.total,
-        per_community.c.completed,
-        per_community.c.overdue,
-    ).join(per_community, per_community.c.community_id == Community.id)
     with connected(engine_or_connection) as connection:
-        rows = connection.execute(query).all()
-    result = [
-        CommunityLivelihood(
-            subdistrict=row.subdistrict,
-            community=row.name,
-            total=int(row.total),
-            completed=int(row.completed),
-            completion_rate=ratio(row.completed, row.total),
-            overdue=int(row.overdue),
+        rows = connection.execute(_per_community(scope, categories, counts)).all()
+    return _by_place(
+        [
+            _community(
+                row.subdistrict, row.name, int(row.total), int(row.completed), int(row.overdue)
+            )
+            for row in rows
+        ]
+    )
+
+
+@dataclass(frozen=True)
+class LivelihoodFigures:
+    """``livelihood_summary`` and ``livelihood_by_community`` of one scope, read together."""
+
+    summary: LivelihoodSummary
+    by_community: list[CommunityLivelihood]
+
+
+def livelihood_figures(
+    engine_or_connection: Engine | Connection, scope: Scope, categories: tuple[str, ...] = ()
+) -> LivelihoodFigures:
+    """``livelihood_summary`` and ``livelihood_by_community`` in one statement (the 民生实事
+    page, the big screen and the weekly report show both): the summary's counts per community,
+    added up here. Whole counts summed, so exactly the two functions' figures (a community's
+    total is its summary's, as there; ``test_livelihood_figures`` compares them)."""
+    with connected(engine_or_connection) as connection:
+        query = _per_community(scope, categories, _summary_counts(scope.as_of))
+        rows = [
+            (row.subdistrict, row.name, {name: int(row._mapping[name]) for name in SUMMARY_COUNTS})
+            for row in connection.execute(query)
+        ]
+    totals = {name: sum(counts[name] for _, _, counts in rows) for name in SUMMARY_COUNTS}
+    by_community = []
+    for subdistrict, name, counts in rows:
+        summary = _summary(scope.as_of.year, counts)
+        by_community.append(
+            _community(subdistrict, name, summary.total, summary.completed, summary.overdue)
         )
-        for row in rows
-    ]
-    return sorted(result, key=lambda item: place_key(item.subdistrict, item.community))
+    return LivelihoodFigures(_summary(scope.as_of.year, totals), _by_place(by_community))
 
 
 # --- 民生实事 page queries: the §3 figures narrowed by 类别, the monthly curve, the lists.

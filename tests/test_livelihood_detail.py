@@ -9,7 +9,7 @@ import pytest
 from report_rows import Rows
 
 from figures import livelihood as detail
-from figures.livelihood import livelihood_by_community, livelihood_summary
+from figures.livelihood import livelihood_by_community, livelihood_figures, livelihood_summary
 from figures.scope import Scope
 from storage.models import LivelihoodProject
 
@@ -211,3 +211,38 @@ def test_monthly_completions_follow_the_category(engine, mixed):
 def test_list_categories_is_sorted_and_distinct(engine, mixed):
     """Each 类别 once, in code-point order."""
     assert detail.list_categories(engine) == ["便民服务", "加装电梯", "环境绿化"]
+
+
+@pytest.mark.parametrize(
+    "scope",
+    [
+        SCOPE,
+        Scope(date_to=dt.date(Y, 3, 9)),
+        Scope(date_to=dt.date(Y, 12, 31)),
+        Scope(date_to=dt.date(Y + 1, 6, 30)),
+        Scope(subdistrict="东城街道", date_to=AS_OF),
+        Scope(subdistrict="东城街道", communities=(EAST_B,), date_to=AS_OF),
+    ],
+)
+@pytest.mark.parametrize("categories", [(), ("环境绿化",), ("无此类别",)])
+def test_livelihood_figures_are_the_summary_and_rows_of_the_separate_queries(
+    engine, mixed, scope, categories
+):
+    """The one statement of the page, the screen and the report gives exactly what the
+    summary and the per-community query give, for every scope, date and 类别."""
+    mixed.item(EAST_B, "已完成", dt.date(Y, 6, 1), dt.date(Y, 6, 29), category="加装电梯")
+    mixed.item(WEST_A, "已取消", dt.date(Y, 5, 1), category="环境绿化")
+    figures = livelihood_figures(engine, scope, categories)
+    assert figures.summary == livelihood_summary(engine, scope, categories)
+    assert figures.by_community == livelihood_by_community(engine, scope, categories)
+
+
+def test_livelihood_figures_count_every_state(engine, mixed):
+    """The comparison above has a count in every field of the summary to compare."""
+    s = livelihood_figures(engine, SCOPE).summary
+    counts = (s.completed, s.in_progress, s.not_started, s.cancelled, s.overdue)
+    assert (s.total, *counts, s.completed_this_week) == (7, 2, 3, 2, 1, 3, 1)
+    assert [
+        (r.community, r.total, r.completed, r.overdue)
+        for r in livelihood_figures(engine, SCOPE).by_community
+    ] == [("乙社区", 2, 0, 1), ("甲社区", 4, 2, 2), ("丙社区", 1, 0, 0)]

@@ -27,11 +27,11 @@ def show_kpis(summary, as_of) -> None:  # type: ignore[no-untyped-def]
         st.caption(sentence)
 
 
-def show_charts(scope, categories) -> None:  # type: ignore[no-untyped-def]
+def show_charts(scope, categories, figures) -> None:  # type: ignore[no-untyped-def]
     left, right = st.columns([3, 2])
     ranking, cut = data.built(
         model.ranking_chart,
-        data.query(livelihood.livelihood_by_community, scope, categories),
+        figures,
         data.rules_query(),
         as_of=scope.as_of,
     )
@@ -43,12 +43,7 @@ def show_charts(scope, categories) -> None:  # type: ignore[no-untyped-def]
             )
         charts.show(ranking)
     with right:
-        charts.show(
-            data.built(
-                model.status_chart,
-                data.query(livelihood.livelihood_summary, scope, categories),
-            )
-        )
+        charts.show(data.built(model.status_chart, figures))
     charts.show(
         data.built(model.monthly_chart, data.query(detail.monthly_completions, scope, categories))
     )
@@ -119,7 +114,9 @@ categories = tuple(
 statuses = tuple(filters.url_choices("status", "状态", PROJECT_STATUSES, container=st.sidebar))
 st.sidebar.caption("类别作用于整页；状态（按截止日期计）只作用于逾期项目和项目清单。")
 
-summary = data.fetch(livelihood.livelihood_summary, scope, categories)
+# The KPIs, the status donut and the ranking: one statement (summary and per-community rows).
+figures = data.query(livelihood.livelihood_figures, scope, categories)
+summary = data.built(model.summary_of, figures)
 if summary.total == 0 and summary.cancelled == 0:
     layout.empty_state(
         f"当前筛选范围内没有 {scope.as_of.year} 年度的民生实事项目。"
@@ -128,7 +125,7 @@ if summary.total == 0 and summary.cancelled == 0:
     search = ""
 else:
     show_kpis(summary, scope.as_of)
-    show_charts(scope, categories)
+    show_charts(scope, categories, figures)
     show_overdue(scope, categories, statuses)
     search = show_projects(scope, categories, statuses, [scope.describe()])
 
