@@ -210,11 +210,56 @@ def livelihood_by_community(
 
 
 @dataclass(frozen=True)
+class ListCounts:
+    """How many projects the 民生实事 page's two lists match, known from the counts of
+    ``livelihood_figures`` (same year, scope and 类别): a list showing its first rows only
+    says how many there are without a count statement of its own. ``None`` where these
+    counts do not tell (a search, a 状态 outside ``PROJECT_STATUSES``)."""
+
+    projects: int  # every project of the year, whatever its 状态
+    by_status: tuple[tuple[str, int], ...]  # as-of 状态 (``status_as_of``) → projects
+    overdue_not_started: int  # overdue projects are 推进中 or 未启动 as of the date
+    overdue: int
+
+    def projects_matching(self, statuses: tuple[str, ...], search: str) -> int | None:
+        """The matches of ``project_list`` with these filters."""
+        if search.strip() or not set(statuses) <= set(PROJECT_STATUSES):
+            return None
+        if not statuses:
+            return self.projects
+        return sum(n for status, n in self.by_status if status in statuses)
+
+    def overdue_matching(self, statuses: tuple[str, ...]) -> int | None:
+        """The matches of ``overdue_projects`` with these 状态."""
+        if not statuses:
+            return self.overdue
+        if not set(statuses) <= set(PROJECT_STATUSES):
+            return None
+        not_started = self.overdue_not_started if "未启动" in statuses else 0
+        in_progress = self.overdue - self.overdue_not_started if "推进中" in statuses else 0
+        return not_started + in_progress
+
+
+@dataclass(frozen=True)
 class LivelihoodFigures:
-    """``livelihood_summary`` and ``livelihood_by_community`` of one scope, read together."""
+    """``livelihood_summary`` and ``livelihood_by_community`` of one scope, read together,
+    and what they tell of the page's lists."""
 
     summary: LivelihoodSummary
     by_community: list[CommunityLivelihood]
+    list_counts: ListCounts
+
+
+def _list_counts(summary: LivelihoodSummary, projects: int, overdue_not_started: int) -> ListCounts:
+    # status_as_of: 已完成 exactly when completed, else 推进中 exactly when in progress, else
+    # the stored 状态 (未启动 and 已取消 are neither completed nor in progress).
+    by_status = (
+        ("已完成", summary.completed),
+        ("推进中", summary.in_progress),
+        ("未启动", summary.not_started),
+        ("已取消", summary.cancelled),
+    )
+    return ListCounts(projects, by_status, overdue_not_started, summary.overdue)
 
 
 def livelihood_figures(
@@ -224,20 +269,28 @@ def livelihood_figures(
     page, the big screen and the weekly report show both): the summary's counts per community,
     added up here. Whole counts summed, so exactly the two functions' figures (a community's
     total is its summary's, as there; ``test_livelihood_figures`` compares them)."""
+    as_of = scope.as_of
+    columns = (
+        *_summary_counts(as_of),
+        func.count().label("projects"),
+        count_where(and_(is_overdue(as_of), P.status == "未启动")).label("overdue_not_started"),
+    )
+    names = [column.name for column in columns]
     with connected(engine_or_connection) as connection:
-        query = _per_community(scope, categories, _summary_counts(scope.as_of))
         rows = [
-            (row.subdistrict, row.name, {name: int(row._mapping[name]) for name in SUMMARY_COUNTS})
-            for row in connection.execute(query)
+            (row.subdistrict, row.name, {name: int(row._mapping[name]) for name in names})
+            for row in connection.execute(_per_community(scope, categories, columns))
         ]
-    totals = {name: sum(counts[name] for _, _, counts in rows) for name in SUMMARY_COUNTS}
+    totals = {name: sum(counts[name] for _, _, counts in rows) for name in names}
     by_community = []
     for subdistrict, name, counts in rows:
-        summary = _summary(scope.as_of.year, counts)
+        summary = _summary(as_of.year, counts)
         by_community.append(
             _community(subdistrict, name, summary.total, summary.completed, summary.overdue)
         )
-    return LivelihoodFigures(_summary(scope.as_of.year, totals), _by_place(by_community))
+    summary = _summary(as_of.year, totals)
+    list_counts = _list_counts(summary, totals["projects"], totals["overdue_not_started"])
+    return LivelihoodFigures(summary, _by_place(by_community), list_counts)
 
 
 # --- 民生实事 page queries: the §3 figures narrowed by 类别, the monthly curve, the lists.
@@ -434,7 +487,6 @@ def _project_columns(as_of: dt.date) -> tuple:
         Community.name.label("community"),
         P.name,
         P.category,
-        P.year,
         P.planned_on,
         status_as_of(as_of).label("status_as_of"),
         P.completed_on,
@@ -453,7 +505,7 @@ def _project_row(row, as_of: dt.date) -> ProjectRow:  # type: ignore[no-untyped-
         community=row.community,
         name=row.name,
         category=row.category,
-        year=int(row.year),
+        year=as_of.year,  # every list keeps to the as-of year (``year_in_scope``)
         planned_on=planned_on,
         status=row.status_as_of,
         completed_on=completed_on,
@@ -464,8 +516,15 @@ def _project_row(row, as_of: dt.date) -> ProjectRow:  # type: ignore[no-untyped-
 
 
 def _page(
-    connection: Connection, scope: Scope, condition: ColumnElement[bool], order: tuple, limit: int
+    connection: Connection,
+    scope: Scope,
+    condition: ColumnElement[bool],
+    order: tuple,
+    limit: int,
+    matched: int | None,
 ) -> ProjectPage:
+    """The first ``limit`` projects meeting ``condition`` and how many do: ``matched`` when
+    the caller knows it (``ListCounts``), else counted when the rows fill the page."""
     joined = select(*_project_columns(scope.as_of)).join(Community, Community.id == P.community_id)
     query = joined.where(condition).order_by(*order).limit(limit)
     count = (
@@ -477,7 +536,9 @@ def _page(
     rows = [_project_row(row, scope.as_of) for row in connection.execute(query)]
     if len(rows) < limit:  # every match is shown: no count needed
         return ProjectPage(rows=rows, matched=len(rows), limit=limit)
-    return ProjectPage(rows=rows, matched=int(connection.execute(count).scalar_one()), limit=limit)
+    if matched is None:
+        matched = int(connection.execute(count).scalar_one())
+    return ProjectPage(rows=rows, matched=matched, limit=limit)
 
 
 def project_list(
@@ -486,11 +547,13 @@ def project_list(
     categories: tuple[str, ...] = (),
     statuses: tuple[str, ...] = (),
     search: str = "",
+    counts: ListCounts | None = None,
     limit: int = PROJECT_LIST_LIMIT,
 ) -> ProjectPage:
     """The as-of year's projects in scope matching the filters, at most ``limit`` of them.
 
-    Ordered by subdistrict, community, 项目编号; ``matched`` tells how many there are in all.
+    Ordered by subdistrict, community, 项目编号; ``matched`` tells how many there are in all
+    (from ``counts``, those of ``livelihood_figures`` of the same scope and 类别, if given).
     """
     condition = and_(
         year_in_scope(scope),
@@ -500,7 +563,8 @@ def project_list(
     )
     order = (Community.subdistrict, Community.name, P.code)
     with connected(engine_or_connection) as connection:
-        return _page(connection, scope, condition, order, limit)
+        known = None if counts is None else counts.projects_matching(statuses, search)
+        return _page(connection, scope, condition, order, limit, known)
 
 
 def overdue_projects(
@@ -508,9 +572,11 @@ def overdue_projects(
     scope: Scope,
     categories: tuple[str, ...] = (),
     statuses: tuple[str, ...] = (),
+    counts: ListCounts | None = None,
     limit: int = OVERDUE_LIST_LIMIT,
 ) -> ProjectPage:
-    """Overdue projects (§3: in total, not completed, 计划完成日期 < as-of), most overdue first."""
+    """Overdue projects (§3: in total, not completed, 计划完成日期 < as-of), most overdue first
+    (``counts`` as for ``project_list``)."""
     condition = and_(
         year_in_scope(scope),
         in_categories(categories),
@@ -519,7 +585,8 @@ def overdue_projects(
     )
     order = (P.planned_on, Community.subdistrict, Community.name, P.code)
     with connected(engine_or_connection) as connection:
-        return _page(connection, scope, condition, order, limit)
+        known = None if counts is None else counts.overdue_matching(statuses)
+        return _page(connection, scope, condition, order, limit, known)
 
 
 __all__ = [

@@ -19,6 +19,7 @@ import streamlit as st
 from figures.judged import judge_livelihood, livelihood_expected
 from figures.livelihood import (
     CommunityLivelihood,
+    ListCounts,
     LivelihoodFigures,
     LivelihoodSummary,
     MonthPoint,
@@ -87,6 +88,11 @@ def summary_of(figures: LivelihoodFigures) -> LivelihoodSummary:
     """The headline counts (through ``data.built`` a rerun reads them without the 2,000
     per-community rows they were read with)."""
     return figures.summary
+
+
+def list_counts_of(figures: LivelihoodFigures) -> ListCounts:
+    """How many projects the lists match (so they send no count statement), likewise."""
+    return figures.list_counts
 
 
 def kpis(summary: LivelihoodSummary, as_of: dt.date) -> list[Kpi]:

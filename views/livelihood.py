@@ -49,10 +49,11 @@ def show_charts(scope, categories, figures) -> None:  # type: ignore[no-untyped-
     )
 
 
-def show_overdue(scope, categories, statuses) -> None:  # type: ignore[no-untyped-def]
+def show_overdue(scope, categories, statuses, counts) -> None:  # type: ignore[no-untyped-def]
     st.subheader("逾期项目")
     table = data.built(
-        model.overdue_table, data.query(detail.overdue_projects, scope, categories, statuses)
+        model.overdue_table,
+        data.query(detail.overdue_projects, scope, categories, statuses, counts),
     )
     if table.frame.empty:
         st.success("当前筛选范围内没有逾期项目。", icon=":material/check_circle:")
@@ -64,7 +65,7 @@ def show_overdue(scope, categories, statuses) -> None:  # type: ignore[no-untype
     )
 
 
-def show_projects(scope, categories, statuses, header_parts) -> str:  # type: ignore[no-untyped-def]
+def show_projects(scope, categories, statuses, counts, header_parts) -> str:  # type: ignore[no-untyped-def]
     st.subheader("项目清单")
     search_column, download_column = st.columns([3, 1], vertical_alignment="bottom")
     search = filters.url_text(
@@ -76,7 +77,7 @@ def show_projects(scope, categories, statuses, header_parts) -> str:  # type: ig
     )
     table = data.built(
         model.project_table,
-        data.query(detail.project_list, scope, categories, statuses, search),
+        data.query(detail.project_list, scope, categories, statuses, search, counts),
     )
     if table.frame.empty:
         layout.empty_state("没有符合条件的项目。请清空搜索框，或调整类别、状态筛选。")
@@ -126,8 +127,10 @@ if summary.total == 0 and summary.cancelled == 0:
 else:
     show_kpis(summary, scope.as_of)
     show_charts(scope, categories, figures)
-    show_overdue(scope, categories, statuses)
-    search = show_projects(scope, categories, statuses, [scope.describe()])
+    # How many projects the lists match, known from the same statement (no count of their own).
+    counts = data.built(model.list_counts_of, figures)
+    show_overdue(scope, categories, statuses, counts)
+    search = show_projects(scope, categories, statuses, counts, [scope.describe()])
 
 with header:
     extra = [f"{scope.as_of.year} 年度项目", *model.filter_parts(categories, statuses, search)]
