@@ -266,29 +266,66 @@ def _list_counts(summary: LivelihoodSummary, projects: int, overdue_not_started:
     return ListCounts(projects, by_status, overdue_not_started, summary.overdue)
 
 
+def _figure_counts(as_of: dt.date) -> tuple:
+    """Per community, the fewest and simplest counts the summary's are sums and differences of
+    (``_from_figure_counts``): each condition tested on every project of the year costs, and
+    the §3 conditions (``is_in_progress``, ``is_overdue``) repeat ``is_completed`` inside a NOT.
+    """
+    week_start, week_end = week_of(as_of)
+    done = and_(P.status == "已完成", P.completed_on <= as_of)  # NULL 完成日期: not done
+    late = P.planned_on < as_of
+    return (
+        func.count().label("projects"),
+        count_where(P.status == "未启动").label("not_started"),
+        count_where(P.status == "已取消").label("cancelled"),
+        count_where(P.status.in_(("推进中", "已完成"))).label("started"),
+        count_where(done).label("completed"),
+        count_where(and_(late, is_counted())).label("late"),
+        count_where(and_(late, done)).label("late_completed"),
+        count_where(and_(late, P.status == "未启动")).label("overdue_not_started"),
+        count_where(and_(done, P.completed_on >= week_start, P.completed_on <= week_end)).label(
+            "completed_this_week"
+        ),
+    )
+
+
+def _from_figure_counts(counts: dict[str, int]) -> dict[str, int]:
+    """The counts of ``SUMMARY_COUNTS`` (and the lists') from those of ``_figure_counts``.
+
+    - in progress = 推进中 + 已完成 not done = (推进中 or 已完成) − done (done ⊂ 已完成);
+    - overdue = counted, not done, planned before as-of = (planned before, counted) − (planned
+      before, done) (done ⊂ counted);
+    - overdue 未启动 = 未启动 planned before as-of (未启动 is counted and never done).
+    """
+    return {
+        **counts,
+        "in_progress": counts["started"] - counts["completed"],
+        "overdue": counts["late"] - counts["late_completed"],
+    }
+
+
 def livelihood_figures(
     engine_or_connection: Engine | Connection, scope: Scope, categories: tuple[str, ...] = ()
 ) -> LivelihoodFigures:
     """``livelihood_summary`` and ``livelihood_by_community`` in one statement (the 民生实事
-    page, the big screen and the weekly report show both): the summary's counts per community,
-    added up here. Whole counts summed, so exactly the two functions' figures (a community's
-    total is its summary's, as there; ``test_livelihood_figures`` compares them)."""
+    page, the big screen and the weekly report show both): a few counts per community (see
+    ``_from_figure_counts``), added up here. Whole counts summed and subtracted, so exactly the
+    two functions' figures (``tests/test_livelihood_detail.py`` compares them over scopes,
+    dates and 类别)."""
     as_of = scope.as_of
-    columns = (
-        *_summary_counts(as_of),
-        func.count().label("projects"),
-        count_where(and_(is_overdue(as_of), P.status == "未启动")).label("overdue_not_started"),
-    )
+    columns = _figure_counts(as_of)
     names = [column.name for column in columns]
     with connected(engine_or_connection) as connection:
         rows = [
             (row.subdistrict, row.name, {name: int(row._mapping[name]) for name in names})
             for row in connection.execute(_per_community(scope, categories, columns))
         ]
-    totals = {name: sum(counts[name] for _, _, counts in rows) for name in names}
+    totals = _from_figure_counts(
+        {name: sum(counts[name] for _, _, counts in rows) for name in names}
+    )
     by_community = []
     for subdistrict, name, counts in rows:
-        summary = _summary(as_of.year, counts)
+        summary = _summary(as_of.year, _from_figure_counts(counts))
         by_community.append(
             _community(subdistrict, name, summary.total, summary.completed, summary.overdue)
         )

@@ -232,6 +232,8 @@ def test_livelihood_figures_are_the_summary_and_rows_of_the_separate_queries(
     summary and the per-community query give, for every scope, date and 类别."""
     mixed.item(EAST_B, "已完成", dt.date(Y, 6, 1), dt.date(Y, 6, 29), category="加装电梯")
     mixed.item(WEST_A, "已取消", dt.date(Y, 5, 1), category="环境绿化")
+    mixed.item(WEST_A, "已完成", dt.date(Y, 2, 1), None, category="环境绿化")  # no 完成日期
+    mixed.item(EAST_B, "推进中", AS_OF, category="环境绿化")  # due on the as-of date
     figures = livelihood_figures(engine, scope, categories)
     assert figures.summary == livelihood_summary(engine, scope, categories)
     assert figures.by_community == livelihood_by_community(engine, scope, categories)
