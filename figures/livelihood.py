@@ -86,12 +86,8 @@ def is_overdue(as_of: dt.date) -> ColumnElement[bool]:
 
 
 def count_where(condition: ColumnElement[bool]):  # type: ignore[no-untyped-def]
-    """COUNT(*) FILTER (WHERE condition): the rows where it is true, 0 on no rows.
-
-    (Both databases have aggregate filters: SQLite since 3.30. At city scale they count a
-    year's projects a fifth faster than SUM(CASE WHEN … THEN 1 ELSE 0 END) on both.)
-    """
-    return func.count().filter(condition)
+    """SUM(CASE WHEN condition THEN 1 ELSE 0 END), 0 rather than NULL on no rows."""
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
 def year_in_scope(scope: Scope) -> ColumnElement[bool]:
