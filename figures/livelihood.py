@@ -90,6 +90,11 @@ def count_where(condition: ColumnElement[bool]):  # type: ignore[no-untyped-def]
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
+def _count_filtered(condition: ColumnElement[bool]):  # type: ignore[no-untyped-def]
+    """COUNT(*) FILTER (WHERE condition): the same count as ``count_where``."""
+    return func.count().filter(condition)
+
+
 def year_in_scope(scope: Scope) -> ColumnElement[bool]:
     return and_(P.year == scope.as_of.year, scope.community_clause(P.community_id))
 
@@ -262,24 +267,28 @@ def _list_counts(summary: LivelihoodSummary, projects: int, overdue_not_started:
     return ListCounts(projects, by_status, overdue_not_started, summary.overdue)
 
 
-def _figure_counts(as_of: dt.date) -> tuple:
+def _figure_counts(as_of: dt.date, dialect: str) -> tuple:
     """Per community, the fewest and simplest counts the summary's are sums and differences of
     (``_from_figure_counts``): each condition tested on every project of the year costs, and
     the §3 conditions (``is_in_progress``, ``is_overdue``) repeat ``is_completed`` inside a NOT.
+
+    SQLite counts with COUNT(*) FILTER (WHERE …), a sixth faster there than ``count_where``'s
+    SUM(CASE …) at city scale; on PostgreSQL the filter was not faster (measured interleaved).
     """
+    tally = _count_filtered if dialect == "sqlite" else count_where
     week_start, week_end = week_of(as_of)
     done = and_(P.status == "已完成", P.completed_on <= as_of)  # NULL 完成日期: not done
     late = P.planned_on < as_of
     return (
         func.count().label("projects"),
-        count_where(P.status == "未启动").label("not_started"),
-        count_where(P.status == "已取消").label("cancelled"),
-        count_where(P.status.in_(("推进中", "已完成"))).label("started"),
-        count_where(done).label("completed"),
-        count_where(and_(late, is_counted())).label("late"),
-        count_where(and_(late, done)).label("late_completed"),
-        count_where(and_(late, P.status == "未启动")).label("overdue_not_started"),
-        count_where(and_(done, P.completed_on >= week_start, P.completed_on <= week_end)).label(
+        tally(P.status == "未启动").label("not_started"),
+        tally(P.status == "已取消").label("cancelled"),
+        tally(P.status.in_(("推进中", "已完成"))).label("started"),
+        tally(done).label("completed"),
+        tally(and_(late, is_counted())).label("late"),
+        tally(and_(late, done)).label("late_completed"),
+        tally(and_(late, P.status == "未启动")).label("overdue_not_started"),
+        tally(and_(done, P.completed_on >= week_start, P.completed_on <= week_end)).label(
             "completed_this_week"
         ),
     )
@@ -309,9 +318,9 @@ def livelihood_figures(
     two functions' figures (``tests/test_livelihood_detail.py`` compares them over scopes,
     dates and 类别)."""
     as_of = scope.as_of
-    columns = _figure_counts(as_of)
-    names = [column.name for column in columns]
     with connected(engine_or_connection) as connection:
+        columns = _figure_counts(as_of, connection.dialect.name)
+        names = [column.name for column in columns]
         rows = [
             (row.subdistrict, row.name, {name: int(row._mapping[name]) for name in names})
             for row in connection.execute(_per_community(scope, categories, columns))
