@@ -90,6 +90,11 @@ def count_where(condition: ColumnElement[bool]):  # type: ignore[no-untyped-def]
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
+def _count_filtered(condition: ColumnElement[bool]):  # type: ignore[no-untyped-def]
+    """COUNT(*) FILTER (WHERE condition): the same count as ``count_where``."""
+    return func.count().filter(condition)
+
+
 def year_in_scope(scope: Scope) -> ColumnElement[bool]:
     return and_(P.year == scope.as_of.year, scope.community_clause(P.community_id))
 
@@ -99,36 +104,86 @@ def in_categories(categories: Sequence[str]) -> ColumnElement[bool]:
     return P.category.in_(tuple(categories)) if categories else true()
 
 
-def livelihood_summary(
-    engine_or_connection: Engine | Connection, scope: Scope, categories: tuple[str, ...] = ()
-) -> LivelihoodSummary:
-    """The headline counts of the as-of year's projects, in one aggregate query."""
-    as_of = scope.as_of
+def _summary_counts(as_of: dt.date) -> tuple:
+    """The counts of ``LivelihoodSummary`` (its total is the first three added up)."""
     week_start, week_end = week_of(as_of)
     completed_in_week = and_(
         is_completed(as_of), P.completed_on >= week_start, P.completed_on <= week_end
     )
-    query = select(
+    return (
         count_where(is_completed(as_of)).label("completed"),
         count_where(is_in_progress(as_of)).label("in_progress"),
         count_where(P.status == "未启动").label("not_started"),
         count_where(P.status == "已取消").label("cancelled"),
         count_where(is_overdue(as_of)).label("overdue"),
         count_where(completed_in_week).label("completed_this_week"),
-    ).where(year_in_scope(scope), in_categories(categories))
+    )
+
+
+SUMMARY_COUNTS = tuple(count.name for count in _summary_counts(dt.date(2000, 1, 1)))
+
+
+def _summary(year: int, counts: dict[str, int]) -> LivelihoodSummary:
+    """The summary of ``counts`` (keyed as ``SUMMARY_COUNTS``): completed, in progress and
+    not started are disjoint and together every project in total (see the module's docstring)."""
+    total = counts["completed"] + counts["in_progress"] + counts["not_started"]
+    return LivelihoodSummary(
+        year=year,
+        total=total,
+        completed=counts["completed"],
+        in_progress=counts["in_progress"],
+        not_started=counts["not_started"],
+        cancelled=counts["cancelled"],
+        completion_rate=ratio(counts["completed"], total),
+        overdue=counts["overdue"],
+        completed_this_week=counts["completed_this_week"],
+    )
+
+
+def livelihood_summary(
+    engine_or_connection: Engine | Connection, scope: Scope, categories: tuple[str, ...] = ()
+) -> LivelihoodSummary:
+    """The headline counts of the as-of year's projects, in one aggregate query."""
+    query = select(*_summary_counts(scope.as_of)).where(
+        year_in_scope(scope), in_categories(categories)
+    )
     with connected(engine_or_connection) as connection:
         row = connection.execute(query).one()
-    total = int(row.completed) + int(row.in_progress) + int(row.not_started)
-    return LivelihoodSummary(
-        year=as_of.year,
+    return _summary(scope.as_of.year, {name: int(row._mapping[name]) for name in SUMMARY_COUNTS})
+
+
+def _per_community(scope: Scope, categories: tuple[str, ...], counts: tuple):  # type: ignore[no-untyped-def]
+    """``counts`` per community id of the as-of year's projects in scope, then named.
+
+    Counted per community id from the covering index, then named: grouping the joined rows
+    by the (街道, 社区) texts sorts ten thousand rows by collated Chinese text.
+    """
+    per_community = (
+        select(P.community_id, *counts)
+        .where(year_in_scope(scope), in_categories(categories))
+        .group_by(P.community_id)
+        .subquery("per_community")
+    )
+    columns = [per_community.c[count.name] for count in counts]
+    return select(Community.subdistrict, Community.name, *columns).join(
+        per_community, per_community.c.community_id == Community.id
+    )
+
+
+def _by_place(rows: list[CommunityLivelihood]) -> list[CommunityLivelihood]:
+    return sorted(rows, key=lambda item: place_key(item.subdistrict, item.community))
+
+
+def _community(
+    subdistrict: str, name: str, total: int, completed: int, overdue: int
+) -> CommunityLivelihood:
+    return CommunityLivelihood(
+        subdistrict=subdistrict,
+        community=name,
         total=total,
-        completed=int(row.completed),
-        in_progress=int(row.in_progress),
-        not_started=int(row.not_started),
-        cancelled=int(row.cancelled),
-        completion_rate=ratio(row.completed, total),
-        overdue=int(row.overdue),
-        completed_this_week=int(row.completed_this_week),
+        completed=completed,
+        completion_rate=ratio(completed, total),
+        overdue=overdue,
     )
 
 
@@ -142,40 +197,146 @@ def livelihood_by_community(
     the year are left out. Sorted by subdistrict, then community (code-point order).
     """
     as_of = scope.as_of
-    # Counted per community id from the covering index, then named: grouping the joined
-    # rows by the (街道, 社区) texts sorts ten thousand rows by collated Chinese text.
-    per_community = (
-        select(
-            P.community_id,
-            count_where(is_counted()).label("total"),
-            count_where(is_completed(as_of)).label("completed"),
-            count_where(is_overdue(as_of)).label("overdue"),
-        )
-        .where(year_in_scope(scope), in_categories(categories))
-        .group_by(P.community_id)
-        .subquery("per_community")
+    counts = (
+        count_where(is_counted()).label("total"),
+        count_where(is_completed(as_of)).label("completed"),
+        count_where(is_overdue(as_of)).label("overdue"),
     )
-    query = select(
-        Community.subdistrict,
-        Community.name,
-        per_community.c.total,
-        per_community.c.completed,
-        per_community.c.overdue,
-    ).join(per_community, per_community.c.community_id == Community.id)
     with connected(engine_or_connection) as connection:
-        rows = connection.execute(query).all()
-    result = [
-        CommunityLivelihood(
-            subdistrict=row.subdistrict,
-            community=row.name,
-            total=int(row.total),
-            completed=int(row.completed),
-            completion_rate=ratio(row.completed, row.total),
-            overdue=int(row.overdue),
+        rows = connection.execute(_per_community(scope, categories, counts)).all()
+    return _by_place(
+        [
+            _community(
+                row.subdistrict, row.name, int(row.total), int(row.completed), int(row.overdue)
+            )
+            for row in rows
+        ]
+    )
+
+
+@dataclass(frozen=True)
+class ListCounts:
+    """How many projects the 民生实事 page's two lists match, known from the counts of
+    ``livelihood_figures`` (same year, scope and 类别): a list showing its first rows only
+    says how many there are without a count statement of its own. ``None`` where these
+    counts do not tell (a search, a 状态 outside ``PROJECT_STATUSES``)."""
+
+    projects: int  # every project of the year, whatever its 状态
+    by_status: tuple[tuple[str, int], ...]  # as-of 状态 (``status_as_of``) → projects
+    overdue_not_started: int  # overdue projects are 推进中 or 未启动 as of the date
+    overdue: int
+
+    def projects_matching(self, statuses: tuple[str, ...], search: str) -> int | None:
+        """The matches of ``project_list`` with these filters."""
+        if search.strip() or not set(statuses) <= set(PROJECT_STATUSES):
+            return None
+        if not statuses:
+            return self.projects
+        return sum(n for status, n in self.by_status if status in statuses)
+
+    def overdue_matching(self, statuses: tuple[str, ...]) -> int | None:
+        """The matches of ``overdue_projects`` with these 状态."""
+        if not statuses:
+            return self.overdue
+        if not set(statuses) <= set(PROJECT_STATUSES):
+            return None
+        not_started = self.overdue_not_started if "未启动" in statuses else 0
+        in_progress = self.overdue - self.overdue_not_started if "推进中" in statuses else 0
+        return not_started + in_progress
+
+
+@dataclass(frozen=True)
+class LivelihoodFigures:
+    """``livelihood_summary`` and ``livelihood_by_community`` of one scope, read together,
+    and what they tell of the page's lists."""
+
+    summary: LivelihoodSummary
+    by_community: list[CommunityLivelihood]
+    list_counts: ListCounts
+
+
+def _list_counts(summary: LivelihoodSummary, projects: int, overdue_not_started: int) -> ListCounts:
+    # status_as_of: 已完成 exactly when completed, else 推进中 exactly when in progress, else
+    # the stored 状态 (未启动 and 已取消 are neither completed nor in progress).
+    by_status = (
+        ("已完成", summary.completed),
+        ("推进中", summary.in_progress),
+        ("未启动", summary.not_started),
+        ("已取消", summary.cancelled),
+    )
+    return ListCounts(projects, by_status, overdue_not_started, summary.overdue)
+
+
+def _figure_counts(as_of: dt.date, dialect: str) -> tuple:
+    """Per community, the fewest and simplest counts the summary's are sums and differences of
+    (``_from_figure_counts``): each condition tested on every project of the year costs, and
+    the §3 conditions (``is_in_progress``, ``is_overdue``) repeat ``is_completed`` inside a NOT.
+
+    SQLite counts with COUNT(*) FILTER (WHERE …), a sixth faster there than ``count_where``'s
+    SUM(CASE …) at city scale; on PostgreSQL the filter was not faster (measured interleaved).
+    """
+    tally = _count_filtered if dialect == "sqlite" else count_where
+    week_start, week_end = week_of(as_of)
+    done = and_(P.status == "已完成", P.completed_on <= as_of)  # NULL 完成日期: not done
+    late = P.planned_on < as_of
+    return (
+        func.count().label("projects"),
+        tally(P.status == "未启动").label("not_started"),
+        tally(P.status == "已取消").label("cancelled"),
+        tally(P.status.in_(("推进中", "已完成"))).label("started"),
+        tally(done).label("completed"),
+        tally(and_(late, is_counted())).label("late"),
+        tally(and_(late, done)).label("late_completed"),
+        tally(and_(late, P.status == "未启动")).label("overdue_not_started"),
+        tally(and_(done, P.completed_on >= week_start, P.completed_on <= week_end)).label(
+            "completed_this_week"
+        ),
+    )
+
+
+def _from_figure_counts(counts: dict[str, int]) -> dict[str, int]:
+    """The counts of ``SUMMARY_COUNTS`` (and the lists') from those of ``_figure_counts``.
+
+    - in progress = 推进中 + 已完成 not done = (推进中 or 已完成) − done (done ⊂ 已完成);
+    - overdue = counted, not done, planned before as-of = (planned before, counted) − (planned
+      before, done) (done ⊂ counted);
+    - overdue 未启动 = 未启动 planned before as-of (未启动 is counted and never done).
+    """
+    return {
+        **counts,
+        "in_progress": counts["started"] - counts["completed"],
+        "overdue": counts["late"] - counts["late_completed"],
+    }
+
+
+def livelihood_figures(
+    engine_or_connection: Engine | Connection, scope: Scope, categories: tuple[str, ...] = ()
+) -> LivelihoodFigures:
+    """``livelihood_summary`` and ``livelihood_by_community`` in one statement (the 民生实事
+    page, the big screen and the weekly report show both): a few counts per community (see
+    ``_from_figure_counts``), added up here. Whole counts summed and subtracted, so exactly the
+    two functions' figures (``tests/test_livelihood_detail.py`` compares them over scopes,
+    dates and 类别)."""
+    as_of = scope.as_of
+    with connected(engine_or_connection) as connection:
+        columns = _figure_counts(as_of, connection.dialect.name)
+        names = [column.name for column in columns]
+        rows = [
+            (row.subdistrict, row.name, {name: int(row._mapping[name]) for name in names})
+            for row in connection.execute(_per_community(scope, categories, columns))
+        ]
+    totals = _from_figure_counts(
+        {name: sum(counts[name] for _, _, counts in rows) for name in names}
+    )
+    by_community = []
+    for subdistrict, name, counts in rows:
+        summary = _summary(as_of.year, _from_figure_counts(counts))
+        by_community.append(
+            _community(subdistrict, name, summary.total, summary.completed, summary.overdue)
         )
-        for row in rows
-    ]
-    return sorted(result, key=lambda item: place_key(item.subdistrict, item.community))
+    summary = _summary(as_of.year, totals)
+    list_counts = _list_counts(summary, totals["projects"], totals["overdue_not_started"])
+    return LivelihoodFigures(summary, _by_place(by_community), list_counts)
 
 
 # --- 民生实事 page queries: the §3 figures narrowed by 类别, the monthly curve, the lists.
@@ -372,7 +533,6 @@ def _project_columns(as_of: dt.date) -> tuple:
         Community.name.label("community"),
         P.name,
         P.category,
-        P.year,
         P.planned_on,
         status_as_of(as_of).label("status_as_of"),
         P.completed_on,
@@ -391,7 +551,7 @@ def _project_row(row, as_of: dt.date) -> ProjectRow:  # type: ignore[no-untyped-
         community=row.community,
         name=row.name,
         category=row.category,
-        year=int(row.year),
+        year=as_of.year,  # every list keeps to the as-of year (``year_in_scope``)
         planned_on=planned_on,
         status=row.status_as_of,
         completed_on=completed_on,
@@ -402,8 +562,15 @@ def _project_row(row, as_of: dt.date) -> ProjectRow:  # type: ignore[no-untyped-
 
 
 def _page(
-    connection: Connection, scope: Scope, condition: ColumnElement[bool], order: tuple, limit: int
+    connection: Connection,
+    scope: Scope,
+    condition: ColumnElement[bool],
+    order: tuple,
+    limit: int,
+    matched: int | None,
 ) -> ProjectPage:
+    """The first ``limit`` projects meeting ``condition`` and how many do: ``matched`` when
+    the caller knows it (``ListCounts``), else counted when the rows fill the page."""
     joined = select(*_project_columns(scope.as_of)).join(Community, Community.id == P.community_id)
     query = joined.where(condition).order_by(*order).limit(limit)
     count = (
@@ -415,7 +582,9 @@ def _page(
     rows = [_project_row(row, scope.as_of) for row in connection.execute(query)]
     if len(rows) < limit:  # every match is shown: no count needed
         return ProjectPage(rows=rows, matched=len(rows), limit=limit)
-    return ProjectPage(rows=rows, matched=int(connection.execute(count).scalar_one()), limit=limit)
+    if matched is None:
+        matched = int(connection.execute(count).scalar_one())
+    return ProjectPage(rows=rows, matched=matched, limit=limit)
 
 
 def project_list(
@@ -424,11 +593,13 @@ def project_list(
     categories: tuple[str, ...] = (),
     statuses: tuple[str, ...] = (),
     search: str = "",
+    counts: ListCounts | None = None,
     limit: int = PROJECT_LIST_LIMIT,
 ) -> ProjectPage:
     """The as-of year's projects in scope matching the filters, at most ``limit`` of them.
 
-    Ordered by subdistrict, community, 项目编号; ``matched`` tells how many there are in all.
+    Ordered by subdistrict, community, 项目编号; ``matched`` tells how many there are in all
+    (from ``counts``, those of ``livelihood_figures`` of the same scope and 类别, if given).
     """
     condition = and_(
         year_in_scope(scope),
@@ -438,7 +609,8 @@ def project_list(
     )
     order = (Community.subdistrict, Community.name, P.code)
     with connected(engine_or_connection) as connection:
-        return _page(connection, scope, condition, order, limit)
+        known = None if counts is None else counts.projects_matching(statuses, search)
+        return _page(connection, scope, condition, order, limit, known)
 
 
 def overdue_projects(
@@ -446,9 +618,11 @@ def overdue_projects(
     scope: Scope,
     categories: tuple[str, ...] = (),
     statuses: tuple[str, ...] = (),
+    counts: ListCounts | None = None,
     limit: int = OVERDUE_LIST_LIMIT,
 ) -> ProjectPage:
-    """Overdue projects (§3: in total, not completed, 计划完成日期 < as-of), most overdue first."""
+    """Overdue projects (§3: in total, not completed, 计划完成日期 < as-of), most overdue first
+    (``counts`` as for ``project_list``)."""
     condition = and_(
         year_in_scope(scope),
         in_categories(categories),
@@ -457,7 +631,8 @@ def overdue_projects(
     )
     order = (P.planned_on, Community.subdistrict, Community.name, P.code)
     with connected(engine_or_connection) as connection:
-        return _page(connection, scope, condition, order, limit)
+        known = None if counts is None else counts.overdue_matching(statuses)
+        return _page(connection, scope, condition, order, limit, known)
 
 
 __all__ = [

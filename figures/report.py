@@ -20,12 +20,7 @@ from sqlalchemy import Connection, Engine
 from figures.area_helpers import connected, week_of
 from figures.census import CensusSummary, census_summary
 from figures.fiscal import FiscalReport, fiscal_report
-from figures.livelihood import (
-    CommunityLivelihood,
-    LivelihoodSummary,
-    livelihood_by_community,
-    livelihood_summary,
-)
+from figures.livelihood import CommunityLivelihood, LivelihoodSummary, livelihood_figures
 from figures.scope import Scope
 from figures.volunteers import VolunteerSummary, volunteer_summary
 from storage.finite import field_reader, require_finite
@@ -52,10 +47,11 @@ class ReportFigures:
 
 def report_figures(connection: Connection, scope: Scope) -> ReportFigures:
     """Every area function the report needs, once, on one connection."""
+    livelihood = livelihood_figures(connection, scope)
     return ReportFigures(
         scope=scope,
-        livelihood=livelihood_summary(connection, scope),
-        livelihood_rows=livelihood_by_community(connection, scope),
+        livelihood=livelihood.summary,
+        livelihood_rows=livelihood.by_community,
         fiscal=fiscal_report(connection, scope),
         census=census_summary(connection, scope),
         volunteers=volunteer_summary(connection, scope),

@@ -9,9 +9,9 @@ import pytest
 from report_rows import Rows
 
 from figures import livelihood as detail
-from figures.livelihood import livelihood_by_community, livelihood_summary
+from figures.livelihood import livelihood_by_community, livelihood_figures, livelihood_summary
 from figures.scope import Scope
-from storage.models import LivelihoodProject
+from storage.models import PROJECT_STATUSES, LivelihoodProject
 
 AS_OF = dt.date(2020, 6, 30)
 Y = AS_OF.year
@@ -211,3 +211,76 @@ def test_monthly_completions_follow_the_category(engine, mixed):
 def test_list_categories_is_sorted_and_distinct(engine, mixed):
     """Each 类别 once, in code-point order."""
     assert detail.list_categories(engine) == ["便民服务", "加装电梯", "环境绿化"]
+
+
+@pytest.mark.parametrize(
+    "scope",
+    [
+        SCOPE,
+        Scope(date_to=dt.date(Y, 3, 9)),
+        Scope(date_to=dt.date(Y, 12, 31)),
+        Scope(date_to=dt.date(Y + 1, 6, 30)),
+        Scope(subdistrict="东城街道", date_to=AS_OF),
+        Scope(subdistrict="东城街道", communities=(EAST_B,), date_to=AS_OF),
+    ],
+)
+@pytest.mark.parametrize("categories", [(), ("环境绿化",), ("无此类别",)])
+def test_livelihood_figures_are_the_summary_and_rows_of_the_separate_queries(
+    engine, mixed, scope, categories
+):
+    """The one statement of the page, the screen and the report gives exactly what the
+    summary and the per-community query give, for every scope, date and 类别."""
+    mixed.item(EAST_B, "已完成", dt.date(Y, 6, 1), dt.date(Y, 6, 29), category="加装电梯")
+    mixed.item(WEST_A, "已取消", dt.date(Y, 5, 1), category="环境绿化")
+    mixed.item(WEST_A, "已完成", dt.date(Y, 2, 1), None, category="环境绿化")  # no 完成日期
+    mixed.item(EAST_B, "推进中", AS_OF, category="环境绿化")  # due on the as-of date
+    figures = livelihood_figures(engine, scope, categories)
+    assert figures.summary == livelihood_summary(engine, scope, categories)
+    assert figures.by_community == livelihood_by_community(engine, scope, categories)
+
+
+def test_livelihood_figures_count_every_state(engine, mixed):
+    """The comparison above has a count in every field of the summary to compare."""
+    s = livelihood_figures(engine, SCOPE).summary
+    counts = (s.completed, s.in_progress, s.not_started, s.cancelled, s.overdue)
+    assert (s.total, *counts, s.completed_this_week) == (7, 2, 3, 2, 1, 3, 1)
+    assert [
+        (r.community, r.total, r.completed, r.overdue)
+        for r in livelihood_figures(engine, SCOPE).by_community
+    ] == [("乙社区", 2, 0, 1), ("甲社区", 4, 2, 2), ("丙社区", 1, 0, 0)]
+
+
+ALL_STATUS_FILTERS = [
+    combination
+    for size in range(len(PROJECT_STATUSES) + 1)
+    for combination in itertools.combinations(PROJECT_STATUSES, size)
+] + [("推进中", "推进中"), ("暂停",), ("已完成", "暂停")]
+
+
+@pytest.mark.parametrize("categories", [(), ("环境绿化",)])
+def test_list_counts_are_the_lists_own_counts(engine, mixed, categories):
+    """The page's lists take their 共有 N 个 from ``livelihood_figures``: for every 状态
+    filter (and a 状态 no import gives, stored by hand) exactly what they count themselves."""
+    mixed.item(EAST_B, "暂停", dt.date(Y, 3, 1), category="环境绿化")
+    mixed.item(WEST_A, "未启动", dt.date(Y, 5, 1), category="环境绿化")
+    counts = livelihood_figures(engine, SCOPE, categories).list_counts
+    for statuses in ALL_STATUS_FILTERS:
+        for search in ("", "甲社区"):
+            own = detail.project_list(engine, SCOPE, categories, statuses, search, limit=1)
+            known = detail.project_list(engine, SCOPE, categories, statuses, search, counts, 1)
+            assert (known.rows, known.matched) == (own.rows, own.matched), (statuses, search)
+        own = detail.overdue_projects(engine, SCOPE, categories, statuses, limit=1)
+        known = detail.overdue_projects(engine, SCOPE, categories, statuses, counts, 1)
+        assert (known.rows, known.matched) == (own.rows, own.matched), statuses
+
+
+def test_list_counts_say_how_many_without_a_count_statement(engine, mixed):
+    """The counts the lists are given are the ones they show (none counted again)."""
+    counts = livelihood_figures(engine, SCOPE).list_counts
+    assert counts.projects_matching((), "") == 8
+    assert counts.projects_matching(("推进中", "已取消"), "") == 4
+    assert counts.projects_matching((), "甲") is None
+    assert counts.overdue_matching(()) == 3
+    assert counts.overdue_matching(("未启动",)) == 1
+    assert counts.overdue_matching(("推进中", "已完成")) == 2
+    assert counts.overdue_matching(("暂停",)) is None

@@ -19,6 +19,8 @@ import streamlit as st
 from figures.judged import judge_livelihood, livelihood_expected
 from figures.livelihood import (
     CommunityLivelihood,
+    ListCounts,
+    LivelihoodFigures,
     LivelihoodSummary,
     MonthPoint,
     ProjectPage,
@@ -80,6 +82,17 @@ def community_labels(places: Iterable[tuple[str, str]]) -> dict[tuple[str, str],
     places = list(places)
     counts = Counter(name for _, name in places)
     return {(sub, name): name if counts[name] == 1 else f"{sub}·{name}" for sub, name in places}
+
+
+def summary_of(figures: LivelihoodFigures) -> LivelihoodSummary:
+    """The headline counts (through ``data.built`` a rerun reads them without the 2,000
+    per-community rows they were read with)."""
+    return figures.summary
+
+
+def list_counts_of(figures: LivelihoodFigures) -> ListCounts:
+    """How many projects the lists match (so they send no count statement), likewise."""
+    return figures.list_counts
 
 
 def kpis(summary: LivelihoodSummary, as_of: dt.date) -> list[Kpi]:
@@ -310,11 +323,11 @@ def overdue_table(page: ProjectPage) -> ProjectTable:
 
 
 def ranking_chart(
-    rows: Sequence[CommunityLivelihood], rules: Rules, *, as_of: dt.date
+    figures: LivelihoodFigures, rules: Rules, *, as_of: dt.date
 ) -> tuple[charts.ChartSpec, bool]:
     """The ranking bars (the lowest ``MAX_RANKING_BARS`` communities) and whether some were
     left out."""
-    ranking, cut = lowest_bars(ranking_frame(rows, as_of, rules), "完成率")
+    ranking, cut = lowest_bars(ranking_frame(figures.by_community, as_of, rules), "完成率")
     chart = charts.ranking_bar(
         ranking,
         category="社区",
@@ -329,10 +342,10 @@ def ranking_chart(
     return charts.spec(chart), cut
 
 
-def status_chart(summary: LivelihoodSummary) -> charts.ChartSpec:
+def status_chart(figures: LivelihoodFigures) -> charts.ChartSpec:
     """The donut of project states."""
     chart = charts.share_donut(
-        status_frame(summary),
+        status_frame(figures.summary),
         category="状态",
         value="项目数",
         value_title="项目数",

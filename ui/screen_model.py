@@ -559,7 +559,8 @@ def load_screen_data(engine, scope: Scope, loaded_at: dt.datetime) -> ScreenData
     expected = None
     if census_block is not None:
         expected = campaign_expected(engine, census_block.campaign, scope.as_of)
-    livelihood_rows = livelihood.livelihood_by_community(engine, scope)
+    livelihood_figures = livelihood.livelihood_figures(engine, scope)
+    livelihood_rows = livelihood_figures.by_community
     volunteer_block = volunteers.volunteer_summary(engine, scope)
     # The league's this week is the figures above (read once), its last week its own.
     this_week = league.WeekFigures(
@@ -570,7 +571,7 @@ def load_screen_data(engine, scope: Scope, loaded_at: dt.datetime) -> ScreenData
     )
     return ScreenData(
         scope=scope,
-        livelihood=livelihood.livelihood_summary(engine, scope),
+        livelihood=livelihood_figures.summary,
         livelihood_rows=tuple(livelihood_rows),
         fiscal=fiscal.fiscal_report(engine, scope),
         census=census_block,

@@ -27,11 +27,11 @@ def show_kpis(summary, as_of) -> None:  # type: ignore[no-untyped-def]
         st.caption(sentence)
 
 
-def show_charts(scope, categories) -> None:  # type: ignore[no-untyped-def]
+def show_charts(scope, categories, figures) -> None:  # type: ignore[no-untyped-def]
     left, right = st.columns([3, 2])
     ranking, cut = data.built(
         model.ranking_chart,
-        data.query(livelihood.livelihood_by_community, scope, categories),
+        figures,
         data.rules_query(),
         as_of=scope.as_of,
     )
@@ -43,21 +43,17 @@ def show_charts(scope, categories) -> None:  # type: ignore[no-untyped-def]
             )
         charts.show(ranking)
     with right:
-        charts.show(
-            data.built(
-                model.status_chart,
-                data.query(livelihood.livelihood_summary, scope, categories),
-            )
-        )
+        charts.show(data.built(model.status_chart, figures))
     charts.show(
         data.built(model.monthly_chart, data.query(detail.monthly_completions, scope, categories))
     )
 
 
-def show_overdue(scope, categories, statuses) -> None:  # type: ignore[no-untyped-def]
+def show_overdue(scope, categories, statuses, counts) -> None:  # type: ignore[no-untyped-def]
     st.subheader("逾期项目")
     table = data.built(
-        model.overdue_table, data.query(detail.overdue_projects, scope, categories, statuses)
+        model.overdue_table,
+        data.query(detail.overdue_projects, scope, categories, statuses, counts),
     )
     if table.frame.empty:
         st.success("当前筛选范围内没有逾期项目。", icon=":material/check_circle:")
@@ -69,7 +65,7 @@ def show_overdue(scope, categories, statuses) -> None:  # type: ignore[no-untype
     )
 
 
-def show_projects(scope, categories, statuses, header_parts) -> str:  # type: ignore[no-untyped-def]
+def show_projects(scope, categories, statuses, counts, header_parts) -> str:  # type: ignore[no-untyped-def]
     st.subheader("项目清单")
     search_column, download_column = st.columns([3, 1], vertical_alignment="bottom")
     search = filters.url_text(
@@ -81,7 +77,7 @@ def show_projects(scope, categories, statuses, header_parts) -> str:  # type: ig
     )
     table = data.built(
         model.project_table,
-        data.query(detail.project_list, scope, categories, statuses, search),
+        data.query(detail.project_list, scope, categories, statuses, search, counts),
     )
     if table.frame.empty:
         layout.empty_state("没有符合条件的项目。请清空搜索框，或调整类别、状态筛选。")
@@ -119,7 +115,9 @@ categories = tuple(
 statuses = tuple(filters.url_choices("status", "状态", PROJECT_STATUSES, container=st.sidebar))
 st.sidebar.caption("类别作用于整页；状态（按截止日期计）只作用于逾期项目和项目清单。")
 
-summary = data.fetch(livelihood.livelihood_summary, scope, categories)
+# The KPIs, the status donut and the ranking: one statement (summary and per-community rows).
+figures = data.query(livelihood.livelihood_figures, scope, categories)
+summary = data.built(model.summary_of, figures)
 if summary.total == 0 and summary.cancelled == 0:
     layout.empty_state(
         f"当前筛选范围内没有 {scope.as_of.year} 年度的民生实事项目。"
@@ -128,9 +126,11 @@ if summary.total == 0 and summary.cancelled == 0:
     search = ""
 else:
     show_kpis(summary, scope.as_of)
-    show_charts(scope, categories)
-    show_overdue(scope, categories, statuses)
-    search = show_projects(scope, categories, statuses, [scope.describe()])
+    show_charts(scope, categories, figures)
+    # How many projects the lists match, known from the same statement (no count of their own).
+    counts = data.built(model.list_counts_of, figures)
+    show_overdue(scope, categories, statuses, counts)
+    search = show_projects(scope, categories, statuses, counts, [scope.describe()])
 
 with header:
     extra = [f"{scope.as_of.year} 年度项目", *model.filter_parts(categories, statuses, search)]
