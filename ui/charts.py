@@ -11,6 +11,7 @@ status levels of the rules in force (three or five), one accent for actual figur
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -393,16 +394,34 @@ def day_labels(chart: alt.Chart | alt.LayerChart) -> alt.Chart | alt.LayerChart:
 
 # A built chart as Streamlit sends it: the Vega-Lite dict (data frames under "datasets").
 ChartSpec = dict[str, Any]
+# Whether ``spec`` checks each chart against the Vega-Lite schema. Off in the app: the builders
+# are fixed code, so a chart valid once is valid for every figure; the check cost ~10 ms a chart
+# on every uncached run (issue 11). The tests turn it on (tests/conftest.py), so every chart a
+# test builds, on every page, is still checked.
+VALIDATE = os.environ.get("DASHBOARD_VALIDATE_CHARTS") == "1"
 
 
-def spec(chart: alt.Chart | alt.LayerChart) -> ChartSpec:
+class _Unchecked:
+    """A chart whose ``to_dict`` skips the schema check, for Streamlit's conversion (which
+    calls ``to_dict()`` with its own data transformer, theme and lock)."""
+
+    def __init__(self, chart: alt.Chart | alt.LayerChart) -> None:
+        self.chart = chart
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.chart.to_dict(validate=False)
+
+
+def spec(chart: alt.Chart | alt.LayerChart, *, validate: bool | None = None) -> ChartSpec:
     """The chart as ``st.altair_chart`` would send it, made once.
 
     ``st.altair_chart`` validates the whole Altair object against the Vega-Lite schema on
     every rerun (20–100 ms a chart); a page caches this dict with its figures (``data.built``)
-    and draws it with ``show``, so a rerun of the same view only sends it.
+    and draws it with ``show``, so a rerun of the same view only sends it. The schema check
+    itself runs only when ``validate`` (default ``VALIDATE``: in the tests).
     """
-    return _convert_altair_to_vega_lite_spec(chart)
+    checked = VALIDATE if validate is None else validate
+    return _convert_altair_to_vega_lite_spec(chart if checked else _Unchecked(chart))  # type: ignore[arg-type]
 
 
 def show(

@@ -98,6 +98,8 @@ class _PageRun:
     def __init__(self) -> None:
         self._connections: dict[str, Connection] = {}
         self.versions: dict[str, int] = {}
+        # Query results this run's builds already had, by cache key (see ``_build_input``).
+        self.results: dict[str, Any] = {}
 
     def get(self, url: str) -> Connection:
         if url not in self._connections:
@@ -225,15 +227,28 @@ def query(fn: Callable[..., Any], scope: Scope | None, *args: Any) -> Query:
     return Query(fn.__module__, fn.__name__, scope, args)
 
 
+def _build_input(q: Query, url: str, version: int) -> Any:
+    """A build's query result, read from the cache once per page run.
+
+    On an uncached run several builds take the same query (/overview's league feeds four):
+    the first computes it, and each later one would unpickle Streamlit's stored copy (17 ms
+    for the city's league, issue 11). Within a run they share the object instead; figures are
+    frozen dataclasses and builds never change their inputs."""
+    run = _RUN.get()
+    if run is None:
+        return _call(q.module, q.name, url, version, q.scope, q.args)
+    key = _key(q.module, q.name, url, version, q.scope, q.args)
+    if key not in run.results:
+        run.results[key] = _call(q.module, q.name, url, version, q.scope, q.args)
+    return run.results[key]
+
+
 @st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False, max_entries=500)
 def _cached_build(
     key: str, module: str, name: str, url: str, version: int, _queries: tuple, _options: tuple
 ) -> Any:
     build = getattr(importlib.import_module(module), name)
-    results = [
-        _call(q.module, q.name, url, version, q.scope, q.args) if isinstance(q, Query) else q
-        for q in _queries
-    ]
+    results = [_build_input(q, url, version) if isinstance(q, Query) else q for q in _queries]
     return build(*results, **dict(_options))
 
 
