@@ -98,7 +98,7 @@ class _PageRun:
     def __init__(self) -> None:
         self._connections: dict[str, Connection] = {}
         self.versions: dict[str, int] = {}
-        # Query results this run's builds already had, by cache key (see ``_build_input``).
+        # Query results this run already had, by cache key (see ``_call``).
         self.results: dict[str, Any] = {}
 
     def get(self, url: str) -> Connection:
@@ -202,9 +202,22 @@ def _cached_call(
 
 
 def _call(module: str, name: str, url: str, version: int, scope: Scope | None, args: tuple) -> Any:
+    """A query result, read from the cache once per page run.
+
+    On an uncached run several builds (and the page) take the same query: /overview's league
+    feeds four builds, /weekly's report the page and its view. The first computes it, and each
+    later one would unpickle Streamlit's stored copy (17 ms for the city's league, issue 11).
+    Within a run they share the object instead: figures are frozen dataclasses, and neither
+    builds nor pages change what they are given."""
     key = _key(module, name, url, version, scope, args)
+    run = _RUN.get()
+    if run is not None and key in run.results:
+        return run.results[key]
     # By keyword: Streamlit looks up the signature for every positional argument of a call.
-    return _cached_call(key=key, module=module, name=name, url=url, _scope=scope, _args=args)
+    result = _cached_call(key=key, module=module, name=name, url=url, _scope=scope, _args=args)
+    if run is not None:
+        run.results[key] = result
+    return result
 
 
 def fetch(fn: Callable[..., T], scope: Scope | None, *args: Any) -> T:
@@ -227,28 +240,15 @@ def query(fn: Callable[..., Any], scope: Scope | None, *args: Any) -> Query:
     return Query(fn.__module__, fn.__name__, scope, args)
 
 
-def _build_input(q: Query, url: str, version: int) -> Any:
-    """A build's query result, read from the cache once per page run.
-
-    On an uncached run several builds take the same query (/overview's league feeds four):
-    the first computes it, and each later one would unpickle Streamlit's stored copy (17 ms
-    for the city's league, issue 11). Within a run they share the object instead; figures are
-    frozen dataclasses and builds never change their inputs."""
-    run = _RUN.get()
-    if run is None:
-        return _call(q.module, q.name, url, version, q.scope, q.args)
-    key = _key(q.module, q.name, url, version, q.scope, q.args)
-    if key not in run.results:
-        run.results[key] = _call(q.module, q.name, url, version, q.scope, q.args)
-    return run.results[key]
-
-
 @st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False, max_entries=500)
 def _cached_build(
     key: str, module: str, name: str, url: str, version: int, _queries: tuple, _options: tuple
 ) -> Any:
     build = getattr(importlib.import_module(module), name)
-    results = [_build_input(q, url, version) if isinstance(q, Query) else q for q in _queries]
+    results = [
+        _call(q.module, q.name, url, version, q.scope, q.args) if isinstance(q, Query) else q
+        for q in _queries
+    ]
     return build(*results, **dict(_options))
 
 
