@@ -41,3 +41,29 @@ def test_the_tests_check_every_chart_against_the_schema():
     with pytest.raises(ValidationError):
         charts.spec(broken)
     charts.spec(broken, validate=False)  # unchecked: no error (the app's mode)
+
+
+def test_builders_give_altair_channel_objects_not_strings(monkeypatch):
+    """A string or ``alt.value`` dict in ``encode`` makes Altair hash its whole schema to find
+    the channel class (~4 ms a channel, every uncached run): the builders never pass one."""
+    from altair.utils import schemapi
+
+    def refuse(*_: object) -> None:
+        raise AssertionError("a channel given as a string or dict")
+
+    monkeypatch.setattr(schemapi._FromDict, "__init__", refuse)
+    frame = pd.DataFrame({"街道": ["东"], "社区": ["甲"], "得分": [0.5], "已完成": [1]})
+    months = pd.DataFrame({"月": ["1月"], "值": [1.0], "计划": [0.5]})
+    for chart in [
+        *_builders(),
+        charts.ranking_bar(
+            frame,
+            category="社区",
+            value="得分",
+            value_title="得分",
+            tooltip=["街道", "社区", "已完成"],
+        ),
+        charts.time_series(months, x="月", y="值", y_title="值", x_type="O", plan="计划"),
+        charts.share_donut(months, category="月", value="值", value_title="值", labels=True),
+    ]:
+        charts.spec(chart)

@@ -151,6 +151,13 @@ def _name_scale(names: pd.Series) -> alt.Scale:
     return alt.Scale(domain=list(colors), range=list(colors.values()))
 
 
+def _tooltip(tip: str | alt.Tooltip) -> alt.Tooltip:
+    """A tooltip channel object. Every encoding here is given as one, never as a string or a
+    dict (``alt.value``): Altair turns those into channels by hashing its whole schema, about
+    4 ms a channel on every uncached run (issue 11); the spec is the same."""
+    return alt.Tooltip(tip) if isinstance(tip, str) else tip
+
+
 def empty_frame(columns: Sequence[str]) -> pd.DataFrame:
     return pd.DataFrame({column: [] for column in columns})
 
@@ -183,7 +190,7 @@ def ranking_bar(
             scale=alt.Scale(domain=fmt.legend_words(rules), range=fmt.legend_colors(rules)),
         )
         if status
-        else alt.value(ACCENT)
+        else alt.ColorValue(ACCENT)
     )
     # An explicit order: Vega-Lite drops a channel sort ("-x") when layers share the y scale.
     order = frame.sort_values(value, ascending=False, kind="stable")[category].tolist()
@@ -194,8 +201,11 @@ def ranking_bar(
     base = alt.Chart(frame, title=title_lines(title)).encode(
         y=alt.Y(f"{category}:N", sort=order, title=None),
         x=alt.X(f"{value}:Q", title=value_title, axis=alt.Axis(format=axis_format), scale=scale),
-        tooltip=list(tooltip)
-        or [category, alt.Tooltip(f"{value}:Q", title=value_title, format=label_format)],
+        tooltip=[_tooltip(t) for t in tooltip]
+        or [
+            alt.Tooltip(category),
+            alt.Tooltip(f"{value}:Q", title=value_title, format=label_format),
+        ],
     )
     bars = base.mark_bar(cornerRadiusEnd=3).encode(color=color)
     is_fall = f"datum[{json.dumps(value, ensure_ascii=False)}] < 0"
@@ -205,7 +215,7 @@ def ranking_bar(
         fontSize=_size(big, 0.92),
     ).encode(
         text=alt.Text(f"{value}:Q", format=label_format),
-        color=alt.value(SCREEN_TEXT if big else "#1d2733"),
+        color=alt.ColorValue(SCREEN_TEXT if big else "#1d2733"),
     )
     rows = max(len(frame), 1)
     # Title and legend take ~80 px: a floor keeps a one-community chart readable.
@@ -253,13 +263,13 @@ def time_series(
     if plan:
         layers.append(
             base.mark_line(strokeDash=[6, 4], color=PLAN_GREY, strokeWidth=3 if big else 2).encode(
-                x=f"{x}:{x_type}",
+                x=alt.X(f"{x}:{x_type}"),
                 y=alt.Y(f"{plan}:Q"),
                 tooltip=[alt.Tooltip(f"{plan}:Q", title=plan_title, format=tip_fmt)],
             )
         )
     if not series:
-        layer = layer.encode(color=alt.value(ACCENT))
+        layer = layer.encode(color=alt.ColorValue(ACCENT))
         layers[0] = layer
     return _styled(alt.layer(*layers), big, height)
 
@@ -351,7 +361,7 @@ def share_donut(
         base.transform_filter("datum._share >= 0.04")
         .transform_calculate(_label="format(datum._share, '.0%')")
         .mark_text(radius=radius, fontSize=_size(big, 0.9), fontWeight="bold")
-        .encode(text="_label:N", color=alt.value("#ffffff"))
+        .encode(text=alt.Text("_label:N"), color=alt.ColorValue("#ffffff"))
     )
     return _styled(alt.layer(ring, text), big, height)
 
