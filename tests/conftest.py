@@ -17,6 +17,9 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+# Every chart a test builds is checked against the Vega-Lite schema (the app skips the check:
+# ui.charts.VALIDATE). Set before any page module is imported.
+os.environ["DASHBOARD_VALIDATE_CHARTS"] = "1"
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 

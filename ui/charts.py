@@ -11,6 +11,7 @@ status levels of the rules in force (three or five), one accent for actual figur
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -150,6 +151,13 @@ def _name_scale(names: pd.Series) -> alt.Scale:
     return alt.Scale(domain=list(colors), range=list(colors.values()))
 
 
+def _tooltip(tip: str | alt.Tooltip) -> alt.Tooltip:
+    """A tooltip channel object. Every encoding here is given as one, never as a string or a
+    dict (``alt.value``): Altair turns those into channels by hashing its whole schema, about
+    4 ms a channel on every uncached run (issue 11); the spec is the same."""
+    return alt.Tooltip(tip) if isinstance(tip, str) else tip
+
+
 def empty_frame(columns: Sequence[str]) -> pd.DataFrame:
     return pd.DataFrame({column: [] for column in columns})
 
@@ -182,7 +190,7 @@ def ranking_bar(
             scale=alt.Scale(domain=fmt.legend_words(rules), range=fmt.legend_colors(rules)),
         )
         if status
-        else alt.value(ACCENT)
+        else alt.ColorValue(ACCENT)
     )
     # An explicit order: Vega-Lite drops a channel sort ("-x") when layers share the y scale.
     order = frame.sort_values(value, ascending=False, kind="stable")[category].tolist()
@@ -193,8 +201,11 @@ def ranking_bar(
     base = alt.Chart(frame, title=title_lines(title)).encode(
         y=alt.Y(f"{category}:N", sort=order, title=None),
         x=alt.X(f"{value}:Q", title=value_title, axis=alt.Axis(format=axis_format), scale=scale),
-        tooltip=list(tooltip)
-        or [category, alt.Tooltip(f"{value}:Q", title=value_title, format=label_format)],
+        tooltip=[_tooltip(t) for t in tooltip]
+        or [
+            alt.Tooltip(category),
+            alt.Tooltip(f"{value}:Q", title=value_title, format=label_format),
+        ],
     )
     bars = base.mark_bar(cornerRadiusEnd=3).encode(color=color)
     is_fall = f"datum[{json.dumps(value, ensure_ascii=False)}] < 0"
@@ -204,7 +215,7 @@ def ranking_bar(
         fontSize=_size(big, 0.92),
     ).encode(
         text=alt.Text(f"{value}:Q", format=label_format),
-        color=alt.value(SCREEN_TEXT if big else "#1d2733"),
+        color=alt.ColorValue(SCREEN_TEXT if big else "#1d2733"),
     )
     rows = max(len(frame), 1)
     # Title and legend take ~80 px: a floor keeps a one-community chart readable.
@@ -252,13 +263,13 @@ def time_series(
     if plan:
         layers.append(
             base.mark_line(strokeDash=[6, 4], color=PLAN_GREY, strokeWidth=3 if big else 2).encode(
-                x=f"{x}:{x_type}",
+                x=alt.X(f"{x}:{x_type}"),
                 y=alt.Y(f"{plan}:Q"),
                 tooltip=[alt.Tooltip(f"{plan}:Q", title=plan_title, format=tip_fmt)],
             )
         )
     if not series:
-        layer = layer.encode(color=alt.value(ACCENT))
+        layer = layer.encode(color=alt.ColorValue(ACCENT))
         layers[0] = layer
     return _styled(alt.layer(*layers), big, height)
 
@@ -350,7 +361,7 @@ def share_donut(
         base.transform_filter("datum._share >= 0.04")
         .transform_calculate(_label="format(datum._share, '.0%')")
         .mark_text(radius=radius, fontSize=_size(big, 0.9), fontWeight="bold")
-        .encode(text="_label:N", color=alt.value("#ffffff"))
+        .encode(text=alt.Text("_label:N"), color=alt.ColorValue("#ffffff"))
     )
     return _styled(alt.layer(ring, text), big, height)
 
@@ -393,16 +404,34 @@ def day_labels(chart: alt.Chart | alt.LayerChart) -> alt.Chart | alt.LayerChart:
 
 # A built chart as Streamlit sends it: the Vega-Lite dict (data frames under "datasets").
 ChartSpec = dict[str, Any]
+# Whether ``spec`` checks each chart against the Vega-Lite schema. Off in the app: the builders
+# are fixed code, so a chart valid once is valid for every figure; the check cost ~10 ms a chart
+# on every uncached run (issue 11). The tests turn it on (tests/conftest.py), so every chart a
+# test builds, on every page, is still checked.
+VALIDATE = os.environ.get("DASHBOARD_VALIDATE_CHARTS") == "1"
 
 
-def spec(chart: alt.Chart | alt.LayerChart) -> ChartSpec:
+class _Unchecked:
+    """A chart whose ``to_dict`` skips the schema check, for Streamlit's conversion (which
+    calls ``to_dict()`` with its own data transformer, theme and lock)."""
+
+    def __init__(self, chart: alt.Chart | alt.LayerChart) -> None:
+        self.chart = chart
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.chart.to_dict(validate=False)
+
+
+def spec(chart: alt.Chart | alt.LayerChart, *, validate: bool | None = None) -> ChartSpec:
     """The chart as ``st.altair_chart`` would send it, made once.
 
     ``st.altair_chart`` validates the whole Altair object against the Vega-Lite schema on
     every rerun (20–100 ms a chart); a page caches this dict with its figures (``data.built``)
-    and draws it with ``show``, so a rerun of the same view only sends it.
+    and draws it with ``show``, so a rerun of the same view only sends it. The schema check
+    itself runs only when ``validate`` (default ``VALIDATE``: in the tests).
     """
-    return _convert_altair_to_vega_lite_spec(chart)
+    checked = VALIDATE if validate is None else validate
+    return _convert_altair_to_vega_lite_spec(chart if checked else _Unchecked(chart))  # type: ignore[arg-type]
 
 
 def show(

@@ -98,6 +98,8 @@ class _PageRun:
     def __init__(self) -> None:
         self._connections: dict[str, Connection] = {}
         self.versions: dict[str, int] = {}
+        # Query results this run already had, by cache key (see ``_call``).
+        self.results: dict[str, Any] = {}
 
     def get(self, url: str) -> Connection:
         if url not in self._connections:
@@ -200,9 +202,22 @@ def _cached_call(
 
 
 def _call(module: str, name: str, url: str, version: int, scope: Scope | None, args: tuple) -> Any:
+    """A query result, read from the cache once per page run.
+
+    On an uncached run several builds (and the page) take the same query: /overview's league
+    feeds four builds, /weekly's report the page and its view. The first computes it, and each
+    later one would unpickle Streamlit's stored copy (17 ms for the city's league, issue 11).
+    Within a run they share the object instead: figures are frozen dataclasses, and neither
+    builds nor pages change what they are given."""
     key = _key(module, name, url, version, scope, args)
+    run = _RUN.get()
+    if run is not None and key in run.results:
+        return run.results[key]
     # By keyword: Streamlit looks up the signature for every positional argument of a call.
-    return _cached_call(key=key, module=module, name=name, url=url, _scope=scope, _args=args)
+    result = _cached_call(key=key, module=module, name=name, url=url, _scope=scope, _args=args)
+    if run is not None:
+        run.results[key] = result
+    return result
 
 
 def fetch(fn: Callable[..., T], scope: Scope | None, *args: Any) -> T:
