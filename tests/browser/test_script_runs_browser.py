@@ -125,14 +125,16 @@ def test_each_filter_change_runs_the_script_once(
         page.get_by_role("option", name=subdistrict, exact=True).click()
 
     def choose_status() -> None:
-        for _ in range(3):  # the list sometimes stays shut on the first click
+        # The list sometimes stays shut on the first click, or (on a loaded machine) shuts again
+        # between showing its options and the click: open it again rather than wait 30 s.
+        for _ in range(3):
             page.locator(SIDEBAR).get_by_role("combobox", name="状态").click()
             choice = page.get_by_role("option", name="推进中", exact=True)
             try:
                 choice.wait_for(timeout=5_000)
+                choice.click(timeout=5_000)
             except PlaywrightTimeoutError:
                 continue
-            choice.click()
             page.keyboard.press("Escape")
             return
         pytest.fail("「状态」的选项没有出现")
