@@ -21,19 +21,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from contextlib import suppress
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import harness  # noqa: E402  (the fresh-visit method: one copy of it)
+
+from deploy.cluster import stop_process_group  # noqa: E402  (harness puts the tree on sys.path)
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -95,16 +94,6 @@ def _start(root: Path) -> tuple[subprocess.Popen, str]:
     return process, base + "/"
 
 
-def _stop(process: subprocess.Popen) -> None:
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        if process.poll() is not None:
-            return
-        with suppress(ProcessLookupError):
-            os.killpg(process.pid, sig)
-        with suppress(subprocess.TimeoutExpired):
-            process.wait(timeout=10)
-
-
 def _load() -> str:
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
@@ -163,7 +152,7 @@ def main() -> None:
             print(json.dumps({"load_before": load_before, "load_after": _load(), **result}))
         finally:
             for process in processes:
-                _stop(process)
+                stop_process_group(process)
 
 
 if __name__ == "__main__":

@@ -19,21 +19,13 @@ from demo.city import TINY, load_city
 from figures.meta import _newest_service_day
 from figures.scope import Scope
 from ingest.importer import import_files, statistics_stale
+from ingest.parsing import KIND_BY_KEY
 from storage import rollups
 from storage.models import Community, ServiceRecord, Volunteer
 
 TODAY = dt.date(2026, 11, 22)
 R = ServiceRecord
-HEADER = [
-    "记录编号",
-    "志愿者编号",
-    "活动名称",
-    "活动类型",
-    "服务日期",
-    "服务时长(小时)",
-    "街道",
-    "社区",
-]
+HEADER = list(KIND_BY_KEY["service_records"].headers)  # the 志愿服务 template's columns
 
 
 def test_presence_rollup_is_keyed_by_community_first_without_a_second_index(engine):
