@@ -517,7 +517,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="small demo data, one run")
     parser.add_argument("--db", choices=("sqlite", "pg", "both"), default="both")
     parser.add_argument("--sides", default="before,after", help="which trees to measure now")
-    parser.add_argument("--runs", type=int, default=2, help="runs per page / report (median)")
+    parser.add_argument(
+        "--runs",
+        type=int,
+        default=3,
+        help="runs per page / report (median: one outlier is left out)",
+    )
     parser.add_argument("--import-rows", type=int, default=100_000)
     parser.add_argument(
         "--after-from-before",
