@@ -39,12 +39,13 @@ class Command:
     run: Callable[[argparse.Namespace], int]
 
 
-def ready_engine() -> Engine:
-    """The engine of ``DATABASE_URL`` with the schema created or upgraded."""
+def ready_engine(*, explicit: bool = False) -> Engine:
+    """The engine of ``DATABASE_URL`` with the schema created or upgraded (``explicit``:
+    ``init-db`` itself, which migrates even with ``DASHBOARD_NO_MIGRATE`` set)."""
     from storage.db import get_engine, migrate
 
     engine = get_engine()
-    migrate(engine)
+    migrate(engine, explicit=explicit)
     return engine
 
 
@@ -57,7 +58,7 @@ def add_init_db_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run_init_db(args: argparse.Namespace) -> int:
     """Create or migrate the schema; running it again is harmless."""
-    engine = ready_engine()
+    engine = ready_engine(explicit=True)
     print(f"数据库已就绪：{engine.url.render_as_string(hide_password=True)}")
     return 0
 
@@ -368,11 +369,15 @@ def main(argv: list[str] | None = None) -> int:
     driver said (host, SQL, row values) goes to the log file only (``storage.dberrors``).
     """
     from storage import dberrors
+    from storage.db import SchemaNotAtHead
 
     args = build_parser().parse_args(argv)
     dberrors.log_to_file()
     try:
         return args.run(args)
+    except SchemaNotAtHead as refusal:  # DASHBOARD_NO_MIGRATE and a schema behind this program
+        print(f"错误：{refusal}", file=sys.stderr)
+        return EXIT_DATABASE
     except dberrors.DATABASE_ERRORS as error:
         problem = dberrors.describe(error, f"manage.py {args.command}")
         print(f"错误：{problem.message}", file=sys.stderr)

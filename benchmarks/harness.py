@@ -49,6 +49,13 @@ from typing import Any
 TREE = Path.cwd()
 if str(TREE) not in sys.path:
     sys.path.insert(0, str(TREE))
+# A measurement reads a database and never upgrades it: the app (in process and the
+# ``streamlit run`` started below) refuses a schema not at the tree's newest migration instead
+# of migrating it on start (a measurement once upgraded the city file). ``run.py`` brings each
+# database to its tree's schema first, with ``manage.py init-db``. A tree without the switch
+# ignores it.
+NO_MIGRATE_ENV = "DASHBOARD_NO_MIGRATE"
+os.environ[NO_MIGRATE_ENV] = "1"
 
 PAGES = ("overview", "livelihood", "fiscal", "census", "volunteers", "weekly", "screen")
 CHROMIUM = Path("/usr/bin/chromium")

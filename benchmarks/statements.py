@@ -9,7 +9,9 @@ cleared), warm-uncached (the date moved to one no run has used) and cached (the 
 Prints each statement (ms, text, parameters) with its kind, then one JSON line per page with
 the count and SQL milliseconds of each run and of its shared reads. Like ``harness.py`` it talks
 to the tree only through ``dashboard.py`` (AppTest) and the SQLAlchemy events, so it measures
-any tree (run it with the tree as the working directory).
+any tree (run it with the tree as the working directory). Like ``harness.py`` (whose
+``DASHBOARD_NO_MIGRATE=1`` it inherits) it never upgrades the database: against a schema that is
+not at the tree's newest migration the app refuses to start; run ``manage.py init-db`` on a copy.
 """
 
 from __future__ import annotations

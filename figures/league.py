@@ -75,21 +75,30 @@ class WeekFigures:
     volunteers: Sequence[CommunityVolunteers]
 
 
-def week_figures(
-    connection: Connection, scope: Scope, starts: dict[str, dt.date | None] | None = None
-) -> WeekFigures:
+Starts = dict[str, dt.date | None]  # a campaign's first day, by campaign, once read
+
+
+def _plan_line(
+    connection: Connection, campaign: str, as_of: dt.date, starts: Starts | None
+) -> float | None:
+    """The plan line of ``campaign`` on ``as_of``; its first day is read only when ``starts``
+    does not hold it yet (and then kept there)."""
+    starts = {} if starts is None else starts
+    if campaign not in starts:
+        starts[campaign] = census.campaign_start(connection, campaign)
+    return judged.census_expected(starts[campaign], as_of)
+
+
+def week_figures(connection: Connection, scope: Scope, starts: Starts | None = None) -> WeekFigures:
     """The league's figures on the scope's date: the three areas' ``by_community`` rows (the
     census rows alone, without the §3 totals) and the campaign's plan line. ``starts`` keeps
     the campaigns' first days already read (both weeks usually share one campaign)."""
-    starts = {} if starts is None else starts
     census_rows: list[CommunityCensus] = []
     expected = None
     campaign = census.current_campaign(connection, scope)
     if campaign is not None:
         census_rows = census.community_rows(connection, scope, campaign)
-        if campaign not in starts:
-            starts[campaign] = census.campaign_start(connection, campaign)
-        expected = judged.census_expected(starts[campaign], scope.as_of)
+        expected = _plan_line(connection, campaign, scope.as_of, starts)
     return WeekFigures(
         livelihood=livelihood.livelihood_by_community(connection, scope),
         census=census_rows,
@@ -104,12 +113,14 @@ def report_week_figures(
     livelihood_rows: Sequence[CommunityLivelihood],
     census_block: census.CensusSummary | None,
     volunteer_rows: Sequence[CommunityVolunteers],
+    starts: Starts | None = None,
 ) -> WeekFigures:
-    """This week's figures from a report's own blocks of the same scope (nothing read twice
-    but the campaign's first day)."""
+    """This week's figures from a report's own blocks of the same scope (nothing read twice);
+    the campaign's first day goes into ``starts`` for last week's figures (``community_league``
+    with the same ``starts``: both weeks usually share one campaign)."""
     expected = None
     if census_block is not None:
-        expected = judged.campaign_expected(connection, census_block.campaign, scope.as_of)
+        expected = _plan_line(connection, census_block.campaign, scope.as_of, starts)
     return WeekFigures(
         livelihood=livelihood_rows,
         census=[] if census_block is None else census_block.by_community,
@@ -263,20 +274,24 @@ def league_of(
 
 
 def community_league(
-    engine_or_connection: Engine | Connection, scope: Scope, this_week: WeekFigures | None = None
+    engine_or_connection: Engine | Connection,
+    scope: Scope,
+    this_week: WeekFigures | None = None,
+    starts: Starts | None = None,
 ) -> list[LeagueRow]:
     """The league of this week and last week in one pass: this week's standing, each row with
     its rank change against 7 days earlier.
 
     One connection, the community register and the rules read once for both weeks; the pages
     fetch this once per view (``ui.data``) and share it (table, chart, agenda, 通报).
-    ``this_week``: the figures of ``scope`` already read (a report's), not read again.
+    ``this_week``: the figures of ``scope`` already read (a report's), not read again;
+    ``starts``: the campaigns' first days read with them (``report_week_figures``).
     """
     last_week = replace(scope, date_to=scope.as_of - dt.timedelta(days=7))
     with connected(engine_or_connection) as connection:
         places = _communities(connection, scope)
         rules = load_rules(connection)
-        starts: dict[str, dt.date | None] = {}
+        starts = {} if starts is None else starts
         now = this_week if this_week is not None else week_figures(connection, scope, starts)
         before = week_figures(connection, last_week, starts)
     return league_of(places, rules, scope.as_of, now, before)
@@ -299,14 +314,16 @@ def report_with_league(
     scope = report_scope(as_of, subdistrict)
     with connected(engine_or_connection) as connection:
         figures = report_figures(connection, scope)
+        starts: Starts = {}
         this_week = report_week_figures(
             connection,
             scope,
             figures.livelihood_rows,
             figures.census,
             figures.volunteers.by_community,
+            starts,
         )
-        rows = community_league(connection, scope, this_week)
+        rows = community_league(connection, scope, this_week, starts)
     return ReportWithLeague(report_dict(figures), rows)
 
 
@@ -327,12 +344,14 @@ def league_with_summaries(
     with connected(engine_or_connection) as connection:
         census_block = census.census_summary(connection, scope)
         volunteer_block = volunteers.volunteer_summary(connection, scope)
+        starts: Starts = {}
         this_week = report_week_figures(
             connection,
             scope,
             livelihood.livelihood_by_community(connection, scope),
             census_block,
             volunteer_block.by_community,
+            starts,
         )
-        rows = community_league(connection, scope, this_week)
+        rows = community_league(connection, scope, this_week, starts)
     return LeagueWithSummaries(census_block, volunteer_block, rows)

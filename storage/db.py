@@ -27,6 +27,11 @@ STATEMENT_TIMEOUT_ENV = "DASHBOARD_STATEMENT_TIMEOUT"  # seconds a query may run
 DEFAULT_STATEMENT_TIMEOUT = 30.0
 WRITER_WAIT_ENV = "DASHBOARD_WRITER_WAIT"  # seconds a writer waits for another writer
 DEFAULT_WRITER_WAIT = 60.0
+# Set to 1 by the read-only measurement tools (benchmarks/harness.py, statements.py): the app
+# and every command then refuse a database whose schema is not at the newest migration instead
+# of upgrading it (a measurement once upgraded the city's benchmark file). ``init-db`` still
+# migrates: it is the explicit request to.
+NO_MIGRATE_ENV = "DASHBOARD_NO_MIGRATE"
 SQLITE_PROGRESS_STEPS = 10_000  # SQLite VM steps between two looks at the clock (~1 ms)
 _DEADLINE = "statement_deadline"  # connection-record info: [deadline or None, limit or None]
 
@@ -255,11 +260,33 @@ def head_revision() -> str | None:
     return heads.pop() if len(heads) == 1 else None
 
 
-def migrate(engine: Engine | None = None) -> None:
+class SchemaNotAtHead(RuntimeError):
+    """The database's schema is not this program's newest and ``DASHBOARD_NO_MIGRATE`` forbids
+    upgrading it; the message says so in Chinese."""
+
+
+def migration_forbidden() -> bool:
+    """Whether ``DASHBOARD_NO_MIGRATE`` is set (1 / true / yes): refuse rather than upgrade."""
+    return os.environ.get(NO_MIGRATE_ENV, "").strip().lower() in ("1", "true", "yes")
+
+
+def refusal_message(current: str | None, head: str | None) -> str:
+    """Why the program does not start: the database's version, the one needed, what to do."""
+    found = f"版本 {current}" if current else "尚未建表"
+    return (
+        f"数据库结构不是本程序的最新版本（数据库：{found}；本程序需要：版本 {head}）。"
+        f"已设置 {NO_MIGRATE_ENV}=1（只读测量），因此不自动升级数据库，程序不启动。"
+        f"请先对该数据库（或其副本）运行 python manage.py init-db，或去掉 {NO_MIGRATE_ENV} 后再启动。"
+    )
+
+
+def migrate(engine: Engine | None = None, *, explicit: bool = False) -> None:
     """Create or upgrade the schema to the newest migration; safe to run again.
 
     Every command and every app start calls this, so a database already at the newest
-    revision is recognised with one small query, without importing Alembic at all.
+    revision is recognised with one small query, without importing Alembic at all. With
+    ``DASHBOARD_NO_MIGRATE`` set, a schema not at the newest revision raises
+    ``SchemaNotAtHead`` instead, unless the migration is ``explicit`` (``manage.py init-db``).
     """
     engine = engine or get_engine()
     current = _current_revision(engine)
@@ -269,8 +296,11 @@ def migrate(engine: Engine | None = None) -> None:
     from alembic.script import ScriptDirectory
 
     config = _alembic_config(engine)
-    if current == ScriptDirectory.from_config(config).get_current_head():
+    head = ScriptDirectory.from_config(config).get_current_head()
+    if current == head:
         return
+    if not explicit and migration_forbidden():
+        raise SchemaNotAtHead(refusal_message(current, head))
     with engine.begin() as connection, without_statement_timeout(connection):
         config.attributes["connection"] = connection
         command.upgrade(config, "head")

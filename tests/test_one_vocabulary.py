@@ -20,7 +20,9 @@ import subprocess
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
+from browser_printf import browser_printf, is_printf
 from conftest import open_page
 from docx import Document
 
@@ -102,8 +104,24 @@ def _page_text(page: str, params: dict[str, str]) -> str:
     for kind in ("markdown", "caption", "code", "info", "warning", "text", "subheader"):
         parts += [str(element.value) for element in at.get(kind)]
     for frame in at.dataframe:
-        parts += [str(cell) for cell in frame.value.astype(str).to_numpy().ravel()]
+        parts += _table_cells(frame)
     return _plain("\n".join(parts))
+
+
+def _table_cells(frame) -> list[str]:  # type: ignore[no-untyped-def]
+    """A table's cells as the browser prints them: a number through its column's printf
+    format (118,790.00, +27.6%, 12 天), a dash where a number is missing, the rest as text."""
+    config = json.loads(frame.proto.columns or "{}")
+    cells: list[str] = []
+    for name, column in frame.value.items():
+        form = (config.get(str(name)) or {}).get("type_config", {}).get("format")
+        numeric = is_printf(form) and pd.api.types.is_numeric_dtype(column)
+        for cell in column.tolist():
+            if numeric:
+                cells.append(tables.MISSING if pd.isna(cell) else browser_printf(form, cell))
+            else:
+                cells.append(str(cell))
+    return cells
 
 
 def _xlsx_text(data: bytes) -> str:

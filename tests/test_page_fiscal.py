@@ -16,6 +16,7 @@ from figures.status import DEFAULT_RULES
 from storage.db import make_engine
 from ui import fiscal_model as fm
 from ui import format as fmt
+from ui import tables
 from ui.table_export import excel_bytes
 
 GENERAL, TAX, VAT, CIT = "一般公共预算收入", "税收收入", "增值税", "企业所得税"
@@ -187,6 +188,30 @@ def test_subdistrict_table_adds_a_total_row_only_for_several(subdistricts, rows)
     assert (frame["街道"].iloc[-1] == fm.TOTAL_LABEL) is (rows > 1)
 
 
+def test_subdistrict_table_sorts_the_change_by_value_and_leaves_no_base_a_dash():
+    """同比 is held as a number (percent), written +10.2% by its column format: a click on the
+    header puts +9.1% before +10.2% (as text "+10.2%" came first); without 上年同期 the cell
+    is empty, which the table draws as a dash, not 0."""
+    block = report(
+        item("东城", GENERAL, 100.0, 200.0, yoy=0.102),
+        item("西城", GENERAL, 100.0, 200.0, yoy=0.091),
+        item("南城", GENERAL, 100.0, 200.0, yoy=-0.12),
+        item("北城", GENERAL, 100.0, 200.0, yoy=None),
+    )
+    frame = fm.subdistrict_frame(block, GENERAL, DEFAULT_RULES).iloc[:4]
+    cells = fm.subdistrict_table(frame)
+    change = cells.data["同比"]
+    assert pd.api.types.is_float_dtype(change)
+    assert list(change[:3]) == pytest.approx([10.2, 9.1, -12.0])
+    assert pd.isna(change.iloc[3]) and frame["同比"].isna().iloc[3]
+    by_change = cells.data.dropna(subset=["同比"]).sort_values("同比")["街道"]
+    assert list(by_change) == ["南城", "西城", "东城"]
+    assert cells.column_config["同比"]["type_config"]["format"] == fmt.CHANGE_PRINTF == "%+.1f%%"
+    _, options = tables.dataframe_arguments(cells, {})
+    assert options["placeholder"] == "—"
+    assert list(frame["同比"][:3]) == [0.102, 0.091, -0.12]  # the download keeps fractions
+
+
 def test_excel_download_reads_back_the_table_shown():
     """The workbook has the sheet with the same header and numbers as the frame."""
     frame = pd.DataFrame({"街道": ["东城", "合计"], "累计（万元）": [1.5, 3.25]})
@@ -229,6 +254,9 @@ def test_subdistrict_from_url_shows_that_subdistricts_report_figures(app_db):
     shown = metrics(at)
     assert shown["完成年度目标"] == fmt.pct(row["target_rate"])
     assert shown["同比"] == fmt.signed_pct(row["yoy"])
+    (table,) = [t for t in at.dataframe if "同比" in t.value.columns]
+    assert pd.api.types.is_float_dtype(table.value["同比"])  # sorts by the change
+    assert table.value["同比"].iloc[0] == pytest.approx(row["yoy"] * 100, abs=0.051)
     assert "花园路街道" in at.caption[0].value and "柳林社区" in at.caption[0].value
     assert not at.code  # the plain text is drawn once its expander is opened
     at.session_state["fiscal_copy"] = True

@@ -21,7 +21,7 @@ from figures.livelihood import (
 )
 from figures.report import build_report
 from figures.scope import Scope
-from figures.status import DEFAULT_RULES
+from figures.status import DEFAULT_RULES, STATUS_COLORS
 from storage.db import make_engine
 from ui import format as fmt
 from ui import livelihood_model as lm
@@ -184,12 +184,34 @@ def test_truncation_note_only_when_more_matched_than_shown(matched, note):
 
 
 def test_display_frame_writes_days_and_dates_and_leaves_blanks():
-    """逾期天数 as 「N 天」, dates as YYYY-MM-DD, empty cells blank (not None)."""
+    """逾期天数 as 「N 天」 (by its column format), dates as YYYY-MM-DD, empty cells blank."""
     page = ProjectPage([project("A", 12), project("B", completed_on=dt.date(2020, 4, 3))], 2, 10)
     shown = lm.display_frame(lm.project_frame(page))
-    assert list(shown["逾期天数"]) == ["12 天", ""]
+    assert shown["逾期天数"].iloc[0] == 12 and pd.isna(shown["逾期天数"].iloc[1])
+    days = lm.project_column_config(shown)["逾期天数"]["type_config"]
+    assert days["format"] == fmt.DAYS_PRINTF == "%,d 天"
     assert list(shown["完成日期"]) == ["", "2020-04-03"]
     assert list(shown["计划完成日期"]) == ["2020-05-01", "2020-05-01"]
+
+
+def test_overdue_days_sort_by_the_days_and_are_marked_red():
+    """A click on 逾期天数 sorts 3 天 before 12 天 before 120 天 (as text "12 天" came before
+    "3 天"): the cells are numbers, written ``12 天`` by the column's format beside a red bar;
+    a project that is not late stays blank."""
+    late = [project("A", 12), project("B", 3), project("C", 120), project("D")]
+    for table in (
+        lm.project_table(ProjectPage(late, 4, 10)),
+        lm.overdue_table(ProjectPage(late[:3], 3, 10)),
+    ):
+        days = table.shown["逾期天数"]
+        assert pd.api.types.is_integer_dtype(days)
+        by_days = table.shown.sort_values("逾期天数", na_position="first")["项目编号"]
+        assert list(by_days)[-3:] == ["B", "A", "C"]
+        config = table.column_config["逾期天数"]
+        assert config["type_config"]["format"] == "%,d 天"
+        assert config["type_config"]["color"] == STATUS_COLORS["red"]
+        assert config["type_config"]["max_value"] == 120 and config["type_config"]["min_value"] == 0
+    assert pd.isna(lm.project_table(ProjectPage(late, 4, 10)).shown["逾期天数"].iloc[3])
 
 
 def test_excel_download_has_the_rows_shown_with_chinese_headers_and_notes():

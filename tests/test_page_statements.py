@@ -160,3 +160,22 @@ def test_a_rule_change_by_another_process_is_seen_by_the_next_run(app_db, statem
     at.run()
     assert not at.exception
     assert any(RULES_READ.search(text) for text in statements)
+
+
+# The first day of a census campaign (``figures.census.campaign_start``): the plan line's start.
+CAMPAIGN_START = re.compile(r"min\(rollup_census_daily\.day\)")
+
+
+@pytest.mark.parametrize("page", ["weekly", "overview", "screen"])
+def test_the_campaign_start_is_read_once_per_run(app_db, statements, page):
+    """/weekly (and the overview and the big screen, which show the league too) at a new date
+    judge this week's and last week's census against one campaign's plan line: its first day
+    is read once per run, not once per week."""
+    at = open_direct(page)
+    assert not at.exception
+    _change_date(at, page, dt.date.today() - dt.timedelta(days=3))
+    statements.clear()
+    at.run()
+    assert not at.exception
+    assert any(re.search(r"FROM census_progress|rollup_census_daily", t) for t in statements)
+    assert sum(1 for text in statements if CAMPAIGN_START.search(text)) == 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import pytest
 from conftest import open_page
 
@@ -106,6 +107,83 @@ def test_agenda_names_every_community_with_overdue_projects(app_db, today):
         ) in texts
 
 
+def _fiscal_item(subdistrict: str, rate: float | None, yoy: float | None) -> dict:
+    return {
+        "subdistrict": subdistrict,
+        "item": "一般公共预算收入",
+        "month_amount": 1_000.5,
+        "ytd": 12_000.25,
+        "target": None if rate is None else 12_000.25 / rate,
+        "target_rate": rate,
+        "yoy": yoy,
+    }
+
+
+def test_the_fiscal_table_holds_numbers_that_sort_by_value():
+    """/weekly's fiscal table sorts 同比 +9.1% before +10.2% and the gap to 序时进度 by its
+    points (as text "+10.2%" came first, "快于…" and "慢于…" apart): numbers written by the
+    column formats as /fiscal writes them; no 上年同期 or no target stays a dash, not 0."""
+    report = {
+        "fiscal": {
+            "time_progress": 0.9167,
+            "items": [
+                _fiscal_item("甲街道", 0.95, 0.102),
+                _fiscal_item("乙街道", 0.88, 0.091),
+                _fiscal_item("丙街道", 0.9167, -0.12),
+                _fiscal_item("丁街道", None, None),
+            ],
+        }
+    }
+    cells = wm.fiscal_cells(report)
+    data, config = cells.data, cells.column_config
+    assert list(data.columns) == [
+        *wm.fiscal_frame(report).columns[:6],
+        "较序时进度（个百分点）",
+        "同比",
+    ]
+    assert list(data.sort_values("同比").dropna(subset=["同比"])["街道"]) == [
+        "丙街道",
+        "乙街道",
+        "甲街道",
+    ]
+    gaps = data.sort_values("较序时进度（个百分点）").dropna(subset=["较序时进度（个百分点）"])
+    assert list(gaps["街道"]) == ["乙街道", "丙街道", "甲街道"]
+    assert list(data["同比"][:3]) == pytest.approx([10.2, 9.1, -12.0])
+    assert data["较序时进度（个百分点）"].iloc[0] == pytest.approx(3.33)
+    assert (
+        data[["年度目标（万元）", "完成目标", "较序时进度（个百分点）", "同比"]]
+        .iloc[3]
+        .isna()
+        .all()
+    )
+    formats = {name: c["type_config"].get("format") for name, c in config.items()}
+    assert formats["同比"] == fmt.CHANGE_PRINTF and formats["完成目标"] == fmt.PCT_PRINTF
+    assert formats["较序时进度（个百分点）"] == fmt.POINTS_PRINTF
+    assert formats["累计（万元）"] == "%,.2f"
+    assert wm.fiscal_frame(report)["同比"].tolist()[:2] == ["+10.2%", "+9.1%"]  # the PDF's words
+
+
+def test_the_ranks_table_sorts_rank_and_score_as_numbers():
+    """排名 2 before 10 and 综合得分 -3.0 before +5.2 (text sorted "10" before "2"); a community
+    without a rank keeps a dash."""
+    from figures.league import LeagueRow
+
+    def row(name: str, rank: int | None, score: float | None) -> LeagueRow:
+        return LeagueRow(
+            "甲街道", name, 1, None, 0.5, None, 0, None, None, None, 0, None, None, 0.0, score, rank
+        )
+
+    rows = [row("甲社区", 2, 0.052), row("乙社区", 10, -0.03), row("丙社区", None, None)]
+    cells = wm.ranks_cells(rows)
+    ranked = cells.data.dropna(subset=["排名"]).sort_values("排名")
+    assert list(ranked["社区"]) == ["甲社区", "乙社区"]
+    assert list(cells.data["综合得分"][:2]) == pytest.approx([5.2, -3.0])
+    assert cells.data[["排名", "综合得分"]].iloc[2].isna().all()
+    assert cells.column_config["排名"]["type_config"]["format"] == "%d"
+    assert cells.column_config["综合得分"]["type_config"]["format"] == fmt.POINTS_PRINTF
+    assert wm.ranks_frame(rows)["排名"].tolist() == ["2", "10", "—"]  # the PDF's text
+
+
 def test_empty_report_has_no_data():
     """A report with nothing in any area is recognised as empty (the page shows a hint)."""
     empty = {
@@ -162,6 +240,12 @@ def test_figures_equal_the_json_report_for_the_date(app_db, today, which):
             report["census"]["registered_this_week"], "户"
         )
     assert f"截至 {as_of.isoformat()}" in at.caption[0].value
+    numbers = set()
+    for table in at.dataframe:  # the fiscal and rank tables sort their figures as numbers
+        for name in {"累计（万元）", "同比", "排名", "综合得分"} & set(table.value.columns):
+            assert pd.api.types.is_numeric_dtype(table.value[name]), name
+            numbers.add(name)
+    assert "排名" in numbers and ("同比" in numbers or not report["fiscal"])
 
 
 def test_subdistrict_from_url_gives_that_subdistricts_report(app_db, today):

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import re
-from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from browser_printf import browser_printf
 
 from ui import census_model, charts, fiscal_model, overview_model, tables, volunteers_model
 from ui import format as fmt
@@ -40,28 +39,6 @@ def test_big_screen_names_are_never_cut_and_legend_dots_grow():
     assert charts._theme(big=False)["config"]["axis"]["labelLimit"] == 400
 
 
-_PRINTF = re.compile(
-    r"^(?P<before>[^%]*)%(?P<sign>\+)?(?P<sep>,)?(?:\.(?P<digits>\d+))?(?P<kind>[df])(?P<after>.*)$"
-)
-
-
-def _browser_printf(printf: str, value: float) -> str:
-    """What the table's frontend (sprintf-js in Streamlit 1.67) prints for ``value``: ``%d``
-    cuts to an integer, ``%.Nf`` is JavaScript's ``toFixed`` (the exact binary value, a tie
-    away from zero), ``,`` puts separators in the integer part, ``+`` a sign; ``%%`` is %."""
-    match = _PRINTF.match(printf.replace("%%", "\x00"))
-    assert match, printf
-    if match["kind"] == "d":
-        number = Decimal(int(value))
-    else:
-        exact = Decimal(value).copy_abs()
-        number = exact.quantize(Decimal(1).scaleb(-int(match["digits"] or 0)), ROUND_HALF_UP)
-        number = number.copy_sign(Decimal(value))
-    sign = "-" if number < 0 else ("+" if match["sign"] else "")
-    text = f"{abs(number):,}" if match["sep"] else f"{abs(number)}"
-    return (match["before"] + sign + text + match["after"]).replace("\x00", "%")
-
-
 def _shown(table: tables.Written) -> str:
     """The table's text as the page shows it: each cell through its column's printf format,
     the page's dash in a cell without a value, text as it is."""
@@ -73,7 +50,7 @@ def _shown(table: tables.Written) -> str:
             if pd.isna(value):
                 cells.append(tables.MISSING)
             elif printf:
-                cells.append(_browser_printf(printf, value))
+                cells.append(browser_printf(printf, value))
             else:
                 cells.append(str(value))
         lines.append("|".join(cells))
@@ -312,6 +289,32 @@ def test_the_browser_prints_every_cell_as_ui_format_writes_it():
     # The cells stay numbers, a tie moved by one unit in the last place at most.
     assert table.data["时长"].tolist()[:2] == pytest.approx([1301.25, 1301.75], abs=1e-9)
     assert frame["时长"].iloc[0] == 1301.25  # the frame itself (downloads) is untouched
+
+
+def test_changes_and_gaps_print_as_ui_format_writes_them_and_stay_numbers():
+    """同比 (``changes``) and a gap in points (``points``) are numbers that sort by value,
+    printed +3.5% / -5.0% and +3.2 / -11.3 as ``ui.format`` writes them (ties included); one
+    that rounds to zero reads +0.0% / +0.0 (a printf format writes no 持平), never -0.0; a
+    dash without a value."""
+    changes = [0.0351, -0.05, 0.0004, -0.0004, 0.0, 0.27625, None, 1.5, 0.102, 0.091]
+    gaps = [3.25, -0.04, 0.0, -11.3, None, 0.75, 12.0, -3.25, 0.05, -0.05]
+    frame = pd.DataFrame({"同比": changes, "较序时进度（个百分点）": gaps})
+    table = tables.written(frame, changes=("同比",), points=("较序时进度（个百分点）",))
+
+    def change_text(change: float | None) -> str:
+        text = fmt.signed_pct(change)
+        return "+0.0%" if text == fmt.LEVEL_WORD else text
+
+    def gap_text(gap: float | None) -> str:
+        return fmt.DASH if gap is None else f"{gap:+.1f}".replace("-0.0", "+0.0")
+
+    expected = "\n".join(
+        f"{change_text(c)}|{gap_text(g)}" for c, g in zip(changes, gaps, strict=True)
+    )
+    assert _shown(table) == expected
+    assert table.data["同比"].dtype == float and table.data["较序时进度（个百分点）"].dtype == float
+    ordered = table.data["同比"].dropna().sort_values(kind="stable")
+    assert list(ordered.index) == [1, 2, 3, 4, 0, 9, 8, 5, 7]  # the level ones tie at 0
 
 
 def test_pages_draw_their_tables_without_a_styler(app_db, monkeypatch):

@@ -36,7 +36,7 @@ from figures.scope import Scope
 from figures.status import Rules, load_rules
 from ingest import templates
 from storage import dberrors, health
-from storage.db import database_url, ensure_ready, make_engine, print_progress
+from storage.db import SchemaNotAtHead, database_url, ensure_ready, make_engine, print_progress
 from storage.finite import require_finite
 from ui.urlstate import CommunityParam
 
@@ -81,7 +81,14 @@ def _engine_for(url: str) -> Engine:
     engine = make_engine(url)
     placeholder = st.empty()
     placeholder.progress(0, text="正在准备数据库（首次启动时建库并载入演示数据，约需 15 秒）…")
-    ensure_ready(engine, progress=demo_progress_on_page(placeholder, print_progress()))
+    try:
+        ensure_ready(engine, progress=demo_progress_on_page(placeholder, print_progress()))
+    except SchemaNotAtHead as refusal:
+        # DASHBOARD_NO_MIGRATE (a read-only measurement) and a schema behind this program: the
+        # page says why in Chinese, and the run fails, so no tool measures an empty page.
+        placeholder.error(str(refusal), icon=":material/block:")
+        engine.dispose()
+        raise
     placeholder.empty()
     return engine
 

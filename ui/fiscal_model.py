@@ -147,12 +147,13 @@ AMOUNT_COLUMNS = ("当月（万元）", "累计（万元）", "年度目标（�
 
 
 def subdistrict_table(frame: pd.DataFrame) -> tables.Written:
-    """The per-街道 table as shown: 86.5% (not 86.47%), 118,790.00 beside 102,715.01."""
+    """The per-街道 table as shown: 86.5% (not 86.47%), 118,790.00 beside 102,715.01, 同比
+    +27.6% held as a number (a click on its header sorts by the change, not the text)."""
     return tables.written(
         frame,
         rates=("完成目标", "序时进度"),
         amounts=AMOUNT_COLUMNS,
-        signed_rates=("同比",),
+        changes=("同比",),
     )
 
 

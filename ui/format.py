@@ -31,6 +31,12 @@ def pct(rate: float | None) -> str:
 PCT_PRINTF = "%.1f%%"
 # Signed percentage points in a st.column_config.NumberColumn: ``+3.2``.
 POINTS_PRINTF = "%+.1f"
+# signed_pct() in a NumberColumn (the column holds percent values, so it sorts by the change):
+# ``+27.6%``. A printf format writes no word: a change that rounds to zero reads ``+0.0%`` in a
+# table (as a level gap reads ``+0.0`` under POINTS_PRINTF), 持平 everywhere else.
+CHANGE_PRINTF = "%+.1f%%"
+# Days in a table column that sorts by the number: ``169 天``.
+DAYS_PRINTF = "%,d 天"
 
 
 def pct_number(rate: float | None) -> str:

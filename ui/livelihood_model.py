@@ -249,22 +249,18 @@ def filter_parts(categories: Sequence[str], statuses: Sequence[str], search: str
     return parts
 
 
-def _days_text(value: object) -> str:
-    return "" if value is None or pd.isna(value) else f"{int(value)} 天"
-
-
 def _date_text(value: object) -> str:
     return value.isoformat() if isinstance(value, dt.date) else ""
 
 
 def display_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """The table's cells as read on screen: ``169 天``, ``2026-06-06``, blank when empty.
+    """The table's cells as read on screen: ``2026-06-06``, blank when empty.
 
-    (Streamlit prints a grey "None" for a missing number or date; the download keeps types.)
+    (Streamlit prints a grey "None" for a missing date; the download keeps types.) 逾期天数
+    stays a number, so a click on its header sorts by the days (3 天 before 12 天); its
+    column format writes ``169 天`` and leaves a project that is not late blank.
     """
     shown = frame.copy()
-    if "逾期天数" in shown.columns:
-        shown["逾期天数"] = [_days_text(v) for v in shown["逾期天数"]]
     for column in ("计划完成日期", "完成日期"):
         if column in shown.columns:
             shown[column] = [_date_text(v) for v in shown[column]]
@@ -273,7 +269,8 @@ def display_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 def project_column_config(shown: pd.DataFrame) -> dict[str, Any]:
     """``column_config`` for the project (or overdue) table as shown: 状态 in its state's colour
-    and 逾期天数 in red, drawn by the table itself, and 万元 with two decimals.
+    and 逾期天数 as ``169 天`` beside a red bar (as long as the most overdue project's is
+    longest), drawn by the table itself, and 万元 with two decimals.
 
     (A pandas Styler did this cell by cell: 0.3 s a run for the city's 2,000 projects.)
     """
@@ -285,9 +282,12 @@ def project_column_config(shown: pd.DataFrame) -> dict[str, Any]:
             width="small",
         )
     if "逾期天数" in shown.columns:
-        late = sorted({value for value in shown["逾期天数"] if value})
-        config["逾期天数"] = st.column_config.MultiselectColumn(
-            options=late, color=STATUS_COLORS["red"], width="small"
+        most = shown["逾期天数"].max()
+        config["逾期天数"] = st.column_config.ProgressColumn(
+            format=fmt.DAYS_PRINTF,
+            min_value=0,
+            max_value=max(int(most), 1) if pd.notna(most) else 1,
+            color=STATUS_COLORS["red"],
         )
     if "投资金额(万元)" in shown.columns:
         config["投资金额(万元)"] = st.column_config.NumberColumn(format="accounting")

@@ -552,13 +552,16 @@ def load_screen_data(engine, scope: Scope, loaded_at: dt.datetime) -> ScreenData
     Uses the area queries and the league, so the screen shows the report's own figures.
     """
     from figures import census, fiscal, league, livelihood, meta, volunteers
-    from figures.judged import campaign_expected
+    from figures.judged import census_expected
     from figures.status import load_rules
 
     census_block = census.census_summary(engine, scope)
     expected = None
+    starts: league.Starts = {}  # the campaign's first day, read once for both weeks
     if census_block is not None:
-        expected = campaign_expected(engine, census_block.campaign, scope.as_of)
+        campaign = census_block.campaign
+        starts[campaign] = census.campaign_start(engine, campaign)
+        expected = census_expected(starts[campaign], scope.as_of)
     livelihood_figures = livelihood.livelihood_figures(engine, scope)
     livelihood_rows = livelihood_figures.by_community
     volunteer_block = volunteers.volunteer_summary(engine, scope)
@@ -577,7 +580,7 @@ def load_screen_data(engine, scope: Scope, loaded_at: dt.datetime) -> ScreenData
         census=census_block,
         census_expected=expected,
         volunteers=volunteer_block,
-        league=tuple(league.community_league(engine, scope, this_week)),
+        league=tuple(league.community_league(engine, scope, this_week, starts)),
         data_date=meta.latest_data_date(engine, scope),
         loaded_at=loaded_at,
         rules=load_rules(engine),

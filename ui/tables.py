@@ -100,6 +100,15 @@ def _numbers(column: pd.Series, digits: int, scale: float = 1.0) -> np.ndarray:
     return np.array(values, dtype=float)
 
 
+def _signed(column: pd.Series, digits: int, scale: float = 1.0) -> np.ndarray:
+    """:func:`_numbers`, a value that rounds to zero held as 0.0 (printed ``+0.0``, never
+    ``-0.0``), for a signed format."""
+    values = _numbers(column, digits, scale)
+    level = [not math.isnan(value) and float(f"{value:.{digits}f}") == 0 for value in values]
+    values[np.array(level, dtype=bool)] = 0.0  # Python's rounding, as ``ui.format`` writes
+    return values
+
+
 def _whole(column: pd.Series) -> np.ndarray:
     """Counts as whole numbers (``%d`` cuts decimals; ``ui.format.count`` rounds them); held
     as floats only where one is missing (a nullable integer column is slow to send)."""
@@ -117,13 +126,17 @@ def written(
     counts: Mapping[str, str] | None = None,
     amounts: Sequence[str] = (),
     one_decimal: Sequence[str] = (),
+    changes: Sequence[str] = (),
+    points: Sequence[str] = (),
     signed_rates: Sequence[str] = (),
 ) -> Written:
     """Cells written as ``ui.format`` writes them on every other surface, values kept numeric.
 
     Rates 70.1% (st's "percent" prints 70.11%: issue 10), counts 12,317 人 (a ``%d 人``
-    format prints 12317 人), 万元 amounts 118,790.00, hours 1,301.2, a change +3.5% or 持平
-    (``signed_rates``: 持平 is a word, so that column is written as text); a dash when unknown.
+    format prints 12317 人), 万元 amounts 118,790.00, hours 1,301.2, a change +3.5%
+    (``changes``: a fraction, as ``signed_pct`` takes it; a table sorts it by the change, so a
+    change that rounds to zero reads +0.0%), a gap +3.2 (``points``: already in points); a dash
+    when unknown. ``signed_rates`` writes a change as text, +3.5% or 持平, which sorts as text.
     """
     columns: dict[str, Any] = {}
     config: dict[str, Any] = {}
@@ -141,6 +154,10 @@ def written(
         number(name, _numbers(data[name], fmt.WAN_DIGITS), f"%,.{fmt.WAN_DIGITS}f")
     for name in (c for c in one_decimal if c in present):
         number(name, _numbers(data[name], fmt.HOURS_DIGITS), f"%,.{fmt.HOURS_DIGITS}f")
+    for name in (c for c in changes if c in present):
+        number(name, _signed(data[name], 1, 100), fmt.CHANGE_PRINTF)
+    for name in (c for c in points if c in present):
+        number(name, _signed(data[name], 1), fmt.POINTS_PRINTF)
     for name in (c for c in signed_rates if c in present):
         columns[name] = [fmt.signed_pct(None if pd.isna(v) else v) for v in data[name].tolist()]
         config[name] = st.column_config.TextColumn(alignment="right")  # beside the numbers

@@ -120,14 +120,14 @@ else:
 
 st.subheader(f"财政收入：当月、累计与序时进度{weekly_model.fiscal_months_note(weekly)}")
 fiscal_table = page.fiscal
-if fiscal_table.empty:
+if fiscal_table.data.empty:
     layout.empty_state("本年度暂无财政数据。")
 else:
     layout.dataframe(fiscal_table, hide_index=True, width="stretch")
 
 st.subheader("社区排名变化（与上周相比）")
 ranks = page.ranks
-if ranks.empty:
+if ranks.data.empty:
     layout.empty_state("当前范围内没有社区。")
 else:
     st.caption(f"状态按统一规则：{rules.sentence()}。")
