@@ -524,7 +524,7 @@ def row_rules(kind_key: str, values: dict[str, Any]) -> list[tuple[str, str, str
 # --------------------------------------------------------------------------- reading files
 
 
-@dataclass
+@dataclass(slots=True)
 class Record:
     """One data row, parsed, with where it came from.
 
