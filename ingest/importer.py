@@ -870,13 +870,23 @@ def _column_values(
     if texts is not None:
         return texts
     classes = set(map(type, raws)) - _NONE_OR_TEXT
-    if len(classes - _NUMBERS) + bool(classes & _NUMBERS) > 1:  # True == 1: cell by cell
+    mixed = len(classes - _NUMBERS) + bool(classes & _NUMBERS) > 1  # True == 1
+    distinct = None if mixed else _distinct(raws)
+    if distinct is None:  # cell by cell
         values = [_read_cell(column, raw, sheet, limit) for raw in raws]
         return None if any(value.__class__ is _Refused for value in values) else values
-    read = {raw: _read_cell(column, raw, sheet, limit) for raw in set(raws)}
+    read = {raw: _read_cell(column, raw, sheet, limit) for raw in distinct}
     if any(value.__class__ is _Refused for value in read.values()):
         return None
     return list(map(read.__getitem__, raws))
+
+
+def _distinct(raws: Sequence[Any]) -> set[Any] | None:
+    """The distinct cells of a column, ``None`` if one cannot be a set member."""
+    try:
+        return set(raws)
+    except TypeError:
+        return None
 
 
 def _texts(column: Column, raws: Sequence[Any], limit: LimitCheck | None) -> list[str] | None:
