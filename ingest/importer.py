@@ -1148,12 +1148,11 @@ def _check_references(conn: Connection, check: _Validation) -> None:
         if SPEC_BY_KEY[key].has_community and key != "communities"
         for record in records
     ]
-    keys = [(r.values["subdistrict"], r.values["community"]) for r in referring]
-    in_db = _lookup_community_ids(conn, {*keys, *imported})
+    in_db = _lookup_community_ids(conn, {_community_of(r) for r in referring} | imported)
     check.community_ids.update(in_db)
-    unknown = set(keys) - in_db.keys() - imported
-    for record, key in zip(referring, keys, strict=True) if unknown else ():
-        if key in unknown:
+    for record in referring:
+        key = _community_of(record)
+        if key not in in_db and key not in imported:
             check.issue_at(
                 record,
                 "社区",
@@ -1162,12 +1161,13 @@ def _check_references(conn: Connection, check: _Validation) -> None:
 
     imported_codes = {r.values["code"] for r in check.records["volunteers"]}
     services = [r for r in check.records["service_records"] if "volunteer_code" in r.values]
-    codes = [r.values["volunteer_code"] for r in services]
-    in_db_codes = _lookup_volunteer_ids(conn, {*codes, *imported_codes})
+    in_db_codes = _lookup_volunteer_ids(
+        conn, {r.values["volunteer_code"] for r in services} | imported_codes
+    )
     check.volunteer_ids.update(in_db_codes)
-    unknown_codes = set(codes) - in_db_codes.keys() - imported_codes
-    for record, code in zip(services, codes, strict=True) if unknown_codes else ():
-        if code in unknown_codes:
+    for record in services:
+        code = record.values["volunteer_code"]
+        if code not in in_db_codes and code not in imported_codes:
             check.issue_at(
                 record,
                 "志愿者编号",
