@@ -194,20 +194,16 @@ def sniff_delimiter(text: str) -> str:
 def _csv_rows(text: str, delimiter: str) -> Iterator[tuple[int, Sequence[object]]]:
     """Numbered CSV records; a record ``csv`` cannot read becomes a located ``FileProblem``."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    number = 0
-    while True:
-        number += 1
-        try:
-            cells = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            if "field larger" in str(exc):
-                message = f"单元格内容过长（超过 {CSV_FIELD_LIMIT:,} 个字符）"
-            else:
-                message = "CSV 格式错误（引号不成对或含有无法识别的字符）"
-            raise FileProblem(message, None, number) from None
-        yield number, cells
+    number = 0  # the last record read: the one ``csv`` fails on is the next
+    try:
+        for number, cells in enumerate(reader, start=1):  # noqa: B007 - read in ``except``
+            yield number, cells
+    except csv.Error as exc:
+        if "field larger" in str(exc):
+            message = f"单元格内容过长（超过 {CSV_FIELD_LIMIT:,} 个字符）"
+        else:
+            message = "CSV 格式错误（引号不成对或含有无法识别的字符）"
+        raise FileProblem(message, None, number + 1) from None
 
 
 def read_csv(file_index: int, data: bytes, budget: _Budget | None = None) -> list[Sheet]:
