@@ -312,8 +312,10 @@ def report_with_league(
 
 @dataclass(frozen=True)
 class LeagueWithSummaries:
-    """The census and volunteer summaries of a scope and the league of the same scope."""
+    """The livelihood, census and volunteer summaries of a scope and the league of the same
+    scope."""
 
+    livelihood: livelihood.LivelihoodSummary
     census: census.CensusSummary | None
     volunteers: volunteers.VolunteerSummary
     league: list[LeagueRow]
@@ -322,17 +324,19 @@ class LeagueWithSummaries:
 def league_with_summaries(
     engine_or_connection: Engine | Connection, scope: Scope
 ) -> LeagueWithSummaries:
-    """The overview's census and volunteer cards and its league in one pass: the league takes
-    this week's per-community census and volunteer rows from the summaries (read once)."""
+    """The overview's livelihood, census and volunteer cards and its league in one pass: the
+    league takes this week's per-community rows from the summaries (read once; the livelihood
+    summary and its rows are one statement, ``livelihood_figures``)."""
     with connected(engine_or_connection) as connection:
+        projects = livelihood.livelihood_figures(connection, scope)
         census_block = census.census_summary(connection, scope)
         volunteer_block = volunteers.volunteer_summary(connection, scope)
         this_week = report_week_figures(
             connection,
             scope,
-            livelihood.livelihood_by_community(connection, scope),
+            projects.by_community,
             census_block,
             volunteer_block.by_community,
         )
         rows = community_league(connection, scope, this_week)
-    return LeagueWithSummaries(census_block, volunteer_block, rows)
+    return LeagueWithSummaries(projects.summary, census_block, volunteer_block, rows)
