@@ -73,6 +73,9 @@ class WeekFigures:
     census: Sequence[CommunityCensus]
     census_expected: float | None
     volunteers: Sequence[CommunityVolunteers]
+    # The campaign and its first day, when read for this week (last week's plan line, of the
+    # same campaign, then needs no second read).
+    campaign_start: tuple[str, dt.date | None] | None = None
 
 
 def week_figures(
@@ -105,16 +108,18 @@ def report_week_figures(
     census_block: census.CensusSummary | None,
     volunteer_rows: Sequence[CommunityVolunteers],
 ) -> WeekFigures:
-    """This week's figures from a report's own blocks of the same scope (nothing read twice
-    but the campaign's first day)."""
-    expected = None
+    """This week's figures from a report's own blocks of the same scope (nothing read twice;
+    the campaign's first day is read here, once for both weeks)."""
+    expected, start = None, None
     if census_block is not None:
-        expected = judged.campaign_expected(connection, census_block.campaign, scope.as_of)
+        day = census.campaign_start(connection, census_block.campaign)
+        expected, start = judged.census_expected(day, scope.as_of), (census_block.campaign, day)
     return WeekFigures(
         livelihood=livelihood_rows,
         census=[] if census_block is None else census_block.by_community,
         census_expected=expected,
         volunteers=volunteer_rows,
+        campaign_start=start,
     )
 
 
@@ -277,6 +282,9 @@ def community_league(
         places = _communities(connection, scope)
         rules = load_rules(connection)
         starts: dict[str, dt.date | None] = {}
+        if this_week is not None and this_week.campaign_start is not None:
+            campaign, day = this_week.campaign_start
+            starts[campaign] = day
         now = this_week if this_week is not None else week_figures(connection, scope, starts)
         before = week_figures(connection, last_week, starts)
     return league_of(places, rules, scope.as_of, now, before)
