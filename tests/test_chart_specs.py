@@ -43,6 +43,26 @@ def test_the_tests_check_every_chart_against_the_schema():
     charts.spec(broken, validate=False)  # unchecked: no error (the app's mode)
 
 
+def test_the_app_skips_altairs_check_when_a_chart_is_made_and_the_tests_keep_it():
+    """Altair checks every schema object when it is made (the theme's Config, each layer:
+    4 of a chart's 15 ms at city scale): off in the app with ``spec``'s check, on in the tests
+    (every chart a test builds is still checked when made, not only when sent)."""
+    import os
+    import subprocess
+    import sys
+
+    from altair.utils import schemapi
+    from conftest import REPO_ROOT
+
+    assert schemapi.DEBUG_MODE
+    env = {k: v for k, v in os.environ.items() if k != "DASHBOARD_VALIDATE_CHARTS"}
+    shown = "from ui import charts; from altair.utils import schemapi; print(schemapi.DEBUG_MODE)"
+    app = subprocess.run(
+        [sys.executable, "-c", shown], cwd=REPO_ROOT, env=env, capture_output=True, text=True
+    )
+    assert app.stdout.strip() == "False", app.stderr[-2000:]
+
+
 def test_builders_give_altair_channel_objects_not_strings(monkeypatch):
     """A string or ``alt.value`` dict in ``encode`` makes Altair hash its whole schema to find
     the channel class (~4 ms a channel, every uncached run): the builders never pass one."""

@@ -18,6 +18,7 @@ from typing import Any
 import altair as alt
 import pandas as pd
 import streamlit as st
+from altair.utils import schemapi
 from streamlit.delta_generator import DeltaGenerator
 from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec
 
@@ -409,6 +410,11 @@ ChartSpec = dict[str, Any]
 # on every uncached run (issue 11). The tests turn it on (tests/conftest.py), so every chart a
 # test builds, on every page, is still checked.
 VALIDATE = os.environ.get("DASHBOARD_VALIDATE_CHARTS") == "1"
+if not VALIDATE:
+    # Altair also checks each schema object when it is made (its "debug mode": the theme's
+    # Config, every layer), a third of a chart's cost (4 of 15 ms at city scale, issue 11);
+    # it changes nothing in the spec. Off with the check above, on in the tests.
+    schemapi.disable_debug_mode()
 
 
 class _Unchecked:
