@@ -241,7 +241,7 @@ def test_a_cached_rerun_writes_no_table_cell(app_db, monkeypatch, page):
 
 def test_what_the_first_runs_import_is_kept_out_of_the_collectors_walks(app_db, monkeypatch):
     """After a page's first run the objects its imports made are frozen (a full collection
-    walked 200,000 of them, 75–130 ms on the server, issue 11); a run that imports nothing new
+    walked 200,000 of them, 75–450 ms on the server, issue 11); a run that imports nothing new
     neither collects nor freezes again."""
     import gc
 

@@ -1,7 +1,7 @@
 """What Python's cyclic garbage collector walks in a long-running server process.
 
 A full collection (generation 2) walks every container object the process holds: after the
-imports (Streamlit, pandas, NumPy, SQLAlchemy, Altair) some 200,000 of them, 75–130 ms a time
+imports (Streamlit, pandas, NumPy, SQLAlchemy, Altair) some 200,000 of them, 75–450 ms a time
 on the two-core server. A city-scale page run makes enough lasting objects (2,000 rows per
 area) to set one off in most uncached runs (issue 11). What the imports made stays for the
 life of the process, so it is moved out of the collector's sight (``gc.freeze``): a full
