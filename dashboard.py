@@ -10,7 +10,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui import auth, data, filters, layout
+from ui import auth, data, filters, heap, layout
 
 APP_TITLE = "街道治理数据看板"
 
@@ -74,3 +74,6 @@ with data.one_connection_per_run():
                     st.divider()
                 st.session_state["scope"] = filters.render_global_filters(shown)
         page.run()
+# The first runs import most of what the process will hold: out of the collector's walks (a
+# run ended by st.stop or st.rerun leaves it to the next one).
+heap.freeze_what_imports_made()

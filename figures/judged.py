@@ -192,6 +192,19 @@ def judge_volunteers(
     return judged(capped, 1.0, VOLUNTEER_BASIS, rules, as_of)
 
 
+def volunteer_statuses(
+    registered: Sequence[int], population: Sequence[int], rules: Rules
+) -> list[Status | None]:
+    """``judge_volunteers(r, p, rules).status`` of every community at once (a city's 2,000
+    in the 志愿服务 ranking): the same float arithmetic column by column, as the league's."""
+    people = np.array(registered, dtype=float)
+    residents = np.array(population, dtype=float)
+    share = np.full(len(residents), np.nan)
+    with_people = residents > 0
+    share[with_people] = (people[with_people] / residents[with_people]) / VOLUNTEER_TARGET_RATE
+    return statuses_against(np.minimum(share, 1.0), 1.0, rules)
+
+
 def judge_score(score: float | None, rules: Rules, as_of: dt.date | None = None) -> Judged:
     """A league score (mean gap, a fraction) judged as a gap against being on pace."""
     return judged(None if score is None else 1 + score, 1.0, SCORE_BASIS, rules, as_of)

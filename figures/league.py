@@ -160,10 +160,27 @@ def _or_none(array: np.ndarray) -> list[float | None]:
     return [None if v != v else v for v in array.tolist()]  # nan != nan
 
 
-def _judge(
-    places: list[tuple[str, str, int]], week: WeekFigures, rules: Rules, as_of: dt.date
-) -> _Judged:
-    """Every community's figures, statuses and score on one date, column by column.
+@dataclass(frozen=True)
+class _Columns:
+    """One week's figures as columns aligned with the community register, and its scores:
+    what ranking needs (last week is only ranked) and what judging builds on."""
+
+    projects: list[CommunityLivelihood | None]
+    people_rows: list[CommunityVolunteers | None]
+    livelihood_rate: list[float | None]
+    census_rate: list[float | None]
+    registered: list[int]
+    share: np.ndarray
+    capped: np.ndarray
+    lv: np.ndarray
+    lv_expected: float
+    cs: np.ndarray
+    cs_expected: float
+    score: list[float | None]
+
+
+def _columns(places: list[tuple[str, str, int]], week: WeekFigures, as_of: dt.date) -> _Columns:
+    """Every community's figures and score on one date, column by column.
 
     The same arithmetic as ``figures.judged`` one figure at a time (``tests/test_league.py``
     compares the two): gap = (achieved − expected) × 100 points, the score the mean of the
@@ -197,31 +214,53 @@ def _judge(
         count += known
     score = np.full(size, np.nan)
     np.divide(total, count, out=score, where=count > 0)
-    return _Judged(
+    return _Columns(
+        projects=projects,
+        people_rows=people_rows,
         livelihood_rate=livelihood_rate,
-        livelihood_status=statuses_against(lv, lv_expected, rules),
-        overdue=[0 if r is None else r.overdue for r in projects],
         census_rate=census_rate,
-        census_status=statuses_against(cs, cs_expected, rules),
         registered=registered,
-        share=[None if v is None else round(v, 4) for v in _or_none(share)],
-        volunteer_status=statuses_against(capped, 1.0, rules),
-        hours=[0.0 if r is None else r.hours for r in people_rows],
+        share=share,
+        capped=capped,
+        lv=lv,
+        lv_expected=lv_expected,
+        cs=cs,
+        cs_expected=cs_expected,
         score=_or_none(score),
+    )
+
+
+def _judge(
+    places: list[tuple[str, str, int]], week: WeekFigures, rules: Rules, as_of: dt.date
+) -> _Judged:
+    """Every community's figures, statuses and score on one date (``_columns`` judged)."""
+    columns = _columns(places, week, as_of)
+    return _Judged(
+        livelihood_rate=columns.livelihood_rate,
+        livelihood_status=statuses_against(columns.lv, columns.lv_expected, rules),
+        overdue=[0 if r is None else r.overdue for r in columns.projects],
+        census_rate=columns.census_rate,
+        census_status=statuses_against(columns.cs, columns.cs_expected, rules),
+        registered=columns.registered,
+        share=[None if v is None else round(v, 4) for v in _or_none(columns.share)],
+        volunteer_status=statuses_against(columns.capped, 1.0, rules),
+        hours=[0.0 if r is None else r.hours for r in columns.people_rows],
+        score=columns.score,
     )
 
 
 def _ranks(places: list[tuple[str, str, int]], scores: list[float | None]) -> list[int | None]:
     """Rank by score, best first (ties share a rank; equal scores are listed by subdistrict,
     then community); communities without any figure are unranked (None)."""
+    rounded = [None if score is None else round(score or 0.0, 6) for score in scores]
     order = sorted(
-        (i for i, score in enumerate(scores) if score is not None),
-        key=lambda i: (-round(scores[i] or 0.0, 6), places[i][0], places[i][1]),
+        (i for i, score in enumerate(rounded) if score is not None),
+        key=lambda i: (-rounded[i], places[i][0], places[i][1]),  # type: ignore[operator]
     )
     ranks: list[int | None] = [None] * len(places)
     previous_score, previous_rank = None, 0
     for position, index in enumerate(order, start=1):
-        score = round(scores[index] or 0.0, 6)
+        score = rounded[index]
         rank = previous_rank if score == previous_score else position
         ranks[index] = rank
         previous_score, previous_rank = score, rank
@@ -239,7 +278,8 @@ def league_of(
     the unranked ones in register order, each with its rank change since 7 days earlier."""
     this_week = _judge(places, now, rules, as_of)
     ranks = _ranks(places, this_week.score)
-    previous = _ranks(places, _judge(places, before, rules, as_of - dt.timedelta(days=7)).score)
+    # Last week is only ranked: its scores, not its statuses.
+    previous = _ranks(places, _columns(places, before, as_of - dt.timedelta(days=7)).score)
     livelihood_expected = round(judged.livelihood_expected(as_of), 4)
     census_expected = None if now.census_expected is None else round(now.census_expected, 4)
     rows = []
@@ -329,8 +369,10 @@ def report_with_league(
 
 @dataclass(frozen=True)
 class LeagueWithSummaries:
-    """The census and volunteer summaries of a scope and the league of the same scope."""
+    """The livelihood, census and volunteer summaries of a scope and the league of the same
+    scope."""
 
+    livelihood: livelihood.LivelihoodSummary
     census: census.CensusSummary | None
     volunteers: volunteers.VolunteerSummary
     league: list[LeagueRow]
@@ -339,19 +381,21 @@ class LeagueWithSummaries:
 def league_with_summaries(
     engine_or_connection: Engine | Connection, scope: Scope
 ) -> LeagueWithSummaries:
-    """The overview's census and volunteer cards and its league in one pass: the league takes
-    this week's per-community census and volunteer rows from the summaries (read once)."""
+    """The overview's livelihood, census and volunteer cards and its league in one pass: the
+    league takes this week's per-community rows from the summaries (read once; the livelihood
+    summary and its rows are one statement, ``livelihood_figures``)."""
     with connected(engine_or_connection) as connection:
+        projects = livelihood.livelihood_figures(connection, scope)
         census_block = census.census_summary(connection, scope)
         volunteer_block = volunteers.volunteer_summary(connection, scope)
         starts: Starts = {}
         this_week = report_week_figures(
             connection,
             scope,
-            livelihood.livelihood_by_community(connection, scope),
+            projects.by_community,
             census_block,
             volunteer_block.by_community,
             starts,
         )
         rows = community_league(connection, scope, this_week, starts)
-    return LeagueWithSummaries(census_block, volunteer_block, rows)
+    return LeagueWithSummaries(projects.summary, census_block, volunteer_block, rows)

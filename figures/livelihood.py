@@ -321,19 +321,28 @@ def livelihood_figures(
     with connected(engine_or_connection) as connection:
         columns = _figure_counts(as_of, connection.dialect.name)
         names = [column.name for column in columns]
+        # (街道, 社区, the counts in ``names``' order): a city has 2,000 rows, read by position.
         rows = [
-            (row.subdistrict, row.name, {name: int(row._mapping[name]) for name in names})
+            (row[0], row[1], tuple(map(int, row[2:])))
             for row in connection.execute(_per_community(scope, categories, columns))
         ]
-    totals = _from_figure_counts(
-        {name: sum(counts[name] for _, _, counts in rows) for name in names}
-    )
-    by_community = []
-    for subdistrict, name, counts in rows:
-        summary = _summary(as_of.year, _from_figure_counts(counts))
-        by_community.append(
-            _community(subdistrict, name, summary.total, summary.completed, summary.overdue)
+    sums = [sum(column) for column in zip(*(counts for _, _, counts in rows), strict=True)]
+    totals = _from_figure_counts(dict(zip(names, sums or [0] * len(names), strict=True)))
+    at = {name: index for index, name in enumerate(names)}
+    completed, started, not_started = at["completed"], at["started"], at["not_started"]
+    late, late_completed = at["late"], at["late_completed"]
+    # Each community's total, completed and overdue as ``_summary`` of its counts has them
+    # (total = completed + in progress + not started = started + not started).
+    by_community = [
+        _community(
+            subdistrict,
+            name,
+            counts[started] + counts[not_started],
+            counts[completed],
+            counts[late] - counts[late_completed],
         )
+        for subdistrict, name, counts in rows
+    ]
     summary = _summary(as_of.year, totals)
     list_counts = _list_counts(summary, totals["projects"], totals["overdue_not_started"])
     return LivelihoodFigures(summary, _by_place(by_community), list_counts)

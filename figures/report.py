@@ -13,6 +13,7 @@ import datetime as dt
 import json
 import math
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any
 
 from sqlalchemy import Connection, Engine
@@ -74,10 +75,30 @@ def plain(value: Any) -> Any:
             return dict(zip(names, values, strict=True))
         return {name: plain(item) for name, item in zip(names, values, strict=True)}
     if isinstance(value, list | tuple):
+        rows = _flat_rows(value)
+        if rows is not None:
+            return rows if type(value) is list else type(value)(rows)
         return type(value)(plain(item) for item in value)
     if isinstance(value, dict):
         return type(value)((plain(key), plain(item)) for key, item in value.items())
     return dataclasses.asdict(value) if dataclasses.is_dataclass(value) else value
+
+
+def _flat_rows(items: list | tuple) -> list[dict[str, Any]] | None:
+    """A city's ``by_community`` (2,000 rows of one dataclass holding scalars only) as dicts in
+    one pass, its cells' kinds checked at once; None for anything else (``plain`` item by
+    item)."""
+    kinds = set(map(type, items))
+    if len(kinds) != 1:
+        return None
+    kind = kinds.pop()
+    if not dataclasses.is_dataclass(kind):
+        return None
+    names, getter = field_reader(kind)
+    cells = list(map(getter, items))
+    if not set(map(type, chain.from_iterable(cells))) <= _SCALARS:
+        return None
+    return [dict(zip(names, values, strict=True)) for values in cells]
 
 
 def report_dict(figures: ReportFigures) -> dict[str, Any]:

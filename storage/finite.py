@@ -14,6 +14,7 @@ import functools
 import math
 import operator
 from collections.abc import Callable
+from itertools import chain, compress
 from typing import Any
 
 from storage.dberrors import FigureOutOfRange
@@ -103,14 +104,49 @@ def _all_finite(value: Any, nan: bool, depth: int = 0) -> bool:
         return isinstance(value, _PLAIN) or not non_finite_paths(value, nan=nan, depth=depth)
     if depth >= MAX_DEPTH:
         return True
-    for child in children:
-        kind = type(child)
-        if kind is float:
-            if child - child != 0.0 and (nan or math.isinf(child)):  # inf - inf, nan: nan
-                return False
-        elif kind not in _PLAIN and not _all_finite(child, nan, depth + 1):
+    if type(children) in (list, tuple) and len(children) >= ROWS_AT_ONCE:
+        cells = _row_cells(children)
+        if cells is not None:  # rows of one kind: their cells checked in one go
+            return depth + 1 >= MAX_DEPTH or _cells_finite(cells, nan, depth + 2)
+    return _cells_finite(children, nan, depth + 1)
+
+
+# From this many items on, a list of rows of one kind (a city's 2,000 communities) is checked
+# cell by cell in one pass, not row by row (a call per row cost 11 ms a league, issue 11).
+ROWS_AT_ONCE = 16
+
+
+def _row_cells(rows: list | tuple) -> list[Any] | None:
+    """Every cell of ``rows`` in one list when they are all dicts or all instances of one
+    dataclass; None otherwise."""
+    kinds = set(map(type, rows))
+    if len(kinds) != 1:
+        return None
+    kind = kinds.pop()
+    if kind is dict:
+        return list(chain.from_iterable(map(dict.values, rows)))
+    if dataclasses.is_dataclass(kind):
+        return list(chain.from_iterable(map(field_reader(kind)[1], rows)))
+    return None
+
+
+def _cells_finite(cells: Any, nan: bool, depth: int) -> bool:
+    """Whether the values of a container are finite: floats picked and tested at C speed
+    (``map``, ``compress``), anything else but plain scalars looked into (``depth``: that of
+    the values' own contents)."""
+    cells = cells if type(cells) is list else list(cells)
+    kinds = set(map(type, cells))
+    if float in kinds:
+        floats = list(compress(cells, map(_IS_FLOAT, map(type, cells))))
+        if any(map(math.isinf, floats)) or (nan and any(map(math.isnan, floats))):
             return False
-    return True
+    inside = kinds.difference(_PLAIN, (float,))
+    return not inside or all(
+        _all_finite(cell, nan, depth) for cell in cells if type(cell) in inside
+    )
+
+
+_IS_FLOAT = functools.partial(operator.is_, float)
 
 
 def require_finite(value: Any, *, nan: bool = True) -> Any:

@@ -43,6 +43,26 @@ def test_the_tests_check_every_chart_against_the_schema():
     charts.spec(broken, validate=False)  # unchecked: no error (the app's mode)
 
 
+def test_the_app_skips_altairs_check_when_a_chart_is_made_and_the_tests_keep_it():
+    """Altair checks every schema object when it is made (the theme's Config, each layer:
+    4 of a chart's 15 ms at city scale): off in the app with ``spec``'s check, on in the tests
+    (every chart a test builds is still checked when made, not only when sent)."""
+    import os
+    import subprocess
+    import sys
+
+    from altair.utils import schemapi
+    from conftest import REPO_ROOT
+
+    assert schemapi.DEBUG_MODE
+    env = {k: v for k, v in os.environ.items() if k != "DASHBOARD_VALIDATE_CHARTS"}
+    shown = "from ui import charts; from altair.utils import schemapi; print(schemapi.DEBUG_MODE)"
+    app = subprocess.run(
+        [sys.executable, "-c", shown], cwd=REPO_ROOT, env=env, capture_output=True, text=True
+    )
+    assert app.stdout.strip() == "False", app.stderr[-2000:]
+
+
 def test_builders_give_altair_channel_objects_not_strings(monkeypatch):
     """A string or ``alt.value`` dict in ``encode`` makes Altair hash its whole schema to find
     the channel class (~4 ms a channel, every uncached run): the builders never pass one."""
@@ -65,5 +85,23 @@ def test_builders_give_altair_channel_objects_not_strings(monkeypatch):
         ),
         charts.time_series(months, x="月", y="值", y_title="值", x_type="O", plan="计划"),
         charts.share_donut(months, category="月", value="值", value_title="值", labels=True),
+    ]:
+        charts.spec(chart)
+
+
+def test_layered_charts_take_their_frame_at_the_layer(monkeypatch):
+    """A layer of parts that each carry the frame makes Altair hash the frame's text and copy
+    every part (a third of a city chart's cost): the builders give the frame to the layer
+    (the spec is the same: Altair hoists the data to the layer either way)."""
+
+    def refuse(*_: object) -> str:
+        raise AssertionError("a layered part carried the frame")
+
+    monkeypatch.setattr(alt.Chart, "_compute_hash", refuse)
+    frame = pd.DataFrame({"社区": ["甲", "乙"], "得分": [0.9, -0.2], "计划": [0.5, 0.6]})
+    for chart in [
+        *_builders(),
+        charts.time_series(frame, x="社区", y="得分", y_title="得分", x_type="O", plan="计划"),
+        charts.share_donut(frame, category="社区", value="计划", value_title="值", labels=True),
     ]:
         charts.spec(chart)

@@ -168,6 +168,25 @@ def test_volunteer_share_past_the_target_is_capped():
 # ---------------------------------------------------------------- rules that were outside status
 
 
+@pytest.mark.parametrize("levels", [3, 5])
+def test_volunteer_statuses_of_a_column_are_each_communitys_judgement(levels):
+    """The 志愿服务 ranking judges its 2,000 communities column-wise: each status is exactly
+    ``judge_volunteers``' (thresholds of 13%, no residents, past the target, nobody)."""
+    from figures.status import Rules
+
+    rules = Rules(levels=levels)
+    population = [0, 1000, 1000, 1000, 1000, 1000, 3, 7919, 1000, 10**7, 1000]
+    registered = [5, 0, 130, 131, 117, 116, 1, 1030, 2000, 1_299_999, 97]
+    registered += [round(1000 * 0.13 * (1 - points / 100)) for points in range(40)]
+    population += [1000] * 40
+    want = [
+        judged.judge_volunteers(r, p, rules).status
+        for r, p in zip(registered, population, strict=True)
+    ]
+    assert judged.volunteer_statuses(registered, population, rules) == want
+    assert None in want and len(set(want)) >= 4
+
+
 def test_overdue_is_red_from_the_first_project():
     assert (overdue_status(0), overdue_status(1)) == ("green", "red")
 

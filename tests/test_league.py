@@ -87,6 +87,33 @@ def test_census_status_uses_the_campaign_plan_line(engine, rows):
     assert league["二社区"].census_status == "red"
 
 
+@pytest.mark.parametrize("with_report", ["report_with_league", "league_with_summaries"])
+def test_both_weeks_plan_lines_read_the_campaigns_first_day_once(
+    engine, rows, monkeypatch, with_report
+):
+    """The league of a report (or of the overview's summaries) takes this week's plan line
+    from the report's census block and last week's from the same first day: read once."""
+    from figures import census, league
+
+    rows.census("核查", A, dt.date(2026, 6, 11), 100, 5)
+    rows.census("核查", A, AS_OF, 100, 45)
+    reads = []
+    original = census.campaign_start
+
+    def counted(*args):  # type: ignore[no-untyped-def]
+        reads.append(args[1:])
+        return original(*args)
+
+    monkeypatch.setattr(census, "campaign_start", counted)
+    if with_report == "report_with_league":
+        table = league.report_with_league(engine, AS_OF).league
+    else:
+        table = league.league_with_summaries(engine, Scope(date_to=AS_OF)).league
+    assert reads == [("核查",)]
+    assert _by_name(table)["一社区"].census_expected == pytest.approx(0.5)
+    assert table == community_league(engine, Scope(date_to=AS_OF))
+
+
 def test_volunteer_status_against_thirteen_percent_of_residents(engine, rows):
     """130 of 1,000 residents registered is green; 100 (77% of target) is red."""
     for number in range(130):

@@ -283,3 +283,32 @@ def test_empty_database_shows_the_import_hint(empty_app_db):
     at = open_page("weekly")
     assert not at.exception
     assert any("没有任何数据" in info.value for info in at.info)
+
+
+def test_markdown_escaping_writes_every_markup_character_literally():
+    """``escape_markdown`` (one ``str.translate`` pass over a city's long 通报) puts a
+    backslash before each character that can start markup, and list or heading markers at a
+    line's start, exactly as a character-by-character writer does."""
+    import random
+    import re
+
+    from ui.filters import escape_markdown
+
+    def reference(text: str) -> str:
+        escaped = "".join("\\" + ch if ch in "\\`*_[]<>|~$" else ch for ch in text)
+        lines = []
+        for line in escaped.split("\n"):
+            stripped = line.lstrip()
+            if stripped[:1] in ("#", "-", "+", ">", "="):
+                line = line.replace(stripped, "\\" + stripped, 1)
+            else:
+                line = re.sub(r"^(\s*\d+)([.)])", r"\1\\\2", line)
+            lines.append(line)
+        return "\n".join(lines)
+
+    chance = random.Random(11)
+    alphabet = "\\`*_[]<>|~$#-+>=( )1.社区 a\n\t"
+    for _ in range(3000):
+        text = "".join(chance.choice(alphabet) for _ in range(chance.randint(0, 40)))
+        assert escape_markdown(text) == reference(text), text
+    assert escape_markdown("*甲* [乙](x) $1$ <b>") == r"\*甲\* \[乙\](x) \$1\$ \<b\>"

@@ -441,3 +441,29 @@ def test_the_json_writer_is_the_standard_encoder_byte_for_byte():
     }
     standard = json.dumps(finite_numbers(value)[0], ensure_ascii=False, indent=2, allow_nan=False)
     assert report_to_json(value) == standard
+
+
+def test_plain_is_asdict_for_a_citys_rows():
+    """``figures.report.plain`` (a city's 2,000-row lists made into dicts in one pass) gives
+    exactly ``dataclasses.asdict``: every row, its kinds (list or tuple), nested blocks, and
+    a list whose rows are not all alike or hold more than scalars."""
+    import dataclasses
+
+    from figures.census import CensusSummary, CommunityCensus
+    from figures.fiscal import FiscalItem, FiscalReport
+    from figures.report import plain
+
+    rows = [CommunityCensus("甲街道", f"{i}社区", 100 + i, i, i / 100) for i in range(2000)]
+    census = CensusSummary("普查", 1, 2, 3, 0.5, 4, rows)
+    items = [FiscalItem("甲街道", f"科目{i}", 1.5, 2.5, None if i % 3 else 9.0, None, -0.1)
+             for i in range(40)]  # fmt: skip
+    fiscal = FiscalReport(2026, 11, 0.9167, items)
+    mixed = [rows[0], items[0], census]  # not alike: item by item
+    for value in (census, fiscal, rows, tuple(rows), mixed, [], [census, census]):
+        made = plain(value)
+        want = dataclasses.asdict(value) if dataclasses.is_dataclass(value) else None
+        if want is None:
+            want = type(value)(dataclasses.asdict(item) for item in value)
+        assert made == want and type(made) is type(want)
+        if isinstance(value, list | tuple) and value:
+            assert [type(item) for item in made] == [dict] * len(value)

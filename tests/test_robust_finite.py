@@ -12,6 +12,7 @@ import datetime as dt
 import json
 import math
 import os
+import re
 import subprocess
 import sys
 
@@ -74,6 +75,37 @@ def test_inf_is_found_in_frames_and_dataclasses_but_missing_values_are_not():
     frame.loc[0, "金额"] = math.inf
     with pytest.raises(dberrors.FigureOutOfRange, match="金额"):
         require_finite({"rows": [frame]}, nan=False)
+
+
+@pytest.mark.parametrize("bad", [math.inf, -math.inf, math.nan])
+@pytest.mark.parametrize("shape", ["dataclass rows", "dict rows", "nested"])
+def test_one_bad_figure_among_a_citys_rows_is_found(bad, shape):
+    """2,000 rows of one kind are checked cell by cell in one pass: one inf (or nan, when nan
+    is refused) in any row, or inside a row's own list, is still found and named."""
+    from figures.livelihood import CommunityLivelihood
+    from storage.finite import non_finite_paths, require_finite
+
+    rows = [CommunityLivelihood("甲街道", f"{i}社区", 10, 5, 0.5, i % 3) for i in range(2000)]
+    if shape == "dataclass rows":
+        rows[1234] = CommunityLivelihood("甲街道", "1234社区", 10, 5, bad, 0)
+        value, where = {"by_community": rows}, "by_community[1234].completion_rate"
+    elif shape == "dict rows":
+        rows = [{"community": row.community, "rate": row.completion_rate} for row in rows]
+        rows[1999]["rate"] = bad
+        value, where = {"by_community": rows}, "by_community[1999].rate"
+    else:
+        rows = [{"community": row.community, "days": [1.0, 2.0]} for row in rows]
+        rows[7]["days"][1] = bad
+        value, where = rows, "[7].days[1]"
+    assert require_finite(rows[:3]) == rows[:3]
+    with pytest.raises(dberrors.FigureOutOfRange, match=re.escape(where)):
+        require_finite(value)
+    if math.isnan(bad):  # nan=False: pandas' "no value" passes
+        assert require_finite(value, nan=False) is value
+    else:
+        with pytest.raises(dberrors.FigureOutOfRange):
+            require_finite(value, nan=False)
+    assert non_finite_paths(value) == [where]
 
 
 def test_report_json_never_contains_infinity():

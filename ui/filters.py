@@ -362,6 +362,10 @@ def show_caption(scope: Scope, extra: Sequence[str] = (), data_date: dt.date | N
     st.caption(escape_markdown(" · ".join(parts)))
 
 
+# What can start markup anywhere in markdown, each written with a backslash before it.
+_MARKUP_ESCAPES = str.maketrans({ch: "\\" + ch for ch in "\\`*_[]<>|~$"})
+
+
 def escape_markdown(text: str) -> str:
     """Text from data or the URL shown literally in markdown-rendering elements.
 
@@ -369,8 +373,7 @@ def escape_markdown(text: str) -> str:
     Streamlit's ``:color[...]`` directives via the bracket) and list/heading markers at the
     start of a line; ordinary punctuation such as ``2026-01-01`` stays readable.
     """
-    specials = "\\`*_[]<>|~$"
-    escaped = "".join("\\" + ch if ch in specials else ch for ch in str(text))
+    escaped = str(text).translate(_MARKUP_ESCAPES)  # one C pass: a city's 通报 is long
     lines = []
     for line in escaped.split("\n"):
         stripped = line.lstrip()

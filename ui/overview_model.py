@@ -342,13 +342,9 @@ def overview_workbook(
 
 
 def cards_of(
-    projects: LivelihoodSummary,
-    fiscal_block: FiscalReport | None,
-    figures: LeagueWithSummaries,
-    *,
-    scope: Scope,
+    fiscal_block: FiscalReport | None, figures: LeagueWithSummaries, *, scope: Scope
 ) -> list[Card]:
-    return kpi_cards(scope, projects, fiscal_block, figures.census, figures.volunteers)
+    return kpi_cards(scope, figures.livelihood, fiscal_block, figures.census, figures.volunteers)
 
 
 def league_tables_of(figures: LeagueWithSummaries) -> tuple[pd.DataFrame, pd.DataFrame]:

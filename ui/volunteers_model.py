@@ -18,7 +18,7 @@ import pandas as pd
 import streamlit as st
 
 from figures.area_helpers import week_change
-from figures.judged import judge_volunteers
+from figures.judged import judge_volunteers, volunteer_statuses
 from figures.status import STATUS_LABELS, VOLUNTEER_TARGET_RATE, Rules
 from figures.volunteers import (
     CommunityPopulation,
@@ -119,12 +119,11 @@ def ranking_frame(
 ) -> pd.DataFrame:
     """Every community in scope, most service hours first, with its registration status."""
     by_place = {(row.subdistrict, row.community): row for row in service}
+    counts = [registered.get((place.subdistrict, place.community), 0) for place in populations]
+    statuses = volunteer_statuses(counts, [place.population for place in populations], rules)
     records = []
-    for place in populations:
-        key = (place.subdistrict, place.community)
-        count = registered.get(key, 0)
-        served = by_place.get(key)
-        status = registration_status(count, place.population, rules)
+    for place, count, status in zip(populations, counts, statuses, strict=True):
+        served = by_place.get((place.subdistrict, place.community))
         records.append(
             {
                 "街道": place.subdistrict,

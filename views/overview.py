@@ -6,24 +6,18 @@ import functools
 
 import streamlit as st
 
-from figures import fiscal, league, livelihood
+from figures import fiscal, league
 from ui import charts, data, filters, layout, overview_model, table_export, tables
 from ui import format as fmt
 
 scope = layout.current_scope()
 layout.page_header("领导驾驶舱", scope)
 
-# The census and volunteer summaries with the league in one fetch (their per-community rows
-# are the league's this week: read once).
+# The livelihood, census and volunteer summaries with the league in one fetch (their
+# per-community rows are the league's this week: read once).
 league_query = data.query(league.league_with_summaries, scope)
 fiscal_query = data.query(fiscal.fiscal_report, scope)
-cards = data.built(
-    overview_model.cards_of,
-    data.query(livelihood.livelihood_summary, scope),
-    fiscal_query,
-    league_query,
-    scope=scope,
-)
+cards = data.built(overview_model.cards_of, fiscal_query, league_query, scope=scope)
 
 for column, card in zip(layout.kpi_cards(cards), cards, strict=True):
     column.page_link(

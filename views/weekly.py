@@ -23,11 +23,12 @@ as_of = filters.url_date("as_of", "报告日期", default=layout.today(), contai
 subdistrict = global_scope.subdistrict
 scope = report.report_scope(as_of, subdistrict)
 # The report and the league of its scope (this week and last week) in one fetch: the league
-# takes this week's per-community rows from the report's own blocks.
+# takes this week's per-community rows from the report's own blocks. The page draws what is
+# built from it (``data.built``): a rerun never reads the report and the league themselves.
 weekly_query = data.query(league.report_with_league, None, as_of, subdistrict)
-weekly = data.fetch(league.report_with_league, None, as_of, subdistrict).report
+head = data.built(weekly_model.weekly_head, weekly_query)
 with header:
-    layout.page_header("周例会", scope, extra=[f"报告周 {weekly_model.week_text(weekly)}"])
+    layout.page_header("周例会", scope, extra=[f"报告周 {head.week}"])
     st.caption(filters.escape_markdown(weekly_model.COMMUNITY_FILTER_NOTE))
     if global_scope.communities:
         st.info(
@@ -39,7 +40,7 @@ with header:
             icon=":material/filter_alt_off:",
         )
 
-if not weekly_model.has_data(weekly):
+if not head.has_data:
     layout.empty_state(
         "截至该报告日期没有任何数据。请在「数据管理」页导入数据，或选择其他报告日期。"
     )
@@ -48,7 +49,7 @@ if not weekly_model.has_data(weekly):
 projects_query = data.query(livelihood.week_projects, scope)
 rules = data.rules()
 page = data.built(weekly_model.weekly_view, weekly_query, projects_query, data.rules_query())
-file_stem = f"周报_{weekly['subdistrict'] or '全部街道'}_{weekly['as_of']}"
+file_stem = f"周报_{head.who}_{head.as_of}"
 
 xlsx_column.download_button(
     "下载 Excel",
@@ -81,7 +82,7 @@ docx_column.download_button(
     help="公文格式（GB/T 9704），可直接编辑后印发",
     # Built only when clicked, like the PDF (the same as manage.py report --format docx).
     data=functools.partial(data.fetch, word.weekly_docx, None, as_of, subdistrict),
-    file_name=f"通报_{weekly['subdistrict'] or '全部街道'}_{weekly['as_of']}.docx",
+    file_name=f"通报_{head.who}_{head.as_of}.docx",
     mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     icon=":material/description:",
     on_click="ignore",  # a download changes nothing on the page: no rerun
@@ -118,7 +119,7 @@ if week_list.empty:
 else:
     layout.dataframe(week_list, hide_index=True, width="stretch")
 
-st.subheader(f"财政收入：当月、累计与序时进度{weekly_model.fiscal_months_note(weekly)}")
+st.subheader(f"财政收入：当月、累计与序时进度{head.fiscal_months_note}")
 fiscal_table = page.fiscal
 if fiscal_table.data.empty:
     layout.empty_state("本年度暂无财政数据。")
