@@ -8,6 +8,7 @@ CI (``CI=true``) a missing server is an error, so a green CI run always covered 
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import uuid
 from collections.abc import Iterator
@@ -35,15 +36,17 @@ def _pg_admin_url() -> str | None:
     return url
 
 
-def _new_pg_database() -> tuple[str, str]:
-    """Create an empty PostgreSQL database for one test; returns (url, name)."""
+def _new_pg_database(template: str | None = None) -> tuple[str, str]:
+    """Create a PostgreSQL database for one test (empty, or a copy of ``template``);
+    returns (url, name)."""
     admin_url = _pg_admin_url()
     if not admin_url:
         pytest.skip("PostgreSQL not configured (TEST_PG_URL unset)")
     name = f"t_{uuid.uuid4().hex[:12]}"
+    copy_of = f' TEMPLATE "{template}"' if template else ""
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"{copy_of}'))
     admin.dispose()
     base, _, _ = admin_url.rpartition("/")
     return f"{base}/{name}", name
@@ -56,20 +59,52 @@ def _drop_pg_database(name: str) -> None:
     admin.dispose()
 
 
+# Migrating a new database runs every Alembic migration (about half a second); the per-test
+# databases below are copies of one database migrated once per test process instead: a file
+# copy on SQLite, ``CREATE DATABASE … TEMPLATE`` on PostgreSQL. A copy of a freshly migrated
+# empty database is that same fresh, migrated, empty database.
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated to the newest revision and left empty (copied per test)."""
+    path = tmp_path_factory.mktemp("migrated") / "migrated.db"
+    engine = make_engine(f"sqlite:///{path}")
+    migrate(engine)
+    engine.dispose()  # the last connection checkpoints the WAL into the file
+    return path
+
+
+def fresh_sqlite_url(template: Path, path: Path) -> str:
+    """``template`` copied to ``path``: a fresh migrated database of its own."""
+    shutil.copyfile(template, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture(scope="session")
+def migrated_pg_template() -> Iterator[str]:
+    """Name of a PostgreSQL database migrated and left empty, the template of every
+    per-test database of this process (nobody connects to it after the migration)."""
+    url, name = _new_pg_database()
+    try:
+        engine = make_engine(url)
+        migrate(engine)
+        engine.dispose()
+        yield name
+    finally:
+        _drop_pg_database(name)
+
+
 @pytest.fixture(params=DB_KINDS)
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A URL of a fresh, migrated, empty database (SQLite file or PostgreSQL)."""
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'test.db'}"
-        engine = make_engine(url)
-        migrate(engine)
-        engine.dispose()
-        yield url
+        template = request.getfixturevalue("migrated_sqlite_template")
+        yield fresh_sqlite_url(template, tmp_path / "test.db")
         return
-    url, name = _new_pg_database()
-    engine = make_engine(url)
-    migrate(engine)
-    engine.dispose()
+    if not _pg_admin_url():
+        pytest.skip("PostgreSQL not configured (TEST_PG_URL unset)")
+    url, name = _new_pg_database(request.getfixturevalue("migrated_pg_template"))
     try:
         yield url
     finally:
@@ -85,10 +120,9 @@ def engine(db_url: str) -> Iterator[Engine]:
 
 
 @pytest.fixture
-def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
+def sqlite_engine(migrated_sqlite_template: Path, tmp_path: Path) -> Iterator[Engine]:
     """A fresh migrated SQLite database only (for tests that need no PostgreSQL twin)."""
-    eng = make_engine(f"sqlite:///{tmp_path / 'only.db'}")
-    migrate(eng)
+    eng = make_engine(fresh_sqlite_url(migrated_sqlite_template, tmp_path / "only.db"))
     yield eng
     eng.dispose()
 
@@ -112,8 +146,6 @@ def app_db(demo_db_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPat
 
     Also clears Streamlit's caches, which survive between AppTest instances in one run.
     """
-    import shutil
-
     import streamlit as st
 
     path = tmp_path / "app.db"
@@ -129,14 +161,13 @@ def app_db(demo_db_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPat
 
 
 @pytest.fixture
-def empty_app_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+def empty_app_db(
+    migrated_sqlite_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> str:
     """``DATABASE_URL`` of a migrated database with no rows (demo loading switched off)."""
     import streamlit as st
 
-    url = f"sqlite:///{tmp_path / 'empty.db'}"
-    engine = make_engine(url)
-    migrate(engine)
-    engine.dispose()
+    url = fresh_sqlite_url(migrated_sqlite_template, tmp_path / "empty.db")
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.setenv("DASHBOARD_DEMO_ON_EMPTY", "0")
     st.cache_data.clear()
