@@ -7,11 +7,12 @@ CI (``CI=true``) a missing server is an error, so a green CI run always covered 
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -27,6 +28,7 @@ if str(REPO_ROOT) not in sys.path:
 from storage.db import make_engine, migrate  # noqa: E402
 
 DB_KINDS = ["sqlite", "pg"]
+DemoCopy = Callable[..., str]
 
 
 def _pg_admin_url() -> str | None:
@@ -127,17 +129,110 @@ def sqlite_engine(migrated_sqlite_template: Path, tmp_path: Path) -> Iterator[En
     eng.dispose()
 
 
-@pytest.fixture(scope="session")
-def demo_db_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A SQLite file with the small demo data, built once per test run (copied per test)."""
-    from demo.subdistricts import load_demo
+class DemoTemplates:
+    """The small demo loaded (``load_demo(engine, today=…)`` on a fresh migrated database) once
+    per database kind and ``today`` in this test process; tests get copies.
 
-    path = tmp_path_factory.mktemp("demo") / "demo.db"
-    engine = make_engine(f"sqlite:///{path}")
-    migrate(engine)
-    load_demo(engine, scale="small")
-    engine.dispose()
-    return path
+    Loading the demo takes seconds (more on PostgreSQL) and many tests need exactly that
+    database, as the starting point of their own writes or as what they check ``load_demo``
+    left behind. A copy holds the same rows, ids and rollups as a load of its own.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._built: dict[tuple[str, dt.date], tuple[str, dict[str, int]]] = {}
+
+    def template(self, kind: str, today: dt.date | None = None) -> tuple[str, dict[str, int]]:
+        """(SQLite path or PostgreSQL database name, ``load_demo``'s returned counts)."""
+        from demo.subdistricts import load_demo
+
+        key = (kind, today or dt.date.today())
+        if key not in self._built:
+            if kind == "sqlite":
+                where = str(self.folder / f"demo-{key[1].isoformat()}.db")
+                url = f"sqlite:///{where}"
+            else:
+                url, where = _new_pg_database()
+            engine = make_engine(url)
+            try:
+                migrate(engine)
+                counts = load_demo(engine, today=key[1])
+            except BaseException:
+                engine.dispose()
+                if kind == "pg":
+                    _drop_pg_database(where)
+                raise
+            engine.dispose()
+            self._built[key] = (where, counts)
+        return self._built[key]
+
+    def copy(self, kind: str, today: dt.date | None, sqlite_path: Path) -> tuple[str, str | None]:
+        """A new database with that demo: (url, PostgreSQL database name to drop or None)."""
+        where, _ = self.template(kind, today)
+        if kind == "sqlite":
+            return fresh_sqlite_url(Path(where), sqlite_path), None
+        return _new_pg_database(template=where)
+
+    def drop(self) -> None:
+        for (kind, _), (where, _) in self._built.items():
+            if kind == "pg":
+                _drop_pg_database(where)
+
+
+@pytest.fixture(scope="session")
+def demo_templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoTemplates]:
+    templates = DemoTemplates(tmp_path_factory.mktemp("demo"))
+    try:
+        yield templates
+    finally:
+        templates.drop()
+
+
+@pytest.fixture
+def demo_copy(demo_templates: DemoTemplates, tmp_path: Path) -> Iterator[DemoCopy]:
+    """``demo_copy(kind, today)``: the URL of a database of this test holding the small demo
+    as ``load_demo(today=today)`` writes it into a fresh migrated database (a copy of it)."""
+    made: list[str] = []
+
+    def copy(kind: str, today: dt.date | None = None) -> str:
+        url, name = demo_templates.copy(kind, today, tmp_path / f"demo-copy-{len(made)}.db")
+        made.append(name or "")
+        return url
+
+    try:
+        yield copy
+    finally:
+        for name in filter(None, made):
+            _drop_pg_database(name)
+
+
+@pytest.fixture(params=DB_KINDS)
+def db_kind(request: pytest.FixtureRequest) -> str:
+    """The database kind alone, for tests whose database is not an empty one (test ids as
+    ``db_url``'s: ``[sqlite]``, ``[pg]``)."""
+    return request.param
+
+
+@pytest.fixture
+def loaded_demo(demo_copy: DemoCopy) -> Iterator[Callable[..., Engine]]:
+    """``loaded_demo(kind, today)``: an engine on a new database of this test holding the small
+    demo exactly as ``load_demo(engine, today=today)`` leaves a fresh migrated database."""
+    engines: list[Engine] = []
+
+    def open_copy(kind: str, today: dt.date | None = None) -> Engine:
+        engines.append(make_engine(demo_copy(kind, today)))
+        return engines[-1]
+
+    yield open_copy
+    for engine in engines:
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def demo_db_template(demo_templates: DemoTemplates) -> Path:
+    """A SQLite file with the small demo data (as of today), built once per test run (copied
+    per test)."""
+    return Path(demo_templates.template("sqlite")[0])
 
 
 @pytest.fixture
