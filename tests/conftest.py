@@ -28,6 +28,8 @@ if str(REPO_ROOT) not in sys.path:
 from storage.db import make_engine, migrate  # noqa: E402
 
 DB_KINDS = ["sqlite", "pg"]
+Builder = Callable[[Engine], object]
+DbCopy = Callable[[str, tuple[object, ...], Builder], str]
 DemoCopy = Callable[..., str]
 
 
@@ -129,49 +131,69 @@ def sqlite_engine(migrated_sqlite_template: Path, tmp_path: Path) -> Iterator[En
     eng.dispose()
 
 
-class DemoTemplates:
-    """The small demo loaded (``load_demo(engine, today=…)`` on a fresh migrated database) once
-    per database kind and ``today`` in this test process; tests get copies.
+class DatabaseTemplates:
+    """Databases filled once per test process and copied per test (a file copy on SQLite,
+    ``CREATE DATABASE … TEMPLATE`` on PostgreSQL).
 
-    Loading the demo takes seconds (more on PostgreSQL) and many tests need exactly that
-    database, as the starting point of their own writes or as what they check ``load_demo``
-    left behind. A copy holds the same rows, ids and rollups as a load of its own.
+    Each is a fresh migrated database of its kind that ``build(engine)`` filled; it is known by
+    a key naming what ``build`` writes. A copy holds the same rows, ids and rollups as a build
+    of its own, so tests that start from the same data (the small demo as of a day, a module's
+    hand-written rows) need not write it again each.
     """
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self._built: dict[tuple[str, dt.date], tuple[str, dict[str, int]]] = {}
+        self._built: dict[tuple[str, tuple[object, ...]], tuple[str, object]] = {}
 
-    def template(self, kind: str, today: dt.date | None = None) -> tuple[str, dict[str, int]]:
-        """(SQLite path or PostgreSQL database name, ``load_demo``'s returned counts)."""
-        from demo.subdistricts import load_demo
-
-        key = (kind, today or dt.date.today())
-        if key not in self._built:
+    def template(
+        self, kind: str, key: tuple[object, ...], build: Callable[[Engine], object]
+    ) -> tuple[str, object]:
+        """(SQLite path or PostgreSQL database name, what ``build`` returned)."""
+        if (kind, key) not in self._built:
             if kind == "sqlite":
-                where = str(self.folder / f"demo-{key[1].isoformat()}.db")
+                where = str(self.folder / f"template-{len(self._built)}.db")
                 url = f"sqlite:///{where}"
             else:
                 url, where = _new_pg_database()
             engine = make_engine(url)
             try:
                 migrate(engine)
-                counts = load_demo(engine, today=key[1])
+                result = build(engine)
             except BaseException:
                 engine.dispose()
                 if kind == "pg":
                     _drop_pg_database(where)
                 raise
             engine.dispose()
-            self._built[key] = (where, counts)
-        return self._built[key]
+            self._built[(kind, key)] = (where, result)
+        return self._built[(kind, key)]
 
-    def copy(self, kind: str, today: dt.date | None, sqlite_path: Path) -> tuple[str, str | None]:
-        """A new database with that demo: (url, PostgreSQL database name to drop or None)."""
-        where, _ = self.template(kind, today)
+    def copy(
+        self,
+        kind: str,
+        key: tuple[object, ...],
+        build: Callable[[Engine], object],
+        sqlite_path: Path,
+    ) -> tuple[str, str | None]:
+        """A new database like the template: (url, PostgreSQL database name to drop or None)."""
+        where, _ = self.template(kind, key, build)
         if kind == "sqlite":
             return fresh_sqlite_url(Path(where), sqlite_path), None
         return _new_pg_database(template=where)
+
+    def demo(self, today: dt.date | None = None) -> tuple[tuple[object, ...], Builder]:
+        """Key and build of the small demo as ``load_demo(engine, today=today)`` writes it
+        (``today`` defaults to the current date)."""
+        from demo.subdistricts import load_demo
+
+        day = today or dt.date.today()
+        return ("demo", day), lambda engine: load_demo(engine, today=day)
+
+    def demo_counts(self, kind: str, today: dt.date | None = None) -> dict[str, int]:
+        """What ``load_demo`` returned when it built the demo template."""
+        counts = self.template(kind, *self.demo(today))[1]
+        assert isinstance(counts, dict)
+        return counts
 
     def drop(self) -> None:
         for (kind, _), (where, _) in self._built.items():
@@ -180,8 +202,8 @@ class DemoTemplates:
 
 
 @pytest.fixture(scope="session")
-def demo_templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoTemplates]:
-    templates = DemoTemplates(tmp_path_factory.mktemp("demo"))
+def db_templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DatabaseTemplates]:
+    templates = DatabaseTemplates(tmp_path_factory.mktemp("templates"))
     try:
         yield templates
     finally:
@@ -189,13 +211,14 @@ def demo_templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoTem
 
 
 @pytest.fixture
-def demo_copy(demo_templates: DemoTemplates, tmp_path: Path) -> Iterator[DemoCopy]:
-    """``demo_copy(kind, today)``: the URL of a database of this test holding the small demo
-    as ``load_demo(today=today)`` writes it into a fresh migrated database (a copy of it)."""
+def db_copy(db_templates: DatabaseTemplates, tmp_path: Path) -> Iterator[DbCopy]:
+    """``db_copy(kind, key, build)``: the URL of a new database of this test that is a copy of
+    the ``db_templates`` template ``key`` (built on first use by ``build``); dropped after."""
     made: list[str] = []
 
-    def copy(kind: str, today: dt.date | None = None) -> str:
-        url, name = demo_templates.copy(kind, today, tmp_path / f"demo-copy-{len(made)}.db")
+    def copy(kind: str, key: tuple[object, ...], build: Builder) -> str:
+        path = tmp_path / f"copy-{len(made)}.db"
+        url, name = db_templates.copy(kind, key, build, path)
         made.append(name or "")
         return url
 
@@ -204,6 +227,17 @@ def demo_copy(demo_templates: DemoTemplates, tmp_path: Path) -> Iterator[DemoCop
     finally:
         for name in filter(None, made):
             _drop_pg_database(name)
+
+
+@pytest.fixture
+def demo_copy(db_templates: DatabaseTemplates, db_copy: DbCopy) -> DemoCopy:
+    """``demo_copy(kind, today)``: the URL of a database of this test holding the small demo
+    as ``load_demo(today=today)`` writes it into a fresh migrated database (a copy of it)."""
+
+    def copy(kind: str, today: dt.date | None = None) -> str:
+        return db_copy(kind, *db_templates.demo(today))
+
+    return copy
 
 
 @pytest.fixture(params=DB_KINDS)
@@ -229,10 +263,10 @@ def loaded_demo(demo_copy: DemoCopy) -> Iterator[Callable[..., Engine]]:
 
 
 @pytest.fixture(scope="session")
-def demo_db_template(demo_templates: DemoTemplates) -> Path:
+def demo_db_template(db_templates: DatabaseTemplates) -> Path:
     """A SQLite file with the small demo data (as of today), built once per test run (copied
     per test)."""
-    return Path(demo_templates.template("sqlite")[0])
+    return Path(db_templates.template("sqlite", *db_templates.demo())[0])
 
 
 @pytest.fixture

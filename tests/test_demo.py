@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import DemoTemplates, _drop_pg_database
+from conftest import DatabaseTemplates, _drop_pg_database
 from sqlalchemy import Engine, and_, distinct, func, or_, select
 from sqlalchemy.orm import aliased
 
@@ -50,14 +50,15 @@ def demo_db_kind(request: pytest.FixtureRequest) -> str:
 def loaded(
     request: pytest.FixtureRequest,
     demo_db_kind: str,
-    demo_templates: DemoTemplates,
+    db_templates: DatabaseTemplates,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[tuple[Engine, dt.date]]:
     """A database with the small demo loaded as of a fixed ``today`` (shared by the module):
-    a copy of what ``load_demo`` wrote into a fresh database of that kind (``demo_templates``)."""
+    a copy of what ``load_demo`` wrote into a fresh database of that kind (``db_templates``)."""
     today: dt.date = request.param
     folder = Path(tmp_path_factory.mktemp("demo"))
-    url, pg_name = demo_templates.copy(demo_db_kind, today, folder / "demo.db")
+    key, build = db_templates.demo(today)
+    url, pg_name = db_templates.copy(demo_db_kind, key, build, folder / "demo.db")
     engine = make_engine(url)
     yield engine, today
     engine.dispose()
@@ -521,13 +522,13 @@ def _snapshot(engine: Engine) -> dict[str, list[tuple]]:
         return {name: sorted(tuple(r) for r in conn.execute(q)) for name, q in queries.items()}
 
 
-def test_reloading_with_the_same_day_gives_the_same_rows(db_kind, loaded_demo, demo_templates):
+def test_reloading_with_the_same_day_gives_the_same_rows(db_kind, loaded_demo, db_templates):
     """Two loads with the same ``today`` leave identical tables (and no duplicates).
 
-    The first load is the process's load into a fresh database (``demo_templates``), copied.
+    The first load is the process's load into a fresh database (``db_templates``), copied.
     """
     engine = loaded_demo(db_kind, TODAY)
-    first_counts = demo_templates.template(db_kind, TODAY)[1]
+    first_counts = db_templates.demo_counts(db_kind, TODAY)
     first = _snapshot(engine)
     second_counts = load_demo(engine, today=TODAY)
     assert second_counts == first_counts
@@ -538,18 +539,18 @@ def test_reloading_with_another_day_leaves_nothing_of_the_first(db_kind, loaded_
     """Loading over older demo data gives the same tables as loading into an empty database.
 
     The older data and the load into an empty SQLite database are copies of the process's
-    loads into fresh databases (``demo_templates``).
+    loads into fresh databases (``db_templates``).
     """
     engine = loaded_demo(db_kind, EARLY_TODAY)
     load_demo(engine, today=TODAY)
     assert _snapshot(engine) == _snapshot(loaded_demo("sqlite", TODAY))
 
 
-def test_returned_counts_match_the_tables(db_kind, loaded_demo, demo_templates):
+def test_returned_counts_match_the_tables(db_kind, loaded_demo, db_templates):
     """``load_demo`` returns the rows written per table (the process's load into a fresh
-    database of this kind, ``demo_templates``, counted in a copy of it)."""
+    database of this kind, ``db_templates``, counted in a copy of it)."""
     engine = loaded_demo(db_kind, TODAY)
-    counts = demo_templates.template(db_kind, TODAY)[1]
+    counts = db_templates.demo_counts(db_kind, TODAY)
     models = (Community, LivelihoodProject, FiscalMonthly, FiscalTarget, CensusProgress)
     models += (Volunteer, ServiceRecord)
     with engine.connect() as conn:
