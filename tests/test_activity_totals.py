@@ -14,7 +14,6 @@ import pytest
 from sqlalchemy import and_, select, true
 
 from demo.city import TINY, load_city
-from demo.subdistricts import load_demo
 from figures import volunteers
 from figures.scope import Scope
 from ingest import corrections
@@ -221,8 +220,8 @@ def test_an_import_of_new_records_and_a_correction_keep_the_totals(city):
     assert volunteers.top_activities(city, scope)[0].activity_name == "新的大活动"
 
 
-def test_the_demo_load_fills_the_totals(engine):
-    load_demo(engine, today=TODAY)
+def test_the_demo_load_fills_the_totals(db_kind, loaded_demo):
+    engine = loaded_demo(db_kind, TODAY)  # a copy of load_demo(today=TODAY) on a fresh database
     _assert_same_ranking(engine, windows=[(D(2025, 11, 23), TODAY)], type_sets=[()])
 
 

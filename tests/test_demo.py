@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import _drop_pg_database, _new_pg_database
+from conftest import DatabaseTemplates, _drop_pg_database
 from sqlalchemy import Engine, and_, distinct, func, or_, select
 from sqlalchemy.orm import aliased
 
@@ -22,7 +22,7 @@ from demo.anchors import (
     WENHUALU_2012_GENERAL,
 )
 from demo.subdistricts import build_demo, fiscal_rows, load_demo
-from storage.db import get_engine, make_engine, migrate
+from storage.db import get_engine, make_engine
 from storage.models import (
     CensusProgress,
     Community,
@@ -48,18 +48,18 @@ def demo_db_kind(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture(scope="module", params=[TODAY, EARLY_TODAY], ids=str)
 def loaded(
-    request: pytest.FixtureRequest, demo_db_kind: str, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest,
+    demo_db_kind: str,
+    db_templates: DatabaseTemplates,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[tuple[Engine, dt.date]]:
-    """A database with the small demo loaded as of a fixed ``today`` (shared by the module)."""
+    """A database with the small demo loaded as of a fixed ``today`` (shared by the module):
+    a copy of what ``load_demo`` wrote into a fresh database of that kind (``db_templates``)."""
     today: dt.date = request.param
-    pg_name = None
-    if demo_db_kind == "sqlite":
-        url = f"sqlite:///{Path(tmp_path_factory.mktemp('demo')) / 'demo.db'}"
-    else:
-        url, pg_name = _new_pg_database()
+    folder = Path(tmp_path_factory.mktemp("demo"))
+    key, build = db_templates.demo(today)
+    url, pg_name = db_templates.copy(demo_db_kind, key, build, folder / "demo.db")
     engine = make_engine(url)
-    migrate(engine)
-    load_demo(engine, today=today)
     yield engine, today
     engine.dispose()
     if pg_name:
@@ -522,26 +522,35 @@ def _snapshot(engine: Engine) -> dict[str, list[tuple]]:
         return {name: sorted(tuple(r) for r in conn.execute(q)) for name, q in queries.items()}
 
 
-def test_reloading_with_the_same_day_gives_the_same_rows(engine):
-    """Two loads with the same ``today`` leave identical tables (and no duplicates)."""
-    first_counts = load_demo(engine, today=TODAY)
+def test_reloading_with_the_same_day_gives_the_same_rows(db_kind, loaded_demo, db_templates):
+    """Two loads with the same ``today`` leave identical tables (and no duplicates).
+
+    The first load is the process's load into a fresh database (``db_templates``), copied.
+    """
+    engine = loaded_demo(db_kind, TODAY)
+    first_counts = db_templates.demo_counts(db_kind, TODAY)
     first = _snapshot(engine)
     second_counts = load_demo(engine, today=TODAY)
     assert second_counts == first_counts
     assert _snapshot(engine) == first
 
 
-def test_reloading_with_another_day_leaves_nothing_of_the_first(engine, sqlite_engine):
-    """Loading over older demo data gives the same tables as loading into an empty database."""
-    load_demo(engine, today=EARLY_TODAY)
+def test_reloading_with_another_day_leaves_nothing_of_the_first(db_kind, loaded_demo):
+    """Loading over older demo data gives the same tables as loading into an empty database.
+
+    The older data and the load into an empty SQLite database are copies of the process's
+    loads into fresh databases (``db_templates``).
+    """
+    engine = loaded_demo(db_kind, EARLY_TODAY)
     load_demo(engine, today=TODAY)
-    load_demo(sqlite_engine, today=TODAY)
-    assert _snapshot(engine) == _snapshot(sqlite_engine)
+    assert _snapshot(engine) == _snapshot(loaded_demo("sqlite", TODAY))
 
 
-def test_returned_counts_match_the_tables(engine):
-    """``load_demo`` returns the rows written per table."""
-    counts = load_demo(engine, today=TODAY)
+def test_returned_counts_match_the_tables(db_kind, loaded_demo, db_templates):
+    """``load_demo`` returns the rows written per table (the process's load into a fresh
+    database of this kind, ``db_templates``, counted in a copy of it)."""
+    engine = loaded_demo(db_kind, TODAY)
+    counts = db_templates.demo_counts(db_kind, TODAY)
     models = (Community, LivelihoodProject, FiscalMonthly, FiscalTarget, CensusProgress)
     models += (Volunteer, ServiceRecord)
     with engine.connect() as conn:

@@ -17,7 +17,6 @@ import pytest
 from sqlalchemy import func, select
 
 from demo.city import TINY, load_city
-from demo.subdistricts import load_demo
 from figures.area_helpers import round_amount
 from figures.scope import Scope
 from figures.volunteers import service_by_community, volunteer_by_community, volunteer_summary
@@ -145,8 +144,8 @@ def test_without_the_importers_maintenance_the_rollups_drift(city, monkeypatch):
     assert _figures(city, Scope(date_to=TODAY)) != (sum(counted.values()), counted)
 
 
-def test_the_demo_load_fills_the_rollups(engine):
-    load_demo(engine, today=TODAY)
+def test_the_demo_load_fills_the_rollups(db_kind, loaded_demo):
+    engine = loaded_demo(db_kind, TODAY)  # a copy of load_demo(today=TODAY) on a fresh database
     assert_registered_exact(engine, dates=[TODAY, D(2025, 6, 15)])
 
 
@@ -269,6 +268,6 @@ def test_without_the_month_maintenance_the_month_rollup_drifts(city, monkeypatch
     assert shown != _served(city, TODAY)
 
 
-def test_the_demo_load_fills_the_month_rollup(engine):
-    load_demo(engine, today=TODAY)
+def test_the_demo_load_fills_the_month_rollup(db_kind, loaded_demo):
+    engine = loaded_demo(db_kind, TODAY)  # a copy of load_demo(today=TODAY) on a fresh database
     assert_service_exact(engine, dates=[TODAY, D(2025, 6, 15)])

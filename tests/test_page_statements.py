@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import shutil
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from direct import PAGES, open_direct
@@ -52,25 +50,14 @@ def statements() -> Iterator[list[str]]:
 
 
 @pytest.fixture
-def demo_url(
-    db_url: str, demo_db_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> str:
-    """``DATABASE_URL`` of the small demo on SQLite (a copy) or on a fresh PostgreSQL database."""
+def demo_url(db_kind: str, demo_copy, monkeypatch: pytest.MonkeyPatch) -> str:  # type: ignore[no-untyped-def]
+    """``DATABASE_URL`` of the small demo on SQLite or PostgreSQL (a copy of the run's load of
+    the demo into a fresh database of that kind)."""
     import streamlit as st
 
     from storage.db import get_engine
 
-    url = db_url
-    if db_url.startswith("sqlite"):
-        path = tmp_path / "demo.db"
-        shutil.copy(demo_db_template, path)
-        url = f"sqlite:///{path}"
-    else:
-        from demo.subdistricts import load_demo
-
-        engine = make_engine(db_url)
-        load_demo(engine, scale="small")
-        engine.dispose()
+    url = demo_copy(db_kind)
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.setenv("DASHBOARD_DEMO_ON_EMPTY", "0")
     st.cache_data.clear()

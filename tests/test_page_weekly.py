@@ -8,7 +8,6 @@ import pandas as pd
 import pytest
 from conftest import open_page
 
-from demo.subdistricts import load_demo
 from figures.league import community_league
 from figures.livelihood import COMPLETED, NEWLY_OVERDUE, WeekProject, week_projects
 from figures.report import build_report, report_scope
@@ -198,9 +197,9 @@ def test_empty_report_has_no_data():
 # ---------------------------------------------------------------- query (both databases)
 
 
-def test_week_projects_match_the_report_counts(engine, today):
+def test_week_projects_match_the_report_counts(db_kind, loaded_demo, today):
     """The list holds exactly completed_this_week projects marked 本周完成, on both databases."""
-    load_demo(engine, scale="small")
+    engine = loaded_demo(db_kind, today)  # a copy of load_demo(today=today) on a fresh database
     as_of = today
     report = build_report(engine, as_of)
     projects = week_projects(engine, report_scope(as_of))

@@ -92,10 +92,23 @@ def populate(rows: Rows) -> None:
     rows.service("V2", WEST_A, dt.date(2020, 6, 30), 1.0)
 
 
-@pytest.fixture
-def filled(engine):  # type: ignore[no-untyped-def]
+def _populated(engine) -> None:  # type: ignore[no-untyped-def]
     populate(Rows(engine))
-    return engine
+
+
+# ``populate``'s rows, written once per test process and database kind (``db_templates``);
+# every test gets a database of its own that is a copy of them.
+POPULATED = (__name__, "populate")
+
+
+@pytest.fixture
+def filled(db_kind, db_copy):  # type: ignore[no-untyped-def]
+    """A fresh database (SQLite and PostgreSQL) holding ``populate``'s rows."""
+    from storage.db import make_engine
+
+    engine = make_engine(db_copy(db_kind, POPULATED, _populated))
+    yield engine
+    engine.dispose()
 
 
 @pytest.fixture
@@ -366,13 +379,9 @@ def run_manage(db_url: str, *args: str) -> subprocess.CompletedProcess[bytes]:
 
 
 @pytest.fixture
-def filled_url(db_url):  # type: ignore[no-untyped-def]
-    from storage.db import make_engine
-
-    engine = make_engine(db_url)
-    populate(Rows(engine))
-    engine.dispose()
-    return db_url
+def filled_url(db_kind, db_copy):  # type: ignore[no-untyped-def]
+    """The URL of a fresh database holding ``populate``'s rows."""
+    return db_copy(db_kind, POPULATED, _populated)
 
 
 def test_cli_json_is_the_built_report(filled_url):

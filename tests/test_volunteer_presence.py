@@ -18,7 +18,6 @@ import pytest
 from sqlalchemy import select
 
 from demo.city import TINY, load_city
-from demo.subdistricts import load_demo
 from figures.area_helpers import round_amount
 from figures.scope import Scope
 from figures.volunteers import (
@@ -357,9 +356,9 @@ def test_a_correction_leaves_the_figures_exact(city):
     _assert_exact(city, windows=WINDOWS[:3])
 
 
-def test_the_demo_load_leaves_the_figures_exact(engine):
+def test_the_demo_load_leaves_the_figures_exact(db_kind, loaded_demo):
     """The first-start demo (``load_demo``) fills the presence rollup with its records."""
-    load_demo(engine, today=TODAY)
+    engine = loaded_demo(db_kind, TODAY)  # a copy of load_demo(today=TODAY) on a fresh database
     with engine.connect() as connection:
         assert rollups.presence_matches(connection)
         rows = connection.execute(select(rollups.volunteer_month.c.month).limit(1)).all()

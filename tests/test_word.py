@@ -9,6 +9,7 @@ locally when ``soffice`` is absent, but under CI (``CI=true``) a missing LibreOf
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import os
 import re
@@ -18,6 +19,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from conftest import fresh_sqlite_url
 from docx import Document
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
@@ -25,7 +27,7 @@ from docx.shared import Mm, Pt
 import manage
 from figures.report import build_report
 from reporting.word import TABLE_HEADERS, weekly_docx
-from storage.db import get_engine
+from storage.db import get_engine, make_engine
 from tests.report_rows import Rows
 
 AS_OF = dt.date(2026, 6, 30)
@@ -167,15 +169,46 @@ def _to_pdf(soffice: str, docx: Path) -> Path:
     return docx.with_suffix(".pdf")
 
 
-def test_docx_renders_in_libreoffice_to_a4_pages(sqlite_engine, tmp_path):
+class ThirtyBehindDocument:
+    """The 通报 of ``_thirty_behind`` as of ``AS_OF`` and its LibreOffice PDF, made once for
+    the module: both render tests read the very same document, and a LibreOffice start (with
+    a new profile) takes seconds."""
+
+    def __init__(self, folder: Path, migrated: Path) -> None:
+        self.folder = folder
+        self.migrated = migrated
+        self._pdf: Path | None = None
+
+    @functools.cached_property
+    def docx(self) -> Path:
+        engine = make_engine(fresh_sqlite_url(self.migrated, self.folder / "thirty.db"))
+        try:
+            _thirty_behind(engine)
+            path = self.folder / "通报.docx"
+            path.write_bytes(weekly_docx(engine, AS_OF, None))
+        finally:
+            engine.dispose()
+        return path
+
+    def pdf(self, soffice: str) -> Path:
+        if self._pdf is None:
+            self._pdf = _to_pdf(soffice, self.docx)
+        return self._pdf
+
+
+@pytest.fixture(scope="module")
+def thirty_behind(
+    tmp_path_factory: pytest.TempPathFactory, migrated_sqlite_template: Path
+) -> ThirtyBehindDocument:
+    return ThirtyBehindDocument(tmp_path_factory.mktemp("word"), migrated_sqlite_template)
+
+
+def test_docx_renders_in_libreoffice_to_a4_pages(thirty_behind):
     """LibreOffice turns it into A4 PDF pages holding the text; PNGs are kept for looking at."""
     soffice = _soffice()
     if not soffice or not shutil.which("pdftoppm"):
         pytest.skip("LibreOffice (soffice) or pdftoppm not installed")
-    _thirty_behind(sqlite_engine)
-    path = tmp_path / "通报.docx"
-    path.write_bytes(weekly_docx(sqlite_engine, AS_OF, None))
-    pdf = _to_pdf(soffice, path)
+    pdf = thirty_behind.pdf(soffice)
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
     assert "(A4)" in info
     pages = int(next(line for line in info.splitlines() if line.startswith("Pages:")).split()[1])
@@ -209,20 +242,18 @@ FIGURE = re.compile(r"[-+]?\d+(?:[.:/-]\d+)*%?")
 HYPHENS = str.maketrans({"\u2011": "-", "\u2010": "-", "\u2212": "-"})  # how PDFs may hold "-"
 
 
-def test_docx_figures_stay_whole_on_one_printed_line(sqlite_engine, tmp_path):
+def test_docx_figures_stay_whole_on_one_printed_line(thirty_behind):
     """Every figure of the docx (2026-06-30, 33.3%, 16.3, 90, -58.1) is printed whole on one
     line: LibreOffice must not end a line inside a number, a date or a percentage; nor does a
     table header wrap inside its column."""
     soffice = _soffice()
     if not soffice:
         pytest.skip("LibreOffice (soffice) not installed")
-    _thirty_behind(sqlite_engine)
-    path = tmp_path / "通报.docx"
-    path.write_bytes(weekly_docx(sqlite_engine, AS_OF, None))
+    path = thirty_behind.docx
     expected = Counter(FIGURE.findall(_text(Document(str(path)))))
     assert {"2026-06-30", "33.3%", "16.3", "90"} <= set(expected)
     layout = subprocess.run(
-        ["pdftotext", "-layout", "-enc", "UTF-8", str(_to_pdf(soffice, path)), "-"],
+        ["pdftotext", "-layout", "-enc", "UTF-8", str(thirty_behind.pdf(soffice)), "-"],
         capture_output=True,
         text=True,
         check=True,

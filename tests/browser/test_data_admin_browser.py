@@ -8,6 +8,7 @@ other browser tests see.
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,8 +17,7 @@ from playwright.sync_api import Page
 from sqlalchemy import func, select
 
 from administration import accounts, audit
-from demo.subdistricts import load_demo
-from storage.db import make_engine, migrate
+from storage.db import make_engine
 from storage.models import LivelihoodProject
 
 from .conftest import EXCEPTION_BOX, save_screenshot, sqlite_url, streamlit_server, wait_for_app
@@ -33,12 +33,12 @@ FILE_INPUT = '[data-testid="stFileUploaderDropzoneInput"]'
 
 
 @pytest.fixture(scope="module")
-def data_workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A database with the demo data and three accounts, ready before the server starts."""
+def data_workdir(tmp_path_factory: pytest.TempPathFactory, demo_db_template: Path) -> Path:
+    """A database with the demo data and three accounts, ready before the server starts
+    (the demo is a copy of the run's small demo database, ``demo_db_template``)."""
     workdir = tmp_path_factory.mktemp("data_admin")
+    shutil.copyfile(demo_db_template, workdir / "dashboard.db")
     engine = make_engine(sqlite_url(workdir))
-    migrate(engine)
-    load_demo(engine, scale="small")
     accounts.create_user(engine, "admin1", PASSWORD, "admin")
     accounts.create_user(engine, "editor1", PASSWORD, "editor", [EDITOR_COMMUNITY])
     accounts.create_user(engine, "viewer1", PASSWORD, "viewer")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,9 +23,8 @@ from playwright.sync_api import Browser, Page
 from sqlalchemy import select
 
 from administration import accounts, audit
-from demo.subdistricts import load_demo
 from ingest.importer import import_files
-from storage.db import make_engine, migrate
+from storage.db import make_engine
 from storage.models import Community, LivelihoodProject
 
 from .conftest import (
@@ -73,12 +73,12 @@ def project(workdir: Path, code: str) -> tuple[tuple[str, str], float]:
 
 
 @pytest.fixture(scope="module")
-def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The small demo, an editor of 纬五路社区, an admin, and a lock-test account."""
+def workdir(tmp_path_factory: pytest.TempPathFactory, demo_db_template: Path) -> Path:
+    """The small demo (a copy of the run's ``demo_db_template``), an editor of 纬五路社区, an
+    admin, and a lock-test account."""
     workdir = tmp_path_factory.mktemp("ownership")
+    shutil.copyfile(demo_db_template, workdir / "dashboard.db")
     engine = make_engine(sqlite_url(workdir))
-    migrate(engine)
-    load_demo(engine, scale="small")
     accounts.create_user(engine, "ward_editor", PASSWORD, "editor", [MINE])
     accounts.create_user(engine, "lock_target", PASSWORD, "editor", [MINE])
     engine.dispose()
