@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
+import subprocess
 import sys
 import uuid
 from collections.abc import Callable, Iterator
@@ -321,3 +322,20 @@ def open_page(
         at.switch_page(f"views/{page}.py")
         at.run()
     return at
+
+
+def run_manage(
+    db_url: str, *args: str, env_extra: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``python manage.py ARGS`` from the repository root against ``db_url`` (UTF-8 output as
+    text; ``env_extra``: more environment, e.g. a switch under test)."""
+    env = {**os.environ, "DATABASE_URL": db_url, "PYTHONIOENCODING": "utf-8", **(env_extra or {})}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=300,
+    )

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO_ROOT
+from conftest import REPO_ROOT, run_manage
 from migration_steps import old_database
 from sqlalchemy import Engine
 
@@ -65,15 +65,7 @@ def test_the_switch_refuses_an_empty_database_and_passes_one_at_head(tmp_path, m
 
 
 def _manage(url: str, *args: str, switch: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DATABASE_URL": url, NO_MIGRATE_ENV: switch}
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return run_manage(url, *args, env_extra={NO_MIGRATE_ENV: switch})
 
 
 def test_commands_refuse_but_init_db_migrates(old):

@@ -11,12 +11,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from conftest import run_manage
 from sqlalchemy import Engine
 
 from figures.report import build_report, report_to_json
@@ -31,7 +29,6 @@ from tests.oracle.dataset import (
     write_csv_files,
 )
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 DAY = dt.timedelta(days=1)
 AS_OF_DATES = [
     DEFAULT_ANCHOR,  # boundary-rich: completions, planned dates and census rows around it
@@ -46,20 +43,6 @@ CLI_CASE = (DEFAULT_ANCHOR, None)
 
 # (seed, file encoding, how the data goes in: once / the same files twice / then a revision)
 SEED_CASES = [(1, "utf-8-sig", "once"), (2, "utf-8", "revised"), (3, "gb18030", "twice")]
-
-
-def run_manage(db_url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    """Run ``python manage.py ARGS`` from the repository root against ``db_url``."""
-    env = {**os.environ, "DATABASE_URL": db_url, "PYTHONIOENCODING": "utf-8"}
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=300,
-    )
 
 
 def report_json(db_url: str, as_of: dt.date, subdistrict: str | None) -> dict:
