@@ -192,17 +192,27 @@ def judge_volunteers(
     return judged(capped, 1.0, VOLUNTEER_BASIS, rules, as_of)
 
 
-def volunteer_statuses(
-    registered: Sequence[int], population: Sequence[int], rules: Rules
-) -> list[Status | None]:
-    """``judge_volunteers(r, p, rules).status`` of every community at once (a city's 2,000
-    in the 志愿服务 ranking): the same float arithmetic column by column, as the league's."""
+def volunteer_share_columns(
+    registered: Sequence[int], population: Sequence[int]
+) -> tuple[np.ndarray, np.ndarray]:
+    """``volunteer_share`` of every community at once, and the same capped at 100% as
+    ``judge_volunteers`` caps it (NaN without residents): the ranking's and the league's
+    column-by-column arithmetic, one float operation for one float operation."""
     people = np.array(registered, dtype=float)
     residents = np.array(population, dtype=float)
     share = np.full(len(residents), np.nan)
     with_people = residents > 0
     share[with_people] = (people[with_people] / residents[with_people]) / VOLUNTEER_TARGET_RATE
-    return statuses_against(np.minimum(share, 1.0), 1.0, rules)
+    return share, np.minimum(share, 1.0)  # past the target is simply on target
+
+
+def volunteer_statuses(
+    registered: Sequence[int], population: Sequence[int], rules: Rules
+) -> list[Status | None]:
+    """``judge_volunteers(r, p, rules).status`` of every community at once (a city's 2,000
+    in the 志愿服务 ranking)."""
+    _, capped = volunteer_share_columns(registered, population)
+    return statuses_against(capped, 1.0, rules)
 
 
 def judge_score(score: float | None, rules: Rules, as_of: dt.date | None = None) -> Judged:

@@ -27,7 +27,7 @@ from figures.census import CommunityCensus
 from figures.livelihood import CommunityLivelihood
 from figures.report import report_dict, report_figures, report_scope
 from figures.scope import Scope
-from figures.status import VOLUNTEER_TARGET_RATE, Rules, Status, load_rules, statuses_against
+from figures.status import Rules, Status, load_rules, statuses_against
 from figures.volunteers import CommunityVolunteers
 from storage.models import Community
 
@@ -79,7 +79,7 @@ Starts = dict[str, dt.date | None]  # a campaign's first day, by campaign, once 
 
 
 def _plan_line(
-    connection: Connection, campaign: str, as_of: dt.date, starts: Starts | None
+    connection: Engine | Connection, campaign: str, as_of: dt.date, starts: Starts | None
 ) -> float | None:
     """The plan line of ``campaign`` on ``as_of``; its first day is read only when ``starts``
     does not hold it yet (and then kept there)."""
@@ -108,7 +108,7 @@ def week_figures(connection: Connection, scope: Scope, starts: Starts | None = N
 
 
 def report_week_figures(
-    connection: Connection,
+    connection: Engine | Connection,
     scope: Scope,
     livelihood_rows: Sequence[CommunityLivelihood],
     census_block: census.CensusSummary | None,
@@ -195,12 +195,7 @@ def _columns(places: list[tuple[str, str, int]], week: WeekFigures, as_of: dt.da
         r.rate if r is not None and r.expected else None for r in _aligned(week.census, keys)
     ]
     registered = [0 if r is None else r.registered for r in people_rows]
-    population = np.array([p for _, _, p in places], dtype=float)
-    people = np.array(registered, dtype=float)
-    share = np.full(size, np.nan)
-    with_people = population > 0
-    share[with_people] = (people[with_people] / population[with_people]) / VOLUNTEER_TARGET_RATE
-    capped = np.minimum(share, 1.0)  # past the target is simply on target
+    share, capped = judged.volunteer_share_columns(registered, [p for _, _, p in places])
 
     lv = _floats(livelihood_rate)
     lv_expected = judged.livelihood_expected(as_of)

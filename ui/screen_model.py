@@ -552,26 +552,19 @@ def load_screen_data(engine, scope: Scope, loaded_at: dt.datetime) -> ScreenData
     Uses the area queries and the league, so the screen shows the report's own figures.
     """
     from figures import census, fiscal, league, livelihood, meta, volunteers
-    from figures.judged import census_expected
     from figures.status import load_rules
 
     census_block = census.census_summary(engine, scope)
-    expected = None
-    starts: league.Starts = {}  # the campaign's first day, read once for both weeks
-    if census_block is not None:
-        campaign = census_block.campaign
-        starts[campaign] = census.campaign_start(engine, campaign)
-        expected = census_expected(starts[campaign], scope.as_of)
     livelihood_figures = livelihood.livelihood_figures(engine, scope)
     livelihood_rows = livelihood_figures.by_community
     volunteer_block = volunteers.volunteer_summary(engine, scope)
-    # The league's this week is the figures above (read once), its last week its own.
-    this_week = league.WeekFigures(
-        livelihood=livelihood_rows,
-        census=[] if census_block is None else census_block.by_community,
-        census_expected=expected,
-        volunteers=volunteer_block.by_community,
+    # The league's this week is the figures above (read once), its last week its own; the
+    # campaign's first day is read once for both weeks (``starts``).
+    starts: league.Starts = {}
+    this_week = league.report_week_figures(
+        engine, scope, livelihood_rows, census_block, volunteer_block.by_community, starts
     )
+    expected = this_week.census_expected
     return ScreenData(
         scope=scope,
         livelihood=livelihood_figures.summary,
