@@ -24,7 +24,7 @@ from figures.fiscal import FiscalReport, fiscal_report
 from figures.livelihood import CommunityLivelihood, LivelihoodSummary, livelihood_figures
 from figures.scope import Scope
 from figures.volunteers import VolunteerSummary, volunteer_summary
-from storage.finite import field_reader, require_finite
+from storage.finite import dataclass_rows, field_reader, require_finite
 
 
 def report_scope(as_of: dt.date, subdistrict: str | None = None) -> Scope:
@@ -88,14 +88,10 @@ def _flat_rows(items: list | tuple) -> list[dict[str, Any]] | None:
     """A city's ``by_community`` (2,000 rows of one dataclass holding scalars only) as dicts in
     one pass, its cells' kinds checked at once; None for anything else (``plain`` item by
     item)."""
-    kinds = set(map(type, items))
-    if len(kinds) != 1:
+    table = dataclass_rows(items)
+    if table is None:
         return None
-    kind = kinds.pop()
-    if not dataclasses.is_dataclass(kind):
-        return None
-    names, getter = field_reader(kind)
-    cells = list(map(getter, items))
+    names, cells = table
     if not set(map(type, chain.from_iterable(cells))) <= _SCALARS:
         return None
     return [dict(zip(names, values, strict=True)) for values in cells]

@@ -116,18 +116,27 @@ def _all_finite(value: Any, nan: bool, depth: int = 0) -> bool:
 ROWS_AT_ONCE = 16
 
 
-def _row_cells(rows: list | tuple) -> list[Any] | None:
-    """Every cell of ``rows`` in one list when they are all dicts or all instances of one
-    dataclass; None otherwise."""
-    kinds = set(map(type, rows))
+def dataclass_rows(items: list | tuple) -> tuple[tuple[str, ...], list[tuple[Any, ...]]] | None:
+    """The field names and every item's values when ``items`` are all instances of one
+    dataclass (a city's 2,000 ``by_community`` rows, read in one C pass each); None otherwise.
+    Here and in ``figures.report.plain``."""
+    kinds = set(map(type, items))
     if len(kinds) != 1:
         return None
     kind = kinds.pop()
-    if kind is dict:
+    if not dataclasses.is_dataclass(kind):
+        return None
+    names, getter = field_reader(kind)
+    return names, list(map(getter, items))
+
+
+def _row_cells(rows: list | tuple) -> list[Any] | None:
+    """Every cell of ``rows`` in one list when they are all dicts or all instances of one
+    dataclass; None otherwise."""
+    if set(map(type, rows)) == {dict}:
         return list(chain.from_iterable(map(dict.values, rows)))
-    if dataclasses.is_dataclass(kind):
-        return list(chain.from_iterable(map(field_reader(kind)[1], rows)))
-    return None
+    table = dataclass_rows(rows)
+    return None if table is None else list(chain.from_iterable(table[1]))
 
 
 def _cells_finite(cells: Any, nan: bool, depth: int) -> bool:
