@@ -800,15 +800,28 @@ def _parse_sheet(sheet: Sheet, check: _Validation, report: Callable[[int], None]
     where = (sheet.file_index, sheet.sheet)
     has_rules = kind.key in RULE_FIELDS
     for (number, _cells), values in zip(sheet.rows, parsed, strict=True):
-        ok = True
-        if has_rules:  # as ``_parse_rows`` words them: a row's only problems here
-            for column_header, message, level in row_rules(kind.key, values):
-                check.issue(*where, number, column_header, message, level)
-                ok = ok and level != "error"
+        # A row's only problems here are its rules', worded as ``_parse_rows`` words them.
+        ok = not has_rules or _rules_pass(check, where, number, kind.key, values)
         records.append(Record(sheet.file_index, sheet.sheet, number, values, complete=ok))
     for _ in range(len(sheet.rows) // PROGRESS_EVERY):
         report(PROGRESS_EVERY)
     report(len(sheet.rows) % PROGRESS_EVERY)
+
+
+def _rules_pass(
+    check: _Validation,
+    where: tuple[int, str | None],
+    number: int,
+    kind_key: str,
+    values: dict[str, Any],
+) -> bool:
+    """Word every cross-field rule ``values`` breaks (errors and warnings) on row ``number``;
+    whether none of them is an error."""
+    passed = True
+    for column_header, message, level in row_rules(kind_key, values):
+        check.issue(*where, number, column_header, message, level)
+        passed = passed and level != "error"
+    return passed
 
 
 def _parse_columns(
@@ -963,9 +976,7 @@ def _parse_rows(
                     check.issue(*where, number, _column_name(i), "此列没有表头，但填了内容")
                     ok = False
         if has_rules:
-            for column_header, message, level in row_rules(kind.key, values):
-                check.issue(*where, number, column_header, message, level)
-                ok = ok and level != "error"
+            ok = _rules_pass(check, where, number, kind.key, values) and ok
         if ok or all(name in values for name in identity):
             records.append(Record(sheet.file_index, sheet.sheet, number, values, complete=ok))
     report(len(sheet.rows) % PROGRESS_EVERY)
