@@ -67,17 +67,19 @@ def _drop_pg_database(name: str) -> None:
 # Migrating a new database runs every Alembic migration (about half a second); the per-test
 # databases below are copies of one database migrated once per test process instead: a file
 # copy on SQLite, ``CREATE DATABASE … TEMPLATE`` on PostgreSQL. A copy of a freshly migrated
-# empty database is that same fresh, migrated, empty database.
+# empty database is that same fresh, migrated, empty database. (``DatabaseTemplates`` below:
+# the migrated empty database is its template with nothing written.)
+MIGRATED_EMPTY = ("migrated",)
+
+
+def _write_nothing(_engine: Engine) -> None:
+    """The build of ``MIGRATED_EMPTY``: the migration alone."""
 
 
 @pytest.fixture(scope="session")
-def migrated_sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def migrated_sqlite_template(db_templates: DatabaseTemplates) -> Path:
     """A SQLite file migrated to the newest revision and left empty (copied per test)."""
-    path = tmp_path_factory.mktemp("migrated") / "migrated.db"
-    engine = make_engine(f"sqlite:///{path}")
-    migrate(engine)
-    engine.dispose()  # the last connection checkpoints the WAL into the file
-    return path
+    return Path(db_templates.template("sqlite", MIGRATED_EMPTY, _write_nothing)[0])
 
 
 def fresh_sqlite_url(template: Path, path: Path) -> str:
@@ -87,17 +89,10 @@ def fresh_sqlite_url(template: Path, path: Path) -> str:
 
 
 @pytest.fixture(scope="session")
-def migrated_pg_template() -> Iterator[str]:
+def migrated_pg_template(db_templates: DatabaseTemplates) -> str:
     """Name of a PostgreSQL database migrated and left empty, the template of every
     per-test database of this process (nobody connects to it after the migration)."""
-    url, name = _new_pg_database()
-    try:
-        engine = make_engine(url)
-        migrate(engine)
-        engine.dispose()
-        yield name
-    finally:
-        _drop_pg_database(name)
+    return db_templates.template("pg", MIGRATED_EMPTY, _write_nothing)[0]
 
 
 @pytest.fixture(params=DB_KINDS)
